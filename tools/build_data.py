@@ -1,0 +1,1152 @@
+"""Build the country data shipped in ``sim/data`` from the shared public source files.
+
+Usage::
+
+    python tools/build_data.py [--shared ../shared/data] [--out sim/data]
+
+The default ``--shared`` is ``<repo>/../shared/data`` and the default ``--out`` is
+``<repo>/sim/data``. The script uses only the standard library so that the output does
+not depend on the installed pandas/numpy version: the same inputs always give
+byte-identical files (UTF-8, Unix line endings, no timestamps). It writes:
+
+* ``countries.csv``: the 193 UN member states, with GDP, population, UNGA alignment, the
+  Tortoise AI index (where available) and a documented AI-capacity *proxy*;
+* ``blocs.csv``: one row per (country, bloc) membership;
+* ``ai_affiliations.csv``: AI-governance framework relations from
+  ``domain/memberships.csv``;
+* ``world_110m.geojson``: a verbatim copy of the shared Natural Earth map;
+* ``SOURCES.md``: sources, licences, derivations, missing-value rules and gaps;
+* ``manifest.json``: input and output sha256 hashes, counts and the data version.
+
+Every figure comes from the shared files, except the membership lists marked
+"hand-coded" below (NATO, ASEAN, GCC, AU and one CIS correction), which are public
+facts typed in as literals with their official source URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import re
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SHARED = REPO.parent / "shared" / "data"
+DEFAULT_OUT = REPO / "sim" / "data"
+
+#: Fixed date part of ``data_version``; bump it by hand when the data are rebuilt on purpose.
+DATA_VERSION_DATE = "2026.11.27"
+
+#: How the AI-capacity proxy is filled where GDP is missing (only PRK):
+#: "global_median" or "subregion_median". See ``impute_proxy`` and SOURCES.md for why.
+IMPUTATION = "global_median"
+
+INPUT_FILES = (
+    "countries.csv",
+    "economy_wb.csv",
+    "unga_alignment.csv",
+    "ai_tortoise_global_ai_index.csv",
+    "domain/memberships.csv",
+    "world_110m.geojson",
+)
+
+COUNTRY_COLUMNS = (
+    "iso3",
+    "name",
+    "m49",
+    "un_region",
+    "un_subregion",
+    "un_intermediate_region",
+    "capital",
+    "un_member_since",
+    "gdp_usd",
+    "gdp_year",
+    "population",
+    "population_year",
+    "gdp_per_capita_usd",
+    "ideal_point_latest",
+    "ideal_point_latest_session",
+    "ideal_point_mean_2019_2023",
+    "agree_usa_mean_2019_2023",
+    "agree_chn_mean_2019_2023",
+    "agree_usa_minus_chn_2019_2023",
+    "tortoise_ai_total_score",
+    "ai_capacity_proxy",
+    "ai_capacity_proxy_rule",
+)
+BLOC_COLUMNS = ("iso3", "bloc", "relation", "since", "source")
+AFFILIATION_COLUMNS = ("iso3", "framework", "relation", "date", "source")
+
+# --------------------------------------------------------------------------------------
+# Official list pages (recorded in blocs.csv and SOURCES.md). Not fetched at build time.
+# --------------------------------------------------------------------------------------
+URL_EU = "https://european-union.europa.eu/principles-countries-history/eu-countries_en"
+URL_OECD = "https://www.oecd.org/en/about/members-partners.html"
+URL_G7 = "https://www.g7.utoronto.ca/"
+URL_G20 = "https://g20.org/about-g20/"
+URL_NATO = "https://www.nato.int/cps/en/natohq/nato_countries.htm"
+URL_ASEAN = "https://asean.org/member-states/"
+URL_GCC = "https://www.gcc-sg.org/"
+URL_AU = "https://au.int/en/member_states/countryprofiles2"
+URL_COE = "https://www.coe.int/en/web/portal/46-members-states"
+URL_APEC = "https://www.apec.org/about-us/about-apec/member-economies"
+URL_CIS = "https://e-cis.info/"
+URL_SCO = "https://eng.sectsco.org/"
+URL_LDC = "https://www.un.org/ohrlls/content/list-ldcs"
+URL_LLDC = "https://www.un.org/ohrlls/content/list-lldcs"
+URL_SIDS = "https://www.un.org/ohrlls/content/list-sids"
+URL_M49 = "https://unstats.un.org/unsd/methodology/m49/"
+
+# --------------------------------------------------------------------------------------
+# Hand-coded membership lists (public facts absent from the shared data).
+# "as_of" is the date of the latest membership change the list reflects; the lists were
+# typed in from the official pages' published content, not re-fetched at build time.
+# --------------------------------------------------------------------------------------
+#: NATO: 32 Allies with accession year.
+NATO_ACCESSION = {
+    "BEL": "1949", "CAN": "1949", "DNK": "1949", "FRA": "1949", "ISL": "1949",
+    "ITA": "1949", "LUX": "1949", "NLD": "1949", "NOR": "1949", "PRT": "1949",
+    "GBR": "1949", "USA": "1949",
+    "GRC": "1952", "TUR": "1952",
+    "DEU": "1955",
+    "ESP": "1982",
+    "CZE": "1999", "HUN": "1999", "POL": "1999",
+    "BGR": "2004", "EST": "2004", "LVA": "2004", "LTU": "2004", "ROU": "2004",
+    "SVK": "2004", "SVN": "2004",
+    "ALB": "2009", "HRV": "2009",
+    "MNE": "2017",
+    "MKD": "2020",
+    "FIN": "2023",
+    "SWE": "2024",
+}  # fmt: skip
+NATO_AS_OF = "2024-03-07"
+
+#: ASEAN: 10 members plus Timor-Leste, admitted at the 47th ASEAN Summit on 26 Oct 2025.
+ASEAN_ADMISSION = {
+    "IDN": "1967", "MYS": "1967", "PHL": "1967", "SGP": "1967", "THA": "1967",
+    "BRN": "1984",
+    "VNM": "1995",
+    "LAO": "1997", "MMR": "1997",
+    "KHM": "1999",
+    "TLS": "2025-10-26",
+}  # fmt: skip
+ASEAN_AS_OF = "2025-10-26"
+
+#: GCC: the six founding states (Charter of 25 May 1981); no change since.
+GCC_MEMBERS = {"ARE": "1981", "BHR": "1981", "KWT": "1981", "OMN": "1981", "QAT": "1981",
+               "SAU": "1981"}  # fmt: skip
+GCC_AS_OF = "1981-05-25"
+
+#: African Union: the 54 African UN member states (the AU's 55th member, the Sahrawi Arab
+#: Democratic Republic, is not a UN member). Suspensions are NOT coded (see SOURCES.md).
+AU_MEMBERS = (
+    "AGO", "BDI", "BEN", "BFA", "BWA", "CAF", "CIV", "CMR", "COD", "COG", "COM", "CPV",
+    "DJI", "DZA", "EGY", "ERI", "ETH", "GAB", "GHA", "GIN", "GMB", "GNB", "GNQ", "KEN",
+    "LBR", "LBY", "LSO", "MAR", "MDG", "MLI", "MOZ", "MRT", "MUS", "MWI", "NAM", "NER",
+    "NGA", "RWA", "SDN", "SEN", "SLE", "SOM", "SSD", "STP", "SWZ", "SYC", "TCD", "TGO",
+    "TUN", "TZA", "UGA", "ZAF", "ZMB", "ZWE",
+)  # fmt: skip
+AU_AS_OF = "2017-01-30"  # Morocco's readmission, the latest change among UN members.
+
+#: CIS correction: the country_converter ``cis`` flag omits Kyrgyzstan, a CIS member state
+#: since the 1991 Alma-Ata Protocol. It is added here by hand.
+CIS_ADDITIONS = ("KGZ",)
+
+# --------------------------------------------------------------------------------------
+# AI-governance frameworks (domain/memberships.csv): id mapping and date normalisation.
+# --------------------------------------------------------------------------------------
+FRAMEWORK_IDS = {
+    "WAICO": "waico",
+    "G7_Hiroshima_AI_Process": "g7_hiroshima_process",
+    "HAP_Friends_Group": "hap_friends_group",
+    "OECD_AI_Principles": "oecd_ai_principles",
+    "GPAI": "gpai",
+    "CoE_AI_Convention": "coe_ai_convention",
+    "Bletchley_Declaration_2023": "bletchley_2023",
+    "Seoul_Declaration_2024": "seoul_2024",
+    "Paris_AI_Action_Statement_2025": "paris_2025",
+    "UNGA_78_265_safe_trustworthy_AI": "unga_78_265",
+    "UNGA_78_311_AI_capacity_building": "unga_78_311",
+    "UN_Sci_Panel_and_Global_Dialogue_79_325": "un_79_325",
+    "GoF_AI_Capacity_Building": "gof_ai_capacity_building",
+    "BRICS": "brics",
+    "SCO": "sco",
+    "SCO_2025_AI_Statement": "sco_ai_statement_2025",
+    "US_AI_Diffusion_Rule": "us_diffusion_rule",
+    "Pax_Silica": "pax_silica",
+}
+
+#: Every non-ISO date string in memberships.csv, mapped by hand to an ISO date (or to ""
+#: where the text gives no join/sign date). Plain ISO dates pass through unchanged. An
+#: unknown string stops the build, so a new source value cannot slip through unreviewed.
+DATE_MAP = {
+    "founding (2006/2011)": "",
+    "2024-01-01 (status disputed)": "2024-01-01",
+    "(as of 2025-09-01)": "",
+    "2024-09-05 (per CoE via miragenews; absent from other 2024-09-05 lists)": "2024-09-05",
+    "2025-02 (Paris AI Action Summit side event)": "2025-02",
+    "by 2026-01-27 (exact date not found)": "",
+    "2024-07 (OECD-GPAI integrated partnership, 44 members)": "2024-07",
+    "by 2022-2023 (29 incl. EU)": "",
+    "2025 (after 2025-02-28)": "2025",
+    "2025-01-15 (rescinded 2025-05-13)": "2025-01-15",
+}
+ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Return the hex sha256 of ``data``.
+
+    Args:
+        data: The bytes to hash.
+
+    Returns:
+        The 64-character lower-case hex digest.
+
+    """
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Read a CSV into a list of dicts with every value kept as a string.
+
+    The standard library never turns the string ``NA`` (Namibia's ISO2) into a missing
+    value, so no special NA handling is needed; an empty cell is the empty string.
+
+    Args:
+        path: The CSV file.
+
+    Returns:
+        One dict per row, keyed by header.
+
+    """
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def csv_bytes(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
+    """Serialise rows to CSV bytes with Unix line endings and minimal quoting.
+
+    Args:
+        columns: Column order.
+        rows: Rows keyed by column; every value must be a string.
+
+    Returns:
+        The UTF-8 encoded CSV.
+
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row[column] for column in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def sig6(value: float) -> str:
+    """Format a float with 6 significant digits, never in exponent notation.
+
+    Args:
+        value: The number (expected in [0, 1]).
+
+    Returns:
+        The formatted number, e.g. ``0.496275``.
+
+    """
+    if value == 0:
+        return "0"
+    decimals = max(0, 5 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def check_number(text: str, what: str) -> str:
+    """Check that a non-empty cell parses as a finite number and return it unchanged.
+
+    Args:
+        text: The cell.
+        what: A label for the error message.
+
+    Returns:
+        The same text.
+
+    Raises:
+        ValueError: If the cell is not a finite number.
+
+    """
+    if text != "" and not math.isfinite(float(text)):
+        raise ValueError(f"{what}: not a finite number: {text!r}")
+    return text
+
+
+def ranks(values: list[float]) -> list[float]:
+    """Return 1-based ranks, ties receiving their average rank.
+
+    Args:
+        values: The data.
+
+    Returns:
+        The rank of each value, in input order.
+
+    """
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    result = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            result[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return result
+
+
+def spearman(x: list[float], y: list[float]) -> float:
+    """Spearman rank correlation (Pearson correlation of average ranks).
+
+    Args:
+        x: First variable.
+        y: Second variable, same length.
+
+    Returns:
+        The correlation coefficient.
+
+    """
+    return statistics.correlation(ranks(x), ranks(y))
+
+
+# --------------------------------------------------------------------------------------
+# Build steps
+# --------------------------------------------------------------------------------------
+
+
+def build_countries(shared: Path) -> tuple[list[dict[str, str]], dict[str, object]]:
+    """Build the rows of countries.csv and the facts SOURCES.md reports about them.
+
+    Args:
+        shared: The shared data folder.
+
+    Returns:
+        The 193 rows sorted by iso3, and a dict of derived facts (proxy statistics,
+        imputed rows, GDP years, Tortoise coverage).
+
+    Raises:
+        ValueError: If an input does not have the expected shape.
+
+    """
+    master = read_csv(shared / "countries.csv")
+    members = sorted((r for r in master if r["un_status"] == "member"), key=lambda r: r["iso3"])
+    if len(members) != 193 or len({r["iso3"] for r in members}) != 193:
+        raise ValueError(f"expected 193 unique UN members, found {len(members)}")
+    economy = {r["iso3"]: r for r in read_csv(shared / "economy_wb.csv")}
+    unga = {r["iso3"]: r for r in read_csv(shared / "unga_alignment.csv")}
+    tortoise = {r["iso3"]: r for r in read_csv(shared / "ai_tortoise_global_ai_index.csv")}
+
+    rows: list[dict[str, str]] = []
+    for m in members:
+        iso3 = m["iso3"]
+        econ = economy.get(iso3, {})
+        vote = unga[iso3]
+        gdp = econ.get("gdp_usd_latest", "")
+        if gdp and not gdp.isdigit():
+            raise ValueError(f"{iso3}: GDP is not a whole number: {gdp!r}")
+        row = {
+            "iso3": iso3,
+            "name": m["name"],
+            "m49": m["m49"],
+            "un_region": m["un_region"],
+            "un_subregion": m["un_subregion"],
+            "un_intermediate_region": m["un_intermediate_region"],
+            "capital": m["capital"],
+            "un_member_since": m["un_member_since"],
+            "gdp_usd": gdp,
+            "gdp_year": econ.get("gdp_year", ""),
+            "population": econ.get("population_latest", ""),
+            "population_year": econ.get("population_year", ""),
+            "gdp_per_capita_usd": check_number(econ.get("gdp_per_capita_usd_latest", ""), iso3),
+            "ideal_point_latest": check_number(vote["ideal_point_latest"], iso3),
+            "ideal_point_latest_session": vote["latest_session"],
+            "ideal_point_mean_2019_2023": check_number(vote["ideal_point_mean_s74_78"], iso3),
+            "agree_usa_mean_2019_2023": check_number(vote["agree_usa_mean_s74_78"], iso3),
+            "agree_chn_mean_2019_2023": check_number(vote["agree_chn_mean_s74_78"], iso3),
+            "agree_usa_minus_chn_2019_2023": check_number(vote["agree_usa_minus_chn_s74_78"], iso3),
+            "tortoise_ai_total_score": check_number(
+                tortoise.get(iso3, {}).get("total_score", ""), iso3
+            ),
+        }
+        if bool(row["gdp_usd"]) != bool(row["gdp_per_capita_usd"]):
+            raise ValueError(f"{iso3}: GDP and GDP per capita disagree on missingness")
+        if not row["population"]:
+            raise ValueError(f"{iso3}: population missing")
+        rows.append(row)
+
+    facts = compute_proxy(rows)
+    facts["n_sessions"] = {r["iso3"]: unga[r["iso3"]]["n_sessions_s74_78"] for r in rows}
+    return rows, facts
+
+
+def scaled_logs(rows: list[dict[str, str]]) -> dict[str, tuple[float, float]]:
+    """Min-max scale log10 GDP and log10 GDP per capita over the rows that have GDP.
+
+    Args:
+        rows: countries.csv rows.
+
+    Returns:
+        iso3 -> (scaled log GDP, scaled log GDP per capita), both in [0, 1].
+
+    """
+    logs = {
+        r["iso3"]: (math.log10(int(r["gdp_usd"])), math.log10(float(r["gdp_per_capita_usd"])))
+        for r in rows
+        if r["gdp_usd"]
+    }
+    lo_g = min(v[0] for v in logs.values())
+    hi_g = max(v[0] for v in logs.values())
+    lo_p = min(v[1] for v in logs.values())
+    hi_p = max(v[1] for v in logs.values())
+    return {
+        iso3: ((g - lo_g) / (hi_g - lo_g), (p - lo_p) / (hi_p - lo_p))
+        for iso3, (g, p) in logs.items()
+    }
+
+
+def impute_proxy(rows: list[dict[str, str]], proxy: dict[str, float], iso3: str) -> float:
+    """Return the imputed proxy for a country without GDP, following ``IMPUTATION``.
+
+    Args:
+        rows: countries.csv rows.
+        proxy: The computed proxies (countries with GDP).
+        iso3: The country to impute.
+
+    Returns:
+        The median proxy over all computed countries ("global_median") or over the
+        computed countries of the same UN subregion ("subregion_median").
+
+    """
+    if IMPUTATION == "global_median":
+        return statistics.median(proxy.values())
+    subregion = next(r["un_subregion"] for r in rows if r["iso3"] == iso3)
+    return statistics.median(
+        proxy[r["iso3"]] for r in rows if r["un_subregion"] == subregion and r["iso3"] in proxy
+    )
+
+
+def compute_proxy(rows: list[dict[str, str]]) -> dict[str, object]:
+    """Fill ``ai_capacity_proxy`` and ``ai_capacity_proxy_rule`` in place.
+
+    The proxy is the mean of min-max-scaled log10 GDP and log10 GDP per capita over the
+    192 UN members with GDP. Where GDP is missing it is imputed (see ``impute_proxy``).
+
+    Args:
+        rows: countries.csv rows; modified in place.
+
+    Returns:
+        Facts for SOURCES.md: the Spearman correlations with Tortoise (chosen proxy and
+        alternatives), the overlap size, the imputed rows and their alternative values.
+
+    """
+    scaled = scaled_logs(rows)
+    proxy = {iso3: (g + p) / 2 for iso3, (g, p) in scaled.items()}
+    by_iso = {r["iso3"]: r for r in rows}
+
+    # Alternative values for an imputed country, reported in SOURCES.md.
+    imputed: dict[str, dict[str, float]] = {}
+    for r in rows:
+        if r["iso3"] in proxy:
+            r["ai_capacity_proxy"] = sig6(proxy[r["iso3"]])
+            r["ai_capacity_proxy_rule"] = "computed"
+            continue
+        value = impute_proxy(rows, proxy, r["iso3"])
+        r["ai_capacity_proxy"] = sig6(value)
+        r["ai_capacity_proxy_rule"] = f"imputed:{IMPUTATION}"
+        subregion = r["un_subregion"]
+        sub_median = statistics.median(
+            proxy[x["iso3"]] for x in rows if x["un_subregion"] == subregion and x["iso3"] in proxy
+        )
+        imputed[r["iso3"]] = {
+            "global_median": statistics.median(proxy.values()),
+            "subregion_median": sub_median,
+            "subregion_median_rank": 1 + sum(1 for v in proxy.values() if v > sub_median),
+        }
+
+    overlap = sorted(i for i in proxy if by_iso[i]["tortoise_ai_total_score"])
+    score = [float(by_iso[i]["tortoise_ai_total_score"]) for i in overlap]
+    alternatives = {
+        "mean_scaled_logs (shipped)": [proxy[i] for i in overlap],
+        "geometric_mean_scaled_logs": [math.sqrt(scaled[i][0] * scaled[i][1]) for i in overlap],
+        "scaled_log_gdp_only": [scaled[i][0] for i in overlap],
+        "scaled_log_gdp_per_capita_only": [scaled[i][1] for i in overlap],
+    }
+    correlations = {name: spearman(values, score) for name, values in alternatives.items()}
+    return {
+        "spearman": correlations,
+        "overlap": overlap,
+        "imputed": imputed,
+        "proxy_min": min(proxy.values()),
+        "proxy_max": max(proxy.values()),
+        "proxy_median": statistics.median(proxy.values()),
+    }
+
+
+def build_affiliations(
+    shared: Path, member_iso3: set[str]
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Build ai_affiliations.csv rows from domain/memberships.csv (UN members only).
+
+    Args:
+        shared: The shared data folder.
+        member_iso3: ISO3 codes of the 193 UN members.
+
+    Returns:
+        The kept rows (sorted by framework, iso3, relation) and the dropped rows.
+
+    Raises:
+        ValueError: On an unknown framework or date string.
+
+    """
+    kept, dropped = [], []
+    for r in read_csv(shared / "domain" / "memberships.csv"):
+        if r["framework"] not in FRAMEWORK_IDS:
+            raise ValueError(f"unknown framework {r['framework']!r}: add it to FRAMEWORK_IDS")
+        raw = r["date"].strip()
+        if ISO_DATE.match(raw):
+            date = raw
+        elif raw in DATE_MAP:
+            date = DATE_MAP[raw]
+        else:
+            raise ValueError(f"unknown date string {raw!r}: add it to DATE_MAP")
+        row = {
+            "iso3": r["iso3"],
+            "framework": FRAMEWORK_IDS[r["framework"]],
+            "relation": r["relation"],
+            "date": date,
+            "source": r["source"],
+        }
+        (kept if r["iso3"] in member_iso3 else dropped).append(row)
+    kept.sort(key=lambda x: (x["framework"], x["iso3"], x["relation"]))
+    dropped.sort(key=lambda x: (x["framework"], x["iso3"], x["relation"]))
+    return kept, dropped
+
+
+def flag_rows(
+    master: dict[str, dict[str, str]], column: str, bloc: str, source: str, since_col: str = ""
+) -> list[dict[str, str]]:
+    """Bloc rows for the UN members flagged 1 in a shared countries.csv column.
+
+    Args:
+        master: UN-member rows of shared countries.csv keyed by iso3.
+        column: The 0/1 flag column.
+        bloc: The bloc id.
+        source: The source text for the ``source`` column.
+        since_col: Optional column holding the accession year.
+
+    Returns:
+        One ``member`` row per flagged country.
+
+    """
+    return [
+        {
+            "iso3": iso3,
+            "bloc": bloc,
+            "relation": "member",
+            "since": row[since_col] if since_col else "",
+            "source": source,
+        }
+        for iso3, row in master.items()
+        if row[column] == "1"
+    ]
+
+
+def literal_rows(
+    members: dict[str, str] | list[str] | tuple[str, ...], bloc: str, source: str
+) -> list[dict[str, str]]:
+    """Bloc rows for a hand-coded list.
+
+    Args:
+        members: iso3 -> since, or a plain sequence of iso3 (since left empty).
+        bloc: The bloc id.
+        source: The source text for the ``source`` column.
+
+    Returns:
+        One ``member`` row per country.
+
+    """
+    items = members.items() if isinstance(members, dict) else ((i, "") for i in members)
+    return [
+        {"iso3": iso3, "bloc": bloc, "relation": "member", "since": since, "source": source}
+        for iso3, since in items
+    ]
+
+
+def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Build blocs.csv rows.
+
+    Args:
+        shared: The shared data folder.
+        affiliations: The ai_affiliations.csv rows (BRICS and SCO come from there).
+
+    Returns:
+        Rows sorted by bloc then iso3.
+
+    Raises:
+        ValueError: If a hand-coded list does not match its expected size or contains a
+            non-member, or a (country, bloc) pair repeats.
+
+    """
+    master = {
+        r["iso3"]: r for r in read_csv(shared / "countries.csv") if r["un_status"] == "member"
+    }
+
+    def shared_src(column: str, url: str) -> str:
+        return f"shared:countries.csv({column}); {url}"
+
+    m49 = f"UN M49 {URL_M49} via datasets/country-codes"
+    rows = []
+    rows += flag_rows(master, "eu27", "eu", shared_src("eu27", URL_EU))
+    rows += flag_rows(
+        master, "oecd", "oecd", shared_src("oecd,oecd_since", URL_OECD), since_col="oecd_since"
+    )
+    rows += flag_rows(master, "g7", "g7", shared_src("g7", URL_G7))
+    rows += flag_rows(master, "g20_country", "g20", shared_src("g20_country", URL_G20))
+    rows += flag_rows(master, "apec", "apec", shared_src("apec", URL_APEC))
+    rows += flag_rows(
+        master, "council_of_europe", "council_of_europe", shared_src("council_of_europe", URL_COE)
+    )
+    rows += flag_rows(master, "cis", "cis", shared_src("cis", URL_CIS))
+    rows += literal_rows(
+        list(CIS_ADDITIONS),
+        "cis",
+        f"hand-coded correction (shared cis flag omits it); {URL_CIS}",
+    )
+    rows += flag_rows(master, "ldc", "ldc", f"shared:countries.csv(ldc) from {m49}; {URL_LDC}")
+    rows += flag_rows(master, "lldc", "lldc", f"shared:countries.csv(lldc) from {m49}; {URL_LLDC}")
+    rows += flag_rows(master, "sids", "sids", f"shared:countries.csv(sids) from {m49}; {URL_SIDS}")
+    rows += literal_rows(NATO_ACCESSION, "nato", f"hand-coded as of {NATO_AS_OF}; {URL_NATO}")
+    rows += literal_rows(ASEAN_ADMISSION, "asean", f"hand-coded as of {ASEAN_AS_OF}; {URL_ASEAN}")
+    rows += literal_rows(GCC_MEMBERS, "gcc", f"hand-coded as of {GCC_AS_OF}; {URL_GCC}")
+    rows += literal_rows(AU_MEMBERS, "au", f"hand-coded as of {AU_AS_OF}; {URL_AU}")
+
+    # BRICS and SCO from domain/memberships.csv. Invited (not yet accepted) partners are not
+    # memberships and stay only in ai_affiliations.csv.
+    for a in affiliations:
+        if a["framework"] == "brics" and a["relation"] in ("member", "member_disputed"):
+            bloc = "brics"
+        elif a["framework"] == "brics" and a["relation"] == "partner":
+            bloc = "brics_partner"
+        elif a["framework"] == "sco" and a["relation"] == "member":
+            bloc = "sco"
+        else:
+            continue
+        source = f"shared:domain/memberships.csv; {a['source']}"
+        if bloc == "sco":
+            source += f"; {URL_SCO}"
+        since = a["date"] if a["date"] else ""
+        rows.append(
+            {"iso3": a["iso3"], "bloc": bloc, "relation": a["relation"], "since": since,
+             "source": source}
+        )  # fmt: skip
+
+    expected = {"nato": 32, "asean": 11, "gcc": 6, "au": 54}
+    counts = Counter(r["bloc"] for r in rows)
+    for bloc, size in expected.items():
+        if counts[bloc] != size:
+            raise ValueError(f"{bloc}: expected {size} members, built {counts[bloc]}")
+    africa = {i for i, r in master.items() if r["un_region"] == "Africa"}
+    if set(AU_MEMBERS) != africa:
+        raise ValueError("AU list differs from the UN members in M49 region Africa")
+    for r in rows:
+        if r["iso3"] not in master:
+            raise ValueError(f"{r['bloc']}: {r['iso3']} is not a UN member")
+    pairs = Counter((r["iso3"], r["bloc"]) for r in rows)
+    if max(pairs.values()) > 1:
+        raise ValueError(f"duplicate bloc rows: {[p for p, n in pairs.items() if n > 1]}")
+    rows.sort(key=lambda r: (r["bloc"], r["iso3"]))
+    return rows
+
+
+def missing_polygons(geojson: bytes, member_iso3: list[str]) -> list[str]:
+    """UN members without a feature in the map.
+
+    Args:
+        geojson: The map file's bytes.
+        member_iso3: ISO3 codes of the UN members.
+
+    Returns:
+        The sorted ISO3 codes that have no feature.
+
+    """
+    features = json.loads(geojson)["features"]
+    present = {f["properties"].get("iso3") for f in features}
+    return sorted(set(member_iso3) - present)
+
+
+# --------------------------------------------------------------------------------------
+# SOURCES.md
+# --------------------------------------------------------------------------------------
+
+
+def md_table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    """Render a Markdown table.
+
+    Args:
+        header: Column titles.
+        rows: Cell values.
+
+    Returns:
+        The table text, ending in a newline.
+
+    """
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def render_sources(ctx: dict[str, object]) -> str:
+    """Render SOURCES.md from the facts gathered during the build.
+
+    Args:
+        ctx: Counts, lists and statistics computed by ``build``.
+
+    Returns:
+        The Markdown text.
+
+    """
+    facts = ctx["facts"]
+    countries = ctx["countries"]
+    spearman_table = md_table(
+        ("proxy variant", "Spearman ρ with Tortoise total score"),
+        [(name, f"{value:.3f}") for name, value in facts["spearman"].items()],
+    )
+    rho = facts["spearman"]["mean_scaled_logs (shipped)"]
+    imputed_lines = "\n".join(
+        f"  * **{iso3}**: shipped value {sig6(v[IMPUTATION])} (`imputed:{IMPUTATION}`). The "
+        f"alternative rule, the median of its UN subregion, would give "
+        f"{sig6(v['subregion_median'])}, which would rank {v['subregion_median_rank']:.0f} of "
+        f"{len(countries)}; the global median is {sig6(v['global_median'])}."
+        for iso3, v in facts["imputed"].items()
+    )
+    old_gdp = ", ".join(
+        f"{r['iso3']} {r['gdp_year']}"
+        for r in sorted(countries, key=lambda r: (r["gdp_year"], r["iso3"]))
+        if r["gdp_year"] and int(r["gdp_year"]) < 2023
+    )
+    no_gdp = ", ".join(r["iso3"] for r in countries if not r["gdp_usd"])
+    short_unga = ", ".join(
+        f"{i} ({n} sessions)" for i, n in sorted(facts["n_sessions"].items()) if n != "5"
+    )
+    not_latest = ", ".join(
+        f"{r['iso3']} (session {r['ideal_point_latest_session']})"
+        for r in countries
+        if r["ideal_point_latest_session"] != "78"
+    )
+    pop_years = ", ".join(sorted({r["population_year"] for r in countries}))
+    n_no_intermediate = sum(1 for r in countries if not r["un_intermediate_region"])
+    with_intermediate = ", ".join(
+        sorted({r["un_subregion"] for r in countries if r["un_intermediate_region"]})
+    )
+    n_tortoise = len(facts["overlap"])
+    countries_table = md_table(
+        ("column", "source, licence", "units, year, derivation", "missing"),
+        [
+            ("iso3, name, un_member_since",
+             "shared `countries.csv` (from `country_converter` 1.3.2; GPL-3.0, factual data)",
+             "ISO 3166-1 alpha-3; short English name; year of UN admission",
+             "none"),
+            ("m49, un_region, un_subregion, un_intermediate_region, capital",
+             "shared `countries.csv` from `datasets/country-codes` (ODC-PDDL-1.0), i.e. "
+             f"UN M49 ({URL_M49})",
+             "M49 numeric code without leading zeros; M49 region names; capital city",
+             f"`un_intermediate_region` is empty for {n_no_intermediate} members: among UN "
+             f"members M49 defines intermediate regions only within {with_intermediate}. "
+             "Not an error"),
+            ("gdp_usd, gdp_year",
+             "World Bank WDI NY.GDP.MKTP.CD via `datasets/gdp` (shared `economy_wb.csv` "
+             "`gdp_usd_latest`, `gdp_year`). CC BY 4.0: \"World Bank, World Development "
+             "Indicators\"",
+             "current US$, whole dollars; latest non-missing year ≤ 2023 (an older WB "
+             "vintage; e.g. USA 2023 = 2.7361e13)",
+             f"{no_gdp}: no GDP in any year; left empty"),
+            ("population, population_year",
+             "WDI SP.POP.TOTL via `datasets/population` (shared `population_latest`). "
+             "CC BY 4.0",
+             f"persons; year {pop_years}",
+             "none"),
+            ("gdp_per_capita_usd",
+             "shared `gdp_per_capita_usd_latest`, used as is (derived from WDI, CC BY 4.0)",
+             "current US$ per person, 1 decimal: GDP of `gdp_year` ÷ population **of the "
+             "same year**, computed by the shared-data builder (not a WB series). It is "
+             "*not* `gdp_usd / population`, because `population` is 2024",
+             f"empty where GDP is missing ({no_gdp})"),
+            ("ideal_point_latest, ideal_point_latest_session",
+             "Bailey, Strezhnev & Voeten, UNGA voting data, Harvard Dataverse "
+             "hdl:1902.1/12379, file IdealpointestimatesAll_Jun2024.csv (shared "
+             "`unga_alignment.csv`). Licence believed CC0 1.0, **unverified**",
+             "`IdealPointAll` of the latest session available (higher = closer to the "
+             "US-led order; range about −2.2 to 2.7) and that session's number",
+             f"none; the latest session is 78 except {not_latest}"),
+            ("ideal_point_mean_2019_2023, agree_usa_mean_2019_2023, "
+             "agree_chn_mean_2019_2023, agree_usa_minus_chn_2019_2023",
+             "same (`*_mean_s74_78` columns)",
+             "unweighted means over UNGA sessions 74–78 (sessions opening 2019–2023). "
+             "Agreement = share of roll calls where both states voted yes/no/abstain and "
+             "voted the same; 4 decimals. Prefer the ideal point or the USA−CHN difference "
+             "to raw agreement levels (median agreement is 0.75 with China vs 0.23 with the "
+             "USA, because of the agenda)",
+             f"none; means rest on fewer than 5 sessions for {short_unga}"),
+            ("tortoise_ai_total_score",
+             "\"Tortoise Global AI Index (c. 2021)\", via the Kaggle \"AI Global Index\" "
+             "table (GitHub `williamjwall/AI_global_index`). **Licence unknown** (Tortoise "
+             "Media data redistributed via Kaggle); verify before public redistribution",
+             "0–100, relative, USA = 100; edition uncertain (its ordering matches the 2021 "
+             "edition)",
+             f"empty for the {len(countries) - n_tortoise} members the index does not "
+             f"cover ({n_tortoise} covered). Not imputed"),
+            ("ai_capacity_proxy",
+             "derived here from `gdp_usd` and `gdp_per_capita_usd` (so WDI, CC BY 4.0)",
+             "a PROXY (see below); in [0, 1]; 6 significant digits",
+             "never empty: imputed where GDP is missing"),
+            ("ai_capacity_proxy_rule", "derived here",
+             f"`computed` or `imputed:{IMPUTATION}`", "never empty"),
+        ],
+    )  # fmt: skip
+    bloc_counts = ctx["bloc_counts"]
+    bloc_table = md_table(
+        ("bloc", "rows", "relation(s)", "since", "source of the list"),
+        [
+            ("eu", bloc_counts["eu"], "member", "empty", f"shared `eu27` flag; {URL_EU}"),
+            ("oecd", bloc_counts["oecd"], "member", "`oecd_since` year",
+             f"shared `oecd`, `oecd_since`; {URL_OECD}"),
+            ("g7", bloc_counts["g7"], "member", "empty",
+             f"shared `g7` flag; {URL_G7} (G7 Information Centre, Univ. of Toronto; "
+             "the G7 has no secretariat or official member page)"),
+            ("g20", bloc_counts["g20"], "member", "empty",
+             f"shared `g20_country` (19 countries; the EU and AU seats have no ISO3); {URL_G20}"),
+            ("brics", bloc_counts["brics"], "member; member_disputed (SAU)",
+             "join date from source; empty for founders",
+             "shared `domain/memberships.csv` (africanews.com, independent.co.ug)"),
+            ("brics_partner", bloc_counts["brics_partner"], "partner", "date from source",
+             "shared `domain/memberships.csv` (independent.co.ug, africanews.com)"),
+            ("sco", bloc_counts["sco"], "member", "empty",
+             f"shared `domain/memberships.csv` (geopolitechs.org, newsx.com); {URL_SCO}"),
+            ("au", bloc_counts["au"], "member", "empty",
+             f"**hand-coded**, as of {AU_AS_OF}; {URL_AU}"),
+            ("asean", bloc_counts["asean"], "member", "admission year; TLS 2025-10-26",
+             f"**hand-coded**, as of {ASEAN_AS_OF}; {URL_ASEAN}"),
+            ("nato", bloc_counts["nato"], "member", "accession year",
+             f"**hand-coded**, as of {NATO_AS_OF}; {URL_NATO}"),
+            ("gcc", bloc_counts["gcc"], "member", "1981 (founding)",
+             f"**hand-coded**, as of {GCC_AS_OF}; {URL_GCC}"),
+            ("council_of_europe", bloc_counts["council_of_europe"], "member", "empty",
+             f"shared `council_of_europe` flag (46; Russia expelled 2022); {URL_COE}"),
+            ("apec", bloc_counts["apec"], "member", "empty",
+             f"shared `apec` flag (19 UN members; HKG and TWN are APEC economies but not "
+             f"UN members); {URL_APEC}"),
+            ("cis", bloc_counts["cis"], "member", "empty",
+             f"shared `cis` flag + **hand-coded** KGZ; {URL_CIS}"),
+            ("ldc", bloc_counts["ldc"], "member", "empty",
+             f"shared `ldc` flag (UN M49 via datasets/country-codes); {URL_LDC}"),
+            ("lldc", bloc_counts["lldc"], "member", "empty",
+             f"shared `lldc` flag (UN M49); {URL_LLDC}"),
+            ("sids", bloc_counts["sids"], "member", "empty",
+             f"shared `sids` flag (UN M49); {URL_SIDS}"),
+        ],
+    )  # fmt: skip
+    fw = ctx["framework_counts"]
+    completeness = md_table(
+        ("framework id", "rows (UN members)", "complete?", "basis (NOTES.md)"),
+        [
+            ("gpai", fw["gpai"], "complete", "44 members after the July 2024 OECD integration "
+             "(28 from gpai.ai + 16 from a volunteer tracker; medium confidence)"),
+            ("coe_ai_convention", fw["coe_ai_convention"], "complete to 2026-01-27",
+             "17 signatories + Armenia; the EU signs too but has no ISO3; MNE disputed"),
+            ("bletchley_2023", fw["bletchley_2023"], "complete", "28 countries + EU"),
+            ("seoul_2024", fw["seoul_2024"], "complete", "10 countries + EU"),
+            ("us_diffusion_rule", fw["us_diffusion_rule"],
+             "tier1 complete; tier2/tier3 partial",
+             "tier1 = 18 allies incl. Taiwan (dropped here: 17 UN members; the USA itself "
+             "has no row); rule rescinded 2025-05-13"),
+            ("sco_ai_statement_2025", fw["sco_ai_statement_2025"], "complete",
+             "9 signatories (India is an SCO member but not listed)"),
+            ("sco", fw["sco"], "complete", "10 member states"),
+            ("brics", fw["brics"], "members complete; partners partial",
+             "10 members + SAU disputed; 9 partners named of 10; 3 invited"),
+            ("g7_hiroshima_process", fw["g7_hiroshima_process"], "complete", "the G7 states"),
+            ("hap_friends_group", fw["hap_friends_group"], "**partial**", "11 named of 58–66"),
+            ("oecd_ai_principles", fw["oecd_ai_principles"], "**partial**",
+             "7 named non-OECD/US adherents of ~47"),
+            ("paris_2025", fw["paris_2025"], "**partial**",
+             "9 signatories + 2 non-signatories named of 58–64"),
+            ("unga_78_265", fw["unga_78_265"], "**partial**", "3 named of 123 co-sponsors"),
+            ("unga_78_311", fw["unga_78_311"], "**partial**", "20 named of 140+ co-sponsors"),
+            ("un_79_325", fw["un_79_325"], "co-facilitators only",
+             "universal UN membership; no opt-in list exists"),
+            ("gof_ai_capacity_building", fw["gof_ai_capacity_building"], "**partial**",
+             "2 co-chairs + 6 meeting participants; no member list"),
+            ("waico", fw["waico"], "**partial**",
+             "proposer, 5 WAIC 2025 participants, 1 supporter; the 29 founders are not listed"),
+            ("pax_silica", fw["pax_silica"], "signatories complete per sources",
+             "7 signatories; NLD and ARE disputed; CAN guest (TWN guest dropped)"),
+        ],
+    )  # fmt: skip
+    date_rows = [(f"`{raw}`", f"`{iso}`" if iso else "empty") for raw, iso in DATE_MAP.items()]
+    date_table = md_table(("date text in memberships.csv", "shipped `date`"), date_rows)
+    dropped = ", ".join(f"{d['iso3']} ({d['framework']}, {d['relation']})" for d in ctx["dropped"])
+    no_poly = " ".join(ctx["missing_polygons"])
+
+    return f"""# Shipped data: sources, licences and derivations
+
+Generated by `tools/build_data.py` from the files in `shared/data/` (see that folder's
+`SOURCES.md`). Data version `{ctx["data_version"]}`; input and output sha256 hashes are in
+`manifest.json`. Do not edit these files by hand: change the script and rebuild.
+
+**Licences.** The coalsim code is MIT. These data keep their own licences, listed per file
+below; the MIT licence does not apply to them. In short: World Bank WDI data are CC BY 4.0
+(attribute "World Bank, World Development Indicators"); the UNGA voting data are by Bailey,
+Strezhnev & Voeten and believed CC0 1.0 (**not verified**); Natural Earth is public domain;
+`datasets/country-codes` is ODC-PDDL-1.0; the Tortoise index has an **unknown licence**.
+Membership flags taken from `country_converter` (GPL-3.0) are used only as factual 0/1
+membership; its table is not copied, and each list names its official source.
+
+**Missing values** are empty cells. Nothing is filled in except the one documented
+imputation of `ai_capacity_proxy`.
+
+## countries.csv ({len(countries)} rows)
+
+The 193 UN member states (`un_status == member` in shared `countries.csv`), sorted by
+`iso3`. Observers (VAT, PSE) and non-members (e.g. TWN, XKX) are excluded.
+
+{countries_table}
+Citation for the UNGA data: Michael A. Bailey, Anton Strezhnev and Erik Voeten (2017),
+"Estimating Dynamic State Preferences from United Nations Voting Data", *Journal of
+Conflict Resolution* 61(2): 430–456; and the Dataverse dataset hdl:1902.1/12379.
+
+### ai_capacity_proxy: a PROXY, not a measure of AI capacity
+
+No open, complete AI-capacity index covering all 193 states was available (the Oxford
+Insights Government AI Readiness Index was not obtainable as data; Tortoise covers
+{len(facts["overlap"])} UN members and has an unknown licence). The model therefore uses an
+**economic proxy**:
+
+    ai_capacity_proxy = ( minmax(log10 gdp_usd) + minmax(log10 gdp_per_capita_usd) ) / 2
+
+with both min-max scalings taken over the {len(countries) - len(facts["imputed"])} UN members
+that have GDP (range of the result: {sig6(facts["proxy_min"])} to
+{sig6(facts["proxy_max"])}; median {sig6(facts["proxy_median"])}).
+
+* *Why these two terms:* total GDP stands for the scale of resources a state can put into
+  compute, firms, research and a domestic market; GDP per capita stands for the
+  development level behind talent, digital infrastructure and research intensity. Both
+  span five orders of magnitude, hence logs.
+* *Why an equal-weight arithmetic mean:* equal weights are the no-information default. A
+  geometric mean would set the proxy to exactly 0 for the smallest economy and the poorest
+  country, because min-max scaling maps each to 0.
+* *Validation:* Spearman rank correlation with the Tortoise total score on the
+  {len(facts["overlap"])} UN members covered by both, measured by the build script:
+  **ρ = {rho:.3f}**. The weights were fixed before this check; the alternatives are
+  shown only for comparison:
+
+{spearman_table}
+  The Tortoise sample consists mostly of richer and larger economies, so this correlation
+  says nothing about how the proxy ranks low-income states.
+* *Missing rule:* where GDP is missing the proxy is imputed and
+  `ai_capacity_proxy_rule` says so. Rule used: **{IMPUTATION.replace("_", " ")}** of the
+  computed proxies.
+{imputed_lines}
+  The subregion median was rejected: PRK's subregion (Eastern Asia) is otherwise China,
+  Japan, the Republic of Korea and Mongolia, so its median would place an economy that
+  other sources describe as low-income and heavily sanctioned near the top of the ranking.
+  The global median carries no country-specific claim. `IMPUTATION` in the script switches the rule.
+
+## blocs.csv ({ctx["n_blocs"]} rows)
+
+Long format `iso3,bloc,relation,since,source`: one row per (UN member, bloc) membership,
+sorted by bloc then iso3. A missing row means "not a member" for every bloc except where a
+note below says otherwise. `since` is a year or ISO date where the source gives one, else
+empty. "Hand-coded" lists are typed into `tools/build_data.py` as literals from the named
+official page; the as-of date is that of the latest membership change the list reflects.
+They were **not re-fetched at build time** (no web access during the build).
+
+{bloc_table}
+Notes:
+
+* **BRICS.** Saudi Arabia is `member_disputed` (TASS-based reports list it as a member
+  from 1 Jan 2024; Africanews, Jul 2025, omits it). Founding members' `since` is empty
+  (the source gives "founding (2006/2011)"). Invited partners that had not been confirmed
+  in the sources (DZA, TUR, NGA: `invited_partner`, 2024-10-24) are **not** bloc rows;
+  they are in `ai_affiliations.csv`. Vietnam is a partner with `since` 2025 (year only).
+* **SCO.** `since` is empty: the source only says "as of 2025-09-01".
+* **AU.** The 54 African UN member states, checked by the script against M49 region
+  Africa; the 55th AU member (the Sahrawi Arab Democratic Republic) is not a UN member.
+  **Suspensions are not coded**: no official AU (Peace and Security Council) source was
+  available to this build. A secondary source (Amani Africa, 12 Nov 2025,
+  https://amaniafrica-et.org/informal-consultation-with-member-states-in-political-transition-burkina-faso-guinea-mali-niger-sudan)
+  names Burkina Faso, Guinea, Mali, Niger and Sudan as suspended, with Gabon's suspension
+  lifted in 2025; treat that as unverified and incomplete.
+* **CIS.** The shared `cis` flag (from `country_converter`) lists 8 states and omits
+  Kyrgyzstan, a member since the 1991 Alma-Ata Protocol; KGZ is added by hand.
+  Turkmenistan (an associate member) and Ukraine are not coded as members; Moldova is
+  coded as in the source.
+* **LDC.** The M49 snapshot behind the flag predates 13 Dec 2024: it still lists São Tomé
+  and Príncipe (graduated Dec 2024) and not Bhutan (graduated 2023). Kept as in the source.
+* **SIDS.** The flag follows UN M49's SIDS grouping ({bloc_counts["sids"]} UN members);
+  the UN-OHRLLS list linked above may differ by a state or two (e.g. it includes Bahrain).
+  Not reconciled.
+* **G20.** `g20_country` = the raw G20 flag minus EU members other than FRA, DEU and ITA.
+* **NATO** years are accession years (FIN 2023, SWE 2024). **GCC** `since` is 1981.
+
+## ai_affiliations.csv ({ctx["n_affiliations"]} rows)
+
+From shared `domain/memberships.csv` (compiled from public web pages; each row keeps its
+`source` URL or `repo:path` verbatim; per-page licences vary and these are short factual
+records). Restricted to UN members: dropped {dropped}. Framework names are mapped to
+lower-snake-case ids; `relation` is verbatim (vocabulary in shared `NOTES.md`). `date` is
+ISO (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`); plain ISO dates pass through and the non-ISO
+texts are mapped by this table (an unknown text stops the build):
+
+{date_table}
+**Absence of a row does not mean non-membership** for the partial lists below.
+
+{completeness}
+WAICO founding (16 Jul 2026, 29 states) is reported only by low-confidence secondary
+notes and no founder list was found, so no `waico` membership rows exist beyond the
+proposer, WAIC 2025 participants and one supporter.
+
+## world_110m.geojson
+
+A byte-for-byte copy of shared `world_110m.geojson`: Natural Earth
+`ne_110m_admin_0_countries` (public domain), properties cut to a few name fields plus
+`iso3` (Kosovo = XKX; N. Cyprus and Somaliland null). It also contains non-member
+features (e.g. TWN, XKX, ESH, ATA). **{len(ctx["missing_polygons"])} UN members have no
+polygon at 1:110m**: {no_poly}. Draw them as points.
+
+## Known gaps
+
+* **No trade-exposure data** (bilateral trade shares with China and the USA): no compact
+  public file was found; the model has no trade variable from data.
+* **GDP year varies.** Latest GDP is before 2023 for: {old_gdp}. {no_gdp} has none.
+  GDP is in current US$ of its own year, so older values are not comparable in real terms.
+* **Map:** {len(ctx["missing_polygons"])} members without a 110m polygon (listed above).
+* **Tortoise index:** {len(facts["overlap"])} UN members only, edition c. 2021, licence
+  unknown.
+* **Membership lists not in the data:** Non-Aligned Movement; AU suspensions; the WAICO
+  founders; full HAP Friends, Paris, UNGA co-sponsor and OECD AI Principles lists.
+* **Nigeria as a BRICS partner:** it is coded only as `invited_partner` (2024-10-24), as in
+  the shared sources; later confirmation as a partner is not in the shared data.
+"""
+
+
+# --------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------
+
+
+def build(shared: Path, out: Path) -> dict[str, object]:
+    """Read the shared files and write every output file into ``out``.
+
+    Args:
+        shared: The shared data folder.
+        out: The output folder (created if needed).
+
+    Returns:
+        The manifest that was written.
+
+    """
+    countries, facts = build_countries(shared)
+    member_iso3 = [r["iso3"] for r in countries]
+    affiliations, dropped = build_affiliations(shared, set(member_iso3))
+    blocs = build_blocs(shared, affiliations)
+    geojson = (shared / "world_110m.geojson").read_bytes()
+
+    files: dict[str, bytes] = {
+        "countries.csv": csv_bytes(COUNTRY_COLUMNS, countries),
+        "blocs.csv": csv_bytes(BLOC_COLUMNS, blocs),
+        "ai_affiliations.csv": csv_bytes(AFFILIATION_COLUMNS, affiliations),
+        "world_110m.geojson": geojson,
+    }
+    csv_names = sorted(name for name in files if name.endswith(".csv"))
+    digest = sha256_bytes(b"".join(files[name] for name in csv_names))
+    data_version = f"{DATA_VERSION_DATE}-{digest[:12]}"
+
+    bloc_counts = dict(sorted(Counter(r["bloc"] for r in blocs).items()))
+    framework_counts = dict(sorted(Counter(r["framework"] for r in affiliations).items()))
+    no_poly = missing_polygons(geojson, member_iso3)
+    ctx = {
+        "facts": facts,
+        "countries": countries,
+        "bloc_counts": bloc_counts,
+        "framework_counts": framework_counts,
+        "dropped": dropped,
+        "missing_polygons": no_poly,
+        "n_blocs": len(blocs),
+        "n_affiliations": len(affiliations),
+        "data_version": data_version,
+    }
+    files["SOURCES.md"] = render_sources(ctx).encode("utf-8")
+
+    manifest = {
+        "data_version": data_version,
+        "built_by": "tools/build_data.py",
+        "inputs": {name: sha256_bytes((shared / name).read_bytes()) for name in INPUT_FILES},
+        "outputs": {name: sha256_bytes(data) for name, data in sorted(files.items())},
+        "counts": {
+            "countries": len(countries),
+            "countries_with_gdp": sum(1 for r in countries if r["gdp_usd"]),
+            "countries_with_tortoise": len(facts["overlap"]),
+            "countries_with_polygon": len(countries) - len(no_poly),
+            "ai_capacity_proxy_imputed": len(facts["imputed"]),
+            "bloc_rows": len(blocs),
+            "blocs": bloc_counts,
+            "ai_affiliation_rows": len(affiliations),
+            "ai_affiliations_dropped_non_members": len(dropped),
+            "frameworks": framework_counts,
+        },
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (out / "manifest.json").write_bytes(text.encode("utf-8"))
+
+    print(f"data_version {data_version}")
+    print(f"wrote {len(files) + 1} files to {out}")
+    for name, value in facts["spearman"].items():
+        print(f"spearman(tortoise, {name}) = {value:.4f} on n={len(facts['overlap'])}")
+    print("bloc rows:", ", ".join(f"{b}={n}" for b, n in bloc_counts.items()))
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point.
+
+    Args:
+        argv: Arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status.
+
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data folder")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    args = parser.parse_args(argv)
+    if not (args.shared / "countries.csv").is_file():
+        print(f"build_data: no countries.csv in {args.shared}", file=sys.stderr)
+        return 2
+    build(args.shared, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
