@@ -1,0 +1,1 @@
+"""Analyses of runs or standalone: stability, landscape; later sensitivity, tipping, calibration."""
