@@ -1031,6 +1031,14 @@ A byte-for-byte copy of shared `world_110m.geojson`: Natural Earth
 features (e.g. TWN, XKX, ESH, ATA). **{len(ctx["missing_polygons"])} UN members have no
 polygon at 1:110m**: {no_poly}. Draw them as points.
 
+## manifest.json
+
+Written last by the script. `data_version` is `<fixed date>-<first 12 hex digits of the
+sha256 of the three CSV files' bytes concatenated in file-name order>`; the date part is
+the constant `DATA_VERSION_DATE` in the script, so the file has no build timestamp.
+`inputs` holds the sha256 of each shared file read, `outputs` the sha256 of every other
+shipped file, and `counts` the row counts per file, bloc and framework.
+
 ## Known gaps
 
 * **No trade-exposure data** (bilateral trade shares with China and the USA): no compact
