@@ -835,7 +835,8 @@ def render_sources(ctx: dict[str, object]) -> str:
              f"shared `g20_country` (19 countries; the EU and AU seats have no ISO3); {URL_G20}"),
             ("brics", bloc_counts["brics"], "member; member_disputed (SAU)",
              "join date from source; empty for founders",
-             "shared `domain/memberships.csv` (africanews.com, independent.co.ug)"),
+             "shared `domain/memberships.csv` (africanews.com, independent.co.ug: news "
+             "reports; BRICS has no secretariat and no official member page was available)"),
             ("brics_partner", bloc_counts["brics_partner"], "partner", "date from source",
              "shared `domain/memberships.csv` (independent.co.ug, africanews.com)"),
             ("sco", bloc_counts["sco"], "member", "empty",
