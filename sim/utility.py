@@ -1,0 +1,287 @@
+"""Utility components, vectorised over countries x frameworks and countries x portfolios.
+
+The utility of portfolio S (a set of frameworks) for country i is
+
+    U_i(S) = sum_{j in S} u_ij - sum_{pairs j<l in S} c_jl - switching_cost * [S != S_i]
+
+    u_ij = alignment_ij + club_ij + sum_levers lever_ijl + peer_ij
+           - penalty_ij - sovereignty_ij - entry_ij
+
+(see docs/model.md for every term). Terms that do not depend on the current memberships
+are precomputed once in :class:`Parameters` and rebuilt only when an event changes the
+scenario; club and peer terms depend on who is a member and are recomputed each step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from sim.scenario import Lever, Scenario, resolve
+from sim.world import World
+
+#: Static components, in the order they are summed.
+STATIC_COMPONENTS = ("alignment", *[lever.value for lever in Lever], "penalty", "sovereignty", "entry")
+
+#: Components that depend on the current memberships.
+DYNAMIC_COMPONENTS = ("club", "peer")
+
+#: All framework-level components, in the order they are summed.
+COMPONENTS = ("alignment", "club", *[lever.value for lever in Lever], "peer", "penalty",
+              "sovereignty", "entry")  # fmt: skip
+
+NON_ALIGNED = "non-aligned"
+
+
+def enumerate_portfolios(
+    framework_ids: tuple[str, ...], exclusive: tuple[tuple[str, str], ...]
+) -> np.ndarray:
+    """List every allowed portfolio as rows of a boolean matrix.
+
+    Row 0 is the empty portfolio (non-aligned); rows follow the bit order of the
+    frameworks, and portfolios holding an exclusive pair are dropped.
+
+    Args:
+        framework_ids: The frameworks, in scenario order.
+        exclusive: Pairs of frameworks that cannot be held together.
+
+    Returns:
+        A ``(P, k)`` boolean matrix.
+
+    """
+    k = len(framework_ids)
+    codes = np.arange(2**k)
+    holds = ((codes[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
+    position = {fid: j for j, fid in enumerate(framework_ids)}
+    keep = np.ones(len(codes), dtype=bool)
+    for a, b in exclusive:
+        if a in position and b in position:
+            keep &= ~(holds[:, position[a]] & holds[:, position[b]])
+    return holds[keep]
+
+
+def portfolio_label(holds: np.ndarray, framework_ids: tuple[str, ...]) -> str:
+    """Name a portfolio: framework ids joined by ``+``, or ``non-aligned`` when empty."""
+    names = [fid for fid, held in zip(framework_ids, holds, strict=True) if held]
+    return "+".join(names) if names else NON_ALIGNED
+
+
+@dataclass(frozen=True, eq=False)
+class Parameters:
+    """The scenario turned into arrays for one period between events.
+
+    Attributes:
+        framework_ids: Enabled frameworks, in scenario order (``k`` of them).
+        portfolios: ``(P, k)`` boolean matrix of allowed portfolios; row 0 is empty.
+        labels: Name of each portfolio.
+        static: Static components by name, each ``(n, k)``, already weighted.
+        static_total: Sum of the static components in :data:`STATIC_COMPONENTS` order.
+        pair_cost: ``(P,)`` cost of holding each portfolio's pairs together.
+        available: ``(n, P)`` whether each country may hold each portfolio now.
+        club_share_weight: ``(n,)`` each country's weight in club shares (sums to 1).
+        club_coef: Weight of the club component.
+        club_exponent: Exponent applied to the club share.
+        peer_coef: Weight of the peer component.
+        peers: Row-normalised peer matrix, ``(n, n)``.
+        switching_cost: Cost of changing portfolio.
+
+    """
+
+    framework_ids: tuple[str, ...]
+    portfolios: np.ndarray
+    labels: tuple[str, ...]
+    static: dict[str, np.ndarray]
+    static_total: np.ndarray
+    pair_cost: np.ndarray
+    available: np.ndarray
+    club_share_weight: np.ndarray
+    club_coef: float
+    club_exponent: float
+    peer_coef: float
+    peers: sparse.csr_array
+    switching_cost: float
+
+    @property
+    def k(self) -> int:
+        """Number of frameworks."""
+        return len(self.framework_ids)
+
+
+def build_parameters(
+    scenario: Scenario,
+    world: World,
+    launched: set[str],
+    committed: np.ndarray,
+) -> Parameters:
+    """Turn a scenario into the arrays of :class:`Parameters`.
+
+    Args:
+        scenario: The scenario as it stands (after any events so far).
+        world: The world.
+        launched: Ids of frameworks already launched.
+        committed: ``(n, k)`` boolean: who is committed to which framework for good.
+
+    Returns:
+        The arrays for the model's hot path.
+
+    """
+    ids = tuple(scenario.active_frameworks)
+    fws = [scenario.frameworks[fid] for fid in ids]
+    n, k = world.n, len(ids)
+    weights = scenario.utility
+    where = scenario.source
+
+    def mask(country_set, field):
+        return resolve(country_set, world, where, field)
+
+    alignment = np.zeros((n, k))
+    for j, (fid, fw) in enumerate(zip(ids, fws, strict=True)):
+        leads = mask(fw.lead, f"frameworks.{fid}.lead")
+        if leads.any():
+            centre = world.ideal_point[leads].mean()
+            alignment[:, j] = -np.abs(world.ideal_point - centre) / world.alignment_spread
+    static: dict[str, np.ndarray] = {"alignment": weights.alignment * alignment}
+
+    for lever in Lever:
+        offer = np.array([fw.levers.get(lever, 0.0) for fw in fws])
+        need = world.attribute(weights.lever_need[lever])
+        static[lever.value] = weights.levers.get(lever, 0.0) * need[:, None] * offer[None, :]
+
+    penalty = np.zeros((n, k))
+    for pid, rule in scenario.penalties.items():
+        if rule.imposed_by in launched and rule.on_members_of in ids:
+            exposed = world.attribute(rule.scaled_by) * rule.amount
+            if rule.targets is not None:
+                exposed = exposed * mask(rule.targets, f"penalties.{pid}.targets")
+            penalty[:, ids.index(rule.on_members_of)] += exposed
+    static["penalty"] = -penalty
+
+    autonomy = world.attribute(weights.autonomy)
+    sovereignty = np.array([fw.sovereignty_cost for fw in fws])
+    static["sovereignty"] = -autonomy[:, None] * sovereignty[None, :]
+
+    entry = np.tile(np.array([fw.entry_cost for fw in fws]), (n, 1))
+    for j, fw in enumerate(fws):
+        for code, cost in fw.entry_cost_overrides.items():
+            entry[world.index[code], j] = cost
+    static["entry"] = -entry
+
+    static_total = np.zeros((n, k))
+    for name in STATIC_COMPONENTS:
+        static_total = static_total + static[name]
+
+    portfolios = enumerate_portfolios(ids, scenario.compatibility.exclusive)
+    pair_cost = _pair_costs(scenario, ids, portfolios)
+
+    allowed = np.ones((n, k), dtype=bool)
+    for j, (fid, fw) in enumerate(zip(ids, fws, strict=True)):
+        if fid not in launched:
+            allowed[:, j] = False
+        elif fw.eligible is not None:
+            allowed[:, j] = mask(fw.eligible, f"frameworks.{fid}.eligible")
+    allowed |= committed
+    # A portfolio is available when every framework in it is allowed and it holds
+    # every framework the country is committed to.
+    holds_disallowed = portfolios[None, :, :] & ~allowed[:, None, :]
+    misses_commitment = committed[:, None, :] & ~portfolios[None, :, :]
+    available = ~(holds_disallowed.any(axis=2) | misses_commitment.any(axis=2))
+
+    club_weight = world.weights[weights.club_weighting]
+    total = club_weight.sum()
+    return Parameters(
+        framework_ids=ids,
+        portfolios=portfolios,
+        labels=tuple(portfolio_label(row, ids) for row in portfolios),
+        static=static,
+        static_total=static_total,
+        pair_cost=pair_cost,
+        available=available,
+        club_share_weight=club_weight / total if total > 0 else club_weight,
+        club_coef=weights.club,
+        club_exponent=weights.club_exponent,
+        peer_coef=weights.peer,
+        peers=world.peer_matrix(scenario.peers.ties) if weights.peer != 0 else _no_peers(n),
+        switching_cost=scenario.rule.switching_cost,
+    )
+
+
+def _no_peers(n: int) -> sparse.csr_array:
+    return sparse.csr_array((n, n), dtype=float)
+
+
+def _pair_costs(scenario: Scenario, ids: tuple[str, ...], portfolios: np.ndarray) -> np.ndarray:
+    """Cost of each portfolio's pairs: the default dual cost unless a pair has its own."""
+    k = len(ids)
+    costs = np.full((k, k), scenario.compatibility.dual_cost)
+    for pc in scenario.compatibility.pair_costs:
+        a, b = pc.pair
+        if a in ids and b in ids:
+            costs[ids.index(a), ids.index(b)] = costs[ids.index(b), ids.index(a)] = pc.cost
+    held = portfolios.astype(float)
+    # Each unordered pair once: the upper triangle of the pair-cost matrix.
+    return np.einsum("pj,jl,pl->p", held, np.triu(costs, 1), held)
+
+
+def club_values(params: Parameters, member_share: np.ndarray, holds: np.ndarray) -> np.ndarray:
+    """Club component (vectorised): weighted share of the *other* members, to the exponent.
+
+    Args:
+        params: The current parameters.
+        member_share: ``(k,)`` weighted share of all members of each framework.
+        holds: ``(n, k)`` current memberships.
+
+    Returns:
+        ``(n, k)`` club components, already weighted.
+
+    """
+    others = member_share[None, :] - params.club_share_weight[:, None] * holds
+    return params.club_coef * np.power(np.maximum(others, 0.0), params.club_exponent)
+
+
+def framework_utilities(
+    params: Parameters, member_share: np.ndarray, holds: np.ndarray, peer_share: np.ndarray
+) -> np.ndarray:
+    """Utility u_ij of each framework for every country (vectorised path).
+
+    Args:
+        params: The current parameters.
+        member_share: ``(k,)`` weighted member share of each framework.
+        holds: ``(n, k)`` current memberships.
+        peer_share: ``(n, k)`` share of each country's ties that are members.
+
+    Returns:
+        ``(n, k)`` utilities, summed in :data:`COMPONENTS` order.
+
+    """
+    s = params.static
+    u = s["alignment"] + club_values(params, member_share, holds)
+    for lever in Lever:
+        u = u + s[lever.value]
+    u = u + params.peer_coef * peer_share
+    return u + s["penalty"] + s["sovereignty"] + s["entry"]
+
+
+def portfolio_utilities(
+    params: Parameters, u: np.ndarray, current: np.ndarray
+) -> np.ndarray:
+    """Utility of every portfolio for every country, ``-inf`` where unavailable.
+
+    Args:
+        params: The current parameters.
+        u: ``(n, k)`` framework utilities.
+        current: ``(n,)`` index of each country's current portfolio.
+
+    Returns:
+        ``(n, P)`` portfolio utilities.
+
+    """
+    held = params.portfolios.astype(float)
+    total = np.zeros((len(u), len(held)))
+    for j in range(params.k):  # add frameworks in order, exactly as the per-agent rule does
+        total = total + u[:, j : j + 1] * held[None, :, j]
+    total = total - params.pair_cost[None, :]
+    moves = np.arange(len(held))[None, :] != current[:, None]
+    total = total - params.switching_cost * moves
+    return np.where(params.available, total, -np.inf)
