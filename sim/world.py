@@ -20,7 +20,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -394,7 +393,7 @@ def alignment_ties(ideal_point: np.ndarray, neighbours: int) -> sparse.csr_array
 
 def data_dir() -> Path:
     """Return the folder of the shipped data files."""
-    return Path(str(resources.files("sim") / "data"))
+    return Path(__file__).resolve().parent / "data"
 
 
 @cache

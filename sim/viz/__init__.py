@@ -1,0 +1,1 @@
+"""Faces that draw: figures, maps, reports and the interactive app."""
