@@ -51,7 +51,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     for path in args.files:
         scenario = load_scenario(path)
-        print(f"{path}: valid ({scenario.name}: {len(scenario.frameworks)} frameworks, "
+        print(f"{path}: valid ({scenario.name}: {len(scenario.active_frameworks)} frameworks, "
               f"{scenario.steps} steps, {len(scenario.events)} events)")  # fmt: skip
     return 0
 

@@ -21,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
@@ -67,9 +68,12 @@ class _Strict(BaseModel):
 class CountrySet(_Strict):
     """A set of countries named directly, by bloc, or by AI-governance affiliation.
 
-    A plain list in YAML is read as ``countries``.
+    A plain list in YAML is read as ``countries``. ``exclude`` is itself a set (a plain
+    list of codes, or a mapping such as ``{affiliations: [us_diffusion_rule:tier1]}``)
+    removed at the end.
     """
 
+    all: bool = Field(default=False, description="every country")
     countries: tuple[str, ...] = ()
     blocs: tuple[str, ...] = ()
     affiliations: tuple[str, ...] = Field(
@@ -78,7 +82,7 @@ class CountrySet(_Strict):
         "optionally 'framework:relation'",
     )
     as_of: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    exclude: tuple[str, ...] = ()
+    exclude: CountrySet | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -90,7 +94,7 @@ class CountrySet(_Strict):
     @property
     def is_empty(self) -> bool:
         """True when the set names nothing."""
-        return not (self.countries or self.blocs or self.affiliations)
+        return not (self.all or self.countries or self.blocs or self.affiliations)
 
 
 class Framework(_Strict):
@@ -586,9 +590,37 @@ def check_against_world(scenario: Scenario, world: World) -> None:
             f"'{layer}'", did_you_mean(layer, world.ties),
         )  # fmt: skip
     _check_commitments(scenario, world)
+    _check_event_changes(scenario, world)
 
 
-def resolve(country_set: CountrySet, world: World, where: str, field: str) -> Any:
+#: Paths an event may not change: they fix the set of portfolios for the whole run.
+FROZEN_DURING_RUN = ("compatibility.exclusive", "steps", "seed", "events")
+
+
+def _check_event_changes(scenario: Scenario, world: World) -> None:
+    """Dry-run every ``set`` event in order, so a bad path fails at load, not mid-run."""
+    current = scenario
+    for i, event in enumerate(scenario.events):
+        if event.set is None:
+            continue
+        for path in event.set:
+            frozen = path.startswith(FROZEN_DURING_RUN) or path.endswith(".enabled")
+            if frozen:
+                raise InputError(
+                    scenario.source, f"events.{i}.set.{path}",
+                    "a parameter that may change during a run (not exclusivity, enabled, steps, "
+                    "seed or events)", f"'{path}'",
+                )  # fmt: skip
+        try:
+            current = current.with_overrides(event.set)
+        except InputError as exc:
+            raise InputError(
+                scenario.source, f"events.{i}.set.{exc.field}", exc.expected, exc.found, exc.hint
+            ) from None
+        check_against_world(current.model_copy(update={"events": ()}), world)
+
+
+def resolve(country_set: CountrySet, world: World, where: str, field: str) -> np.ndarray:
     """Resolve a :class:`CountrySet` to a boolean mask, with a clear error on unknown ids.
 
     Args:
@@ -605,16 +637,16 @@ def resolve(country_set: CountrySet, world: World, where: str, field: str) -> An
 
     """
     try:
-        return world.members(
+        mask = world.members(
             countries=country_set.countries,
             blocs=country_set.blocs,
             affiliations=country_set.affiliations,
             as_of=country_set.as_of,
-            exclude=country_set.exclude,
+            everyone=country_set.all,
         )
     except KeyError as exc:
         bad = str(exc.args[0])
-        if bad in (*country_set.countries, *country_set.exclude):
+        if bad in country_set.countries:
             choices, kind = world.index, "a known country code (ISO3)"
         elif bad in country_set.blocs:
             choices, kind = world.blocs.columns, f"a bloc id ({', '.join(world.blocs.columns)})"
@@ -622,6 +654,9 @@ def resolve(country_set: CountrySet, world: World, where: str, field: str) -> An
             choices = set(world.affiliations["framework"])
             kind = "an affiliation id from sim/data/ai_affiliations.csv (framework[:relation])"
         raise InputError(where, field, kind, f"'{bad}'", did_you_mean(bad, choices)) from None
+    if country_set.exclude is not None:
+        mask &= ~resolve(country_set.exclude, world, where, f"{field}.exclude")
+    return mask
 
 
 def _check_commitments(scenario: Scenario, world: World) -> None:

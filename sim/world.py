@@ -182,7 +182,7 @@ class World:
         blocs: list[str] | tuple[str, ...] = (),
         affiliations: list[str] | tuple[str, ...] = (),
         as_of: str | None = None,
-        exclude: list[str] | tuple[str, ...] = (),
+        everyone: bool = False,
     ) -> np.ndarray:
         """Select actors by identifier, bloc and AI-governance affiliation.
 
@@ -191,8 +191,9 @@ class World:
             blocs: Bloc ids whose members (any relation) are included.
             affiliations: Affiliation framework ids, optionally ``framework:relation``
                 (e.g. ``us_diffusion_rule:tier1``), whose countries are included.
-            as_of: Only affiliations dated on or before this ISO date count.
-            exclude: Identifiers removed at the end.
+            as_of: Only affiliations dated on or before this ISO date count; an
+                affiliation without a date counts (the lists' dates are incomplete).
+            everyone: Include every actor.
 
         Returns:
             A boolean mask of shape ``(n,)``.
@@ -201,8 +202,8 @@ class World:
             KeyError: With the unknown identifier, bloc or affiliation as its argument.
 
         """
-        mask = np.zeros(self.n, dtype=bool)
-        for code in (*countries, *exclude):
+        mask = np.full(self.n, everyone, dtype=bool)
+        for code in countries:
             if code not in self.index:
                 raise KeyError(code)
         mask[[self.index[c] for c in countries]] = True
@@ -222,7 +223,6 @@ class World:
             if as_of is not None:
                 rows = rows[rows["date"].fillna("") <= as_of]
             mask[[self.index[c] for c in rows["iso3"] if c in self.index]] = True
-        mask[[self.index[c] for c in exclude]] = False
         return mask
 
     @classmethod
