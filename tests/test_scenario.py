@@ -1,0 +1,47 @@
+"""Scenario loading: inheritance, overrides, hashing and key-order independence."""
+
+from __future__ import annotations
+
+import yaml
+from conftest import SCENARIOS
+
+import sim
+from sim.scenario import deep_merge, parse_override
+
+
+def test_extends_merges_mappings_and_replaces_lists():
+    merged = deep_merge({"a": {"x": 1, "y": [1, 2]}, "b": 1}, {"a": {"y": [3]}, "c": 2})
+    assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
+
+
+def test_variant_inherits_from_baseline(baseline):
+    variant = sim.load_scenario(SCENARIOS / "dual_membership.yaml")
+    assert variant.compatibility.exclusive == ()
+    assert variant.frameworks == baseline.frameworks
+    assert variant.digest() != baseline.digest()
+
+
+def test_overrides_from_strings_and_mapping(baseline):
+    a = sim.load_scenario(SCENARIOS / "baseline.yaml", overrides=["rule.temperature=0.25"])
+    b = sim.load_scenario(SCENARIOS / "baseline.yaml", overrides={"rule.temperature": 0.25})
+    assert a.rule.temperature == b.rule.temperature == 0.25
+    assert a.digest() == b.digest() != baseline.digest()
+    assert parse_override("events.0.step=3") == ("events.0.step", 3)
+
+
+def test_digest_ignores_key_order_and_comments(tmp_path, baseline):
+    raw = yaml.safe_load((SCENARIOS / "baseline.yaml").read_text())
+    shuffled = dict(reversed(list(raw.items())))
+    path = tmp_path / "shuffled.yaml"
+    path.write_text(yaml.safe_dump(shuffled, sort_keys=False))
+    again = sim.load_scenario(path)
+    assert again.digest() == baseline.digest()
+    assert sim.run(again, steps=10).aggregates.equals(sim.run(baseline, steps=10).aggregates)
+
+
+def test_parameters_cover_every_leaf(baseline):
+    params = baseline.parameters()
+    assert params["rule.kind"] == "logit"
+    assert params["frameworks.us_led.levers.compute_access"] == 0.8
+    assert params["steps"] == 100
+    assert not any(isinstance(value, dict) and value for value in params.values())
