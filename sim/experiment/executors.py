@@ -1,0 +1,177 @@
+"""Where runs execute: one small interface over serial, local processes and Dask.
+
+A sweep hands chunks of runs to a ``concurrent.futures.Executor`` (``submit`` returning
+a future). Any such executor can be injected; :func:`open_backend` makes the three we
+ship:
+
+* ``serial``: runs each chunk in this process when it is submitted (no pickling);
+* ``processes``: a ``ProcessPoolExecutor`` with the ``spawn`` start method, named
+  explicitly so a sweep behaves the same on Linux, macOS and Windows and inside
+  notebooks (no forked copies of threads or open files); workers import the top-level
+  worker function and load the World once each (it is cached per process);
+* ``dask``: a Dask ``distributed`` client's executor, on a ``LocalCluster`` it starts
+  (one single-threaded worker process per worker) or on an existing scheduler
+  (``address="tcp://host:8786"``). Dask is an optional extra, imported only here.
+
+Results do not depend on the backend or the number of workers: each run is fixed by
+its scenario, parameters and seed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from sim.errors import InputError
+
+BackendKind = Literal["serial", "processes", "dask"]
+
+#: The backends :func:`open_backend` can make.
+BACKENDS: tuple[BackendKind, ...] = ("serial", "processes", "dask")
+
+T = TypeVar("T")
+
+
+class SerialExecutor(Executor):
+    """An executor that runs each call in this process, when it is submitted."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        """Run ``fn(*args, **kwargs)`` now and return its completed future.
+
+        Args:
+            fn: The callable.
+            *args: Its positional arguments.
+            **kwargs: Its keyword arguments.
+
+        Returns:
+            A future holding the result or the exception raised.
+
+        """
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An open executor and how many runs it can work on at once.
+
+    Attributes:
+        executor: A ``concurrent.futures``-style executor.
+        workers: Number of parallel workers (sizes chunks and how many are in flight).
+        description: What it is, for progress messages.
+
+    """
+
+    executor: Executor
+    workers: int
+    description: str
+
+
+def warm_worker() -> None:
+    """Load the World into a new worker process, so its first chunk is not slower."""
+    from sim.world import World
+
+    World.load()
+
+
+def default_workers() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def open_backend(
+    kind: str = "serial", workers: int | None = None, address: str | None = None
+) -> Iterator[Backend]:
+    """Open an executor of the given kind and close it afterwards.
+
+    Args:
+        kind: ``"serial"``, ``"processes"`` or ``"dask"``.
+        workers: Worker processes (default: the CPUs available; 1 for serial). For
+            Dask with an ``address``, the cluster's own workers are used.
+        address: A Dask scheduler to join (``tcp://host:port``); Dask only.
+
+    Yields:
+        The open backend.
+
+    Raises:
+        InputError: For an unknown kind, a bad worker count, an address without
+            Dask, Dask not installed, or a scheduler that cannot be reached.
+
+    """
+    if kind not in BACKENDS:
+        raise InputError("command line", "--executor", f"one of {', '.join(BACKENDS)}", repr(kind))
+    if workers is not None and workers < 1:
+        raise InputError("command line", "--workers", "a whole number of at least 1", str(workers))
+    if address is not None and kind != "dask":
+        raise InputError(
+            "command line",
+            "--address",
+            "--executor dask (an address is a Dask scheduler)",
+            f"--executor {kind}",
+        )
+    if kind == "serial":
+        yield Backend(SerialExecutor(), 1, "serial")
+    elif kind == "processes":
+        count = workers or default_workers()
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=warm_worker) as pool:
+            try:
+                yield Backend(pool, count, f"{count} processes")
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        with _dask_backend(workers, address) as backend:
+            yield backend
+
+
+@contextmanager
+def _dask_backend(workers: int | None, address: str | None) -> Iterator[Backend]:
+    """A Dask client's executor on a new LocalCluster or an existing scheduler."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError(
+            "command line",
+            "--executor",
+            "Dask installed for --executor dask",
+            "no module named dask.distributed",
+            "Install the extra: pip install 'coalsim[dask]'.",
+        ) from None
+    cluster = None
+    if address is None:
+        count = workers or default_workers()
+        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(
+                "command line",
+                "--address",
+                "a reachable Dask scheduler (tcp://host:port)",
+                repr(address),
+                str(exc),
+            ) from None
+    try:
+        client.run(warm_worker)
+        threads = sum(client.nthreads().values())
+        where = "a local Dask cluster" if cluster is not None else f"the Dask scheduler at {address}"
+        yield Backend(client.get_executor(pure=False), max(threads, 1), f"{where} ({threads} workers)")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

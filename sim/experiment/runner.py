@@ -1,0 +1,347 @@
+"""The run callable that workers execute, and the sweep driver that feeds them and stores results.
+
+Following the shape of Mesa's next scenario runner: each run is an immutable
+:class:`~sim.experiment.spec.RunTask` (parameters and a spawned seed); a picklable,
+top-level run callable turns a task into a :class:`~sim.results.RunResult`; runs travel
+in chunks to any ``concurrent.futures``-style executor (see
+:mod:`sim.experiment.executors`), so process start-up and pickling are paid per chunk,
+not per run; and the driver stores each chunk as it finishes (see
+:mod:`sim.experiment.store`). A run that raises is recorded as failed with its error,
+and the batch goes on; so does a chunk whose worker died.
+
+Example::
+
+    from sim.experiment import sweep, load_results
+    summary = sweep("scenarios/sweeps/baseline_sobol.yaml", "results/sobol", executor="processes")
+    results = load_results("results/sobol")
+    results.aggregates  # run_id, parameters, step, framework, shares
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from sim.errors import InputError
+from sim.experiment.executors import Backend, open_backend
+from sim.experiment.spec import Experiment, RunTask, load_experiment
+from sim.experiment.store import ChunkOutput, ResultStore, RunRecord, check_new_store, parquet_bytes
+from sim.results import RunResult, run
+from sim.scenario import Scenario
+from sim.world import World
+
+#: Largest number of runs sent to a worker at once (bounds lost work and progress gaps).
+MAX_CHUNK = 32
+
+#: Chunks per worker a sweep aims for, so workers finish close together.
+CHUNKS_PER_WORKER = 8
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What every run of a sweep shares besides its scenario.
+
+    Attributes:
+        steps: Steps per run (the scenario's when ``None``).
+        countries: Keep each run's ``"final"`` per-country states or ``"all"`` steps'.
+
+    """
+
+    steps: int | None = None
+    countries: Literal["final", "all"] = "final"
+
+
+#: A run callable: (base scenario, task, settings) -> the run's result. It must be a
+#: top-level function so process and Dask workers can import it.
+RunCallable = Callable[[Scenario, RunTask, RunSettings], RunResult]
+
+
+def simulate(scenario: Scenario, task: RunTask, settings: RunSettings) -> RunResult:
+    """The default run callable: apply the task's parameters and run the model once.
+
+    Args:
+        scenario: The base scenario.
+        task: The run's parameters and seed.
+        settings: Steps and what to record.
+
+    Returns:
+        The run's result.
+
+    """
+    varied = scenario.with_overrides(dict(task.parameters)) if task.parameters else scenario
+    return run(varied, seed=task.seed, steps=settings.steps, world=World.load(), record=settings.countries)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A batch of runs for one worker: picklable, so any executor can carry it.
+
+    Attributes:
+        scenario: The base scenario.
+        tasks: The runs.
+        settings: What the runs share.
+        run_callable: The top-level function that runs one task.
+
+    """
+
+    scenario: Scenario
+    tasks: tuple[RunTask, ...]
+    settings: RunSettings
+    run_callable: RunCallable = simulate
+
+
+def _tagged(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
+    """A run's table with the run's id, sample and replication in front."""
+    front = pd.DataFrame(
+        {"run_id": task.run_id, "sample": task.sample, "replication": task.replication}, index=frame.index
+    )
+    return pd.concat([front, frame], axis=1)
+
+
+def run_chunk(chunk: Chunk) -> ChunkOutput:
+    """Run a chunk's tasks one after another (the function workers execute).
+
+    A task that raises is recorded as failed with its error text; the others still run.
+
+    Args:
+        chunk: The runs and what they share.
+
+    Returns:
+        A record per run, and the succeeded runs' tables as Parquet bytes.
+
+    """
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    records: list[RunRecord] = []
+    aggregates: list[pd.DataFrame] = []
+    countries: list[pd.DataFrame] = []
+    for task in chunk.tasks:
+        start = time.perf_counter()
+        try:
+            result = chunk.run_callable(chunk.scenario, task, chunk.settings)
+        except Exception as exc:
+            seconds = time.perf_counter() - start
+            error = f"{type(exc).__name__}: {exc}"
+            records.append(RunRecord(task.run_id, "failed", error, seconds, datetime.now(UTC), worker))
+            continue
+        seconds = time.perf_counter() - start
+        aggregates.append(_tagged(result.aggregates, task))
+        states = result.countries.assign(portfolio=result.countries["portfolio"].astype(str))
+        countries.append(_tagged(states, task))
+        records.append(
+            RunRecord(
+                task.run_id,
+                "succeeded",
+                None,
+                seconds,
+                datetime.now(UTC),
+                worker,
+                result.metadata.get("converged_at"),
+            )
+        )
+    if not aggregates:
+        return ChunkOutput(tuple(records))
+    tables = {
+        "aggregates": parquet_bytes(pd.concat(aggregates, ignore_index=True)),
+        "countries": parquet_bytes(pd.concat(countries, ignore_index=True)),
+    }
+    return ChunkOutput(tuple(records), tables)
+
+
+def _failed_chunk(chunk: Chunk, exc: BaseException) -> ChunkOutput:
+    """Records for a chunk whose worker could not return (it died, or pickling failed)."""
+    error = f"worker failed: {type(exc).__name__}: {exc}"
+    now = datetime.now(UTC)
+    return ChunkOutput(tuple(RunRecord(task.run_id, "failed", error, 0.0, now, "") for task in chunk.tasks))
+
+
+def chunk_size_for(runs: int, workers: int) -> int:
+    """Runs per chunk: about eight chunks per worker, at most :data:`MAX_CHUNK` runs.
+
+    Args:
+        runs: Runs to do.
+        workers: Parallel workers.
+
+    Returns:
+        The chunk size (at least 1).
+
+    """
+    return max(1, min(MAX_CHUNK, math.ceil(runs / (workers * CHUNKS_PER_WORKER))))
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a sweep did.
+
+    Attributes:
+        folder: The result store.
+        total: Runs in the sweep.
+        skipped: Runs that had succeeded before (resumed) and were not run again.
+        succeeded: Runs that succeeded in this call.
+        failed: Runs that failed in this call.
+        seconds: Wall time of this call.
+
+    """
+
+    folder: Path
+    total: int
+    skipped: int
+    succeeded: int
+    failed: int
+    seconds: float
+
+
+#: Progress callback: (runs finished so far, runs to do in this call, failures so far).
+Progress = Callable[[int, int, int], None]
+
+
+def open_store(experiment: Experiment, out: str | Path, resume: bool = False) -> ResultStore:
+    """Create the store of a sweep, or reopen it with ``resume``.
+
+    Args:
+        experiment: The resolved experiment.
+        out: The store folder.
+        resume: Continue the sweep stored there (a missing store is created).
+
+    Returns:
+        The open store.
+
+    Raises:
+        InputError: If the folder is taken (without resume) or holds another sweep.
+
+    """
+    out = Path(out)
+    if resume and (out / "manifest.json").is_file():
+        return ResultStore.open_for_resume(out, experiment)
+    return ResultStore.create(out, experiment)
+
+
+def run_pending(
+    store: ResultStore,
+    experiment: Experiment,
+    backend: Backend,
+    *,
+    chunk_size: int | None = None,
+    progress: Progress | None = None,
+    run_callable: RunCallable = simulate,
+) -> tuple[int, int]:
+    """Run every run of the store that has not succeeded, storing chunks as they finish.
+
+    Args:
+        store: The open store.
+        experiment: Its experiment.
+        backend: Where to run.
+        chunk_size: Runs per chunk (default: :func:`chunk_size_for`).
+        progress: Called after each stored chunk.
+        run_callable: Runs one task (default :func:`simulate`).
+
+    Returns:
+        Runs that succeeded and that failed in this call.
+
+    """
+    pending = set(store.pending())
+    tasks = [task for task in experiment.tasks() if task.run_id in pending]
+    size = chunk_size or chunk_size_for(len(tasks), backend.workers)
+    settings = RunSettings(experiment.spec.steps, experiment.spec.countries)
+    chunks = (
+        Chunk(experiment.scenario, tuple(tasks[i : i + size]), settings, run_callable)
+        for i in range(0, len(tasks), size)
+    )
+    succeeded = failed = 0
+    for output in _completed(chunks, backend.executor, in_flight=2 * backend.workers):
+        store.write_chunk(output)
+        for record in output.records:
+            if record.status == "succeeded":
+                succeeded += 1
+            else:
+                failed += 1
+        if progress is not None:
+            progress(succeeded + failed, len(tasks), failed)
+    return succeeded, failed
+
+
+def _completed(chunks: Iterator[Chunk], executor: Executor, in_flight: int) -> Iterator[ChunkOutput]:
+    """Submit chunks keeping at most ``in_flight`` outstanding; yield outputs as they finish."""
+    running: dict[Future[ChunkOutput], Chunk] = {}
+
+    def top_up() -> None:
+        while len(running) < in_flight:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            running[executor.submit(run_chunk, chunk)] = chunk
+
+    top_up()
+    while running:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            chunk = running.pop(future)
+            try:
+                yield future.result()
+            except Exception as exc:
+                yield _failed_chunk(chunk, exc)
+        top_up()
+
+
+def sweep(
+    spec: str | Path | Experiment,
+    out: str | Path,
+    *,
+    executor: str | Executor = "serial",
+    workers: int | None = None,
+    address: str | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    progress: Progress | None = None,
+    run_callable: RunCallable = simulate,
+) -> SweepSummary:
+    """Run a sweep and store its results; with ``resume``, only the runs not yet succeeded.
+
+    Args:
+        spec: A spec file or a resolved experiment.
+        out: The result store folder.
+        executor: ``"serial"``, ``"processes"``, ``"dask"``, or an executor instance
+            (anything with ``concurrent.futures``' ``submit``).
+        workers: Worker processes (a chunk-size hint for an executor instance).
+        address: A Dask scheduler to join (with ``executor="dask"``).
+        resume: Continue the sweep in ``out``; runs that succeeded are skipped.
+        chunk_size: Runs per chunk (default: about eight chunks per worker, at most 32).
+        progress: Called as ``progress(done, to_do, failed)`` after each stored chunk.
+        run_callable: Runs one task (a top-level function; default :func:`simulate`).
+
+    Returns:
+        What the sweep did.
+
+    Raises:
+        InputError: For a bad spec, executor option or output folder.
+
+    """
+    started = time.perf_counter()
+    experiment = spec if isinstance(spec, Experiment) else load_experiment(spec)
+    if chunk_size is not None and chunk_size < 1:
+        raise InputError("command line", "chunk_size", "a whole number of at least 1", str(chunk_size))
+    out = Path(out)
+    if not (resume and (out / "manifest.json").is_file()):
+        check_new_store(out)
+
+    def run_on(backend: Backend) -> SweepSummary:
+        store = open_store(experiment, out, resume)
+        skipped = len(store.runs) - len(store.pending())
+        succeeded, failed = run_pending(
+            store, experiment, backend, chunk_size=chunk_size, progress=progress, run_callable=run_callable
+        )
+        return SweepSummary(out, len(store.runs), skipped, succeeded, failed, time.perf_counter() - started)
+
+    if isinstance(executor, Executor):
+        return run_on(Backend(executor, workers or 1, type(executor).__name__))
+    with open_backend(executor, workers, address) as backend:
+        return run_on(backend)

@@ -1,0 +1,579 @@
+"""Experiment specs: which scenario, which parameters, which design, how many runs.
+
+A sweep spec is a YAML file::
+
+    name: baseline_sobol
+    scenario: ../baseline.yaml          # relative to this file
+    design: sobol                       # grid | random | lhs | sobol | morris
+    samples: 64                         # sobol: base samples N, a power of two
+    replications: 4
+    seed: 7
+    parameters:                         # dotted paths, as in `coalsim params`
+      frameworks.waico.levers.open_models: {low: 0.0, high: 1.2}
+      rule.kind: {values: [logit, best_response]}
+
+It is validated like a scenario file: every mistake is an :class:`~sim.errors.InputError`
+naming the file and field. :func:`load_experiment` also checks every parameter value
+against the scenario (each listed value and both ends of each range must give a valid
+scenario), so a sweep fails before its first run, not in its thousandth.
+
+Designs live in a *problem space* that SALib understands: a range ``{low, high}`` is
+the interval itself (``[low, high + 1)`` for whole-number parameters, which are then
+floored), and a list ``{values: [...]}`` is ``[0, len)`` floored to an index. The
+design matrix in that space is stored beside the results, so sensitivity analysis
+reads exactly the points that were run.
+
+Seeds: replication ``r`` of every design point runs with the seed of
+``numpy.random.SeedSequence(seed).spawn(...)`` child ``r`` of the runs branch (see
+:func:`replication_seeds`). The same seeds at every point are common random numbers,
+which sharpen comparisons between points; and since a seed depends only on ``(seed,
+r)``, adding replications or samples never changes a run that exists. The grid,
+random, sobol and morris designs are prefix-stable too (more samples append points);
+an LHS design is not (its strata depend on the number of samples).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import InputError, describe, did_you_mean
+from sim.scenario import MAX_STEPS, Scenario, load_scenario
+
+Design = Literal["grid", "random", "lhs", "sobol", "morris"]
+
+#: Designs whose points SALib analyses for sensitivity.
+SENSITIVITY_DESIGNS = ("sobol", "morris")
+
+#: Largest number of runs one spec may ask for (a guard against a typo in samples).
+MAX_RUNS = 5_000_000
+
+#: Spawn keys of the two random streams derived from the spec's seed.
+DESIGN_STREAM, RUNS_STREAM = 0, 1
+
+#: Parameters a sweep may not vary: the runner owns the seed.
+RESERVED_PATHS = ("seed",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParameterRange(_Strict):
+    """One swept parameter: a list of ``values`` or a range from ``low`` to ``high``."""
+
+    values: tuple[Any, ...] | None = Field(default=None, min_length=1)
+    low: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    high: Annotated[float, Field(allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _values_or_range(self) -> Self:
+        has_range = self.low is not None or self.high is not None
+        if self.values is not None and has_range:
+            raise ValueError("give either 'values' or 'low' and 'high', not both")
+        if self.values is None:
+            if self.low is None or self.high is None:
+                raise ValueError("give 'values: [...]' or both 'low' and 'high'")
+            if not self.low < self.high:
+                raise ValueError(f"'low' ({self.low}) must be below 'high' ({self.high})")
+            return self
+        kinds = {_value_kind(v) for v in self.values}
+        if None in kinds:
+            raise ValueError("values must be numbers, strings or booleans (one kind per parameter)")
+        if len(kinds) > 1:
+            raise ValueError(f"values must all be of one kind, found {sorted(kinds)}")
+        if len(set(self.values)) != len(self.values):
+            raise ValueError("values must not repeat")
+        return self
+
+
+def _value_kind(value: Any) -> str | None:
+    """The kind of a listed value: 'boolean', 'number', 'string', or None if unsupported."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float) and math.isfinite(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return None
+
+
+class ExperimentSpec(_Strict):
+    """A validated, immutable sweep spec (the YAML file's content)."""
+
+    name: str | None = Field(default=None, description="defaults to the file name")
+    description: str = ""
+    scenario: str
+    parameters: dict[str, ParameterRange] = {}
+    design: Design = "grid"
+    samples: Annotated[int, Field(ge=1)] | None = None
+    levels: Annotated[int, Field(ge=2, le=1000)] | None = None
+    replications: Annotated[int, Field(ge=1)] = 1
+    seed: Annotated[int, Field(ge=0)] = 0
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] | None = Field(
+        default=None, description="steps per run; the scenario's steps when omitted"
+    )
+    countries: Literal["final", "all"] = Field(
+        default="final", description="store each run's final per-country states, or every step's"
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_design(self) -> Self:
+        sampled = self.design != "grid"
+        if sampled and self.samples is None:
+            raise ValueError(f"the {self.design} design needs 'samples'")
+        if not sampled and self.samples is not None:
+            raise ValueError(
+                "the grid design runs every combination and takes no 'samples'; "
+                "split ranges with 'levels' instead"
+            )
+        if sampled and not self.parameters:
+            raise ValueError(f"the {self.design} design needs at least one parameter")
+        if self.levels is not None and self.design not in ("grid", "morris"):
+            raise ValueError(f"'levels' is used by the grid and morris designs, not {self.design}")
+        if self.design == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
+            lower = 1 << (self.samples.bit_length() - 1)
+            raise ValueError(
+                f"sobol 'samples' must be a power of two (Saltelli's scheme keeps its balance only "
+                f"then), found {self.samples}; try {lower} or {lower * 2}"
+            )
+        if self.design == "morris" and self.levels is not None and self.levels % 2:
+            raise ValueError(f"morris 'levels' must be even, found {self.levels}")
+        for path in self.parameters:
+            if path in RESERVED_PATHS:
+                raise ValueError(
+                    f"parameters.{path}: the seed is not a parameter; each run's seed is spawned "
+                    "from the spec's 'seed' (set 'replications' for more seeds)"
+                )
+        return self
+
+    def digest(self, ignore: Sequence[str] = ()) -> str:
+        """A sha256 of the spec's content, independent of key order and comments.
+
+        Args:
+            ignore: Top-level fields to leave out (e.g. samples and replications, to ask
+                whether two specs describe the same, possibly extended, sweep).
+
+        Returns:
+            The hex digest.
+
+        """
+        content = {k: v for k, v in self.model_dump(mode="json").items() if k not in ignore}
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter resolved against the scenario.
+
+    Attributes:
+        path: Dotted path of the parameter.
+        values: The listed values, or ``None`` for a range.
+        low: Lower end of a range.
+        high: Upper end of a range.
+        integer: Whether a range takes whole numbers (the scenario's value is an int).
+
+    """
+
+    path: str
+    values: tuple[Any, ...] | None
+    low: float | None
+    high: float | None
+    integer: bool
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The axis in SALib's problem space."""
+        if self.values is not None:
+            return 0.0, float(len(self.values))
+        assert self.low is not None and self.high is not None
+        return (self.low, self.high + 1.0) if self.integer else (self.low, self.high)
+
+    def grid(self, levels: int) -> np.ndarray:
+        """Problem-space points of a full-factorial grid along this axis."""
+        if self.values is not None:
+            return np.arange(len(self.values), dtype=float)
+        points = np.linspace(self.low, self.high, levels)
+        return np.unique(np.round(points)) if self.integer else points
+
+    def decode(self, points: np.ndarray) -> list[Any]:
+        """Turn problem-space points into parameter values."""
+        if self.values is not None:
+            index = np.minimum(np.floor(points).astype(int), len(self.values) - 1)
+            return [self.values[i] for i in index]
+        if self.integer:
+            return np.minimum(np.floor(points), self.high).astype(int).tolist()
+        return points.astype(float).tolist()
+
+
+def replication_seeds(seed: int, replications: int) -> list[int]:
+    """Seeds of replications ``0 .. replications - 1``, spawned from ``seed``.
+
+    Replication ``r`` gets child ``r`` of the runs branch of ``SeedSequence(seed)``
+    (``SeedSequence(seed).spawn(2)[1].spawn(replications)[r]``), turned into a 63-bit
+    integer. Seed ``r`` does not depend on how many replications there are.
+
+    Args:
+        seed: The root seed.
+        replications: How many seeds.
+
+    Returns:
+        One integer seed per replication.
+
+    """
+    runs_branch = np.random.SeedSequence(seed).spawn(RUNS_STREAM + 1)[RUNS_STREAM]
+    return [
+        int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        for child in runs_branch.spawn(replications)
+    ]
+
+
+def _design_seed(seed: int) -> int:
+    """An integer seed for the design's sampler, independent of the run seeds."""
+    branch = np.random.SeedSequence(seed).spawn(DESIGN_STREAM + 1)[DESIGN_STREAM]
+    return int(branch.generate_state(1, np.uint32)[0])
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """Everything that makes one run different from another: immutable and picklable.
+
+    Attributes:
+        run_id: Stable identifier, ``"s<sample>-r<replication>"``.
+        sample: Index of the design point.
+        replication: Index of the replication (its seed is the same at every point).
+        seed: The run's seed.
+        parameters: ``(dotted path, value)`` pairs applied to the scenario.
+
+    """
+
+    run_id: str
+    sample: int
+    replication: int
+    seed: int
+    parameters: tuple[tuple[str, Any], ...]
+
+
+def run_id(sample: int, replication: int) -> str:
+    """The identifier of a run: ``"s<sample>-r<replication>"``."""
+    return f"s{sample}-r{replication}"
+
+
+@dataclass(frozen=True, eq=False)
+class Experiment:
+    """A spec resolved against its scenario: the design, the runs and their seeds.
+
+    Attributes:
+        spec: The validated spec.
+        source: The spec file (or a description when built in memory).
+        text: The spec file's text as written (kept in the result store).
+        scenario: The base scenario the parameters change.
+        axes: The swept parameters, in spec order.
+
+    """
+
+    spec: ExperimentSpec
+    source: str
+    text: str
+    scenario: Scenario
+    axes: tuple[Axis, ...]
+
+    @property
+    def name(self) -> str:
+        """The sweep's name (the spec's ``name`` or its file name)."""
+        return self.spec.name or Path(self.source).stem
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """Dotted paths of the swept parameters."""
+        return [axis.path for axis in self.axes]
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The design space as a SALib problem (names and problem-space bounds)."""
+        return {
+            "num_vars": len(self.axes),
+            "names": self.parameter_names,
+            "bounds": [list(axis.bounds) for axis in self.axes],
+        }
+
+    @property
+    def levels(self) -> int:
+        """Levels per range (grid) or grid levels of the morris design."""
+        return self.spec.levels or (4 if self.spec.design == "morris" else 3)
+
+    @cached_property
+    def design(self) -> np.ndarray:
+        """``(samples, parameters)`` design matrix in problem space."""
+        return sample_design(self)
+
+    @cached_property
+    def points(self) -> pd.DataFrame:
+        """Parameter values of each design point (one row per sample, one column per path)."""
+        columns = {axis.path: axis.decode(self.design[:, j]) for j, axis in enumerate(self.axes)}
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(self.design), name="sample"))
+
+    @property
+    def run_count(self) -> int:
+        """Number of runs: design points times replications."""
+        return len(self.design) * self.spec.replications
+
+    def tasks(self) -> list[RunTask]:
+        """Every run of the sweep, sample by sample, replication by replication."""
+        seeds = replication_seeds(self.spec.seed, self.spec.replications)
+        rows = self.points.to_dict(orient="records")
+        return [
+            RunTask(run_id(sample, rep), sample, rep, seeds[rep], tuple(values.items()))
+            for sample, values in enumerate(rows)
+            for rep in range(self.spec.replications)
+        ]
+
+
+def sample_design(experiment: Experiment) -> np.ndarray:
+    """Draw the design matrix of an experiment in problem space.
+
+    Args:
+        experiment: The resolved experiment.
+
+    Returns:
+        A ``(points, parameters)`` float array.
+
+    """
+    spec, axes = experiment.spec, experiment.axes
+    problem = experiment.problem
+    seed = _design_seed(spec.seed)
+    if spec.design == "grid":
+        axis_points = [axis.grid(experiment.levels) for axis in axes]
+        return np.array(list(itertools.product(*axis_points)), dtype=float).reshape(-1, len(axes))
+    assert spec.samples is not None
+    low, high = np.array(problem["bounds"]).T
+    if spec.design == "random":
+        unit = np.random.default_rng(seed).random((spec.samples, len(axes)))
+        return low + unit * (high - low)
+    if spec.design == "lhs":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(spec.samples)
+        return low + unit * (high - low)
+    if spec.design == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(problem, spec.samples, calc_second_order=False, seed=seed)
+    from SALib.sample import morris
+
+    return morris.sample(problem, spec.samples, num_levels=experiment.levels, seed=seed)
+
+
+def _read_spec_file(path: Path) -> tuple[str, dict[str, Any]]:
+    """Read a spec file's text and YAML mapping, with clear errors."""
+    where = str(path)
+    if not path.is_file():
+        raise InputError(where, "", "an existing sweep spec file", "no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(where, "", "a UTF-8 text file in YAML", "binary or non-UTF-8 content") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(where, "", "valid YAML", f"a syntax error{at}") from None
+    if not isinstance(data, dict):
+        raise InputError(
+            where, "", "a mapping of sweep fields (scenario, parameters, design, ...)", describe(data)
+        )
+    return text, data
+
+
+def _translate(error: Any, where: str) -> InputError:
+    """Turn the first pydantic error into an InputError naming the spec field."""
+    loc = [str(part) for part in error["loc"]]
+    field = ".".join(loc) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        schema = ParameterRange if loc[0] == "parameters" else ExperimentSpec
+        names = list(schema.model_fields)
+        return InputError(
+            where,
+            field,
+            f"one of the keys {', '.join(names)}",
+            f"unknown key '{loc[-1]}'",
+            did_you_mean(loc[-1], names),
+        )
+    if kind == "missing":
+        return InputError(where, field, "this required field", "nothing")
+    message = str(error["msg"])
+    if message.startswith("Value error, "):
+        return InputError(where, field, "consistent values", message.removeprefix("Value error, "))
+    expected = message.removeprefix("Input should be ")
+    hint = ""
+    if kind == "literal_error":
+        options = [option.strip("' ") for option in expected.replace(" or ", ",").split(",")]
+        hint = did_you_mean(str(error.get("input")), options)
+    return InputError(where, field, expected, describe(error.get("input")), hint)
+
+
+def validate_spec(raw: dict[str, Any], where: str = "sweep spec") -> ExperimentSpec:
+    """Validate raw spec data against the schema.
+
+    Args:
+        raw: The parsed YAML mapping.
+        where: The file name, for messages.
+
+    Returns:
+        The validated spec.
+
+    Raises:
+        InputError: For the first schema violation, naming the field.
+
+    """
+    parameters = raw.get("parameters")
+    if isinstance(parameters, dict):
+        for path, entry in parameters.items():
+            if not isinstance(entry, dict):
+                raise InputError(
+                    where, f"parameters.{path}", "{values: [...]} or {low: x, high: y}", describe(entry)
+                )
+    try:
+        return ExperimentSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise _translate(exc.errors()[0], where) from None
+
+
+def resolve_axes(spec: ExperimentSpec, scenario: Scenario, where: str) -> tuple[Axis, ...]:
+    """Check every parameter against the scenario and resolve it to an :class:`Axis`.
+
+    Each listed value and both ends of each range are applied to the scenario and
+    validated, so a bad path or value fails here, naming the spec field.
+
+    Args:
+        spec: The validated spec.
+        scenario: The base scenario.
+        where: The spec file, for messages.
+
+    Returns:
+        One axis per parameter.
+
+    Raises:
+        InputError: If a path or value does not give a valid scenario.
+
+    """
+    current = scenario.parameters()
+    axes = []
+    for path, entry in spec.parameters.items():
+        integer = isinstance(current.get(path), int) and not isinstance(current.get(path), bool)
+        probes = entry.values if entry.values is not None else (entry.low, entry.high)
+        for value in probes:
+            check_value(scenario, path, int(value) if integer else value, where, f"parameters.{path}")
+        existing = current.get(path)
+        if isinstance(existing, dict | list) and existing:
+            raise InputError(
+                where,
+                f"parameters.{path}",
+                "the path of a single value (see `coalsim params`)",
+                f"a path to a {type(existing).__name__} of values",
+            )
+        axes.append(Axis(path, entry.values, entry.low, entry.high, integer))
+    return tuple(axes)
+
+
+def check_value(scenario: Scenario, path: str, value: Any, where: str, field: str) -> Scenario:
+    """Apply one parameter value to a scenario, turning a failure into a clear error.
+
+    Args:
+        scenario: The base scenario.
+        path: Dotted parameter path.
+        value: The value to try.
+        where: The file or ``"command line"``, for messages.
+        field: The field to name in the message.
+
+    Returns:
+        The changed scenario.
+
+    Raises:
+        InputError: If the path is unknown or the value invalid there.
+
+    """
+    try:
+        return scenario.with_overrides({path: value})
+    except InputError as exc:
+        known = scenario.parameters()
+        hint = exc.hint or (did_you_mean(path, known) if path not in known else "")
+        raise InputError(
+            where, field, f"a value the scenario accepts at '{exc.field}' ({exc.expected})", exc.found, hint
+        ) from None
+
+
+def experiment_from_spec(spec: ExperimentSpec, scenario: Scenario, source: str, text: str) -> Experiment:
+    """Resolve a validated spec against an already loaded scenario.
+
+    Args:
+        spec: The validated spec.
+        scenario: Its base scenario.
+        source: Where the spec came from (for messages and the store).
+        text: The spec's text (kept in the result store).
+
+    Returns:
+        The experiment.
+
+    Raises:
+        InputError: If a parameter does not fit the scenario or the sweep is too large.
+
+    """
+    experiment = Experiment(spec, source, text, scenario, resolve_axes(spec, scenario, source))
+    points = math.prod(len(axis.grid(experiment.levels)) for axis in experiment.axes)
+    if spec.design == "grid" and points * spec.replications > MAX_RUNS:
+        raise InputError(
+            source,
+            "parameters",
+            f"a grid of at most {MAX_RUNS:,} runs",
+            f"{points:,} points x {spec.replications} replications",
+        )
+    if experiment.run_count > MAX_RUNS:
+        raise InputError(
+            source, "samples", f"a sweep of at most {MAX_RUNS:,} runs", f"{experiment.run_count:,}"
+        )
+    return experiment
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read, validate and resolve a sweep spec file.
+
+    Args:
+        path: The spec YAML file; its ``scenario`` is relative to it.
+
+    Returns:
+        The experiment, with its design drawn lazily.
+
+    Raises:
+        InputError: For any problem in the spec or its scenario.
+
+    """
+    path = Path(path)
+    where = str(path)
+    text, raw = _read_spec_file(path)
+    spec = validate_spec(raw, where)
+    scenario_path = path.parent / spec.scenario
+    if not scenario_path.is_file():
+        raise InputError(
+            where,
+            "scenario",
+            "a scenario file path relative to this spec",
+            f"'{spec.scenario}', which does not exist",
+        )
+    scenario = load_scenario(scenario_path)
+    return experiment_from_spec(spec, scenario, where, text)

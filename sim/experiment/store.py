@@ -1,0 +1,702 @@
+"""The result store: a folder that a sweep fills run by run and that reloads in parts.
+
+Layout of a store folder::
+
+    manifest.json        format, spec (and its hash), scenario hash, versions, design
+    spec.yaml            the spec file as written
+    scenario.json        the base scenario, so the store explains itself
+    design.parquet       the design matrix in problem space (sample, one column per parameter)
+    runs.parquet         the run table: run_id, sample, replication, seed, parameters,
+                         status (pending / succeeded / failed), error, seconds, finished_at,
+                         worker, converged_at, part
+    aggregates/part-*.parquet   per-step aggregates of finished runs, one file per chunk
+    countries/part-*.parquet    final (or every step's) per-country states, likewise
+
+Every write is atomic: a file is written under a hidden temporary name, flushed to
+disk and ``os.replace``-d into place; a new store is built in a hidden folder and
+renamed. A chunk's part files are written before the run table that points to them,
+so the run table is the one commit point: a run counts as done only once the table
+says so, readers read only the parts the table names, and a resumed sweep deletes
+part files no table names (left by a kill between the two writes) before it starts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from sim.errors import InputError, did_you_mean
+from sim.experiment.spec import Experiment, ExperimentSpec
+from sim.metrics import NON_ALIGNED_ID
+from sim.results import package_version, replace_folder
+
+#: Identifies a store folder and the version of its layout.
+STORE_FORMAT, STORE_VERSION = "coalsim-sweep", 1
+
+#: The two datasets a sweep writes, one part file per finished chunk.
+DATASETS = ("aggregates", "countries")
+
+Status = Literal["pending", "succeeded", "failed"]
+
+#: Columns every run-table row has besides the parameter columns.
+RUN_COLUMNS = ("run_id", "sample", "replication", "seed")
+OUTCOME_COLUMNS = ("status", "error", "seconds", "finished_at", "worker", "converged_at", "part")
+
+#: Measures an outcome may summarise: the share columns of the aggregates, or members.
+MEASURES = ("share_count", "share_gdp", "share_population", "share_ai_capacity", "members")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """How one run ended, as reported by the worker that ran it.
+
+    Attributes:
+        run_id: The run.
+        status: ``"succeeded"`` or ``"failed"``.
+        error: The error text of a failed run (``type: message``), else ``None``.
+        seconds: Wall time of the run.
+        finished_at: When it ended (UTC).
+        worker: ``host:pid`` of the process that ran it.
+        converged_at: The step the run settled at, if it did.
+
+    """
+
+    run_id: str
+    status: Status
+    error: str | None
+    seconds: float
+    finished_at: datetime
+    worker: str
+    converged_at: int | None = None
+
+
+@dataclass(frozen=True)
+class ChunkOutput:
+    """What a worker sends back for one chunk of runs.
+
+    Attributes:
+        records: One record per run of the chunk.
+        tables: Parquet bytes per dataset (``aggregates``, ``countries``) holding the
+            succeeded runs' rows; empty when no run succeeded.
+
+    """
+
+    records: tuple[RunRecord, ...]
+    tables: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    Args:
+        path: Destination file.
+        data: Its complete content.
+
+    """
+    temporary = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:12]}")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable (a no-op where folders cannot be opened)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialise a frame as Parquet (zstd-compressed) in memory."""
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink, compression="zstd")
+    return sink.getvalue()
+
+
+def _json_bytes(content: Any) -> bytes:
+    return (json.dumps(content, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages and data that made a store."""
+    import platform
+    from importlib import metadata
+
+    import mesa
+
+    from sim.world import World
+
+    found = {"coalsim": package_version(), "data": World.load().data_version, "mesa": mesa.__version__}
+    for name in ("numpy", "pandas", "pyarrow", "scipy", "SALib"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    found["python"] = platform.python_version()
+    return found
+
+
+def plan_table(experiment: Experiment) -> pd.DataFrame:
+    """The run table of an experiment with every run pending.
+
+    Args:
+        experiment: The resolved experiment.
+
+    Returns:
+        One row per run, in sample then replication order.
+
+    """
+    tasks = experiment.tasks()
+    table = pd.DataFrame(
+        {
+            "run_id": [task.run_id for task in tasks],
+            "sample": np.array([task.sample for task in tasks], dtype=np.int64),
+            "replication": np.array([task.replication for task in tasks], dtype=np.int64),
+            "seed": np.array([task.seed for task in tasks], dtype=np.int64),
+        }
+    )
+    points = experiment.points.iloc[table["sample"].to_numpy()].reset_index(drop=True)
+    table = pd.concat([table, points], axis=1)
+    table["status"] = "pending"
+    table["error"] = pd.Series([None] * len(table), dtype="str")
+    table["seconds"] = np.nan
+    table["finished_at"] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us, UTC]")
+    table["worker"] = pd.Series([None] * len(table), dtype="str")
+    table["converged_at"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    table["part"] = pd.Series([None] * len(table), dtype="str")
+    return table
+
+
+class ResultStore:
+    """The writing side of a store: create or reopen a folder, then add chunks.
+
+    Only one process writes a store (the sweep driver); workers send their outputs
+    back to it. Use :meth:`create` or :meth:`open_for_resume`.
+
+    Args:
+        folder: The store folder.
+        runs: The run table as it stands.
+
+    """
+
+    def __init__(self, folder: Path, runs: pd.DataFrame) -> None:
+        self.folder = folder
+        self.runs = runs.set_index("run_id", drop=False)
+
+    @classmethod
+    def create(cls, folder: str | Path, experiment: Experiment) -> ResultStore:
+        """Make a new store for an experiment, all runs pending.
+
+        The store is assembled in a hidden sibling folder and renamed into place.
+
+        Args:
+            folder: Where the store goes; it must not exist or be empty.
+            experiment: The resolved experiment.
+
+        Returns:
+            The open store.
+
+        Raises:
+            InputError: If the folder exists and is not empty.
+
+        """
+        target = Path(folder)
+        check_new_store(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+        runs = plan_table(experiment)
+        for dataset in DATASETS:
+            (staging / dataset).mkdir()
+        store = cls(staging, runs)
+        store._write_header(experiment)
+        store._write_runs()
+        if target.exists():
+            target.rmdir()
+        replace_folder(staging, target)
+        _fsync_folder(target.parent)
+        store.folder = target
+        return store
+
+    @classmethod
+    def open_for_resume(cls, folder: str | Path, experiment: Experiment) -> ResultStore:
+        """Reopen a store to continue (or extend) its sweep.
+
+        The spec may differ from the stored one only in ``samples`` and
+        ``replications``, and only upwards: the runs that exist must stay the same
+        runs. Part files that the run table does not name are deleted.
+
+        Args:
+            folder: The store folder.
+            experiment: The experiment to continue.
+
+        Returns:
+            The open store, with the new runs added as pending.
+
+        Raises:
+            InputError: If the folder is not a store or the spec changed its runs.
+
+        """
+        folder = Path(folder)
+        stored = load_results(folder)
+        manifest = stored.manifest
+        if manifest["resume_key"] != resume_key(experiment):
+            raise InputError(
+                str(experiment.source),
+                "",
+                "the spec this store was made with (only samples and replications may grow)",
+                f"a different spec or scenario than {folder}'s",
+                "Use a new --out folder for a different sweep.",
+            )
+        old_design = stored.design.drop(columns="sample").to_numpy()
+        new_design = experiment.design
+        same_points = len(new_design) >= len(old_design) and np.array_equal(
+            new_design[: len(old_design)], old_design
+        )
+        if not same_points or experiment.spec.replications < stored.spec.replications:
+            raise InputError(
+                str(experiment.source),
+                "samples",
+                "as many or more samples and replications as "
+                f"{folder} holds, with its design points unchanged",
+                f"{len(new_design)} points x {experiment.spec.replications} replications "
+                f"(stored: {len(old_design)} x {stored.spec.replications})",
+                "An lhs design cannot be extended; use a new --out folder.",
+            )
+        runs = plan_table(experiment).set_index("run_id", drop=False)
+        old = stored.runs.set_index("run_id")
+        runs.loc[old.index, list(OUTCOME_COLUMNS)] = old[list(OUTCOME_COLUMNS)]
+        store = cls(folder, runs.reset_index(drop=True))
+        store._remove_orphans()
+        if len(runs) != len(old):
+            store._write_header(experiment)
+            store._write_runs()
+        return store
+
+    def _write_header(self, experiment: Experiment) -> None:
+        """Write the spec, scenario, design and manifest (the manifest last)."""
+        design = pd.DataFrame(experiment.design, columns=experiment.parameter_names)
+        design.insert(0, "sample", np.arange(len(design), dtype=np.int64))
+        atomic_write(self.folder / "design.parquet", parquet_bytes(design))
+        atomic_write(self.folder / "spec.yaml", experiment.text.encode("utf-8"))
+        atomic_write(self.folder / "scenario.json", _json_bytes(experiment.scenario.model_dump(mode="json")))
+        manifest = {
+            "format": STORE_FORMAT,
+            "format_version": STORE_VERSION,
+            "name": experiment.name,
+            "spec": experiment.spec.model_dump(mode="json"),
+            "spec_source": experiment.source,
+            "spec_hash": experiment.spec.digest(),
+            "resume_key": resume_key(experiment),
+            "scenario": experiment.scenario.name,
+            "scenario_hash": experiment.scenario.digest(),
+            "frameworks": [*experiment.scenario.active_frameworks, NON_ALIGNED_ID],
+            "parameters": experiment.parameter_names,
+            "problem": experiment.problem,
+            "levels": experiment.levels,
+            "runs": experiment.run_count,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "versions": versions(),
+        }
+        atomic_write(self.folder / "manifest.json", _json_bytes(manifest))
+
+    def _write_runs(self) -> None:
+        atomic_write(self.folder / "runs.parquet", parquet_bytes(self.runs.reset_index(drop=True)))
+
+    def _remove_orphans(self) -> None:
+        """Delete temporary files and part files the run table does not name."""
+        named = set(self.runs["part"].dropna())
+        for dataset in DATASETS:
+            for path in (self.folder / dataset).iterdir():
+                if path.name not in named:
+                    path.unlink()
+        for path in self.folder.glob(".*.tmp-*"):
+            path.unlink()
+
+    def pending(self) -> pd.Index:
+        """Ids of the runs that have not succeeded (pending or failed), in plan order."""
+        return self.runs.index[self.runs["status"] != "succeeded"]
+
+    def write_chunk(self, output: ChunkOutput) -> None:
+        """Store a finished chunk: its part files first, then the run table.
+
+        Args:
+            output: The chunk's records and tables.
+
+        """
+        part = None
+        if output.tables:
+            part = f"part-{uuid.uuid4().hex}.parquet"
+            for dataset, data in output.tables.items():
+                atomic_write(self.folder / dataset / part, data)
+        self.record(output.records, part)
+
+    def record(self, records: Iterable[RunRecord], part: str | None = None) -> None:
+        """Update the run table with finished runs and write it.
+
+        Args:
+            records: How each run ended.
+            part: The part file holding the succeeded runs' rows.
+
+        """
+        frame = pd.DataFrame([record.__dict__ for record in records]).set_index("run_id")
+        frame["part"] = np.where(frame["status"] == "succeeded", part, None)
+        frame["converged_at"] = frame["converged_at"].astype("Int64")
+        frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True).astype("datetime64[us, UTC]")
+        for column in OUTCOME_COLUMNS:
+            self.runs.loc[frame.index, column] = frame[column].to_numpy()
+        self._write_runs()
+
+
+def check_new_store(folder: Path) -> None:
+    """Check that a new store may be made in ``folder`` (absent or an empty folder).
+
+    Args:
+        folder: The intended store folder.
+
+    Raises:
+        InputError: If it is a file or a folder that holds anything.
+
+    """
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InputError(
+            "command line",
+            "--out",
+            "a new or empty folder for the sweep (or --resume to continue the sweep stored there)",
+            f"'{folder}', which already holds files",
+        )
+
+
+def resume_key(experiment: Experiment) -> str:
+    """What must not change for a store to be resumed: the spec without its sizes, the scenario."""
+    spec_part = experiment.spec.digest(ignore=("samples", "replications"))
+    return f"{spec_part}:{experiment.scenario.digest()}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A number per run summarising one framework's membership.
+
+    Written ``final_<measure>:<framework>`` (the value at the last step) or
+    ``mean_<measure>:<framework>`` (the mean over steps), where measure is a share
+    column of the aggregates (share_count, share_gdp, share_population,
+    share_ai_capacity) or ``members``.
+
+    Attributes:
+        statistic: ``"final"`` or ``"mean"``.
+        measure: The aggregates column.
+        framework: A framework id or ``"non_aligned"``.
+
+    """
+
+    statistic: Literal["final", "mean"]
+    measure: str
+    framework: str
+
+    @property
+    def name(self) -> str:
+        """The outcome as written."""
+        return f"{self.statistic}_{self.measure}:{self.framework}"
+
+    @classmethod
+    def parse(
+        cls, text: str, frameworks: Iterable[str], where: str = "command line", field: str = "--output"
+    ) -> Outcome:
+        """Read an outcome name, checking the measure and framework.
+
+        Args:
+            text: e.g. ``"final_share_gdp:waico"``.
+            frameworks: The framework ids it may name (with ``non_aligned``).
+            where: Where the name came from, for messages.
+            field: The option or field, for messages.
+
+        Returns:
+            The outcome.
+
+        Raises:
+            InputError: If the name is malformed or names an unknown measure or framework.
+
+        """
+        frameworks = list(frameworks)
+        expected = "final_<measure>:<framework> or mean_<measure>:<framework>"
+        head, sep, framework = text.partition(":")
+        statistic, _, measure = head.partition("_")
+        if not sep or statistic not in ("final", "mean"):
+            raise InputError(where, field, expected, repr(text), "For example final_share_gdp:waico.")
+        if measure not in MEASURES:
+            raise InputError(
+                where,
+                field,
+                f"a measure among {', '.join(MEASURES)}",
+                repr(measure),
+                did_you_mean(measure, MEASURES),
+            )
+        if framework not in frameworks:
+            raise InputError(
+                where,
+                field,
+                f"a framework among {', '.join(frameworks)}",
+                repr(framework),
+                did_you_mean(framework, frameworks),
+            )
+        return cls(statistic, measure, framework)  # type: ignore[arg-type]
+
+    def evaluate(self, aggregates: pd.DataFrame) -> pd.Series:
+        """The outcome of each run in an aggregates frame.
+
+        Args:
+            aggregates: Rows with run_id, step, framework and the measure, sorted by
+                step within each run.
+
+        Returns:
+            One value per run, indexed by run_id (in order of first appearance).
+
+        """
+        rows = aggregates[aggregates["framework"] == self.framework]
+        grouped = rows.groupby("run_id", observed=True, sort=False)[self.measure]
+        values = grouped.last() if self.statistic == "final" else grouped.mean()
+        return values.astype(float).rename(self.name)
+
+
+def _selection_mask(runs: pd.DataFrame, where: Mapping[str, Any], folder: Path) -> np.ndarray:
+    """Rows of the run table matching ``{column: value | [values] | (low, high)}``."""
+    mask = np.ones(len(runs), dtype=bool)
+    for column, wanted in where.items():
+        if column not in runs.columns:
+            raise InputError(
+                str(folder),
+                column,
+                "a column of the run table (a parameter path, sample, replication, seed or status)",
+                repr(column),
+                did_you_mean(column, runs.columns),
+            )
+        values = runs[column]
+        if isinstance(wanted, tuple):
+            low, high = wanted
+            mask &= ((values >= low) & (values <= high)).to_numpy()
+        elif isinstance(wanted, list | set | frozenset):
+            mask &= values.isin(list(wanted)).to_numpy()
+        else:
+            mask &= (values == wanted).to_numpy()
+    return mask
+
+
+class SweepResults:
+    """A store opened for reading; the big tables load on first use, only the runs asked for.
+
+    Attributes:
+        folder: The store folder.
+        manifest: The manifest (spec, hashes, versions, design problem).
+        spec: The validated spec the sweep was made with.
+        runs: The run table (every run, whatever its status, unless narrowed by
+            :meth:`select`).
+        design: The design matrix in problem space (sample, one column per parameter).
+
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        runs: pd.DataFrame,
+        design: pd.DataFrame,
+        selection: np.ndarray | None = None,
+    ) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.spec = ExperimentSpec.model_validate(manifest["spec"])
+        self._table = runs
+        self._selection = np.ones(len(runs), dtype=bool) if selection is None else selection
+        self.runs = runs[self._selection].reset_index(drop=True)
+        self.design = design
+
+    @property
+    def parameters(self) -> list[str]:
+        """Dotted paths of the swept parameters (the parameter columns)."""
+        return list(self.manifest["parameters"])
+
+    @property
+    def frameworks(self) -> list[str]:
+        """Framework ids in the aggregates, with ``non_aligned``."""
+        return list(self.manifest["frameworks"])
+
+    @property
+    def succeeded(self) -> pd.DataFrame:
+        """The run-table rows of the runs that succeeded."""
+        return self.runs[self.runs["status"] == "succeeded"]
+
+    def select(self, where: Mapping[str, Any]) -> SweepResults:
+        """Narrow to the runs whose parameters match; nothing big is read.
+
+        Args:
+            where: Per run-table column: a value (equal), a list (any of) or a
+                ``(low, high)`` tuple (inclusive range), e.g.
+                ``{"rule.temperature": (0.1, 0.2), "replication": [0, 1]}``.
+
+        Returns:
+            A view of the same store holding only those runs.
+
+        Raises:
+            InputError: If a column is not in the run table.
+
+        """
+        mask = self._selection & _selection_mask(self._table, where, self.folder)
+        return SweepResults(self.folder, self.manifest, self._table, self.design, mask)
+
+    @cached_property
+    def aggregates(self) -> pd.DataFrame:
+        """Per-step aggregates of the succeeded runs, with run_id and parameter columns."""
+        return self.read("aggregates")
+
+    @cached_property
+    def countries(self) -> pd.DataFrame:
+        """Per-country states of the succeeded runs (final, or all steps if the spec asked)."""
+        return self.read("countries")
+
+    def read(
+        self, dataset: str, columns: list[str] | None = None, filter: ds.Expression | None = None
+    ) -> pd.DataFrame:
+        """Read the succeeded runs' rows of a dataset, sorted by run then step.
+
+        Only the part files holding the selected runs are opened, and rows are
+        filtered by pyarrow before they reach pandas.
+
+        Args:
+            dataset: ``"aggregates"`` or ``"countries"``.
+            columns: Data columns to read (all by default).
+            filter: An extra pyarrow dataset filter, e.g. on ``framework``.
+
+        Returns:
+            The rows, with run_id, sample, replication and parameter columns in front.
+
+        """
+        runs = self.succeeded.sort_values(["sample", "replication"]).reset_index(drop=True)
+        files = [str(self.folder / dataset / part) for part in runs["part"].unique()]
+        if not files:
+            return pd.DataFrame(columns=["run_id", "sample", "replication", *self.parameters])
+        schema = pa.unify_schemas([pq.read_schema(path) for path in files])
+        dictionaries = [name for name in ("framework", "iso3", "portfolio") if name in schema.names]
+        for name in dictionaries:
+            index = schema.get_field_index(name)
+            schema = schema.set(index, pa.field(name, pa.dictionary(pa.int32(), pa.string())))
+        file_format = ds.ParquetFileFormat(read_options={"dictionary_columns": dictionaries})
+        dataset_parts = ds.dataset(files, schema=schema, format=file_format)
+        every_run_in_files = len(runs) == int(self._table["part"].isin(runs["part"].unique()).sum())
+        if not every_run_in_files:
+            selected = ds.field("run_id").isin(pa.array(runs["run_id"].astype(str).to_numpy()))
+            filter = selected if filter is None else filter & selected
+        data_columns = [n for n in schema.names if n not in ("run_id",)] if columns is None else columns
+        table = dataset_parts.to_table(
+            columns=list(dict.fromkeys(["sample", "replication", *data_columns])), filter=filter
+        )
+        return self._with_run_columns(table, runs)
+
+    def _with_run_columns(self, table: pa.Table, runs: pd.DataFrame) -> pd.DataFrame:
+        """Sort rows by run (keeping each run's step order) and add run and parameter columns."""
+        samples = table.column("sample").to_numpy()
+        replications = table.column("replication").to_numpy()
+        width = int(runs["replication"].max()) + 1
+        lookup = np.full((int(runs["sample"].max()) + 1) * width, -1, dtype=np.int64)
+        lookup[runs["sample"].to_numpy() * width + runs["replication"].to_numpy()] = np.arange(len(runs))
+        position = lookup[samples * width + replications]
+        order = np.argsort(position, kind="stable")
+        position = position[order]
+        frame = table.drop_columns(["sample", "replication"]).take(pa.array(order)).to_pandas()
+        front = {
+            "run_id": pd.Categorical.from_codes(position, categories=runs["run_id"].astype(str)),
+            "sample": runs["sample"].to_numpy()[position],
+            "replication": runs["replication"].to_numpy()[position],
+        }
+        for name in self.parameters:
+            values = runs[name]
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                front[name] = values.to_numpy()[position]
+            else:
+                levels = pd.Categorical(values)
+                front[name] = pd.Categorical.from_codes(levels.codes[position], levels.categories)
+        return pd.concat([pd.DataFrame(front), frame], axis=1)
+
+    def outcome(self, outcome: str | Outcome) -> pd.Series:
+        """One number per succeeded run, reading only the framework it concerns.
+
+        Args:
+            outcome: e.g. ``"final_share_gdp:waico"`` (see :class:`Outcome`).
+
+        Returns:
+            Values indexed by run_id, in sample then replication order.
+
+        Raises:
+            InputError: If the outcome name is invalid.
+
+        """
+        if isinstance(outcome, str):
+            outcome = Outcome.parse(outcome, self.frameworks)
+        rows = self.read(
+            "aggregates",
+            columns=["step", "framework", outcome.measure],
+            filter=ds.field("framework") == outcome.framework,
+        )
+        return outcome.evaluate(rows)
+
+
+def load_results(folder: str | Path) -> SweepResults:
+    """Open a sweep's result store for reading.
+
+    Args:
+        folder: The store folder (``coalsim sweep --out``).
+
+    Returns:
+        The results; ``.runs`` is read now, ``.aggregates`` and ``.countries`` on first use.
+
+    Raises:
+        InputError: If the folder is not a complete store.
+
+    """
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise InputError(
+            str(folder),
+            "",
+            "a sweep result folder (with manifest.json and runs.parquet)",
+            "no manifest.json" if folder.is_dir() else "no such folder",
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("format") != STORE_FORMAT or manifest.get("format_version") != STORE_VERSION:
+        raise InputError(
+            str(manifest_path),
+            "format",
+            f"{STORE_FORMAT} version {STORE_VERSION}",
+            f"{manifest.get('format')} version {manifest.get('format_version')}",
+        )
+    runs = pd.read_parquet(folder / "runs.parquet")
+    design = pd.read_parquet(folder / "design.parquet")
+    return SweepResults(folder, manifest, runs, design)
