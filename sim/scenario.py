@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from sim.errors import InputError, describe, did_you_mean
+from sim.files import read_yaml_mapping
 from sim.world import World
 
 #: Largest number of frameworks: portfolios grow as 2**k, and 2**10 options per
@@ -394,31 +395,6 @@ def parse_override(text: str, where: str = "command line") -> tuple[str, Any]:
     return path.strip(), value
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    """Read one YAML file as a mapping, with clear errors."""
-    where = str(path)
-    if not path.is_file():
-        raise InputError(where, "", "an existing scenario file", "no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(where, "", "a UTF-8 text file in YAML", "binary or non-UTF-8 content") from None
-    except OSError as exc:
-        raise InputError(where, "", "a readable file", exc.strerror or str(exc)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(where, "", "valid YAML", f"a syntax error{at} ({problem})") from None
-    if data is None:
-        raise InputError(where, "", "a mapping of scenario fields", "an empty file")
-    if not isinstance(data, dict):
-        raise InputError(where, "", "a mapping of scenario fields at the top level", describe(data))
-    return data
-
-
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``override`` into ``base``: mappings merge key by key, the rest is replaced.
 
@@ -456,7 +432,7 @@ def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
     if resolved in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, resolved))
         raise InputError(str(path), "extends", "a chain of files without cycles", cycle)
-    data = _read_yaml(path)
+    _, data = read_yaml_mapping(path, "scenario file", "scenario fields")
     parent = data.pop("extends", None)
     if parent is None:
         return data
