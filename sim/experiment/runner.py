@@ -270,26 +270,33 @@ def run_pending(
 
 
 def _completed(chunks: Iterator[Chunk], executor: Executor, in_flight: int) -> Iterator[ChunkOutput]:
-    """Submit chunks keeping at most ``in_flight`` outstanding; yield outputs as they finish."""
+    """Submit chunks keeping at most ``in_flight`` outstanding; yield outputs as they finish.
+
+    A chunk that cannot be submitted or whose future fails (a worker died, a broken
+    pool, an unpicklable result) yields failure records for its runs instead.
+    """
     running: dict[Future[ChunkOutput], Chunk] = {}
-
-    def top_up() -> None:
-        while len(running) < in_flight:
-            chunk = next(chunks, None)
-            if chunk is None:
-                return
+    for chunk in chunks:
+        try:
             running[executor.submit(run_chunk, chunk)] = chunk
-
-    top_up()
+        except Exception as exc:
+            yield _failed_chunk(chunk, exc)
+            continue
+        while len(running) >= in_flight:
+            yield from _finished(running)
     while running:
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in done:
-            chunk = running.pop(future)
-            try:
-                yield future.result()
-            except Exception as exc:
-                yield _failed_chunk(chunk, exc)
-        top_up()
+        yield from _finished(running)
+
+
+def _finished(running: dict[Future[ChunkOutput], Chunk]) -> Iterator[ChunkOutput]:
+    """Wait for at least one running chunk; yield the outputs of those done."""
+    done, _ = wait(running, return_when=FIRST_COMPLETED)
+    for future in done:
+        chunk = running.pop(future)
+        try:
+            yield future.result()
+        except Exception as exc:
+            yield _failed_chunk(chunk, exc)
 
 
 def sweep(

@@ -304,21 +304,17 @@ class Experiment:
     @property
     def problem(self) -> dict[str, Any]:
         """The design space as a SALib problem (names and problem-space bounds)."""
-        return {
-            "num_vars": len(self.axes),
-            "names": self.parameter_names,
-            "bounds": [list(axis.bounds) for axis in self.axes],
-        }
+        return salib_problem(self.axes)
 
     @property
     def levels(self) -> int:
         """Levels per range (grid) or grid levels of the morris design."""
-        return self.spec.levels or (4 if self.spec.design == "morris" else 3)
+        return design_levels(self.spec)
 
     @cached_property
     def design(self) -> np.ndarray:
         """``(samples, parameters)`` design matrix in problem space."""
-        return sample_design(self)
+        return sample_design(self.spec, self.axes)
 
     @cached_property
     def points(self) -> pd.DataFrame:
@@ -342,22 +338,37 @@ class Experiment:
         ]
 
 
-def sample_design(experiment: Experiment) -> np.ndarray:
-    """Draw the design matrix of an experiment in problem space.
+def salib_problem(axes: Sequence[Axis]) -> dict[str, Any]:
+    """The design space of some axes as a SALib problem (names and problem-space bounds)."""
+    return {
+        "num_vars": len(axes),
+        "names": [axis.path for axis in axes],
+        "bounds": [list(a.bounds) for a in axes],
+    }
+
+
+def design_levels(spec: ExperimentSpec) -> int:
+    """Levels per range of a grid design (default 3) or grid levels of a morris design (default 4)."""
+    return spec.levels or (4 if spec.design == "morris" else 3)
+
+
+def sample_design(spec: ExperimentSpec, axes: Sequence[Axis]) -> np.ndarray:
+    """Draw the design matrix of a spec in problem space.
 
     Args:
-        experiment: The resolved experiment.
+        spec: The validated spec (design, samples, levels, seed).
+        axes: The swept parameters.
 
     Returns:
         A ``(points, parameters)`` float array.
 
     """
-    spec, axes = experiment.spec, experiment.axes
-    problem = experiment.problem
+    problem = salib_problem(axes)
     seed = _design_seed(spec.seed)
+    levels = design_levels(spec)
     if spec.design == "grid":
-        axis_points = [axis.grid(experiment.levels) for axis in axes]
-        return np.array(list(itertools.product(*axis_points)), dtype=float).reshape(-1, len(axes))
+        combinations = list(itertools.product(*(axis.grid(levels) for axis in axes)))
+        return np.array(combinations, dtype=float).reshape(len(combinations), len(axes))
     assert spec.samples is not None
     low, high = np.array(problem["bounds"]).T
     if spec.design == "random":
@@ -374,7 +385,7 @@ def sample_design(experiment: Experiment) -> np.ndarray:
         return sobol.sample(problem, spec.samples, calc_second_order=False, seed=seed)
     from SALib.sample import morris
 
-    return morris.sample(problem, spec.samples, num_levels=experiment.levels, seed=seed)
+    return morris.sample(problem, spec.samples, num_levels=levels, seed=seed)
 
 
 def _read_spec_file(path: Path) -> tuple[str, dict[str, Any]]:
@@ -475,18 +486,21 @@ def resolve_axes(spec: ExperimentSpec, scenario: Scenario, where: str) -> tuple[
     current = scenario.parameters()
     axes = []
     for path, entry in spec.parameters.items():
-        integer = isinstance(current.get(path), int) and not isinstance(current.get(path), bool)
-        probes = entry.values if entry.values is not None else (entry.low, entry.high)
-        for value in probes:
-            check_value(scenario, path, int(value) if integer else value, where, f"parameters.{path}")
+        field = f"parameters.{path}"
         existing = current.get(path)
-        if isinstance(existing, dict | list) and existing:
+        group = any(key.startswith(f"{path}.") for key in current)
+        if group or (isinstance(existing, list) and existing):
+            kind = "mapping" if group else "list"
             raise InputError(
                 where,
-                f"parameters.{path}",
+                field,
                 "the path of a single value (see `coalsim params`)",
-                f"a path to a {type(existing).__name__} of values",
+                f"a path to a {kind} of values",
             )
+        integer = isinstance(existing, int) and not isinstance(existing, bool)
+        probes = entry.values if entry.values is not None else (entry.low, entry.high)
+        for value in probes:
+            check_value(scenario, path, int(value) if integer else value, where, field)
         axes.append(Axis(path, entry.values, entry.low, entry.high, integer))
     return tuple(axes)
 

@@ -1,0 +1,40 @@
+"""Small sweep specs on the shipped baseline, written to temporary files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+
+#: A sweep small enough for tests: 3 random points x 2 replications of 10 steps.
+SMALL = {
+    "scenario": str(BASELINE),
+    "design": "random",
+    "samples": 3,
+    "replications": 2,
+    "seed": 11,
+    "steps": 10,
+    "parameters": {
+        "frameworks.waico.levers.open_models": {"low": 0.0, "high": 1.2},
+        "rule.kind": {"values": ["logit", "best_response"]},
+        "frameworks.un.launch_step": {"low": 0, "high": 5},
+    },
+}
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path) -> Callable[..., Path]:
+    """Write a spec (the small one, updated with the given fields) and return its path."""
+
+    def write(name: str = "spec.yaml", **fields: Any) -> Path:
+        content = {**SMALL, **fields}
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump({k: v for k, v in content.items() if v is not None}), encoding="utf-8")
+        return path
+
+    return write
