@@ -1,0 +1,236 @@
+"""The ``coalsim sweep``, ``coalsim sensitivity`` and ``coalsim tipping`` subcommands.
+
+Thin faces over :func:`sim.experiment.sweep`, :func:`sim.analysis.sensitivity.sensitivity`
+and :func:`sim.analysis.tipping.tipping`; :func:`register` adds them to the ``coalsim``
+parser. Every bad input is an :class:`~sim.errors.InputError` (exit status 2, nothing
+written); a sweep with failed runs still stores the rest and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.experiment.executors import BACKENDS
+
+#: Exit status of a sweep in which some runs failed (their errors are in the run table).
+EXIT_RUNS_FAILED = 1
+
+
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--executor",
+        choices=BACKENDS,
+        default="serial",
+        help="where runs execute: this process, local processes, or Dask (default: serial)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes for processes/dask (default: the CPUs available)",
+    )
+    parser.add_argument(
+        "--address",
+        metavar="A",
+        help="join an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
+    )
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the sweep, sensitivity and tipping subcommands to the ``coalsim`` parser.
+
+    Args:
+        commands: The parser's subparsers object.
+
+    """
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a sweep spec into a resumable result store",
+        description="Run every run of a sweep spec (design points x replications) and store "
+        "them as they finish; --resume continues a stopped sweep.",
+    )
+    sweep.add_argument("spec", help="sweep spec YAML, e.g. scenarios/sweeps/baseline_sobol.yaml")
+    _add_executor_options(sweep)
+    sweep.add_argument(
+        "--resume", action="store_true", help="continue the sweep in --out, skipping runs that succeeded"
+    )
+    sweep.add_argument("--out", help="result store folder (default: results/<spec name>)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="Sobol or Morris indices of an outcome over a stored sweep"
+    )
+    sensitivity.add_argument("store", help="result store folder of a sobol or morris sweep")
+    sensitivity.add_argument(
+        "--output",
+        action="append",
+        required=True,
+        metavar="OUTCOME",
+        help="final_<measure>:<framework> or mean_<measure>:<framework>, e.g. "
+        "final_share_gdp:waico (repeatable)",
+    )
+    sensitivity.add_argument("--conf-level", type=float, default=0.95, help="confidence level (default 0.95)")
+    sensitivity.set_defaults(handler=cmd_sensitivity)
+
+    tipping = commands.add_parser(
+        "tipping", help="find where an outcome crosses a level as one parameter moves"
+    )
+    tipping.add_argument("scenario", help="scenario YAML file")
+    tipping.add_argument("--param", required=True, help="dotted parameter path (see `coalsim params`)")
+    tipping.add_argument("--outcome", required=True, help="e.g. final_share_population:waico")
+    tipping.add_argument("--level", type=float, required=True, help="the level to cross, e.g. 0.5")
+    tipping.add_argument("--low", type=float, help="low end of the search (default 0)")
+    tipping.add_argument("--high", type=float, help="high end (default: twice the scenario's value)")
+    tipping.add_argument("--replications", type=int, default=8, help="runs per probe (default 8)")
+    tipping.add_argument(
+        "--tolerance", type=float, help="stop at this bracket width (default 1%% of the interval)"
+    )
+    tipping.add_argument("--seed", type=int, help="root seed of the replications (default: the scenario's)")
+    tipping.add_argument("--steps", type=int, help="steps per run (default: the scenario's)")
+    _add_executor_options(tipping)
+    tipping.set_defaults(handler=cmd_tipping)
+
+
+class _ProgressBar:
+    """A progress bar with ETA on stderr, silent when stderr is not a terminal."""
+
+    def __init__(self, quiet: bool, description: str) -> None:
+        from tqdm import tqdm
+
+        disabled = quiet or not sys.stderr.isatty()
+        self.bar = tqdm(
+            total=None,
+            unit="run",
+            desc=description,
+            file=sys.stderr,
+            disable=disabled,
+            dynamic_ncols=True,
+            smoothing=0.1,
+        )
+
+    def __call__(self, done: int, total: int, failed: int) -> None:
+        if self.bar.total != total:
+            self.bar.reset(total=total)
+        self.bar.n = done
+        self.bar.set_postfix(failed=failed, refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run ``coalsim sweep``.
+
+    Args:
+        args: The parsed command line.
+
+    Returns:
+        0 when every run succeeded, 1 when some failed.
+
+    """
+    from sim.cli import check_output_folder
+    from sim.experiment.runner import sweep
+    from sim.experiment.spec import load_experiment
+    from sim.experiment.store import load_results
+
+    experiment = load_experiment(args.spec)
+    out = Path(args.out) if args.out else Path("results") / experiment.name
+    check_output_folder(out)
+    progress = _ProgressBar(args.quiet, experiment.name)
+    try:
+        summary = sweep(
+            experiment,
+            out,
+            executor=args.executor,
+            workers=args.workers,
+            address=args.address,
+            resume=args.resume,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    print(
+        f"{summary.total} runs in {summary.folder}/: {summary.skipped} done before, {summary.succeeded} "
+        f"succeeded and {summary.failed} failed now ({summary.seconds:.1f} s)."
+    )
+    if summary.failed:
+        first = load_results(out).runs.query("status == 'failed'").iloc[0]
+        print(
+            f"coalsim: {summary.failed} runs failed, e.g. {first['run_id']}: {first['error']}. Errors are in "
+            f"{out}/runs.parquet; 'coalsim sweep {args.spec} --out {out} --resume' retries them.",
+            file=sys.stderr,
+        )
+        return EXIT_RUNS_FAILED
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run ``coalsim sensitivity``: print a table of indices per outcome.
+
+    Args:
+        args: The parsed command line.
+
+    Returns:
+        0.
+
+    """
+    from sim.analysis.sensitivity import sensitivity
+    from sim.errors import InputError
+    from sim.experiment.store import Outcome, load_results
+
+    if not 0 < args.conf_level < 1:
+        raise InputError("command line", "--conf-level", "a level between 0 and 1", str(args.conf_level))
+    results = load_results(args.store)
+    outcomes = [Outcome.parse(name, results.frameworks) for name in args.output]
+    reports = [
+        sensitivity(results, outcome.name, conf_level=args.conf_level).report() for outcome in outcomes
+    ]
+    print("\n\n".join(reports))
+    return 0
+
+
+def cmd_tipping(args: argparse.Namespace) -> int:
+    """Run ``coalsim tipping``: bisect for the crossing and print the report.
+
+    Args:
+        args: The parsed command line.
+
+    Returns:
+        0.
+
+    """
+    from sim.analysis.tipping import tipping
+    from sim.errors import InputError
+
+    if args.steps is not None and args.steps < 1:
+        raise InputError("command line", "--steps", "a whole number of at least 1", str(args.steps))
+
+    def show(probe) -> None:
+        print(
+            f"  {args.param} = {probe.value:.6g}: mean {probe.mean:.4f} (SE {probe.se:.4f})", file=sys.stderr
+        )
+
+    result = tipping(
+        args.scenario,
+        args.param,
+        args.outcome,
+        args.level,
+        low=args.low,
+        high=args.high,
+        replications=args.replications,
+        tolerance=args.tolerance,
+        seed=args.seed,
+        steps=args.steps,
+        executor=args.executor,
+        workers=args.workers,
+        address=args.address,
+        on_probe=None if not sys.stderr.isatty() else show,
+    )
+    print(result.report())
+    print()
+    print(result.table().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+    return 0
