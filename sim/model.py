@@ -74,6 +74,8 @@ class CoalitionModel(mesa.Model):
         holds = self._committed | self._resolve_members("initial", ids)
         self._check_exclusive(holds, "initial")
         self.portfolio = self._portfolio_index(holds)
+        self._holds_key: tuple[np.ndarray | None, Parameters | None] = (None, None)
+        self._holds = np.zeros((0, len(ids)), dtype=bool)
         self.history: list[np.ndarray] = [self.portfolio.copy()]
         self.switches: list[int] = [0]
         Country.create_agents(self, world.n, index=list(range(world.n)))
@@ -86,8 +88,17 @@ class CoalitionModel(mesa.Model):
     # -- state -------------------------------------------------------------------
     @property
     def holds(self) -> np.ndarray:
-        """``(n, k)`` boolean: which frameworks each country holds now."""
-        return self.params.portfolios[self.portfolio]
+        """``(n, k)`` boolean: which frameworks each country holds now (read-only).
+
+        Computed once per state: the state is the pair (``portfolio`` array, ``params``),
+        and both are replaced, never changed in place, when it changes, so their identity
+        keys the cache. Copy it to modify it.
+        """
+        if self._holds_key[0] is not self.portfolio or self._holds_key[1] is not self.params:
+            holds = self.params.portfolios[self.portfolio]
+            holds.flags.writeable = False
+            self._holds_key, self._holds = (self.portfolio, self.params), holds
+        return self._holds
 
     def member_share(self) -> np.ndarray:
         """``(k,)`` share of the club weighting held by each framework's members."""
@@ -112,23 +123,29 @@ class CoalitionModel(mesa.Model):
         self._apply_events(self.steps)
         n = self.world.n
         draws = self.rng.random((2, n))
-        active = draws[0] < self.spec.rule.activation_rate
+        revising = np.flatnonzero(draws[0] < self.spec.rule.activation_rate)
         if self.engine == "vectorized":
-            proposed = self._decide_all(draws[1])
+            proposed = self._decide(revising, draws[1][revising])
         else:
-            proposed = np.array([c.decide(draws[1][c.index]) for c in self._country_list])
-        new = np.where(active, proposed, self.portfolio)
-        self.switches.append(int((new != self.portfolio).sum()))
+            proposed = [self._country_list[i].decide(draws[1][i]) for i in revising.tolist()]
+        new = self.portfolio.copy()
+        new[revising] = proposed
+        self.switches.append(int(np.count_nonzero(new != self.portfolio)))
         self.portfolio = new
         self.history.append(new.copy())
         self.datacollector.collect(self)
 
-    def _decide_all(self, choice_draws: np.ndarray) -> np.ndarray:
-        """Vectorised decision of every country (the hot path)."""
-        holds = self.holds
-        u = framework_utilities(self.params, self.member_share(), holds, self.peer_share())
-        utilities = portfolio_utilities(self.params, u, self.portfolio)
-        return choose(self.spec.rule, utilities, self.portfolio, choice_draws)
+    def _decide(self, rows: np.ndarray, choice_draws: np.ndarray) -> np.ndarray:
+        """Vectorised decision of the countries in ``rows`` (the hot path).
+
+        Only the revising countries' rows are computed; each row's arithmetic is the
+        same as among all countries, so the choices equal the per-agent rule's.
+        """
+        params, holds, current = self.params, self.holds, self.portfolio[rows]
+        peer_share = params.peers[rows] @ holds.astype(float)
+        u = framework_utilities(params, self.member_share(), holds[rows], peer_share, rows)
+        utilities = portfolio_utilities(params, u, current, rows)
+        return choose(self.spec.rule, utilities, current, choice_draws)
 
     def _apply_events(self, step: int) -> None:
         """Apply the events and launches due at ``step``; rebuild parameters if needed."""
@@ -203,6 +220,6 @@ def _member_counter(j: int):
     """A DataCollector reporter counting the members of framework ``j``."""
 
     def count(model: CoalitionModel) -> int:
-        return int(model.holds[:, j].sum())
+        return int(np.count_nonzero(model.holds[:, j]))
 
     return count

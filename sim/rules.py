@@ -33,9 +33,11 @@ def logit_probabilities(utilities: np.ndarray, temperature: float) -> np.ndarray
         ``(m, P)`` probabilities whose rows sum to one (zero where unavailable).
 
     """
-    top = utilities.max(axis=1, keepdims=True)
-    weights = np.exp((utilities - top) / temperature)
-    return weights / weights.sum(axis=1, keepdims=True)
+    weights = utilities - utilities.max(axis=1, keepdims=True)
+    weights /= temperature
+    np.exp(weights, out=weights)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return weights
 
 
 def choose(rule: Rule, utilities: np.ndarray, current: np.ndarray, draws: np.ndarray) -> np.ndarray:
@@ -57,7 +59,7 @@ def choose(rule: Rule, utilities: np.ndarray, current: np.ndarray, draws: np.nda
         # The first portfolio whose cumulative probability exceeds the draw (scaled by
         # the row total, so rounding in the sum cannot push the draw past the end).
         target = draws[:, None] * cumulative[:, -1:]
-        chosen = (cumulative <= target).sum(axis=1)
+        chosen = np.count_nonzero(cumulative <= target, axis=1)
         last_possible = utilities.shape[1] - 1 - np.argmax(probabilities[:, ::-1] > 0, axis=1)
         return np.minimum(chosen, last_possible)
     best = utilities.argmax(axis=1)

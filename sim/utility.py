@@ -224,64 +224,95 @@ def _pair_costs(scenario: Scenario, ids: tuple[str, ...], portfolios: np.ndarray
     return np.einsum("pj,jl,pl->p", held, np.triu(costs, 1), held)
 
 
-def club_values(params: Parameters, member_share: np.ndarray, holds: np.ndarray) -> np.ndarray:
+def club_values(
+    params: Parameters, member_share: np.ndarray, holds: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
     """Club component (vectorised): weighted share of the *other* members, to the exponent.
 
     Args:
         params: The current parameters.
         member_share: ``(k,)`` weighted share of all members of each framework.
-        holds: ``(n, k)`` current memberships.
+        holds: ``(m, k)`` current memberships of the countries asked about.
+        rows: Which countries (world rows) ``holds`` belongs to; every country when omitted.
 
     Returns:
-        ``(n, k)`` club components, already weighted.
+        ``(m, k)`` club components, already weighted.
 
     """
-    others = member_share[None, :] - params.club_share_weight[:, None] * holds
+    own_weight = params.club_share_weight if rows is None else params.club_share_weight[rows]
+    others = member_share[None, :] - own_weight[:, None] * holds
     return params.club_coef * np.power(np.maximum(others, 0.0), params.club_exponent)
 
 
 def framework_utilities(
-    params: Parameters, member_share: np.ndarray, holds: np.ndarray, peer_share: np.ndarray
+    params: Parameters,
+    member_share: np.ndarray,
+    holds: np.ndarray,
+    peer_share: np.ndarray,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Utility u_ij of each framework for every country (vectorised path).
 
     Args:
         params: The current parameters.
         member_share: ``(k,)`` weighted member share of each framework.
-        holds: ``(n, k)`` current memberships.
-        peer_share: ``(n, k)`` share of each country's ties that are members.
+        holds: ``(m, k)`` current memberships of the countries asked about.
+        peer_share: ``(m, k)`` share of their ties that are members.
+        rows: Which countries (world rows) the ``m`` rows are; every country when omitted.
+            Each row is computed exactly as it would be among all countries.
 
     Returns:
-        ``(n, k)`` utilities, summed in :data:`COMPONENTS` order.
+        ``(m, k)`` utilities, summed in :data:`COMPONENTS` order.
 
     """
-    s = params.static
-    u = s["alignment"] + club_values(params, member_share, holds)
+    s = params.static if rows is None else {name: value[rows] for name, value in params.static.items()}
+    u = s["alignment"] + club_values(params, member_share, holds, rows)
     for lever in Lever:
-        u = u + s[lever.value]
-    u = u + params.peer_coef * peer_share
-    return u + s["penalty"] + s["sovereignty"] + s["entry"]
+        u += s[lever.value]
+    u += params.peer_coef * peer_share
+    u += s["penalty"]
+    u += s["sovereignty"]
+    u += s["entry"]
+    return u
 
 
 def portfolio_utilities(
-    params: Parameters, u: np.ndarray, current: np.ndarray
+    params: Parameters, u: np.ndarray, current: np.ndarray, rows: np.ndarray | None = None
 ) -> np.ndarray:
     """Utility of every portfolio for every country, ``-inf`` where unavailable.
 
+    A portfolio's frameworks are added in framework order, exactly as the per-agent rule
+    does (:meth:`sim.agents.Country.portfolio_utilities`). That order lets each sum reuse
+    another: the sum over a set of frameworks is the sum over the set without its last
+    framework, plus that framework. So the sums over all ``2**k`` sets are built in ``k``
+    array operations of doubling width (set codes ``2**j .. 2**(j+1) - 1`` from codes
+    ``0 .. 2**j - 1``), and the allowed portfolios are picked from them: the cost grows
+    with the number of portfolios, not with ``k`` times it.
+
     Args:
         params: The current parameters.
-        u: ``(n, k)`` framework utilities.
-        current: ``(n,)`` index of each country's current portfolio.
+        u: ``(m, k)`` framework utilities.
+        current: ``(m,)`` index of each country's current portfolio.
+        rows: Which countries (world rows) the ``m`` rows are, for availability; every
+            country when omitted.
 
     Returns:
-        ``(n, P)`` portfolio utilities.
+        ``(m, P)`` portfolio utilities.
 
     """
-    held = params.portfolios.astype(float)
-    total = np.zeros((len(u), len(held)))
-    for j in range(params.k):  # add frameworks in order, exactly as the per-agent rule does
-        total = total + u[:, j : j + 1] * held[None, :, j]
-    total = total - params.pair_cost[None, :]
-    moves = np.arange(len(held))[None, :] != current[:, None]
-    total = total - params.switching_cost * moves
-    return np.where(params.available, total, -np.inf)
+    m, k = u.shape
+    by_code = np.empty((m, 2**k))
+    by_code[:, 0] = 0.0
+    for j in range(k):
+        width = 1 << j
+        np.add(by_code[:, :width], u[:, j : j + 1], out=by_code[:, width : 2 * width])
+    codes = params.portfolios @ (1 << np.arange(k))
+    total = by_code[:, codes] if len(codes) < 2**k else by_code
+    total -= params.pair_cost[None, :]
+    staying = np.arange(m), current
+    kept = total[staying]
+    total -= params.switching_cost
+    total[staying] = kept
+    available = params.available if rows is None else params.available[rows]
+    total[~available] = -np.inf
+    return total
