@@ -1,0 +1,848 @@
+"""Figures a policy team reads: each function returns a matplotlib Figure (never shown).
+
+Inputs are results, not files: a scenario's replications (:class:`Replications`, one
+:class:`~sim.results.RunResult` per seed) or the tidy frames that sweeps and
+sensitivity analyses produce. Every figure states what its line and band are, how many
+replications stand behind it, and the units of its axes; colour always means the same
+framework (:mod:`sim.viz.style`).
+
+**Scenario folder layout.** A scenario on disk is either one run folder (written by
+``coalsim run ... --out DIR`` or ``RunResult.save(DIR)``: ``DIR/metadata.json`` plus the
+Parquet files) or a folder of such run folders, one per replication seed::
+
+    results/baseline/
+        seed1/metadata.json, aggregates.parquet, countries.parquet, dynamics.parquet
+        seed2/...
+        seed3/...
+
+made e.g. by ``coalsim run scenarios/baseline.yaml --seed N --out results/baseline/seedN``.
+All runs of one scenario folder must come from the same scenario file and parameters
+(equal ``scenario_hash``), with different seeds and the same number of steps.
+:meth:`Replications.load` reads either layout; hidden folders and folders without
+``metadata.json`` (such as ``figures/``) are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; the app and notebooks pick their own backends
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from sim.errors import InputError
+from sim.metrics import NON_ALIGNED_ID
+from sim.results import RunResult
+from sim.utility import COMPONENTS, NON_ALIGNED
+from sim.viz.style import (
+    COMPONENT_LABELS,
+    COST,
+    GAIN,
+    INK,
+    LIGHT_GREY,
+    MEASURE_LABELS,
+    MEASURE_SOURCES,
+    MID_GREY,
+    add_foot,
+    framework_colours,
+    framework_label,
+    portfolio_frameworks,
+    portfolio_label,
+    styled,
+)
+
+#: Lower quantile, median and upper quantile of every band and interval.
+QUANTILES = (0.05, 0.5, 0.95)
+BAND_TEXT = "5–95% range across replications"
+
+#: Panels of the membership figure.
+MEMBERSHIP_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
+
+STEP_LABEL = "months since July 2025 (model step)"
+
+#: Markers that tell scenarios apart (colour is kept for frameworks).
+SCENARIO_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "h")
+
+
+@dataclass(frozen=True, eq=False)
+class Replications:
+    """The runs of one scenario with different seeds.
+
+    Attributes:
+        runs: One result per seed, sorted by seed.
+        label: A display name (the scenario name unless given).
+        folder: Where the runs were read from, if from disk.
+    """
+
+    runs: tuple[RunResult, ...]
+    label: str
+    folder: Path | None = None
+
+    @classmethod
+    def from_runs(
+        cls, runs: Sequence[RunResult], label: str | None = None, folder: Path | None = None
+    ) -> Replications:
+        """Group runs of one scenario, checking that they are replications of it.
+
+        Args:
+            runs: Results of the same scenario with different seeds.
+            label: Display name (default: the scenario name).
+            folder: The folder they came from, for messages.
+
+        Returns:
+            The replications, sorted by seed.
+
+        Raises:
+            InputError: If there are no runs, they come from different scenarios or
+                step counts, or two share a seed.
+        """
+        where = str(folder) if folder is not None else "replications"
+        if not runs:
+            raise InputError(where, "runs", "at least one run", "none")
+        ordered = tuple(sorted(runs, key=lambda run: run.metadata["seed"]))
+        first = ordered[0].metadata
+        for run in ordered[1:]:
+            meta = run.metadata
+            if meta["scenario_hash"] != first["scenario_hash"]:
+                raise InputError(
+                    where,
+                    "scenario_hash",
+                    f"the same scenario in every run ({first['scenario']})",
+                    f"{meta['scenario']} with different parameters",
+                    hint="put each scenario's runs in a folder of their own",
+                )
+            if meta["steps"] != first["steps"]:
+                raise InputError(where, "steps", f"{first['steps']} steps in every run", str(meta["steps"]))
+        seeds = [run.metadata["seed"] for run in ordered]
+        if len(set(seeds)) < len(seeds):
+            duplicated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+            raise InputError(
+                where,
+                "seed",
+                "a different seed for each replication",
+                f"seeds {duplicated} twice",
+                hint="identical runs would make the intervals look narrower than they are",
+            )
+        return cls(ordered, label or first["scenario"], folder)
+
+    @classmethod
+    def load(cls, folder: str | Path, label: str | None = None) -> Replications:
+        """Read a scenario folder (see the module docstring for the layout).
+
+        Args:
+            folder: One run folder, or a folder of run folders.
+            label: Display name (default: the scenario name).
+
+        Returns:
+            The replications found.
+
+        Raises:
+            InputError: If the folder holds no complete run, or runs that are not
+                replications of one scenario.
+        """
+        root = Path(folder)
+        if not root.is_dir():
+            raise InputError(str(root), "", "a scenario folder", "no such folder")
+        if (root / "metadata.json").is_file():
+            run_folders = [root]
+        else:
+            run_folders = sorted(
+                path.parent for path in root.glob("*/metadata.json") if not path.parent.name.startswith(".")
+            )
+        if not run_folders:
+            raise InputError(
+                str(root),
+                "metadata.json",
+                "a run folder, or a folder of run folders",
+                "no metadata.json in it or in its subfolders",
+                hint=f"make one with: coalsim run scenarios/baseline.yaml --seed 1 --out {root}/seed1",
+            )
+        runs = []
+        for run_folder in run_folders:
+            try:
+                runs.append(RunResult.load(run_folder))
+            except FileNotFoundError as exc:
+                raise InputError(str(run_folder), "", "a complete run folder", str(exc)) from None
+            except (json.JSONDecodeError, OSError, ValueError) as exc:
+                raise InputError(
+                    str(run_folder), "", "readable result files", f"{type(exc).__name__}: {exc}"
+                ) from None
+        return cls.from_runs(runs, label, root)
+
+    # -- what the figures read --------------------------------------------------------
+    @property
+    def metadata(self) -> dict:
+        """The first run's metadata (scenario, question, frameworks are shared)."""
+        return self.runs[0].metadata
+
+    @property
+    def framework_ids(self) -> tuple[str, ...]:
+        """The scenario's framework ids, in order."""
+        return tuple(self.metadata["frameworks"])
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The scenario's full framework names."""
+        return dict(self.metadata.get("framework_names", {}))
+
+    @property
+    def seeds(self) -> list[int]:
+        """The replications' seeds."""
+        return [run.metadata["seed"] for run in self.runs]
+
+    @property
+    def n_countries(self) -> int:
+        """How many countries the runs model."""
+        return int(self.runs[0].countries["iso3"].nunique())
+
+    def aggregates(self) -> pd.DataFrame:
+        """All runs' aggregates stacked, with a ``seed`` column."""
+        return pd.concat(
+            [run.aggregates.assign(seed=run.metadata["seed"]) for run in self.runs], ignore_index=True
+        )
+
+    def final(self, measure: str) -> pd.DataFrame:
+        """Each run's value of ``measure`` at its last step: columns seed, framework, value."""
+        frame = self.aggregates()
+        last = frame[frame["step"] == frame["step"].max()]
+        return last[["seed", "framework", measure]].rename(columns={measure: "value"}).reset_index(drop=True)
+
+    def portfolios_at(self, step: int) -> pd.DataFrame:
+        """Each country's portfolio at ``step`` in every run: index iso3, one column per seed.
+
+        Raises:
+            InputError: If a run did not record that step (``record="final"``).
+        """
+        columns = {}
+        for run in self.runs:
+            rows = run.countries[run.countries["step"] == step]
+            if rows.empty:
+                recorded = sorted(run.countries["step"].unique())
+                raise InputError(
+                    str(self.folder or self.label),
+                    "countries.step",
+                    f"per-country states at step {step}",
+                    f"only steps {recorded[:3]}{'...' if len(recorded) > 3 else ''}",
+                    hint="run with record='all' (the CLI default)",
+                )
+            columns[run.metadata["seed"]] = rows.set_index("iso3")["portfolio"].astype(str)
+        return pd.DataFrame(columns)
+
+    def final_membership_shares(self) -> pd.DataFrame:
+        """Share of replications in which each country ends as a member of each framework.
+
+        Returns:
+            Index iso3, one column per framework id, values in [0, 1].
+        """
+        step = self.metadata["steps"]
+        finals = []
+        for run in self.runs:
+            rows = run.countries[run.countries["step"] == step]
+            finals.append(rows.set_index("iso3")[list(self.framework_ids)].astype(float))
+        return sum(finals[1:], finals[0]) / len(finals)
+
+    def majority_final_portfolios(self) -> pd.DataFrame:
+        """The frameworks each country holds at the end in more than half of the replications.
+
+        Returns:
+            Index iso3; columns ``portfolio`` (a label like ``"waico+un"`` or
+            ``"non-aligned"``) and ``agreement`` (share of replications that end with
+            exactly that portfolio).
+        """
+        shares = self.final_membership_shares()
+        held = shares.to_numpy() > 0.5
+        ids = np.array(self.framework_ids)
+        labels = ["+".join(ids[row]) if row.any() else NON_ALIGNED for row in held]
+        portfolios = pd.Series(labels, index=shares.index, name="portfolio")
+        finals = self.portfolios_at(self.metadata["steps"]).reindex(shares.index)
+        agreement = finals.eq(portfolios, axis=0).mean(axis=1)
+        return pd.DataFrame({"portfolio": portfolios, "agreement": agreement})
+
+    def seeds_text(self) -> str:
+        """How many replications and which seeds, for captions."""
+        seeds = self.seeds
+        shown = ", ".join(map(str, seeds[:6])) + (", ..." if len(seeds) > 6 else "")
+        plural = "s" if len(seeds) != 1 else ""
+        return f"{len(seeds)} replication{plural} (seed{plural} {shown})"
+
+
+def quantile_bands(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
+    """Lower, median and upper quantile of ``value`` within each group.
+
+    Args:
+        frame: A tidy frame.
+        by: Grouping columns.
+        value: The column to summarise.
+
+    Returns:
+        The groups as index and columns ``low``, ``median``, ``high``.
+    """
+    bands = frame.groupby(list(by), observed=True)[value].quantile(list(QUANTILES)).unstack()
+    bands.columns = ["low", "median", "high"]
+    return bands
+
+
+def _axis_label(measure: str, n_countries: int) -> str:
+    if measure == "members":
+        return f"member countries (of {n_countries})"
+    return MEASURE_LABELS.get(measure, measure)
+
+
+def _format_measure_axis(ax: plt.Axes, measure: str, n_countries: int) -> None:
+    if measure == "members":
+        ax.set_ylim(0, n_countries * 1.02)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        ax.set_ylim(-0.01, 1.01)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def _check_measure(measure: str, where: str) -> None:
+    allowed = ("members", *MEASURE_LABELS)
+    if measure not in allowed:
+        raise InputError(where, "measure", f"one of {', '.join(allowed)}", repr(measure))
+
+
+def _replication_note(reps: Replications) -> str:
+    if len(reps.runs) == 1:
+        return f"One replication (seed {reps.seeds[0]}): no interval across replications can be shown."
+    return f"Line: median of {reps.seeds_text()}; shaded: {BAND_TEXT}."
+
+
+@styled
+def membership_bands_figure(reps: Replications, measures: Sequence[str] = MEMBERSHIP_MEASURES) -> Figure:
+    """Membership of every framework over time: median line and 5–95% band across seeds.
+
+    Args:
+        reps: The scenario's replications.
+        measures: ``"members"`` (a count) and/or share columns of the aggregates.
+
+    Returns:
+        A Figure with one panel per measure and one line per framework (plus non-aligned).
+
+    Raises:
+        InputError: If a measure is unknown.
+    """
+    for measure in measures:
+        _check_measure(measure, "membership figure")
+    ids = [*reps.framework_ids, NON_ALIGNED_ID]
+    colours = framework_colours(ids)
+    frame = reps.aggregates()
+    columns = 2 if len(measures) > 1 else 1
+    rows = -(-len(measures) // columns)
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(5.4 * columns, 3.4 * rows + 0.6),
+        sharex=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    for ax, measure in zip(axes.ravel(), measures, strict=False):
+        bands = quantile_bands(frame, ["framework", "step"], measure)
+        for fid in ids:
+            band = bands.loc[fid]
+            if len(reps.runs) > 1:
+                ax.fill_between(band.index, band["low"], band["high"], color=colours[fid], alpha=0.22, lw=0)
+            ax.plot(
+                band.index,
+                band["median"],
+                color=colours[fid],
+                lw=2,
+                ls="--" if fid == NON_ALIGNED_ID else "-",
+                label=framework_label(fid, reps.names),
+            )
+        ax.set_ylabel(_axis_label(measure, reps.n_countries))
+        _format_measure_axis(ax, measure, reps.n_countries)
+    for ax in axes.ravel()[len(measures) :]:
+        ax.remove()
+    for ax in axes[-1]:
+        ax.set_xlabel(STEP_LABEL)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if len(reps.runs) > 1:
+        handles.append(Patch(color=MID_GREY, alpha=0.3, lw=0))
+        labels.append(BAND_TEXT)
+    fig.suptitle(f"Who joins what over time: {reps.label}")
+    sources = "; ".join(dict.fromkeys(MEASURE_SOURCES[m] for m in measures if m in MEASURE_SOURCES))
+    add_foot(fig, f"{_replication_note(reps)} Weights: {sources}.", handles, labels, ncol=min(len(labels), 3))
+    return fig
+
+
+@styled
+def transition_figure(reps: Replications, start: int = 0, end: int | None = None) -> Figure:
+    """Who switched where: countries by portfolio at ``start`` (rows) and ``end`` (columns).
+
+    Each cell is the mean number of countries across replications that held the row's
+    portfolio at ``start`` and the column's at ``end``; the diagonal is "stayed".
+
+    Args:
+        reps: The scenario's replications (recorded with every step).
+        start: First step (default: the initial state).
+        end: Second step (default: the last step).
+
+    Returns:
+        A heatmap Figure with the mean count written in each non-empty cell.
+
+    Raises:
+        InputError: If a step was not recorded.
+    """
+    end = reps.metadata["steps"] if end is None else end
+    before, after = reps.portfolios_at(start), reps.portfolios_at(end)
+    tables = [pd.crosstab(before[seed], after[seed]) for seed in reps.seeds]
+    mean = pd.concat(tables).fillna(0).groupby(level=0).sum() / len(tables)
+    order = _portfolio_order([*mean.index, *mean.columns], reps.framework_ids)
+    rows = [label for label in order if label in mean.index]
+    columns = [label for label in order if label in mean.columns]
+    matrix = mean.reindex(index=rows, columns=columns, fill_value=0.0).to_numpy()
+    fig, ax = plt.subplots(figsize=(0.95 * len(columns) + 3.6, 0.5 * len(rows) + 2.4), layout="constrained")
+    image = ax.imshow(
+        np.ma.masked_equal(matrix, 0.0), cmap="Greys", aspect="auto", vmin=0, vmax=max(matrix.max(), 1.0)
+    )
+    ax.grid(False)
+    for (i, j), value in np.ndenumerate(matrix):
+        if value > 0:
+            text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+            dark = value > 0.5 * matrix.max()
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if dark else INK,
+                fontweight="bold" if rows[i] == columns[j] else "normal",
+            )
+    ax.set_xticks(
+        range(len(columns)),
+        [f"{portfolio_label(c, reps.names)} ({_count(matrix[:, j])})" for j, c in enumerate(columns)],
+        rotation=30,
+        ha="right",
+    )
+    ax.set_yticks(
+        range(len(rows)),
+        [f"{portfolio_label(r, reps.names)} ({_count(matrix[i])})" for i, r in enumerate(rows)],
+    )
+    ax.set_xlabel(f"portfolio at month {end} (countries)")
+    ax.set_ylabel(f"portfolio at month {start} (countries)")
+    fig.colorbar(image, ax=ax, label="countries (mean across replications)", shrink=0.9)
+    fig.suptitle(f"Who switched where, month {start} to {end}: {reps.label}")
+    stayed = np.trace(mean.reindex(index=order, columns=order, fill_value=0).to_numpy())
+    add_foot(
+        fig,
+        f"Mean over {reps.seeds_text()}. Bold = kept the same portfolio: "
+        f"{stayed:.1f} of {reps.n_countries} countries.",
+    )
+    return fig
+
+
+def _count(values: np.ndarray) -> str:
+    """A mean count for a label: whole numbers without decimals."""
+    total = float(values.sum())
+    return f"{total:.0f}" if abs(total - round(total)) < 1e-9 else f"{total:.1f}"
+
+
+def _portfolio_order(labels: Sequence[str], framework_ids: Sequence[str]) -> list[str]:
+    """Portfolios sorted by size, then framework order; non-aligned first."""
+    position = {fid: i for i, fid in enumerate(framework_ids)}
+
+    def key(label: str) -> tuple:
+        parts = portfolio_frameworks(label)
+        return (len(parts), [position.get(fid, len(position)) for fid in parts], label)
+
+    return sorted(dict.fromkeys(labels), key=key)
+
+
+def _difference(scenario: pd.Series, baseline: pd.Series) -> tuple[np.ndarray, bool]:
+    """Differences scenario − baseline: per seed when both used the same seeds, else all pairs.
+
+    Args:
+        scenario: Final values indexed by seed.
+        baseline: Final values indexed by seed.
+
+    Returns:
+        The differences and whether they were paired by seed.
+    """
+    if set(scenario.index) == set(baseline.index):
+        return (scenario - baseline.reindex(scenario.index)).to_numpy(), True
+    return np.subtract.outer(scenario.to_numpy(), baseline.to_numpy()).ravel(), False
+
+
+@styled
+def comparison_figure(
+    scenarios: Sequence[Replications], baseline: Replications | None = None, measure: str = "share_gdp"
+) -> Figure:
+    """Final shares per framework in several scenarios, and each one's difference to a baseline.
+
+    Args:
+        scenarios: The scenarios to compare (each with its replications).
+        baseline: The reference scenario (it may also be among ``scenarios``); with
+            none, only the left panel is drawn.
+        measure: ``"members"`` or a share column.
+
+    Returns:
+        A Figure: left, the median final value with its 5–95% interval per framework
+        and scenario (marker shape = scenario, colour = framework); right, the
+        difference to the baseline in percentage points (or countries).
+
+    Raises:
+        InputError: If the measure is unknown or no scenario is given.
+    """
+    _check_measure(measure, "comparison figure")
+    if not scenarios:
+        raise InputError("comparison figure", "scenarios", "at least one scenario", "none")
+    shown = list(scenarios) if baseline is None or baseline in scenarios else [baseline, *scenarios]
+    others = [reps for reps in shown if reps is not baseline]
+    ids = [*dict.fromkeys(fid for reps in shown for fid in reps.framework_ids), NON_ALIGNED_ID]
+    names = {k: v for reps in shown for k, v in reps.names.items()}
+    colours = framework_colours(ids)
+    panels = 2 if baseline is not None and others else 1
+    fig, axes = plt.subplots(
+        1,
+        panels,
+        figsize=(6.0 * panels, (0.22 * len(shown) + 0.3) * len(ids) + 2.0),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    spread = np.linspace(-0.28, 0.28, len(shown)) if len(shown) > 1 else np.zeros(1)
+    n_countries = shown[0].n_countries
+    scale = 1.0 if measure == "members" else 100.0
+    paired_all = True
+    for s, reps in enumerate(shown):
+        finals = reps.final(measure).set_index(["framework", "seed"])["value"]
+        base = (
+            baseline.final(measure).set_index(["framework", "seed"])["value"]
+            if baseline is not None
+            else None
+        )
+        marker = SCENARIO_MARKERS[s % len(SCENARIO_MARKERS)]
+        for row, fid in enumerate(ids):
+            y = row + spread[s]
+            if fid not in finals.index.get_level_values(0):
+                axes[0, 0].text(
+                    0.0,
+                    y,
+                    "  not in scenario",
+                    va="center",
+                    fontsize=7.5,
+                    color=MID_GREY,
+                    transform=axes[0, 0].get_yaxis_transform(),
+                )
+                continue
+            values = finals.loc[fid]
+            low, mid, high = np.quantile(values.to_numpy(), QUANTILES)
+            _dot_interval(axes[0, 0], y, mid, low, high, colours[fid], marker)
+            if (
+                panels == 2
+                and reps is not baseline
+                and base is not None
+                and fid in base.index.get_level_values(0)
+            ):
+                differences, paired = _difference(values, base.loc[fid])
+                paired_all &= paired
+                low, mid, high = np.quantile(differences * scale, QUANTILES)
+                _dot_interval(axes[0, 1], y, mid, low, high, colours[fid], marker)
+    ax = axes[0, 0]
+    ax.set_yticks(range(len(ids)), [framework_label(fid, names) for fid in ids])
+    ax.invert_yaxis()
+    ax.set_xlabel(_axis_label(measure, n_countries) + " at the last step")
+    _format_measure_axis_x(ax, measure, n_countries)
+    ax.set_title("Final value, median and 5–95% interval")
+    if panels == 2:
+        diff_ax = axes[0, 1]
+        diff_ax.axvline(0, color=INK, lw=0.8)
+        unit = "countries" if measure == "members" else "percentage points"
+        diff_ax.set_xlabel(f"difference to {baseline.label} ({unit})")
+        diff_ax.set_title(f"Change against {baseline.label}")
+    handles = [
+        plt.Line2D(
+            [],
+            [],
+            color=INK,
+            marker=SCENARIO_MARKERS[s % len(SCENARIO_MARKERS)],
+            ls="none",
+            label=f"{reps.label} ({len(reps.runs)} runs" + ("; reference)" if reps is baseline else ")"),
+        )
+        for s, reps in enumerate(shown)
+    ]
+    fig.suptitle(f"Scenario comparison: {_axis_label(measure, n_countries)}")
+    note = f"Intervals: {BAND_TEXT}."
+    if panels == 2:
+        note += (
+            " Differences are paired by seed (same seeds in both scenarios)."
+            if paired_all
+            else " Differences use every pair of scenario and baseline runs (seeds differ)."
+        )
+    if measure in MEASURE_SOURCES:
+        note += f" Weights: {MEASURE_SOURCES[measure]}."
+    add_foot(
+        fig, note, handles, [h.get_label() for h in handles], ncol=min(len(handles), 3), title="scenario"
+    )
+    return fig
+
+
+def _dot_interval(
+    ax: plt.Axes, y: float, mid: float, low: float, high: float, colour: str, marker: str
+) -> None:
+    ax.plot([low, high], [y, y], color=colour, lw=2.2, solid_capstyle="butt")
+    ax.plot([mid], [y], marker=marker, color=colour, markeredgecolor=INK, markersize=7, ls="none")
+
+
+def _format_measure_axis_x(ax: plt.Axes, measure: str, n_countries: int) -> None:
+    if measure == "members":
+        ax.set_xlim(0, n_countries * 1.02)
+    else:
+        ax.set_xlim(-0.01, 1.01)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise InputError(
+            where,
+            "columns",
+            f"columns {', '.join(columns)}",
+            f"{', '.join(map(str, frame.columns))} (missing {', '.join(missing)})",
+        )
+    if frame.empty:
+        raise InputError(where, "rows", "at least one row", "an empty frame")
+
+
+@styled
+def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: bool = False) -> Figure:
+    """An outcome against a swept parameter: median line, 5–95% band and every replicate.
+
+    Args:
+        frame: Tidy frame with columns ``param_value``, ``outcome``, ``replicate``, and
+            optionally ``framework`` (one line per framework in its colour).
+        parameter: Axis label for the parameter, with units (e.g. ``"WAICO open-models
+            offer (utility units)"``).
+        outcome: Axis label for the outcome, with units.
+        percent: Whether the outcome is a share in [0, 1], shown as a percentage.
+
+    Returns:
+        The Figure.
+
+    Raises:
+        InputError: If columns are missing or the frame is empty.
+    """
+    _require_columns(frame, ("param_value", "outcome", "replicate"), "tipping figure")
+    groups = list(dict.fromkeys(frame["framework"])) if "framework" in frame.columns else [None]
+    colours = framework_colours([g for g in groups if g is not None])
+    fig, ax = plt.subplots(figsize=(7.2, 4.4), layout="constrained")
+    replicates = int(frame["replicate"].nunique())
+    for group in groups:
+        rows = frame if group is None else frame[frame["framework"] == group]
+        colour = INK if group is None else colours[group]
+        bands = quantile_bands(rows, ["param_value"], "outcome")
+        if replicates > 1:
+            ax.fill_between(bands.index, bands["low"], bands["high"], color=colour, alpha=0.2, lw=0)
+        ax.scatter(rows["param_value"], rows["outcome"], s=9, color=colour, alpha=0.35, lw=0)
+        ax.plot(
+            bands.index,
+            bands["median"],
+            color=colour,
+            lw=2,
+            marker="o",
+            markersize=3.5,
+            label="median" if group is None else framework_label(group),
+        )
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(outcome)
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [plt.Line2D([], [], color=MID_GREY, marker="o", ls="none", alpha=0.5, markersize=4)]
+    labels += ["one replicate"]
+    if replicates > 1:
+        handles.append(Patch(color=MID_GREY, alpha=0.3, lw=0))
+        labels.append(BAND_TEXT)
+    ax.legend(handles, labels, loc="best", fontsize=8.5)
+    ax.set_title(f"Tipping curve: {outcome} against {parameter}")
+    add_foot(fig, f"{frame['param_value'].nunique()} parameter values × {replicates} replicates each.")
+    return fig
+
+
+#: Index columns that SALib's Sobol and Morris analyses produce.
+SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
+MORRIS_COLUMNS = ("mu_star", "sigma")
+
+
+@styled
+def sensitivity_figure(frame: pd.DataFrame, outcome: str) -> Figure:
+    """Which parameters move the outcome: Sobol indices or Morris screening as bars.
+
+    Args:
+        frame: One row per parameter (a ``parameter`` column or the index), with either
+            ``S1, S1_conf, ST, ST_conf`` (Sobol; ``*_conf`` = half-width of the 95%
+            confidence interval, as SALib reports) or ``mu_star, sigma`` (Morris;
+            optional ``mu_star_conf``).
+        outcome: What the indices were computed for, with units.
+
+    Returns:
+        A Figure of horizontal bars, most influential parameter on top.
+
+    Raises:
+        InputError: If neither set of columns is present.
+    """
+    table = frame if "parameter" in frame.columns else frame.rename_axis("parameter").reset_index()
+    sobol = all(column in table.columns for column in SOBOL_COLUMNS)
+    _require_columns(
+        table, ("parameter", *(SOBOL_COLUMNS if sobol else MORRIS_COLUMNS)), "sensitivity figure"
+    )
+    key = "ST" if sobol else "mu_star"
+    table = table.sort_values(key, ascending=True)
+    fig, ax = plt.subplots(figsize=(7.4, 0.42 * len(table) + 1.8), layout="constrained")
+    y = np.arange(len(table))
+    height = 0.38
+    if sobol:
+        pairs = (("ST", "ST_conf", GAIN, "total effect ST"), ("S1", "S1_conf", COST, "first-order S1"))
+        for offset, (value, conf, colour, label) in zip((height / 2, -height / 2), pairs, strict=True):
+            ax.barh(
+                y + offset,
+                table[value],
+                height,
+                xerr=table[conf],
+                color=colour,
+                edgecolor=INK,
+                lw=0.6,
+                error_kw={"ecolor": INK, "lw": 1, "capsize": 2},
+                label=label,
+            )
+        ax.set_xlabel(f"Sobol index (share of the variance of {outcome})")
+        note = "Error bars: 95% confidence interval (bootstrap, as reported by SALib)."
+    else:
+        error = table["mu_star_conf"] if "mu_star_conf" in table.columns else None
+        ax.barh(
+            y + height / 2,
+            table["mu_star"],
+            height,
+            xerr=error,
+            color=GAIN,
+            edgecolor=INK,
+            lw=0.6,
+            error_kw={"ecolor": INK, "lw": 1, "capsize": 2},
+            label="μ* (mean absolute effect)",
+        )
+        ax.barh(
+            y - height / 2,
+            table["sigma"],
+            height,
+            color=COST,
+            edgecolor=INK,
+            lw=0.6,
+            label="σ (spread: interactions or non-linearity)",
+        )
+        ax.set_xlabel(f"Morris elementary effect on {outcome}")
+        note = "Morris screening ranks parameters; it does not apportion variance." + (
+            " Error bars: 95% confidence interval of μ*." if error is not None else ""
+        )
+    ax.set_yticks(y, table["parameter"])
+    ax.grid(axis="y", visible=False)
+    ax.axvline(0, color=INK, lw=0.8)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="lower right")
+    ax.set_title(f"Sensitivity of {outcome}")
+    add_foot(fig, note)
+    return fig
+
+
+#: Columns of ``Country.explain()`` that are summed into ``total`` besides the components.
+EXTRA_TERMS = ("dual_cost", "switching")
+
+
+@styled
+def why_figure(
+    explanation: pd.DataFrame, country: str, options: int = 4, names: Mapping[str, str] | None = None
+) -> Figure:
+    """Why a country holds what it holds: each option's utility split into components.
+
+    Args:
+        explanation: The frame of ``Country.explain()`` (index: portfolio label).
+        country: The country's name for the title.
+        options: How many options to show (the most likely ones; the held one always).
+        names: The scenario's framework names, for option titles.
+
+    Returns:
+        A Figure with one panel per option, one bar per component that is non-zero in
+        any shown option, and the total.
+
+    Raises:
+        InputError: If the frame lacks the columns ``explain()`` produces.
+    """
+    terms = (*COMPONENTS, *EXTRA_TERMS)
+    _require_columns(explanation, (*terms, "total", "probability", "current"), "why figure")
+    ranked = explanation.sort_values("probability", ascending=False)
+    shown = ranked.head(options)
+    if not shown["current"].any():
+        shown = pd.concat([shown.iloc[: options - 1], ranked[ranked["current"]]])
+    used = [term for term in terms if (shown[term].abs() > 1e-12).any()]
+    labels = [COMPONENT_LABELS.get(term, term) for term in used] + ["total utility"]
+    fig, axes = plt.subplots(
+        1,
+        len(shown),
+        figsize=(2.7 * len(shown) + 2.2, 0.3 * len(labels) + 1.9),
+        sharey=True,
+        sharex=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    y = np.arange(len(labels))
+    for ax, (label, row) in zip(axes[0], shown.iterrows(), strict=True):
+        values = row[used].to_numpy(dtype=float)
+        ax.barh(y[:-1], values, color=np.where(values >= 0, GAIN, COST), edgecolor=INK, lw=0.5)
+        ax.barh(y[-1], row["total"], color="white", edgecolor=INK, lw=1.4, hatch="...")
+        ax.annotate(
+            f"{row['total']:+.2f}",
+            (row["total"], y[-1]),
+            xytext=(4 if row["total"] >= 0 else -4, 0),
+            textcoords="offset points",
+            ha="left" if row["total"] >= 0 else "right",
+            va="center",
+            fontsize=8.5,
+            fontweight="bold",
+        )
+        ax.axvline(0, color=INK, lw=0.8)
+        ax.axhline(y[-1] - 0.5, color=LIGHT_GREY, lw=1)
+        held = " (held now)" if row["current"] else ""
+        ax.set_title(
+            f"{portfolio_label(str(label), names)}{held}\npicked with probability {row['probability']:.0%}",
+            fontsize=9.5,
+        )
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel("utility (model units)")
+    axes[0, 0].set_yticks(y, labels)
+    axes[0, 0].invert_yaxis()
+    fig.suptitle(f"Why {country}: the options it weighs, term by term")
+    add_foot(
+        fig,
+        "Dark bars add to an option's utility, light bars subtract; the dotted bar is the sum. "
+        "Magnitudes are assumptions of the scenario, not measured quantities.",
+    )
+    return fig
+
+
+__all__ = [
+    "MEMBERSHIP_MEASURES",
+    "QUANTILES",
+    "Replications",
+    "comparison_figure",
+    "membership_bands_figure",
+    "quantile_bands",
+    "sensitivity_figure",
+    "tipping_figure",
+    "transition_figure",
+    "why_figure",
+]
