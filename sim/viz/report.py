@@ -1,0 +1,376 @@
+"""One self-contained HTML file a policy team can open offline, forward and print.
+
+:func:`build_report` turns scenarios (each a :class:`~sim.viz.plots.Replications`) into
+HTML: per scenario its question, a key-numbers table with intervals across
+replications and its figures; then the scenario comparison, an optional "why" chart
+per chosen country, the data sources (read from ``sim/data/SOURCES.md``), the caveats
+and the provenance of every run. Figures are embedded as base64 PNG; the page has no
+script, no web font, no stylesheet link and no remote image, so opening it makes no
+request of any kind, and its print stylesheet keeps figures and tables whole.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.metrics import NON_ALIGNED_ID
+from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
+from sim.viz.plots import (
+    QUANTILES,
+    Replications,
+    comparison_figure,
+    membership_bands_figure,
+    transition_figure,
+)
+from sim.viz.style import MEASURE_SOURCES, framework_label, png_bytes
+
+#: The measures of the key-numbers table and the comparison figures.
+KEY_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
+MEASURE_HEADINGS = {
+    "members": "member countries",
+    "share_gdp": "share of world GDP",
+    "share_population": "share of world population",
+    "share_ai_capacity": "share of AI capacity (proxy)",
+}
+
+#: What every reader must keep in mind, whatever the scenario.
+CAVEATS = (
+    "Magnitudes are assumptions. Lever sizes, costs, weights and decision-rule parameters are set in "
+    "each scenario file; no source states them in utility units. Results show what follows from those "
+    "assumptions: they are explorations, not forecasts.",
+    "Membership lists are partial. The shipped affiliation data list only part of several memberships "
+    "(for example WAICO's founding members, the Hiroshima Process Friends Group, the Paris declaration "
+    "and UNGA co-sponsors); a missing entry does not mean a country stayed out.",
+    "AI capacity is a proxy: an index computed from GDP and GDP per capita (World Bank WDI), not a "
+    "measure of compute, talent or firms.",
+    "Intervals show the spread across replications (random seeds) of one scenario only. They do not "
+    "include uncertainty in the parameters or the data; sensitivity analyses address those.",
+    "GDP is in current US$ of the latest year available up to 2023, which differs between countries; "
+    "North Korea has no GDP figure and weighs zero in GDP shares.",
+    "The 28 UN members too small for the 1:110m map are drawn as circles at their capitals.",
+)
+
+CSS = """
+:root { --ink: #222; --muted: #666; --rule: #ddd; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--ink); max-width: 60rem; margin: 2rem auto; padding: 0 1.25rem; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.35rem; border-bottom: 2px solid var(--ink); padding-bottom: 0.2rem; margin-top: 2.5rem; }
+h3 { font-size: 1.05rem; margin-top: 1.6rem; }
+.meta, figcaption, .note { color: var(--muted); font-size: 0.9rem; }
+blockquote { margin: 0.8rem 0; padding: 0.6rem 1rem; border-left: 4px solid var(--ink); background: #f6f6f6; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; width: 100%; }
+th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-align: right;
+         vertical-align: top; }
+th:first-child, td:first-child { text-align: left; }
+thead th { border-bottom: 2px solid var(--ink); }
+td .range { color: var(--muted); font-size: 0.85em; white-space: nowrap; }
+figure { margin: 1.2rem 0; }
+figure img { max-width: 100%; height: auto; display: block; }
+nav ol { columns: 2; }
+code { font-size: 0.9em; }
+@media print {
+  @page { size: A4; margin: 14mm; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+  nav { display: none; }
+  section.scenario, section.comparison { break-before: page; }
+  figure, table, blockquote { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A figure to embed: how to draw it, its heading and its alt text."""
+
+    heading: str
+    draw: Callable[[], Figure]
+    alt: str
+
+
+def _embed(figure: _Figure) -> str:
+    data = base64.b64encode(png_bytes(figure.draw())).decode("ascii")
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(figure.alt)}">'
+        f"<figcaption>{html.escape(figure.heading)}</figcaption></figure>"
+    )
+
+
+def _interval(values: np.ndarray, measure: str) -> str:
+    low, mid, high = np.quantile(values, QUANTILES)
+    if measure == "members":
+        text, low_text, high_text = f"{mid:.0f}", f"{low:.0f}", f"{high:.0f}"
+    else:
+        text, low_text, high_text = f"{100 * mid:.1f}%", f"{100 * low:.1f}", f"{100 * high:.1f}%"
+    if len(values) == 1:
+        return text
+    return f'{text} <span class="range">[{low_text}–{high_text}]</span>'
+
+
+def key_numbers(reps: Replications) -> pd.DataFrame:
+    """The final value of each measure per framework: median and 5–95% range as text.
+
+    Args:
+        reps: The scenario's replications.
+
+    Returns:
+        One row per framework (and non-aligned), one column per measure, HTML cells.
+    """
+    ids = [*reps.framework_ids, NON_ALIGNED_ID]
+    columns = {}
+    for measure in KEY_MEASURES:
+        finals = reps.final(measure)
+        columns[MEASURE_HEADINGS[measure]] = [
+            _interval(finals.loc[finals["framework"] == fid, "value"].to_numpy(), measure) for fid in ids
+        ]
+    return pd.DataFrame(columns, index=[framework_label(fid, reps.names) for fid in ids])
+
+
+def _table(frame: pd.DataFrame, corner: str) -> str:
+    head = "".join(f"<th>{html.escape(str(column))}</th>" for column in frame.columns)
+    body = "".join(
+        f"<tr><td>{html.escape(str(index))}</td>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
+        for index, row in zip(frame.index, frame.to_numpy(), strict=True)
+    )
+    return f"<table><thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _runs_line(reps: Replications) -> str:
+    meta = reps.metadata
+    settled = [run.metadata["converged_at"] for run in reps.runs if run.metadata["converged_at"] is not None]
+    settle_text = (
+        f"{len(settled)} of {len(reps.runs)} runs settled (median month {int(np.median(settled))})"
+        if settled
+        else f"none of the {len(reps.runs)} runs settled"
+    )
+    return (
+        f"{html.escape(reps.seeds_text())}; {meta['steps']} monthly steps from July 2025; {settle_text}. "
+        f"Scenario file <code>{html.escape(str(meta.get('scenario_source', '?')))}</code>, "
+        f"hash <code>{html.escape(meta['scenario_hash'][:12])}</code>."
+    )
+
+
+def _scenario_section(reps: Replications, anchor: str) -> str:
+    figures = [
+        _Figure(
+            "Membership over time: median and 5–95% range across replications.",
+            lambda: membership_bands_figure(reps),
+            f"Line charts of membership over time in {reps.label}, by count, GDP, population, AI capacity.",
+        ),
+        _Figure(
+            "Final portfolios: the frameworks each country holds in most replications.",
+            lambda: final_map_figure(reps),
+            f"World map of the final portfolio of each country in {reps.label}.",
+        ),
+    ]
+    if len(reps.runs) > 1:
+        figures.append(
+            _Figure(
+                "How often each country ends as a member of each framework.",
+                lambda: membership_frequency_figure(reps),
+                f"Small world maps, one per framework, shaded by membership frequency in {reps.label}.",
+            )
+        )
+    figures.append(
+        _Figure(
+            "Who switched where between the first and the last month.",
+            lambda: transition_figure(reps),
+            f"Heatmap of countries by initial and final portfolio in {reps.label}.",
+        )
+    )
+    question = html.escape(reps.metadata.get("question", ""))
+    return (
+        f'<section class="scenario" id="{anchor}"><h2>Scenario: {html.escape(reps.label)}</h2>'
+        f"<blockquote><strong>Question.</strong> {question}</blockquote>"
+        f'<p class="meta">{_runs_line(reps)}</p>'
+        "<h3>Key numbers at the last step</h3>"
+        + _table(key_numbers(reps), "framework")
+        + '<p class="note">Median across replications, with the 5–95% range in brackets.</p>'
+        + "".join(_embed(figure) for figure in figures)
+        + "</section>"
+    )
+
+
+def _comparison_section(scenarios: Sequence[Replications], baseline: Replications) -> str:
+    figures = [
+        _Figure(
+            f"{MEASURE_HEADINGS[measure].capitalize()} at the last step; change against {baseline.label}.",
+            lambda measure=measure: comparison_figure(scenarios, baseline, measure),
+            f"Dot-and-interval chart comparing scenarios by {MEASURE_HEADINGS[measure]}.",
+        )
+        for measure in KEY_MEASURES
+    ]
+    return (
+        '<section class="comparison" id="comparison"><h2>Scenario comparison</h2>'
+        f"<p>Reference scenario: <strong>{html.escape(baseline.label)}</strong>. Marker shape tells the "
+        "scenarios apart; colour is the framework, as in every figure.</p>"
+        + "".join(_embed(figure) for figure in figures)
+        + "</section>"
+    )
+
+
+def _inline_markdown(text: str) -> str:
+    """Escape text and render the two inline marks SOURCES.md uses: **bold** and `code`."""
+    escaped = html.escape(" ".join(text.split()))
+    escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
+
+
+def data_sources() -> list[str]:
+    """The attribution paragraphs and file headings of the shipped data, as HTML.
+
+    Read from ``sim/data/SOURCES.md`` (its licence paragraph, the UNGA citation and each
+    file's heading) and ``sim/data/SOURCES_points.md``, so the report says what the data
+    files say.
+
+    Returns:
+        HTML fragments (paragraphs and one list), in reading order.
+    """
+    data = resources.files("sim") / "data"
+    text = (data / "SOURCES.md").read_text(encoding="utf-8")
+    paragraphs = [block.strip() for block in text.split("\n\n")]
+    wanted = [p for p in paragraphs if p.startswith(("**Licences.**", "Citation for the UNGA data"))]
+    points = data / "SOURCES_points.md"
+    headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
+    if points.is_file():
+        headings += re.findall(r"^## (.+)$", points.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    items = "".join(f"<li><code>{html.escape(heading)}</code></li>" for heading in headings)
+    return [
+        *(f"<p>{_inline_markdown(paragraph)}</p>" for paragraph in wanted),
+        f"<p>{html.escape(MAP_SOURCE)}</p>",
+        "<p>Weights behind the shares: "
+        + "; ".join(html.escape(f"{MEASURE_HEADINGS[m]}: {MEASURE_SOURCES[m]}") for m in KEY_MEASURES[1:])
+        + ".</p>",
+        f"<p>Shipped data files, each documented in <code>sim/data/SOURCES.md</code>:</p><ul>{items}</ul>",
+    ]
+
+
+def _provenance(scenarios: Sequence[Replications]) -> str:
+    rows = []
+    for reps in scenarios:
+        meta = reps.metadata
+        rows.append(
+            {
+                "folder": html.escape(str(reps.folder or "(in memory)")),
+                "seeds": html.escape(", ".join(map(str, reps.seeds))),
+                "scenario hash": f"<code>{html.escape(meta['scenario_hash'][:12])}</code>",
+                "coalsim": html.escape(str(meta.get("coalsim_version", "?"))),
+                "data version": html.escape(str(meta.get("data_version", "?"))),
+                "engine": html.escape(str(meta.get("engine", "?"))),
+            }
+        )
+    frame = pd.DataFrame(rows, index=[reps.label for reps in scenarios])
+    return _table(frame, "scenario")
+
+
+def _anchor(index: int) -> str:
+    return f"scenario-{index + 1}"
+
+
+def build_report(
+    scenarios: Sequence[Replications],
+    baseline: Replications | None = None,
+    why: Mapping[str, Callable[[], Figure]] | None = None,
+    title: str = "Coalitions in global AI governance: scenario report",
+) -> str:
+    """The report as one HTML document.
+
+    Args:
+        scenarios: The scenarios, each with its replications (labels must differ).
+        baseline: The reference for the comparison (default: the first scenario).
+        why: Optional "why" figures by heading (e.g. ``{"Brazil": lambda: why_figure(...)}``).
+        title: The page title.
+
+    Returns:
+        The HTML text.
+    """
+    reference = baseline if baseline is not None else scenarios[0]
+    compared = list(scenarios) if reference in scenarios else [reference, *scenarios]
+    contents = [
+        f'<li><a href="#{_anchor(i)}">{html.escape(r.label)}</a></li>' for i, r in enumerate(compared)
+    ]
+    parts = [_scenario_section(reps, _anchor(i)) for i, reps in enumerate(compared)]
+    if len(compared) > 1:
+        contents.append('<li><a href="#comparison">Scenario comparison</a></li>')
+        parts.append(_comparison_section(compared, reference))
+    if why:
+        contents.append('<li><a href="#why">Why countries choose as they do</a></li>')
+        parts.append(
+            '<section id="why"><h2>Why countries choose as they do</h2>'
+            + "".join(
+                _embed(
+                    _Figure(f"Utility of each option for {name}, by component.", draw, f"Bar charts: {name}")
+                )
+                for name, draw in why.items()
+            )
+            + "</section>"
+        )
+    contents += [
+        '<li><a href="#sources">Data sources</a></li>',
+        '<li><a href="#caveats">Caveats</a></li>',
+        '<li><a href="#provenance">Provenance</a></li>',
+    ]
+    versions = sorted({str(r.metadata.get("coalsim_version", "?")) for r in compared})
+    body = (
+        f"<header><h1>{html.escape(title)}</h1>"
+        f'<p class="meta">Made on {date.today().isoformat()} with coalsim {html.escape(", ".join(versions))} '
+        f"from {sum(len(r.runs) for r in compared)} model runs.</p></header>"
+        f"<nav><h2>Contents</h2><ol>{''.join(contents)}</ol></nav>"
+        + "".join(parts)
+        + '<section id="sources"><h2>Data sources</h2>'
+        + "".join(data_sources())
+        + "</section>"
+        + '<section id="caveats"><h2>Caveats</h2><ul>'
+        + "".join(f"<li>{html.escape(caveat)}</li>" for caveat in CAVEATS)
+        + "</ul></section>"
+        + '<section id="provenance"><h2>Provenance</h2>'
+        + '<p class="note">Every run can be reproduced from its scenario file and seed.</p>'
+        + _provenance(compared)
+        + "</section>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+def write_atomically(path: str | Path, data: bytes) -> Path:
+    """Write a file through a temporary sibling, so no reader ever sees half of it.
+
+    Args:
+        path: Destination.
+        data: Content.
+
+    Returns:
+        The path written.
+    """
+    target = Path(path)
+    staging = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        staging.write_bytes(data)
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+    return target
+
+
+__all__ = ["CAVEATS", "build_report", "data_sources", "key_numbers", "write_atomically"]
