@@ -20,8 +20,8 @@ the club term nor the peer term of framework j for country i depends on i's own
 membership: the club value counts the *other* members' share (``club_values``) and a
 country is not its own peer (tie layers have a zero diagonal).
 
-Gains of at most :data:`TOLERANCE` times the largest absolute utility (plus that
-absolute amount) count as ties, not gains. Under the logit rule the long-run state is
+Gains no larger than :data:`TOLERANCE` x (1 + the largest absolute utility) count as
+ties, not gains. Under the logit rule the long-run state is
 a noisy quantal-response outcome, so some countries usually could gain a little; the
 report says by how much.
 """
