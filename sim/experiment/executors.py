@@ -36,6 +36,9 @@ BACKENDS: tuple[BackendKind, ...] = ("serial", "processes", "dask")
 
 T = TypeVar("T")
 
+#: How long to try reaching a Dask scheduler given by address.
+DASK_CONNECT_TIMEOUT = "10s"
+
 
 class SerialExecutor(Executor):
     """An executor that runs each call in this process, when it is submitted."""
@@ -157,7 +160,7 @@ def _dask_backend(workers: int | None, address: str | None) -> Iterator[Backend]
         client = Client(cluster)
     else:
         try:
-            client = Client(address, timeout="10s")
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(
                 "command line",

@@ -38,3 +38,15 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The small spec swept once, serially: (spec file, store folder)."""
+    from sim.experiment import sweep
+
+    folder = tmp_path_factory.mktemp("small_store")
+    spec = folder / "spec.yaml"
+    spec.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
+    sweep(spec, folder / "out")
+    return spec, folder / "out"

@@ -1,0 +1,94 @@
+"""Executors: the same results on every backend and worker count; failures stay contained."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas.testing as pdt
+import pytest
+
+from sim.errors import InputError
+from sim.experiment import SerialExecutor, load_results, open_backend, sweep
+from sim.experiment.runner import simulate
+
+
+def die_on_sample_one(scenario, task, settings):
+    """A run callable that kills its worker process at design point 1."""
+    if task.sample == 1:
+        os._exit(3)
+    return simulate(scenario, task, settings)
+
+
+def test_serial_executor_runs_at_submit_and_keeps_exceptions():
+    executor = SerialExecutor()
+    assert executor.submit(pow, 2, 5).result() == 32
+    failed = executor.submit(int, "x")
+    assert failed.done()
+    assert isinstance(failed.exception(), ValueError)
+
+
+@pytest.mark.parametrize(
+    ("kind", "workers", "address", "field"),
+    [
+        ("threads", None, None, "--executor"),
+        ("processes", 0, None, "--workers"),
+        ("serial", None, "tcp://127.0.0.1:1", "--address"),
+    ],
+)
+def test_bad_backend_options_are_input_errors(kind, workers, address, field):
+    with pytest.raises(InputError) as caught, open_backend(kind, workers, address):
+        pass
+    assert caught.value.field == field
+
+
+def test_dask_missing_is_an_input_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(InputError, match=r"coalsim\[dask\]"), open_backend("dask", 1):
+        pass
+
+
+def test_unreachable_dask_scheduler_is_an_input_error(monkeypatch):
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr("sim.experiment.executors.DASK_CONNECT_TIMEOUT", "1s")
+    with pytest.raises(InputError) as caught, open_backend("dask", address="tcp://127.0.0.1:9"):
+        pass
+    assert caught.value.field == "--address"
+
+
+def test_an_injected_executor_gives_the_same_store(small_store, tmp_path):
+    spec, reference = small_store
+    with ThreadPoolExecutor(max_workers=3) as threads:
+        sweep(spec, tmp_path / "threads", executor=threads, workers=3)
+    pdt.assert_frame_equal(load_results(tmp_path / "threads").aggregates, load_results(reference).aggregates)
+
+
+@pytest.mark.slow
+def test_processes_and_dask_give_the_serial_store(small_store, tmp_path):
+    spec, reference = small_store
+    expected = load_results(reference)
+    sweep(spec, tmp_path / "processes", executor="processes", workers=2, chunk_size=1)
+    sweep(spec, tmp_path / "dask", executor="dask", workers=2, chunk_size=2)
+    for name in ("processes", "dask"):
+        found = load_results(tmp_path / name)
+        pdt.assert_frame_equal(found.aggregates, expected.aggregates)
+        pdt.assert_frame_equal(found.countries, expected.countries)
+        columns = ["run_id", "seed", "status", "converged_at"]
+        pdt.assert_frame_equal(found.runs[columns], expected.runs[columns])
+        assert found.runs["worker"].nunique() == 2, name
+
+
+@pytest.mark.slow
+def test_a_dead_worker_fails_its_runs_without_stopping_the_sweep(write_spec, tmp_path):
+    spec = write_spec(samples=2, replications=1)
+    summary = sweep(
+        spec, tmp_path / "out", executor="processes", workers=1, chunk_size=1, run_callable=die_on_sample_one
+    )
+    runs = load_results(tmp_path / "out").runs.set_index("run_id")
+    assert summary.failed >= 1
+    assert runs.loc["s1-r0", "status"] == "failed"
+    assert runs.loc["s1-r0", "error"].startswith("worker failed: BrokenProcessPool")
+    resumed = sweep(spec, tmp_path / "out", resume=True)
+    assert resumed.failed == 0
+    assert set(load_results(tmp_path / "out").runs["status"]) == {"succeeded"}
