@@ -641,7 +641,7 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     _require_columns(frame, ("param_value", "outcome", "replicate"), "tipping figure")
     groups = list(dict.fromkeys(frame["framework"])) if "framework" in frame.columns else [None]
     colours = framework_colours([g for g in groups if g is not None])
-    fig, ax = plt.subplots(figsize=(7.2, 4.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8.4, 4.4), layout="constrained")
     replicates = int(frame["replicate"].nunique())
     for group in groups:
         rows = frame if group is None else frame[frame["framework"] == group]
@@ -669,8 +669,8 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     if replicates > 1:
         handles.append(Patch(color=MID_GREY, alpha=0.3, lw=0))
         labels.append(BAND_TEXT)
-    ax.legend(handles, labels, loc="best", fontsize=8.5)
-    ax.set_title(f"Tipping curve: {outcome} against {parameter}")
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5)
+    ax.set_title(f"Tipping curve: {outcome}")
     add_foot(fig, f"{frame['param_value'].nunique()} parameter values × {replicates} replicates each.")
     return fig
 
@@ -699,9 +699,15 @@ def sensitivity_figure(frame: pd.DataFrame, outcome: str) -> Figure:
     """
     table = frame if "parameter" in frame.columns else frame.rename_axis("parameter").reset_index()
     sobol = all(column in table.columns for column in SOBOL_COLUMNS)
-    _require_columns(
-        table, ("parameter", *(SOBOL_COLUMNS if sobol else MORRIS_COLUMNS)), "sensitivity figure"
-    )
+    if not sobol and not all(column in table.columns for column in ("parameter", *MORRIS_COLUMNS)):
+        raise InputError(
+            "sensitivity figure",
+            "columns",
+            f"{', '.join(SOBOL_COLUMNS)} (Sobol) or {', '.join(MORRIS_COLUMNS)} (Morris)",
+            ", ".join(map(str, table.columns)),
+            hint="for SALib's Sobol result, join its total and first-order tables",
+        )
+    _require_columns(table, ("parameter",), "sensitivity figure")
     key = "ST" if sobol else "mu_star"
     table = table.sort_values(key, ascending=True)
     fig, ax = plt.subplots(figsize=(7.4, 0.42 * len(table) + 1.8), layout="constrained")
@@ -752,8 +758,7 @@ def sensitivity_figure(frame: pd.DataFrame, outcome: str) -> Figure:
     ax.set_yticks(y, table["parameter"])
     ax.grid(axis="y", visible=False)
     ax.axvline(0, color=INK, lw=0.8)
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="lower right")
+    ax.legend(loc="lower right")
     ax.set_title(f"Sensitivity of {outcome}")
     add_foot(fig, note)
     return fig

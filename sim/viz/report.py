@@ -201,7 +201,8 @@ def _scenario_section(reps: Replications, anchor: str) -> str:
         f'<p class="meta">{_runs_line(reps)}</p>'
         "<h3>Key numbers at the last step</h3>"
         + _table(key_numbers(reps), "framework")
-        + '<p class="note">Median across replications, with the 5–95% range in brackets.</p>'
+        + '<p class="note">Median across replications, with the 5–95% range in brackets. Shares add up to '
+        "more than 100% where countries hold several frameworks at once.</p>"
         + "".join(_embed(figure) for figure in figures)
         + "</section>"
     )
