@@ -27,9 +27,37 @@ def membership_tensor(history: np.ndarray, portfolios: np.ndarray) -> np.ndarray
         ``(T, n, k + 1)`` boolean: membership of each framework, then non-aligned last.
 
     """
-    holds = portfolios[history]
-    none = ~holds.any(axis=2, keepdims=True)
-    return np.concatenate([holds, none], axis=2)
+    return _with_non_aligned(portfolios)[history]
+
+
+def _with_non_aligned(portfolios: np.ndarray) -> np.ndarray:
+    """``(P, k + 1)`` portfolio matrix with a last column marking the empty portfolio."""
+    return np.concatenate([portfolios, ~portfolios.any(axis=1, keepdims=True)], axis=1)
+
+
+def portfolio_counts(history: np.ndarray, n_portfolios: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """How many countries (or how much weight) hold each portfolio at each step.
+
+    One pass over the ``(T, n)`` history, without expanding it to memberships, so the
+    cost and memory stay linear in ``T * n`` whatever the number of frameworks.
+
+    Args:
+        history: ``(T, n)`` portfolio indices.
+        n_portfolios: Number of portfolios ``P``.
+        weights: ``(W, n)`` weights of each country under ``W`` weightings; each
+            country counts 1 when omitted.
+
+    Returns:
+        ``(T, P)`` counts (integers), or ``(W, T, P)`` summed weights (floats).
+
+    """
+    steps = len(history)
+    bins = steps * n_portfolios
+    flat = (history + n_portfolios * np.arange(steps)[:, None]).ravel()
+    if weights is None:
+        return np.bincount(flat, minlength=bins).reshape(steps, n_portfolios)
+    summed = [np.bincount(flat, weights=np.tile(weight, steps), minlength=bins) for weight in weights]
+    return np.stack(summed).reshape(len(weights), steps, n_portfolios)
 
 
 def aggregates(
@@ -51,18 +79,18 @@ def aggregates(
         share_population, share_ai_capacity.
 
     """
-    members = membership_tensor(history, portfolios).astype(float)
-    steps, _, columns = members.shape
+    steps = len(history)
+    columns = _with_non_aligned(portfolios)
+    weights = np.stack([world.weights[weighting] for weighting in WEIGHTINGS])
+    held = portfolio_counts(history, len(portfolios), weights) @ columns.astype(float)
     table = {
-        "step": np.repeat(np.arange(steps), columns),
+        "step": np.repeat(np.arange(steps), columns.shape[1]),
         "framework": np.tile(np.array([*framework_ids, NON_ALIGNED_ID]), steps),
-        "members": members.sum(axis=1).astype(np.int64).ravel(),
+        "members": (portfolio_counts(history, len(portfolios)) @ columns.astype(np.int64)).ravel(),
     }
-    for weighting in WEIGHTINGS:
-        weight = world.weights[weighting]
+    for weighting, weight, weighted in zip(WEIGHTINGS, weights, held, strict=True):
         total = weight.sum()
-        share = np.einsum("tnk,n->tk", members, weight) / total if total > 0 else members.sum(1) * 0
-        table[f"share_{weighting}"] = share.ravel()
+        table[f"share_{weighting}"] = (weighted / total if total > 0 else weighted * 0).ravel()
     return pd.DataFrame(table)
 
 
@@ -81,17 +109,16 @@ def dynamics(history: np.ndarray, portfolios: np.ndarray) -> pd.DataFrame:
 
     """
     steps, n = history.shape
-    sizes = portfolios.sum(axis=1)[history]
-    switches = np.concatenate([[0], (history[1:] != history[:-1]).sum(axis=1)])
-    counts = np.zeros((steps, len(portfolios)))
-    np.add.at(counts, (np.repeat(np.arange(steps), n), history.ravel()), 1.0)
+    sizes = portfolios.sum(axis=1)
+    switches = np.concatenate([[0], np.count_nonzero(history[1:] != history[:-1], axis=1)])
+    counts = portfolio_counts(history, len(portfolios))
     shares = counts / n
     return pd.DataFrame(
         {
             "step": np.arange(steps),
             "switches": switches,
-            "dual_members": (sizes >= 2).sum(axis=1),
-            "non_aligned": (sizes == 0).sum(axis=1),
+            "dual_members": counts @ (sizes >= 2).astype(np.int64),
+            "non_aligned": counts @ (sizes == 0).astype(np.int64),
             "effective_portfolios": 1.0 / (shares**2).sum(axis=1),
         }
     )
@@ -109,8 +136,11 @@ def converged_at(aggregate_frame: pd.DataFrame, window: int, tolerance: float) -
         The step at which the calm window began, or ``None`` if it never settled.
 
     """
-    shares = aggregate_frame.pivot(index="step", columns="framework", values="share_count")
-    change = shares.diff().abs().max(axis=1).to_numpy()[1:]
+    step_codes, _ = pd.factorize(aggregate_frame["step"], sort=True)
+    framework_codes, frameworks = pd.factorize(aggregate_frame["framework"])
+    shares = np.full((step_codes.max() + 1 if len(step_codes) else 0, len(frameworks)), np.nan)
+    shares[step_codes, framework_codes] = aggregate_frame["share_count"].to_numpy()
+    change = np.fmax.reduce(np.abs(np.diff(shares, axis=0)), axis=1)
     calm = change <= tolerance + 1e-12
     run = 0
     for t, ok in enumerate(calm, start=1):
@@ -147,10 +177,12 @@ def countries(
     n = history.shape[1]
     rows = history[chosen]
     previous = history[np.maximum(chosen - 1, 0)]
+    # Repeating one column of codes is much faster than converting n * T strings.
+    codes = pd.concat([pd.Series(world.iso3)] * len(chosen), ignore_index=True)
     frame = pd.DataFrame(
         {
             "step": np.repeat(chosen, n),
-            "iso3": np.tile(world.iso3, len(chosen)),
+            "iso3": codes,
             "portfolio": pd.Categorical.from_codes(rows.ravel(), categories=list(labels)),
         }
     )
@@ -161,4 +193,7 @@ def countries(
     return frame
 
 
-__all__ = ["NON_ALIGNED", "NON_ALIGNED_ID", "aggregates", "converged_at", "countries", "dynamics"]
+__all__ = [
+    "NON_ALIGNED", "NON_ALIGNED_ID", "aggregates", "converged_at", "countries", "dynamics",
+    "membership_tensor", "portfolio_counts",
+]
