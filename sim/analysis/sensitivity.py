@@ -137,9 +137,9 @@ class Sensitivity:
     def report(self) -> str:
         """The indices as a plain-text table with a heading."""
         heading = (
-            f"{self.method.capitalize()} sensitivity of {self.outcome} "
-            f"({self.points} design points x {self.replications}+ replications; "
-            f"*_conf = half-width of the {self.conf_level:.0%} interval)"
+            f"{self.method.capitalize()} sensitivity of {self.outcome} ({self.points} design points, "
+            f"each the mean of at least {self.replications} replications; *_conf = half-width of the "
+            f"{self.conf_level:.0%} interval)"
         )
         return f"{heading}\n{self.indices.round(3).to_string()}"
 
