@@ -1,0 +1,513 @@
+"""The interactive app: step the coalition model in a browser with Mesa's SolaraViz.
+
+Start it from the project folder with ``coalsim app`` or ``solara run sim/viz/app.py``.
+Pick a scenario (any ``scenarios/*.yaml``; ``$COALSIM_SCENARIOS`` names another folder),
+move the sliders, press Reset to rebuild the model with them, then Step or Play. The page
+shows the step and who holds what now, a world map of portfolios
+(:func:`sim.viz.maps.world_map_figure`), membership over time (from the model's
+DataCollector) and a country inspector: a country's options term by term
+(``Country.explain()`` drawn by :func:`sim.viz.plots.why_figure`) and its portfolio
+history (``model.history``).
+
+Sliders are SolaraViz ``model_params``: SolaraViz builds :class:`CoalitionApp` with the
+sliders' values as keyword arguments, and :class:`CoalitionApp` turns them into dotted
+scenario overrides. The sliders start at the picked scenario's own values, and picking
+another scenario rebuilds the controls, so a slider never silently overrides the value
+a scenario file was written to test.
+
+Staying responsive: the world map is the heavy figure (~0.2 s per draw, mostly PNG
+encoding; the shapes themselves are read and projected once per process by
+:func:`sim.viz.maps.world_shapes`). It is redrawn every N steps (default
+:data:`MAP_EVERY`, a slider on its card) or at once with "Draw now", and its title names
+the step it shows; the map of a past step comes from ``model.history``, so what it shows
+never depends on when it was drawn. The membership plot and the inspector are small and
+follow every step. While playing, SolaraViz's "Render Interval" slider skips redraws of
+everything for that many steps.
+"""
+
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # the server encodes PNGs; it never opens a window
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import solara
+from matplotlib.figure import Figure
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from sim.errors import InputError
+from sim.metrics import NON_ALIGNED_ID
+from sim.model import CoalitionModel
+from sim.scenario import Scenario, load_scenario
+from sim.utility import NON_ALIGNED
+from sim.viz.maps import world_map_figure
+from sim.viz.plots import why_figure
+from sim.viz.style import framework_colours, framework_label, styled
+from sim.world import World
+
+#: Environment variable naming the scenario folder (``coalsim app --scenarios`` sets it).
+SCENARIO_DIR_VARIABLE = "COALSIM_SCENARIOS"
+
+#: Scenario shown first when it exists.
+DEFAULT_SCENARIO = "baseline.yaml"
+
+#: Country the inspector opens on when it exists.
+DEFAULT_COUNTRY = "BRA"
+
+#: The map is redrawn every this many steps unless asked (one draw takes ~0.2 s).
+MAP_EVERY = 5
+
+#: Figures shrink to their card; the wide explanation table scrolls inside its card.
+PAGE_CSS = """
+.coalsim-map img, .coalsim-membership img, .coalsim-why img { max-width: 100%; height: auto; }
+.coalsim-main { min-width: 0; max-width: 100%; }
+.coalsim-inspector { overflow-x: auto; }
+"""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A slider that sets one scenario parameter.
+
+    Attributes:
+        keyword: The :class:`CoalitionApp` argument it fills.
+        path: The dotted scenario path it overrides.
+        label: What the slider says.
+        low: Smallest value.
+        high: Largest value (raised to the scenario's value if that is larger).
+        step: Slider increment.
+
+    """
+
+    keyword: str
+    path: str
+    label: str
+    low: float
+    high: float
+    step: float
+
+
+#: The incentives and rule parameters the app lets you move.
+KNOBS = (
+    Knob("open_models", "frameworks.waico.levers.open_models", "WAICO open models", 0.0, 2.0, 0.05),
+    Knob("capacity_building", "frameworks.waico.levers.capacity_building", "WAICO capacity building",
+         0.0, 2.0, 0.05),
+    Knob("export_penalty", "penalties.us_export_controls.amount", "US export-control penalty",
+         0.0, 2.0, 0.05),
+    Knob("temperature", "rule.temperature", "Choice noise (temperature)", 0.01, 1.0, 0.01),
+    Knob("activation_rate", "rule.activation_rate", "Activation rate", 0.01, 1.0, 0.01),
+    Knob("switching_cost", "rule.switching_cost", "Switching cost", 0.0, 1.0, 0.05),
+)  # fmt: skip
+
+
+def scenario_folder() -> Path:
+    """The folder the scenario picker lists: ``$COALSIM_SCENARIOS`` or ``scenarios/``."""
+    return Path(os.environ.get(SCENARIO_DIR_VARIABLE, "scenarios"))
+
+
+def scenario_files(folder: Path | None = None) -> list[Path]:
+    """The scenario files the picker offers, the default one first.
+
+    Args:
+        folder: Where to look; :func:`scenario_folder` when omitted.
+
+    Returns:
+        The ``*.yaml`` files, sorted by name with ``baseline.yaml`` first.
+
+    """
+    files = sorted((folder or scenario_folder()).glob("*.yaml"))
+    return sorted(files, key=lambda path: path.name != DEFAULT_SCENARIO)
+
+
+def knobs_for(scenario: Scenario) -> list[Knob]:
+    """The knobs that mean something in ``scenario``.
+
+    A knob is offered when its parameter exists in the scenario (a scenario without
+    WAICO has no WAICO sliders); the temperature only for the logit rule.
+
+    Args:
+        scenario: The picked scenario.
+
+    Returns:
+        The applicable knobs, in :data:`KNOBS` order.
+
+    """
+    present = scenario.parameters()
+    return [
+        knob
+        for knob in KNOBS
+        if knob.path in present and (knob.keyword != "temperature" or scenario.rule.kind == "logit")
+    ]
+
+
+def model_params(scenario_file: str | Path) -> dict[str, object]:
+    """SolaraViz ``model_params`` for a scenario: its file, a seed box and its sliders.
+
+    Args:
+        scenario_file: The scenario YAML file.
+
+    Returns:
+        Fixed and user-adjustable parameters in SolaraViz's format; every slider starts
+        at the scenario's own value.
+
+    Raises:
+        InputError: If the scenario file is invalid.
+
+    """
+    scenario = load_scenario(scenario_file)
+    present = scenario.parameters()
+    params: dict[str, object] = {
+        "scenario_file": str(scenario_file),
+        "rng": {"type": "InputText", "value": str(scenario.seed), "label": "Random seed"},
+    }
+    for knob in knobs_for(scenario):
+        value = float(present[knob.path])
+        params[knob.keyword] = {
+            "type": "SliderFloat", "label": knob.label, "value": value,
+            "min": knob.low, "max": max(knob.high, value), "step": knob.step,
+        }  # fmt: skip
+    return params
+
+
+def parse_seed(text: int | str | None, fallback: int) -> tuple[int, str | None]:
+    """Read the seed box: a whole number, or blank for the scenario's seed.
+
+    The app cannot stop Reset with an error, so a bad seed falls back to the scenario's
+    seed and the reason is returned for the page to show.
+
+    Args:
+        text: What the seed box holds (SolaraViz passes text once it is edited).
+        fallback: The scenario's seed.
+
+    Returns:
+        The seed to use and, if the box was not a whole number, the message saying so.
+
+    """
+    if text is None or str(text).strip() == "":
+        return fallback, None
+    try:
+        seed = int(str(text).strip())
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        problem = InputError("app", "Random seed", "a whole number of at least 0", repr(str(text)))
+        return fallback, f"{problem.message} Used the scenario's seed {fallback}."
+    return seed, None
+
+
+class CoalitionApp(CoalitionModel):
+    """The coalition model built from the app's slider values.
+
+    SolaraViz creates this class (and creates it again on Reset) with its
+    ``model_params`` as keyword arguments. Each slider left at ``None`` keeps the
+    scenario's value.
+
+    Args:
+        scenario_file: The scenario YAML file.
+        open_models: WAICO's open-models offer.
+        capacity_building: WAICO's capacity-building offer.
+        export_penalty: Amount of the US export-control penalty on WAICO members.
+        temperature: Logit temperature (choice noise).
+        activation_rate: Share of countries that reconsider each step.
+        switching_cost: Utility lost by switching portfolio.
+        rng: Seed, as a number or the seed box's text; the scenario's seed when blank.
+
+    Attributes:
+        scenario_file: The file the scenario came from.
+        overrides: The dotted overrides the sliders applied.
+        seed_problem: Why the seed box was ignored, or ``None``.
+
+    Raises:
+        InputError: If the scenario file is invalid.
+
+    """
+
+    def __init__(
+        self,
+        scenario_file: str = f"scenarios/{DEFAULT_SCENARIO}",
+        open_models: float | None = None,
+        capacity_building: float | None = None,
+        export_penalty: float | None = None,
+        temperature: float | None = None,
+        activation_rate: float | None = None,
+        switching_cost: float | None = None,
+        rng: int | str | None = None,
+    ) -> None:
+        chosen = {
+            "open_models": open_models, "capacity_building": capacity_building,
+            "export_penalty": export_penalty, "temperature": temperature,
+            "activation_rate": activation_rate, "switching_cost": switching_cost,
+        }  # fmt: skip
+        scenario = load_scenario(scenario_file)
+        self.overrides = {
+            knob.path: float(chosen[knob.keyword]) for knob in KNOBS if chosen[knob.keyword] is not None
+        }
+        seed, self.seed_problem = parse_seed(rng, scenario.seed)
+        super().__init__(scenario.with_overrides(self.overrides), World.load(), rng=seed)
+        self.scenario_file = str(scenario_file)
+
+
+# -- what the components draw (plain functions, testable without a browser) -----------
+def member_counts(model: CoalitionModel) -> pd.DataFrame:
+    """Members of each framework, and non-aligned countries, at every step so far.
+
+    Args:
+        model: The model.
+
+    Returns:
+        One row per step, one column per framework id (from the DataCollector) plus
+        ``non_aligned`` (from the model's history).
+
+    """
+    counts = model.datacollector.get_model_vars_dataframe()
+    none = model.params.labels.index(NON_ALIGNED)
+    counts[NON_ALIGNED_ID] = (np.asarray(model.history) == none).sum(axis=1)
+    counts.index.name = "step"
+    return counts
+
+
+@styled
+def membership_figure(model: CoalitionModel) -> Figure:
+    """Members of each framework over the steps run so far (from the DataCollector).
+
+    Args:
+        model: The model.
+
+    Returns:
+        A Figure outside pyplot (nothing to close).
+
+    """
+    counts = member_counts(model)
+    colours = framework_colours(counts.columns)
+    names = {fid: model.spec.frameworks[fid].name for fid in model.params.framework_ids}
+    fig = Figure(figsize=(5.6, 3.9), layout="constrained")
+    ax = fig.subplots()
+    for fid in counts.columns:
+        ax.plot(counts.index, counts[fid], color=colours[fid], lw=2,
+                ls="--" if fid == NON_ALIGNED_ID else "-", label=framework_label(fid, names))  # fmt: skip
+    ax.set_xlim(0, max(10, model.steps))
+    ax.set_ylim(0, model.world.n)
+    ax.set_xlabel("step")
+    ax.set_ylabel(f"member countries (of {model.world.n})")
+    ax.set_title(f"Members at step {model.steps}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
+    return fig
+
+
+def map_step(steps: int, every: int, asked: int | None = None) -> int:
+    """The step the world map shows: the latest multiple of ``every``, or a later step asked for.
+
+    Args:
+        steps: Steps the model has run.
+        every: Redraw interval of the map, in steps.
+        asked: A step the user asked to see now ("Draw now"); ignored once the model
+            has been reset to before it.
+
+    Returns:
+        The step to draw.
+
+    """
+    regular = steps - steps % every
+    return asked if asked is not None and regular <= asked <= steps else regular
+
+
+def portfolios_at(model: CoalitionModel, step: int) -> pd.Series:
+    """Every country's portfolio label at a past step, from ``model.history``.
+
+    Args:
+        model: The model.
+        step: A step in ``0..model.steps``.
+
+    Returns:
+        Portfolio labels indexed by iso3.
+
+    """
+    labels = np.asarray(model.params.labels, dtype=object)
+    return pd.Series(labels[model.history[step]], index=model.world.iso3, name="portfolio")
+
+
+def map_figure(model: CoalitionModel, step: int) -> Figure:
+    """The world map of portfolios at ``step``, drawn by :func:`sim.viz.maps.world_map_figure`.
+
+    Args:
+        model: The model.
+        step: The step to show.
+
+    Returns:
+        A Figure outside pyplot (nothing to close), sized for the app's card.
+
+    """
+    figure = Figure(figsize=(8.0, 4.9), layout="constrained")
+    names = {fid: model.spec.frameworks[fid].name for fid in model.params.framework_ids}
+    world_map_figure(portfolios_at(model, step), model.params.framework_ids, ax=figure.subplots(),
+                     names=names, title=f"Portfolios at step {step}")  # fmt: skip
+    return figure
+
+
+def portfolio_changes(model: CoalitionModel, iso3: str) -> list[tuple[int, str]]:
+    """The steps at which a country's portfolio changed, from ``model.history``.
+
+    Args:
+        model: The model.
+        iso3: The country's code.
+
+    Returns:
+        ``(step, portfolio label)`` pairs: step 0, then every change.
+
+    Raises:
+        KeyError: If the code is unknown.
+
+    """
+    path = np.asarray(model.history)[:, model.world.index[iso3]]
+    steps = np.flatnonzero(np.r_[True, path[1:] != path[:-1]])
+    return [(int(step), model.params.labels[path[step]]) for step in steps]
+
+
+def country_choices(world: World) -> dict[str, str]:
+    """The inspector's country list: ``"Name (ISO)"`` to code, sorted by name."""
+    pairs = sorted(zip(world.names, world.iso3, strict=True))
+    return {f"{name} ({iso3})": str(iso3) for name, iso3 in pairs}
+
+
+def why_image(model: CoalitionModel, iso3: str) -> Figure:
+    """The inspector's utility breakdown: :func:`sim.viz.plots.why_figure` of ``Country.explain()``.
+
+    Args:
+        model: The model.
+        iso3: The country's code.
+
+    Returns:
+        The figure, already released by pyplot (it stays drawable).
+
+    """
+    country = model.country(iso3)
+    names = {fid: model.spec.frameworks[fid].name for fid in model.params.framework_ids}
+    figure = why_figure(country.explain(), country.name, names=names)
+    plt.close(figure)
+    return figure
+
+
+# -- the components SolaraViz shows ---------------------------------------------------
+@solara.component
+def NowCard(model: CoalitionApp) -> None:
+    """The step counter and what each framework holds now."""
+    update_counter.get()
+    counts = member_counts(model).iloc[-1]
+    with solara.Card(classes=["coalsim-now"]):
+        solara.Markdown(f"## Step {model.steps}", style={"margin": "0"})
+        solara.Text(f"{model.spec.name}, member countries: "
+                    + " · ".join(f"{fid} {counts[fid]}" for fid in counts.index))  # fmt: skip
+        if model.overrides:
+            solara.Text("Sliders applied: " + ", ".join(f"{p} = {v:g}" for p, v in model.overrides.items()))
+        if model.seed_problem:
+            solara.Warning(model.seed_problem)
+
+
+@solara.component
+def MembershipPlot(model: CoalitionApp) -> None:
+    """Membership over time, redrawn when the model steps."""
+    update_counter.get()
+    figure = solara.use_memo(lambda: membership_figure(model), [model, model.steps])
+    with solara.Div(classes=["coalsim-membership"]):
+        solara.FigureMatplotlib(figure, dependencies=[model, model.steps], format="png", dpi=90)
+
+
+@solara.component
+def WorldMap(model: CoalitionApp) -> None:
+    """The world map, redrawn every N steps or when asked (a draw costs ~0.2 s)."""
+    update_counter.get()
+    every = solara.use_reactive(MAP_EVERY)
+    asked = solara.use_reactive(None)
+    step = map_step(model.steps, every.value, asked.value)
+    figure = solara.use_memo(lambda: map_figure(model, step), [model, step])
+    with solara.Div(classes=["coalsim-map"]):
+        with solara.Row(style={"align-items": "center"}):
+            solara.SliderInt(f"Redraw every {every.value} steps", value=every, min=1, max=20)
+            solara.Button("Draw now", on_click=lambda: asked.set(model.steps), outlined=True,
+                          disabled=step == model.steps)  # fmt: skip
+        solara.FigureMatplotlib(figure, dependencies=[model, step], format="png", dpi=72)
+
+
+@solara.component
+def CountryInspector(model: CoalitionApp) -> None:
+    """Pick a country; see why it holds what it holds and how that changed."""
+    update_counter.get()
+    choices = country_choices(model.world)
+    start = next((label for label, iso3 in choices.items() if iso3 == DEFAULT_COUNTRY), next(iter(choices)))
+    picked = solara.use_reactive(start)
+    iso3 = choices.get(picked.value, choices[start])
+    figure = solara.use_memo(lambda: why_image(model, iso3), [model, model.steps, iso3])
+    country = model.country(iso3)
+    history = " → ".join(f"step {step}: {label}" for step, label in portfolio_changes(model, iso3))
+    with solara.Div(classes=["coalsim-inspector"]):
+        solara.Select("Country", values=list(choices), value=picked)
+        solara.Markdown(f"**{country.name}** holds **{country.portfolio}** at step {model.steps}. "
+                        f"**Portfolio history:** {history}")  # fmt: skip
+        with solara.Div(classes=["coalsim-why"]):
+            solara.FigureMatplotlib(figure, dependencies=[model, model.steps, iso3], format="png", dpi=80)
+
+
+@solara.component
+def ScenarioView(first_model: CoalitionApp, params: dict[str, object]) -> None:
+    """SolaraViz's controls for one scenario, and the main area laid out here.
+
+    The components are not handed to SolaraViz: its draggable grid (solara's
+    GridDraggable) stays empty with ipyvue 3, whose Vue 3 front end cannot load
+    vue-grid-layout ("GlobalVue.use is not a function"). SolaraViz still owns the model
+    (Reset replaces ``model.value``, Step bumps Mesa's update counter), and the
+    components read it from the same reactive value.
+    """
+    model = solara.use_reactive(first_model)
+    SolaraViz(model, components=[], model_params=params, name="coalsim: coalitions in AI governance")
+    solara.Style(PAGE_CSS)
+    with solara.Column(style={"padding": "8px"}, classes=["coalsim-main"]):
+        NowCard(model.value)
+        with solara.Columns([3, 2]):
+            with solara.Card("World map"):
+                WorldMap(model.value)
+            with solara.Card("Membership over time"):
+                MembershipPlot(model.value)
+        with solara.Card("Country inspector"):
+            CountryInspector(model.value)
+
+
+@solara.component
+def CoalitionPage() -> None:
+    """The whole app: a scenario picker above SolaraViz's controls, then the components."""
+    files = [str(path) for path in scenario_files()]
+    picked = solara.use_reactive(files[0] if files else "")
+    built = solara.use_memo(lambda: _build(picked.value), [picked.value])
+    with solara.Sidebar(), solara.Card("Scenario"):
+        if files:
+            solara.Select("Scenario file", values=files, value=picked)
+        if isinstance(built, str):
+            solara.Error(built)
+        else:
+            solara.Markdown(built[0].spec.question, style={"font-size": "0.9em"})
+    if not isinstance(built, str):
+        ScenarioView(*built).key(picked.value)
+
+
+def _build(scenario_file: str) -> tuple[CoalitionApp, dict[str, object]] | str:
+    """A fresh model and its sliders for a scenario file, or why there is none."""
+    if not scenario_file:
+        return (
+            f"No scenario files (*.yaml) in '{scenario_folder().resolve()}'. Start the app from the "
+            f"project folder or point ${SCENARIO_DIR_VARIABLE} at a folder of scenarios."
+        )
+    try:
+        return CoalitionApp(scenario_file), model_params(scenario_file)
+    except InputError as exc:
+        return exc.message
+
+
+page = CoalitionPage()
