@@ -137,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands contributed by other faces (batches, plots, reports, app)."""
-    return []
+    from sim.analysis.commands import register as analysis_commands
+
+    return [analysis_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

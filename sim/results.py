@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.analysis.equilibrium import check_equilibrium, summary_lines
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
 from sim.world import World
@@ -49,7 +50,10 @@ class RunResult:
             share_population, share_ai_capacity (one row per framework and non-aligned).
         countries: step, iso3, portfolio, one boolean column per framework, changed.
         dynamics: step, switches, dual_members, non_aligned, effective_portfolios.
-        metadata: scenario name and hash, seed, steps, versions, convergence.
+        metadata: scenario name and hash, seed, steps, versions, convergence, and the
+            equilibrium check of the final state (``equilibrium``: is it Nash in
+            portfolios, who could gain, each framework's internal and external
+            stability; see :mod:`sim.analysis.equilibrium`).
 
     """
 
@@ -82,6 +86,7 @@ class RunResult:
             history, params.portfolios, params.labels, params.framework_ids, world, steps
         )
         settle = model.spec.convergence
+        equilibrium = check_equilibrium(model)
         meta = {
             "scenario": model.spec.name,
             "question": model.spec.question,
@@ -93,6 +98,8 @@ class RunResult:
             "frameworks": list(params.framework_ids),
             "framework_names": {fid: model.spec.frameworks[fid].name for fid in params.framework_ids},
             "converged_at": metrics.converged_at(aggregates, settle.window, settle.tolerance),
+            "equilibrium": equilibrium.to_dict(),
+            "equilibrium_summary": summary_lines(equilibrium),
             "coalsim_version": package_version(),
             "data_version": world.data_version,
             "mesa_version": mesa.__version__,

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS
+from coalsim_testing import SCENARIOS
 
 import sim
 from sim.cli import main

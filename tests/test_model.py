@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import synthetic_scenario
+from coalsim_testing import synthetic_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from conftest import SCENARIOS
+from coalsim_testing import SCENARIOS
 
 import sim
 from sim.scenario import deep_merge, parse_override

@@ -35,7 +35,8 @@ def summary_table(result: RunResult) -> str:
         f"{meta['scenario']} (seed {meta['seed']}, {meta['steps']} steps; "
         + (f"settled from step {settled})" if settled is not None else "not settled)")
     )
-    return f"{title}\n{table.to_string()}"
+    lines = [title, table.to_string(), "", *meta.get("equilibrium_summary", [])]
+    return "\n".join(lines).rstrip()
 
 
 def membership_figure(result: RunResult, measures: tuple[str, ...] = ("share_count", "share_gdp")) -> Figure:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import SCENARIOS
+from coalsim_testing import SCENARIOS
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import synthetic_scenario
+from coalsim_testing import synthetic_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -1,0 +1,35 @@
+"""Helpers shared by the top-level tests: repository paths and a small synthetic scenario.
+
+Kept out of conftest.py so that ``from coalsim_testing import ...`` is unambiguous when
+subfolders have conftest files of their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sim
+from sim.scenario import validate_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+
+def synthetic_scenario(**changes) -> sim.Scenario:
+    """A two-framework scenario for synthetic worlds; keyword arguments override fields."""
+    raw = {
+        "name": "synthetic",
+        "question": "test",
+        "steps": 30,
+        "seed": 5,
+        "frameworks": {
+            "a": {"name": "A", "lead": ["A0000"], "levers": {"open_models": 0.5}, "entry_cost": 0.2},
+            "b": {"name": "B", "lead": ["A0001"], "levers": {"compute_access": 0.5}, "entry_cost": 0.2},
+            "c": {"name": "C", "entry_cost": 0.4, "launch_step": 5},
+        },
+        "compatibility": {"exclusive": [["a", "b"]], "dual_cost": 0.1},
+        "utility": {"peer": 0.5},
+        "peers": {"ties": {"random": 1.0, "alignment": 1.0}},
+        "rule": {"temperature": 0.2, "activation_rate": 0.3, "switching_cost": 0.05},
+    }
+    raw.update(changes)
+    return validate_scenario(raw, where="synthetic")
