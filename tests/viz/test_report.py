@@ -1,0 +1,183 @@
+"""The HTML report is self-contained and says what a reader needs; the CLI faces work end to end."""
+
+from __future__ import annotations
+
+import base64
+import html
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+import sim
+import sim.cli
+from sim.viz.commands import register
+from sim.viz.plots import Replications
+from sim.viz.report import CAVEATS, data_sources, key_numbers
+
+STEPS = 12
+SEEDS = (1, 2)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def folders(baseline, world, tmp_path_factory) -> dict[str, Path]:
+    """Two scenario folders with two seed runs each: the baseline and a stricter-US variant."""
+    root = tmp_path_factory.mktemp("scenarios")
+    variant = baseline.with_overrides({"penalties.us_export_controls.amount": 1.2})
+    made = {}
+    for name, scenario in (("baseline", baseline), ("strict", variant)):
+        for seed in SEEDS:
+            sim.run(scenario, seed=seed, steps=STEPS, world=world).save(root / name / f"seed{seed}")
+        made[name] = root / name
+    return made
+
+
+@pytest.fixture(scope="module")
+def report_page(folders, tmp_path_factory) -> str:
+    """The report of both scenarios, written by ``coalsim report`` (drawn once for several tests)."""
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sim.cli, "_extensions", lambda: [register])
+        assert sim.cli.main(["report", str(folders["baseline"]), str(folders["strict"]), "-o", str(out)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+class _Resources(HTMLParser):
+    """Collects every attribute that could make a browser fetch something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.references: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in {"src", "href", "srcset", "poster", "data", "action"}:
+                self.references.append((tag, name, value or ""))
+
+
+@pytest.mark.slow
+def test_report_is_self_contained_and_complete(folders, report_page):
+    page = report_page
+    parser = _Resources()
+    parser.feed(page)
+    for tag, name, value in parser.references:
+        assert value.startswith(("data:", "#")), f"<{tag} {name}={value[:40]}> would be fetched"
+    assert "script" not in parser.tags and "@import" not in page and "url(" not in page
+    images = [value for tag, _, value in parser.references if tag == "img"]
+    # per scenario: membership, map, frequency maps, transitions; then four comparisons
+    assert len(images) == 2 * 4 + 4
+    for image in images:
+        assert base64.b64decode(image.split(",", 1)[1]).startswith(PNG_MAGIC)
+    assert html.escape(Replications.load(folders["strict"]).metadata["question"]) in page
+    assert "@media print" in page and "break-inside: avoid" in page
+    for attribution in ("World Bank, World Development Indicators", "CC BY 4.0", "Bailey", "Natural Earth"):
+        assert attribution in page
+    for caveat in CAVEATS:
+        assert caveat.split(".")[0] in page
+    assert page.count("<table>") == 2 + 1  # two key-number tables, one provenance table
+
+
+def test_key_numbers_state_median_and_range(folders):
+    reps = Replications.load(folders["baseline"])
+    table = key_numbers(reps)
+    assert list(table.index) == ["WAICO", "US/G7-led", "UN track", "EU/CoE", "non-aligned"]
+    finals = reps.final("members").query("framework == 'waico'")["value"]
+    low, high = finals.min(), finals.max()
+    cell = table.loc["WAICO", "member countries"]
+    assert cell.startswith(f"{finals.median():.0f} ")
+    assert f"[{low + 0.05 * (high - low):.0f}–{low + 0.95 * (high - low):.0f}]" in cell
+
+
+def test_sources_come_from_the_shipped_sources_file():
+    text = " ".join(data_sources())
+    assert "Journal of Conflict Resolution" in text
+    assert "<code>countries.csv (193 rows)</code>" in text
+    assert "small_states_points.csv" in text
+
+
+# -- the CLI --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def coalsim(monkeypatch):
+    """``coalsim`` with these subcommands wired in (as sim.cli._extensions will do)."""
+    monkeypatch.setattr(sim.cli, "_extensions", lambda: [register])
+    return sim.cli.main
+
+
+@pytest.mark.slow
+def test_plot_writes_the_scenario_figures(coalsim, folders, capsys):
+    assert coalsim(["plot", str(folders["baseline"]), "--why", "bra"]) == 0
+    figures = folders["baseline"] / "figures"
+    written = sorted(path.name for path in figures.iterdir())
+    expected = ["map.png", "membership.png", "membership_frequency.png", "transitions.png", "why_BRA.png"]
+    assert written == expected
+    assert all((figures / name).read_bytes().startswith(PNG_MAGIC) for name in written)
+    assert "Wrote 5 figures" in capsys.readouterr().out
+    assert Replications.load(folders["baseline"]).seeds == list(SEEDS)  # figures/ is not a run
+
+
+def test_compare_writes_one_png_per_measure(coalsim, folders, tmp_path, capsys):
+    out = tmp_path / "compare"
+    assert (
+        coalsim(
+            ["compare", str(folders["strict"]), "--baseline", str(folders["baseline"]), "--out", str(out)]
+        )
+        == 0
+    )
+    assert sorted(path.name for path in out.iterdir()) == [
+        "compare_members.png",
+        "compare_share_ai_capacity.png",
+        "compare_share_gdp.png",
+        "compare_share_population.png",
+    ]
+    assert "against baseline (baseline)" in capsys.readouterr().out
+
+
+def test_same_scenario_names_get_folder_labels(report_page):
+    assert "Scenario: baseline (baseline)" in report_page and "Scenario: baseline (strict)" in report_page
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["report", "{missing}", "-o", "{out}/r.html"], "no such folder"),
+        (["compare", "{mixed}", "--out", "{out}/c"], "scenario_hash"),
+        (["plot", "{baseline}", "--why", "XXX"], "ISO3"),
+        (["report", "{baseline}", "-o", "{out}"], "a folder"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(coalsim, folders, tmp_path, capsys, arguments, message):
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name in ("baseline", "strict"):
+        (mixed / name).symlink_to(folders[name] / "seed1", target_is_directory=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    values = {"missing": tmp_path / "nothing", "mixed": mixed, "out": out, "baseline": folders["baseline"]}
+    before = sorted(path.name for path in (folders["baseline"] / "figures").glob("*")) if (
+        folders["baseline"] / "figures").exists() else []  # fmt: skip
+    assert coalsim([argument.format(**values) for argument in arguments]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("coalsim: ") and message in error and "Traceback" not in error
+    assert list(out.iterdir()) == []
+    after = sorted(path.name for path in (folders["baseline"] / "figures").glob("*"))
+    assert after == before
+
+
+def test_why_needs_the_exact_scenario(coalsim, baseline, world, tmp_path, capsys):
+    overridden = baseline.with_overrides({"rule.temperature": 0.3})
+    sim.run(overridden, seed=1, steps=3, world=world).save(tmp_path / "run")
+    assert coalsim(["plot", str(tmp_path / "run"), "--why", "BRA"]) == 2
+    assert "--set overrides" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "figures").exists()
