@@ -1,0 +1,160 @@
+"""The sweep, sensitivity and tipping subcommands, through the real ``coalsim`` entry point."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import sim.cli
+from sim.experiment import load_results
+from sim.experiment.commands import register
+from sim.experiment.runner import simulate, sweep
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture
+def coalsim(monkeypatch):
+    """``coalsim`` with this module's subcommands wired in, as the lead will wire them."""
+    monkeypatch.setattr(sim.cli, "_extensions", lambda: [register])
+    return sim.cli.main
+
+
+def fail_on_sample_zero(scenario, task, settings):
+    if task.sample == 0:
+        raise ValueError("no luck")
+    return simulate(scenario, task, settings)
+
+
+def test_sweep_writes_a_store_and_summarises(coalsim, write_spec, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert coalsim(["sweep", str(write_spec()), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"6 runs in {out}/: 0 done before, 6 succeeded and 0 failed now" in captured.out
+    assert captured.err == ""
+    assert set(load_results(out).runs["status"]) == {"succeeded"}
+    assert coalsim(["sweep", str(write_spec()), "--out", str(out), "--resume", "--quiet"]) == 0
+    assert "6 done before, 0 succeeded" in capsys.readouterr().out
+
+
+def test_sweep_defaults_to_results_named_after_the_spec(coalsim, write_spec, tmp_path, monkeypatch):
+    spec = write_spec("my_sweep.yaml", samples=1, replications=1)
+    monkeypatch.chdir(tmp_path)
+    assert coalsim(["sweep", str(spec), "--quiet"]) == 0
+    assert (tmp_path / "results" / "my_sweep" / "manifest.json").is_file()
+
+
+def test_progress_bar_on_a_terminal(coalsim, write_spec, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert coalsim(["sweep", str(write_spec()), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "6/6" in err and "run" in err and "failed=0" in err
+    assert coalsim(["sweep", str(write_spec()), "--out", str(tmp_path / "q"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--executor", "processes", "--workers", "0"], "'--workers'"),
+        (["--address", "tcp://127.0.0.1:1"], "'--address'"),
+    ],
+)
+def test_bad_options_exit_2_and_write_nothing(coalsim, write_spec, tmp_path, capsys, arguments, message):
+    out = tmp_path / "out"
+    assert coalsim(["sweep", str(write_spec()), "--out", str(out), *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coalsim: command line") and message in err
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out*"))
+
+
+def test_bad_spec_exits_2_without_a_traceback(coalsim, write_spec, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert coalsim(["sweep", str(write_spec(design="sobl")), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "field 'design'" in err and "Did you mean 'sobol'?" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_unknown_executor_is_a_usage_error(coalsim, write_spec):
+    with pytest.raises(SystemExit) as caught:
+        coalsim(["sweep", str(write_spec()), "--executor", "threads"])
+    assert caught.value.code == 2
+
+
+def test_failed_runs_exit_1_and_say_how_to_retry(coalsim, write_spec, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sweep.__kwdefaults__, "run_callable", fail_on_sample_zero)
+    out = tmp_path / "out"
+    assert coalsim(["sweep", str(write_spec()), "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "4 succeeded and 2 failed" in captured.out
+    assert "ValueError: no luck" in captured.err and "--resume" in captured.err
+
+
+def test_sensitivity_prints_indices(coalsim, write_spec, tmp_path, capsys):
+    out = tmp_path / "out"
+    spec = write_spec(design="morris", samples=2, replications=1, steps=5)
+    assert coalsim(["sweep", str(spec), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert (
+        coalsim(["sensitivity", str(out), "--output", "final_share_gdp:waico", "--output", "mean_members:un"])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Morris sensitivity of final_share_gdp:waico" in printed
+    assert "Morris sensitivity of mean_members:un" in printed
+    assert "mu_star" in printed and "frameworks.waico.levers.open_models" in printed
+
+
+def test_sensitivity_of_a_random_sweep_exits_2(coalsim, small_store, capsys):
+    assert coalsim(["sensitivity", str(small_store[1]), "--output", "final_share_gdp:waico"]) == 2
+    assert "expected a sweep with design sobol or morris" in capsys.readouterr().err
+
+
+def test_tipping_reports_a_bracket(coalsim, capsys):
+    arguments = [
+        "tipping",
+        str(BASELINE),
+        "--param",
+        "penalties.us_export_controls.amount",
+        "--outcome",
+        "final_share_population:waico",
+        "--level",
+        "0.5",
+        "--low",
+        "0",
+        "--high",
+        "2.5",
+        "--replications",
+        "2",
+        "--steps",
+        "60",
+        "--tolerance",
+        "0.5",
+    ]
+    assert coalsim(arguments) == 0
+    printed = capsys.readouterr().out
+    assert "falls through 0.5 as penalties.us_export_controls.amount grows" in printed
+    assert "Crossing bracketed in [" in printed and "ambiguous" in printed
+
+
+def test_tipping_without_a_crossing_exits_2(coalsim, capsys):
+    arguments = [
+        "tipping",
+        str(BASELINE),
+        "--param",
+        "penalties.us_export_controls.amount",
+        "--outcome",
+        "final_share_population:waico",
+        "--level",
+        "0.99",
+        "--replications",
+        "1",
+        "--steps",
+        "5",
+    ]
+    assert coalsim(arguments) == 2
+    assert "Widen the interval" in capsys.readouterr().err
