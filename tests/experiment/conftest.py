@@ -34,7 +34,10 @@ def write_spec(tmp_path: Path) -> Callable[..., Path]:
     def write(name: str = "spec.yaml", **fields: Any) -> Path:
         content = {**SMALL, **fields}
         path = tmp_path / name
-        path.write_text(yaml.safe_dump({k: v for k, v in content.items() if v is not None}), encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump({k: v for k, v in content.items() if v is not None}, sort_keys=False),
+            encoding="utf-8",
+        )
         return path
 
     return write
@@ -47,6 +50,6 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
     folder = tmp_path_factory.mktemp("small_store")
     spec = folder / "spec.yaml"
-    spec.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
+    spec.write_text(yaml.safe_dump(SMALL, sort_keys=False), encoding="utf-8")
     sweep(spec, folder / "out")
     return spec, folder / "out"
