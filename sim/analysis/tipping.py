@@ -134,6 +134,21 @@ class TippingPoint:
             }
         )
 
+    def replicates(self) -> pd.DataFrame:
+        """Every run's outcome as a tidy frame: param_value, outcome, replicate.
+
+        This is the frame :func:`sim.viz.plots.tipping_figure` draws.
+        """
+        return pd.DataFrame(
+            {
+                "param_value": np.repeat(
+                    [p.value for p in self.probes], [len(p.outcomes) for p in self.probes]
+                ),
+                "outcome": np.concatenate([p.outcomes for p in self.probes]),
+                "replicate": np.concatenate([np.arange(len(p.outcomes)) for p in self.probes]),
+            }
+        )
+
     def report(self) -> str:
         """A plain-text summary of the crossing and its uncertainty."""
         a, b = self.bracket

@@ -137,15 +137,19 @@ def run_chunk(chunk: Chunk) -> ChunkOutput:
         aggregates.append(_tagged(result.aggregates, task))
         states = result.countries.assign(portfolio=result.countries["portfolio"].astype(str))
         countries.append(_tagged(states, task))
+        equilibrium = result.metadata.get("equilibrium") or {}
+        converged_at = result.metadata.get("converged_at")
+        finished = datetime.now(UTC)
         records.append(
             RunRecord(
                 task.run_id,
                 "succeeded",
                 None,
                 seconds,
-                datetime.now(UTC),
+                finished,
                 worker,
-                result.metadata.get("converged_at"),
+                converged_at,
+                equilibrium.get("is_nash"),
             )
         )
     if not aggregates:

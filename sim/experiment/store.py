@@ -8,7 +8,7 @@ Layout of a store folder::
     design.parquet       the design matrix in problem space (sample, one column per parameter)
     runs.parquet         the run table: run_id, sample, replication, seed, parameters,
                          status (pending / succeeded / failed), error, seconds, finished_at,
-                         worker, converged_at, part
+                         worker, converged_at, is_nash, part
     aggregates/part-*.parquet   per-step aggregates of finished runs, one file per chunk
     countries/part-*.parquet    final (or every step's) per-country states, likewise
 
@@ -54,7 +54,7 @@ Status = Literal["pending", "succeeded", "failed"]
 
 #: Columns every run-table row has besides the parameter columns.
 RUN_COLUMNS = ("run_id", "sample", "replication", "seed")
-OUTCOME_COLUMNS = ("status", "error", "seconds", "finished_at", "worker", "converged_at", "part")
+OUTCOME_COLUMNS = ("status", "error", "seconds", "finished_at", "worker", "converged_at", "is_nash", "part")
 
 #: Measures an outcome may summarise: the share columns of the aggregates, or members.
 MEASURES = ("share_count", "share_gdp", "share_population", "share_ai_capacity", "members")
@@ -72,6 +72,8 @@ class RunRecord:
         finished_at: When it ended (UTC).
         worker: ``host:pid`` of the process that ran it.
         converged_at: The step the run settled at, if it did.
+        is_nash: Whether its final state is a Nash equilibrium in portfolios (see
+            :mod:`sim.analysis.equilibrium`), if the run reported it.
 
     """
 
@@ -82,6 +84,7 @@ class RunRecord:
     finished_at: datetime
     worker: str
     converged_at: int | None = None
+    is_nash: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,7 @@ def plan_table(experiment: Experiment) -> pd.DataFrame:
     table["finished_at"] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us, UTC]")
     table["worker"] = pd.Series([None] * len(table), dtype="str")
     table["converged_at"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    table["is_nash"] = pd.Series(pd.NA, index=table.index, dtype="boolean")
     table["part"] = pd.Series([None] * len(table), dtype="str")
     return table
 
@@ -370,6 +374,7 @@ class ResultStore:
         frame = pd.DataFrame([record.__dict__ for record in records]).set_index("run_id")
         frame["part"] = np.where(frame["status"] == "succeeded", part, None)
         frame["converged_at"] = frame["converged_at"].astype("Int64")
+        frame["is_nash"] = frame["is_nash"].astype("boolean")
         frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True).astype("datetime64[us, UTC]")
         for column in OUTCOME_COLUMNS:
             self.runs.loc[frame.index, column] = frame[column].to_numpy()

@@ -81,6 +81,10 @@ def test_bisection_brackets_a_known_crossing():
     assert all(len(p.outcomes) == 4 for p in found.probes)
     assert len({tuple(seeds) for seeds in SEEN.values()}) == 1, "replications must share seeds across probes"
     assert list(found.table().columns) == ["value", "mean", "se", "replications", "ambiguous"]
+    replicates = found.replicates()
+    assert len(replicates) == 4 * len(found.probes)
+    means = replicates.groupby("param_value", sort=False)["outcome"].mean()
+    np.testing.assert_allclose(means.to_numpy(), found.table()["mean"].to_numpy())
     assert "rises through 0.5" in found.report()
 
 

@@ -52,6 +52,7 @@ def test_run_table_records_every_run(small_store):
     assert (runs["seconds"] > 0).all()
     assert runs["finished_at"].notna().all()
     assert runs["part"].notna().all()
+    assert runs["is_nash"].dtype == "boolean" and runs["is_nash"].notna().all()
     assert list(runs.columns[:4]) == ["run_id", "sample", "replication", "seed"]
     assert {"frameworks.waico.levers.open_models", "rule.kind", "frameworks.un.launch_step"} <= set(
         runs.columns
