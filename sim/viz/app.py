@@ -131,8 +131,9 @@ def scenario_files(folder: Path | None = None) -> list[Path]:
 def knobs_for(scenario: Scenario) -> list[Knob]:
     """The knobs that mean something in ``scenario``.
 
-    A knob is offered when its parameter exists in the scenario (a scenario without
-    WAICO has no WAICO sliders); the temperature only for the logit rule.
+    A knob is offered when its parameter exists and the frameworks it concerns are
+    enabled (a scenario without WAICO has no WAICO sliders, nor the penalty on WAICO
+    members); the temperature only for the logit rule.
 
     Args:
         scenario: The picked scenario.
@@ -142,11 +143,20 @@ def knobs_for(scenario: Scenario) -> list[Knob]:
 
     """
     present = scenario.parameters()
-    return [
-        knob
-        for knob in KNOBS
-        if knob.path in present and (knob.keyword != "temperature" or scenario.rule.kind == "logit")
-    ]
+    active = set(scenario.active_frameworks)
+
+    def applies(knob: Knob) -> bool:
+        section, name, *_ = knob.path.split(".")
+        if knob.path not in present:
+            return False
+        if section == "frameworks":
+            return name in active
+        if section == "penalties":
+            penalty = scenario.penalties[name]
+            return {penalty.imposed_by, penalty.on_members_of} <= active
+        return knob.keyword != "temperature" or scenario.rule.kind == "logit"
+
+    return [knob for knob in KNOBS if applies(knob)]
 
 
 def model_params(scenario_file: str | Path) -> dict[str, object]:
@@ -208,8 +218,8 @@ class CoalitionApp(CoalitionModel):
     """The coalition model built from the app's slider values.
 
     SolaraViz creates this class (and creates it again on Reset) with its
-    ``model_params`` as keyword arguments. Each slider left at ``None`` keeps the
-    scenario's value.
+    ``model_params`` as keyword arguments. A value left at ``None`` (or equal to the
+    scenario's) keeps the scenario's value.
 
     Args:
         scenario_file: The scenario YAML file.
@@ -223,7 +233,8 @@ class CoalitionApp(CoalitionModel):
 
     Attributes:
         scenario_file: The file the scenario came from.
-        overrides: The dotted overrides the sliders applied.
+        overrides: The dotted overrides the sliders applied (values that differ from
+            the scenario's).
         seed_problem: Why the seed box was ignored, or ``None``.
 
     Raises:
@@ -248,8 +259,11 @@ class CoalitionApp(CoalitionModel):
             "activation_rate": activation_rate, "switching_cost": switching_cost,
         }  # fmt: skip
         scenario = load_scenario(scenario_file)
+        present = scenario.parameters()
         self.overrides = {
-            knob.path: float(chosen[knob.keyword]) for knob in KNOBS if chosen[knob.keyword] is not None
+            knob.path: float(value)
+            for knob in KNOBS
+            if (value := chosen[knob.keyword]) is not None and float(value) != present.get(knob.path)
         }
         seed, self.seed_problem = parse_seed(rng, scenario.seed)
         super().__init__(scenario.with_overrides(self.overrides), World.load(), rng=seed)
@@ -402,8 +416,8 @@ def NowCard(model: CoalitionApp) -> None:
     """The step counter and what each framework holds now."""
     update_counter.get()
     counts = member_counts(model).iloc[-1]
-    with solara.Card(classes=["coalsim-now"]):
-        solara.Markdown(f"## Step {model.steps}", style={"margin": "0"})
+    with solara.Card(classes=["coalsim-now"]), solara.Column(gap="4px"):
+        solara.Text(f"Step {model.steps}", classes=["coalsim-step"], style={"font-size": "1.8em"})
         solara.Text(f"{model.spec.name}, member countries: "
                     + " · ".join(f"{fid} {counts[fid]}" for fid in counts.index))  # fmt: skip
         if model.overrides:

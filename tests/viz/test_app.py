@@ -1,0 +1,228 @@
+"""The app without a browser: sliders to overrides, what each panel draws, the page, ``coalsim app``."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import subprocess
+
+import ipyvuetify as v
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import solara
+from coalsim_testing import SCENARIOS
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sim
+from sim.errors import InputError
+from sim.utility import NON_ALIGNED
+from sim.viz import app, app_command
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+
+
+@pytest.fixture(scope="module")
+def stepped() -> app.CoalitionApp:
+    model = app.CoalitionApp(BASELINE)
+    model.run_for(8)
+    return model
+
+
+# -- sliders ------------------------------------------------------------------------
+def test_sliders_start_at_the_scenario_values(baseline):
+    params = app.model_params(BASELINE)
+    present = baseline.parameters()
+    sliders = {name: spec for name, spec in params.items() if isinstance(spec, dict)}
+    assert params["scenario_file"] == BASELINE
+    assert sliders.pop("rng")["value"] == str(baseline.seed)
+    assert set(sliders) == {knob.keyword for knob in app.KNOBS}
+    for knob in app.KNOBS:
+        slider = sliders[knob.keyword]
+        assert slider["value"] == present[knob.path]
+        assert slider["min"] <= slider["value"] <= slider["max"]
+
+
+def test_sliders_only_for_what_the_scenario_has(baseline):
+    without_waico = baseline.with_overrides({"frameworks.waico.enabled": False, "rule.kind": "best_response"})
+    assert [knob.keyword for knob in app.knobs_for(without_waico)] == ["activation_rate", "switching_cost"]
+
+
+def test_slider_values_become_overrides(baseline):
+    model = app.CoalitionApp(BASELINE, open_models=1.5, temperature=0.3, switching_cost=0.2, rng="7")
+    assert model.overrides == {"frameworks.waico.levers.open_models": 1.5, "rule.temperature": 0.3}
+    assert model.spec.frameworks["waico"].levers["open_models"] == 1.5
+    assert model.spec.rule.temperature == 0.3
+    assert model.spec.rule.switching_cost == baseline.rule.switching_cost
+    reference = sim.CoalitionModel(baseline.with_overrides(model.overrides), sim.World.load(), rng=7)
+    model.run_for(5)
+    reference.run_for(5)
+    np.testing.assert_array_equal(np.asarray(model.history), np.asarray(reference.history))
+
+
+def test_untouched_sliders_keep_the_scenario(baseline):
+    model = app.CoalitionApp(BASELINE)
+    assert model.overrides == {}
+    assert model.spec == baseline
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [(None, 20250726), ("", 20250726), (" 42 ", 42), (3, 3), ("0", 0)]
+)
+def test_seed_box_reads_whole_numbers(text, expected):
+    assert app.parse_seed(text, 20250726) == (expected, None)
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "1.5"])
+def test_bad_seed_falls_back_and_says_why(text):
+    seed, problem = app.parse_seed(text, 11)
+    assert seed == 11
+    assert "Random seed" in problem and repr(text) in problem and "11" in problem
+
+
+def test_bad_seed_in_the_app_is_shown_not_raised():
+    model = app.CoalitionApp(BASELINE, rng="twelve")
+    assert model.seed_problem and "'twelve'" in model.seed_problem
+
+
+def test_invalid_scenario_file_is_a_message(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\nquestion: q\nframeworks: {}\n")
+    message = app._build(str(broken))
+    assert isinstance(message, str) and "broken.yaml" in message
+
+
+def test_scenario_files_put_the_baseline_first(tmp_path):
+    for name in ("a.yaml", "baseline.yaml", "z.yaml", "notes.txt"):
+        (tmp_path / name).write_text("")
+    assert [path.name for path in app.scenario_files(tmp_path)] == ["baseline.yaml", "a.yaml", "z.yaml"]
+
+
+# -- what the panels draw -------------------------------------------------------------
+def test_member_counts_add_up(stepped):
+    counts = app.member_counts(stepped)
+    assert list(counts.index) == list(range(stepped.steps + 1))
+    assert list(counts.columns) == [*stepped.params.framework_ids, "non_aligned"]
+    holds = stepped.holds
+    assert counts.iloc[-1, :-1].tolist() == holds.sum(axis=0).tolist()
+    assert counts.iloc[-1, -1] == int((~holds.any(axis=1)).sum())
+
+
+@given(steps=st.integers(0, 500), every=st.integers(1, 50), asked=st.none() | st.integers(0, 600))
+def test_map_step_is_a_past_step_on_the_grid_or_asked(steps, every, asked):
+    shown = app.map_step(steps, every, asked)
+    assert 0 <= shown <= steps
+    assert shown % every == 0 or shown == asked
+    assert shown > steps - every or shown == asked
+
+
+def test_map_shows_what_was_held_at_that_step(stepped):
+    now = app.portfolios_at(stepped, stepped.steps)
+    assert now["BRA"] == stepped.country("BRA").portfolio
+    assert (app.portfolios_at(stepped, 0) == NON_ALIGNED).sum() > (now == NON_ALIGNED).sum()
+    assert stepped.country("CHN").portfolio == "waico" == app.portfolios_at(stepped, 0)["CHN"]
+
+
+def test_portfolio_changes_follow_the_history(stepped):
+    for iso3 in ("BRA", "IND", "FRA", "CHN"):
+        changes = app.portfolio_changes(stepped, iso3)
+        assert changes[0][0] == 0
+        assert changes[-1][1] == stepped.country(iso3).portfolio
+        labels = [label for _, label in changes]
+        assert all(a != b for a, b in itertools.pairwise(labels))
+
+
+def test_figures_are_drawn_without_leaking_pyplot_figures(stepped):
+    before = plt.get_fignums()
+    membership = app.membership_figure(stepped)
+    assert len(membership.axes[0].lines) == len(stepped.params.framework_ids) + 1
+    world_map = app.map_figure(stepped, 5)
+    assert world_map.axes[0].get_title() == "Portfolios at step 5"
+    why = app.why_image(stepped, "BRA")
+    assert "Brazil" in why.get_suptitle()
+    assert plt.get_fignums() == before
+
+
+def test_country_choices_cover_the_world(world):
+    choices = app.country_choices(world)
+    assert sorted(choices.values()) == sorted(world.iso3)
+    assert choices["Brazil (BRA)"] == "BRA"
+
+
+# -- the page, rendered in memory -----------------------------------------------------
+@solara.component
+def _InLayout():
+    with solara.AppLayout():
+        app.CoalitionPage()
+
+
+@pytest.mark.slow
+def test_page_steps_and_resets_with_the_sliders(monkeypatch):
+    monkeypatch.setenv(app.SCENARIO_DIR_VARIABLE, str(SCENARIOS))
+    _, rc = solara.render(_InLayout(), handle_error=False)
+
+    def counter() -> list[str]:
+        return rc.find(v.Html, class_="coalsim-step").widget.children
+
+    assert counter() == ["Step 0"]
+    for _ in range(3):
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    assert counter() == ["Step 3"]
+    rc.find(v.Slider, label="WAICO open models").widget.v_model = 1.2
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert counter() == ["Step 0"]
+    rc.find(children=["Sliders applied: frameworks.waico.levers.open_models = 1.2"]).assert_single()
+
+
+def test_page_without_scenarios_says_where_it_looked(monkeypatch, tmp_path):
+    monkeypatch.setenv(app.SCENARIO_DIR_VARIABLE, str(tmp_path))
+    _, rc = solara.render(_InLayout(), handle_error=False)
+    assert "No scenario files" in str(rc.find(v.Alert).widget.children)
+
+
+# -- coalsim app ----------------------------------------------------------------------
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="coalsim")
+    app_command.register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["app", *argv])
+
+
+def test_app_command_serves_app_py_with_the_options(monkeypatch):
+    calls = []
+
+    def fake_run(command, env):
+        calls.append((command, env))
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(app_command.subprocess, "run", fake_run)
+    monkeypatch.chdir(SCENARIOS.parent)
+    assert app_command.cmd_app(_parse("--host", "0.0.0.0", "--port", "9000")) == 0
+    [(command, env)] = calls
+    assert command[1:5] == ["-m", "solara", "run", str(app_command.APP_PATH)]
+    assert command[5:] == ["--host", "0.0.0.0", "--port", "9000", "--no-open"]
+    assert env[app.SCENARIO_DIR_VARIABLE] == str(SCENARIOS)
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["--port", "70000"], "--port"),
+        (["--port", "-1"], "--port"),
+        (["--scenarios", "missing"], "--scenarios"),
+    ],
+)
+def test_app_command_rejects_bad_options_before_serving(monkeypatch, tmp_path, argv, field):
+    monkeypatch.setattr(app_command.subprocess, "run", pytest.fail)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "baseline.yaml").write_text("")
+    with pytest.raises(InputError) as error:
+        app_command.cmd_app(_parse(*argv))
+    assert error.value.field == field
+
+
+def test_app_command_needs_scenario_files(monkeypatch, tmp_path):
+    monkeypatch.setattr(app_command.subprocess, "run", pytest.fail)
+    with pytest.raises(InputError, match="which has none"):
+        app_command.cmd_app(_parse("--scenarios", str(tmp_path)))
