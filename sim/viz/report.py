@@ -88,6 +88,7 @@ code { font-size: 0.9em; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
   nav { display: none; }
   section.scenario, section.comparison { break-before: page; }
+  nav + section.scenario { break-before: auto; }
   figure, table, blockquote { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
