@@ -13,10 +13,18 @@ One step: apply the events due at this step (parameter changes, launches,
 commitments); draw two uniform numbers per country (activation, choice); activated
 countries revise simultaneously against the memberships at the start of the step;
 record the new state.
+
+What a scenario resolves to on a world (its check against the world, its country sets,
+its parameter arrays after each event) depends on nothing else, so it is worked out
+once per process and shared, read-only, by every run of the same scenario (e.g. the
+seeds of one sweep point); see :func:`scenario_setup`.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import mesa
@@ -25,11 +33,72 @@ import numpy as np
 from sim.agents import Country
 from sim.errors import InputError
 from sim.rules import choose
-from sim.scenario import Scenario, check_against_world, resolve
+from sim.scenario import CountrySet, Scenario, check_against_world, resolve
 from sim.utility import Parameters, build_parameters, framework_utilities, portfolio_utilities
 from sim.world import World
 
 Engine = Literal["vectorized", "agents"]
+
+#: How many scenarios' setups each world keeps, most recently used first.
+SETUP_CACHE_SIZE = 8
+
+
+@dataclass(eq=False)
+class ScenarioSetup:
+    """What one scenario resolves to on one world, shared read-only by all its runs.
+
+    Attributes:
+        masks: Resolved country sets by field path (e.g. ``frameworks.waico.committed``).
+        parameters: Parameter arrays by (scenario digest, launched frameworks,
+            committed memberships), one per state the events lead to.
+
+    """
+
+    masks: dict[str, np.ndarray] = field(default_factory=dict)
+    parameters: dict[tuple[str, frozenset[str], bytes], Parameters] = field(default_factory=dict)
+
+
+_SETUPS: weakref.WeakKeyDictionary[World, OrderedDict[str, ScenarioSetup]] = weakref.WeakKeyDictionary()
+
+
+def scenario_setup(scenario: Scenario, world: World) -> ScenarioSetup:
+    """The shared setup of a scenario on a world, checked against the world the first time.
+
+    Setups are keyed by the scenario's content (:meth:`Scenario.digest`), so equal
+    scenarios share one, and kept for the :data:`SETUP_CACHE_SIZE` most recently used
+    scenarios of each world (dropped with the world).
+
+    Args:
+        scenario: A validated scenario.
+        world: The world it runs on.
+
+    Returns:
+        The setup (empty the first time; runs fill it as they go).
+
+    Raises:
+        InputError: If the scenario names countries, blocs or tie layers the world lacks.
+
+    """
+    per_world = _SETUPS.setdefault(world, OrderedDict())
+    key = scenario.digest()
+    if key in per_world:
+        per_world.move_to_end(key)
+        return per_world[key]
+    check_against_world(scenario, world)
+    setup = per_world[key] = ScenarioSetup()
+    if len(per_world) > SETUP_CACHE_SIZE:
+        per_world.popitem(last=False)
+    return setup
+
+
+def _read_only(params: Parameters) -> Parameters:
+    """Lock the arrays of parameters that runs share."""
+    for item in fields(params):
+        value = getattr(params, item.name)
+        for array in value.values() if isinstance(value, dict) else [value]:
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
+    return params
 
 
 class CoalitionModel(mesa.Model):
@@ -63,7 +132,8 @@ class CoalitionModel(mesa.Model):
         if engine not in ("vectorized", "agents"):
             raise ValueError(f"engine must be 'vectorized' or 'agents', got {engine!r}")
         super().__init__(rng=scenario.seed if rng is None else rng)
-        check_against_world(scenario, world)
+        self._setup = scenario_setup(scenario, world)
+        self._spec_digest = scenario.digest()
         self.spec = scenario
         self.world = world
         self.engine = engine
@@ -160,6 +230,7 @@ class CoalitionModel(mesa.Model):
             changed = True
             if event.set is not None:
                 self.spec = self.spec.with_overrides(event.set)
+                self._spec_digest = self.spec.digest()
             elif event.launch is not None:
                 self._launched.add(event.launch)
             elif event.commit is not None:
@@ -172,7 +243,7 @@ class CoalitionModel(mesa.Model):
         if framework not in self.params.framework_ids:
             return  # a disabled framework: nothing to join
         j = self.params.framework_ids.index(framework)
-        joining = resolve(countries, self.world, self.spec.source, f"{field}.countries")
+        joining = self._mask(countries, f"{field}.countries")
         holds = self.holds.copy()
         holds[joining, j] = True
         for a, b in self.spec.compatibility.exclusive:
@@ -186,13 +257,28 @@ class CoalitionModel(mesa.Model):
 
     # -- helpers -----------------------------------------------------------------
     def _rebuild(self) -> Parameters:
-        return build_parameters(self.spec, self.world, self._launched, self._committed)
+        """The parameters of the current state, built once per state and shared."""
+        key = (self._spec_digest, frozenset(self._launched), np.packbits(self._committed).tobytes())
+        cached = self._setup.parameters
+        if key not in cached:
+            params = build_parameters(self.spec, self.world, self._launched, self._committed)
+            cached[key] = _read_only(params)
+        return cached[key]
+
+    def _mask(self, country_set: CountrySet, field: str) -> np.ndarray:
+        """A country set of the scenario as a boolean mask, resolved once and shared."""
+        masks = self._setup.masks
+        if field not in masks:
+            mask = resolve(country_set, self.world, self.spec.source, field)
+            mask.flags.writeable = False
+            masks[field] = mask
+        return masks[field]
 
     def _resolve_members(self, part: str, ids: tuple[str, ...]) -> np.ndarray:
         holds = np.zeros((self.world.n, len(ids)), dtype=bool)
         for j, fid in enumerate(ids):
             country_set = getattr(self.spec.frameworks[fid], part)
-            holds[:, j] = resolve(country_set, self.world, self.spec.source, f"frameworks.{fid}.{part}")
+            holds[:, j] = self._mask(country_set, f"frameworks.{fid}.{part}")
         return holds
 
     def _portfolio_index(self, holds: np.ndarray) -> np.ndarray:
