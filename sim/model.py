@@ -34,7 +34,13 @@ from sim.agents import Country
 from sim.errors import InputError
 from sim.rules import choose
 from sim.scenario import CountrySet, Scenario, check_against_world, resolve
-from sim.utility import Parameters, build_parameters, framework_utilities, portfolio_utilities
+from sim.utility import (
+    Parameters,
+    build_parameters,
+    framework_utilities,
+    peer_shares,
+    portfolio_utilities,
+)
 from sim.world import World
 
 Engine = Literal["vectorized", "agents"]
@@ -212,7 +218,7 @@ class CoalitionModel(mesa.Model):
         same as among all countries, so the choices equal the per-agent rule's.
         """
         params, holds, current = self.params, self.holds, self.portfolio[rows]
-        peer_share = params.peers[rows] @ holds.astype(float)
+        peer_share = peer_shares(params, holds, rows)
         u = framework_utilities(params, self.member_share(), holds[rows], peer_share, rows)
         utilities = portfolio_utilities(params, u, current, rows)
         return choose(self.spec.rule, utilities, current, choice_draws)
