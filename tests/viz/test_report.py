@@ -144,6 +144,7 @@ def test_compare_writes_one_png_per_measure(coalsim, folders, tmp_path, capsys):
     assert "against baseline (baseline)" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_same_scenario_names_get_folder_labels(report_page):
     assert "Scenario: baseline (baseline)" in report_page and "Scenario: baseline (strict)" in report_page
 
