@@ -138,8 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands contributed by other faces (batches, plots, reports, app)."""
     from sim.analysis.commands import register as analysis_commands
+    from sim.viz.commands import register as viz_commands
 
-    return [analysis_commands]
+    return [analysis_commands, viz_commands]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

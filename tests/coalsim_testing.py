@@ -6,7 +6,10 @@ subfolders have conftest files of their own.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import pytest
 
 import sim
 from sim.scenario import validate_scenario
@@ -33,3 +36,14 @@ def synthetic_scenario(**changes) -> sim.Scenario:
     }
     raw.update(changes)
     return validate_scenario(raw, where="synthetic")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+#: Browser tests skip where Debian's Chromium is missing, except on CI (CI=true), where
+#: ./dev test installs it: there a missing browser must fail, not pass as skipped.
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and not os.environ.get("CI"),
+    reason="needs Debian's chromium and chromium-driver (./dev test installs them as root)",
+)

@@ -1046,7 +1046,10 @@ shipped file, and `counts` the row counts per file, bloc and framework.
   public file was found; the model has no trade variable from data.
 * **GDP year varies.** Latest GDP is before 2023 for: {old_gdp}. {no_gdp} has none.
   GDP is in current US$ of its own year, so older values are not comparable in real terms.
-* **Map:** {len(ctx["missing_polygons"])} members without a 110m polygon (listed above).
+* **Map:** {len(ctx["missing_polygons"])} members without a 110m polygon (listed above); the
+  map draws them as points at their capitals, from GeoNames (CC BY 4.0): see
+  `SOURCES_points.md` and `small_states_points.csv`, built by
+  `tools/build_small_state_points.py`.
 * **Tortoise index:** {len(facts["overlap"])} UN members only, edition c. 2021, licence
   unknown.
 * **Membership lists not in the data:** Non-Aligned Movement; AU suspensions; the WAICO

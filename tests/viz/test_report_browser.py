@@ -6,18 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from coalsim_testing import CHROMEDRIVER, CHROMIUM, needs_browser
 
 import sim
 from sim.viz.plots import Replications
 from sim.viz.report import build_report, write_atomically
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    needs_browser,
 ]
 
 
