@@ -178,20 +178,16 @@ def countries(
     rows = history[chosen]
     previous = history[np.maximum(chosen - 1, 0)]
     # Repeating one column of codes is much faster than converting n * T strings.
-    codes = pd.concat([pd.Series(world.iso3)] * len(chosen), ignore_index=True)
-    frame = pd.DataFrame(
-        {
-            "step": np.repeat(chosen, n),
-            "iso3": codes,
-            "portfolio": pd.Categorical.from_codes(rows.ravel(), categories=list(labels)),
-        }
-    )
+    codes = pd.Series(world.iso3)
     holds = portfolios[rows.ravel()]
-    for j, fid in enumerate(framework_ids):
-        frame[fid] = holds[:, j]
-    frame["changed"] = (rows != previous).ravel()
-    return frame
-
+    columns = {
+        "step": np.repeat(chosen, n),
+        "iso3": pd.concat([codes] * len(chosen), ignore_index=True) if len(chosen) > 1 else codes,
+        "portfolio": pd.Categorical.from_codes(rows.ravel(), categories=list(labels)),
+        **{fid: holds[:, j] for j, fid in enumerate(framework_ids)},
+        "changed": (rows != previous).ravel(),
+    }
+    return pd.DataFrame(columns)
 
 __all__ = [
     "NON_ALIGNED", "NON_ALIGNED_ID", "aggregates", "converged_at", "countries", "dynamics",

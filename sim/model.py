@@ -217,9 +217,9 @@ class CoalitionModel(mesa.Model):
         Only the revising countries' rows are computed; each row's arithmetic is the
         same as among all countries, so the choices equal the per-agent rule's.
         """
-        params, holds, current = self.params, self.holds, self.portfolio[rows]
+        params, holds, current = self.params, self.holds, self.portfolio.take(rows)
         peer_share = peer_shares(params, holds, rows)
-        u = framework_utilities(params, self.member_share(), holds[rows], peer_share, rows)
+        u = framework_utilities(params, self.member_share(), holds.take(rows, axis=0), peer_share, rows)
         utilities = portfolio_utilities(params, u, current, rows)
         return choose(self.spec.rule, utilities, current, choice_draws)
 

@@ -59,7 +59,7 @@ def choose(rule: Rule, utilities: np.ndarray, current: np.ndarray, draws: np.nda
         # The first portfolio whose cumulative probability exceeds the draw (scaled by
         # the row total, so rounding in the sum cannot push the draw past the end).
         target = draws[:, None] * cumulative[:, -1:]
-        chosen = np.count_nonzero(cumulative <= target, axis=1)
+        chosen = (cumulative <= target).sum(axis=1)
         last_possible = utilities.shape[1] - 1 - np.argmax(probabilities[:, ::-1] > 0, axis=1)
         return np.minimum(chosen, last_possible)
     best = utilities.argmax(axis=1)

@@ -15,6 +15,7 @@ scenario; club and peer terms depend on who is a member and are recomputed each 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -107,6 +108,24 @@ class Parameters:
     def k(self) -> int:
         """Number of frameworks."""
         return len(self.framework_ids)
+
+    @cached_property
+    def static_stack(self) -> np.ndarray:
+        """``(n, S, k)`` the static components in :data:`STATIC_COMPONENTS` order.
+
+        One array, so the rows of the revising countries are gathered in one step.
+        Read-only, like every array runs share.
+        """
+        stack = np.stack([self.static[name] for name in STATIC_COMPONENTS], axis=1)
+        stack.flags.writeable = False
+        return stack
+
+    @cached_property
+    def portfolio_codes(self) -> np.ndarray:
+        """``(P,)`` each portfolio's set of frameworks as a bit code (framework j is bit j)."""
+        codes = self.portfolios @ (1 << np.arange(self.k))
+        codes.flags.writeable = False
+        return codes
 
 
 def build_parameters(
@@ -239,7 +258,7 @@ def club_values(
         ``(m, k)`` club components, already weighted.
 
     """
-    own_weight = params.club_share_weight if rows is None else params.club_share_weight[rows]
+    own_weight = params.club_share_weight if rows is None else params.club_share_weight.take(rows)
     others = member_share[None, :] - own_weight[:, None] * holds
     return params.club_coef * np.power(np.maximum(others, 0.0), params.club_exponent)
 
@@ -261,16 +280,16 @@ def peer_shares(params: Parameters, holds: np.ndarray, rows: np.ndarray) -> np.n
         ``(m, k)`` peer shares.
 
     """
-    k = holds.shape[1]
-    indptr = params.peers.indptr
-    starts = indptr[rows]
-    counts = indptr[rows + 1] - starts
-    owner = np.repeat(np.arange(len(rows)), counts)
+    m, k = len(rows), holds.shape[1]
+    peers = params.peers
+    starts = peers.indptr.take(rows)
+    counts = peers.indptr.take(rows + 1) - starts
+    owner = np.repeat(np.arange(m), counts)
     position = np.arange(len(owner)) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    tie = params.peers.data[position]
-    contribution = np.where(holds[params.peers.indices[position]], tie[:, None], 0.0)
-    cell = owner[:, None] * k + np.arange(k)
-    return np.bincount(cell.ravel(), weights=contribution.ravel(), minlength=len(rows) * k).reshape(-1, k)
+    neighbour_holds = holds.take(peers.indices.take(position), axis=0)
+    contribution = np.where(neighbour_holds, peers.data.take(position)[:, None], 0.0)
+    cell = np.add.outer(owner * k, np.arange(k)).ravel()
+    return np.bincount(cell, weights=contribution.ravel(), minlength=m * k).reshape(m, k)
 
 
 def framework_utilities(
@@ -294,14 +313,14 @@ def framework_utilities(
         ``(m, k)`` utilities, summed in :data:`COMPONENTS` order.
 
     """
-    s = params.static if rows is None else {name: value[rows] for name, value in params.static.items()}
-    u = s["alignment"] + club_values(params, member_share, holds, rows)
-    for lever in Lever:
-        u += s[lever.value]
+    static = params.static_stack if rows is None else params.static_stack.take(rows, axis=0)
+    u = static[:, 0] + club_values(params, member_share, holds, rows)  # alignment, club
+    levers = len(Lever)
+    for c in range(1, 1 + levers):
+        u += static[:, c]
     u += params.peer_coef * peer_share
-    u += s["penalty"]
-    u += s["sovereignty"]
-    u += s["entry"]
+    for c in range(1 + levers, len(STATIC_COMPONENTS)):  # penalty, sovereignty, entry
+        u += static[:, c]
     return u
 
 
@@ -335,13 +354,13 @@ def portfolio_utilities(
     for j in range(k):
         width = 1 << j
         np.add(by_code[:, :width], u[:, j : j + 1], out=by_code[:, width : 2 * width])
-    codes = params.portfolios @ (1 << np.arange(k))
+    codes = params.portfolio_codes
     total = by_code[:, codes] if len(codes) < 2**k else by_code
     total -= params.pair_cost[None, :]
     staying = np.arange(m), current
     kept = total[staying]
     total -= params.switching_cost
     total[staying] = kept
-    available = params.available if rows is None else params.available[rows]
+    available = params.available if rows is None else params.available.take(rows, axis=0)
     total[~available] = -np.inf
     return total
