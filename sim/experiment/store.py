@@ -607,7 +607,9 @@ class SweepResults:
         files = [str(self.folder / dataset / part) for part in runs["part"].unique()]
         if not files:
             return pd.DataFrame(columns=["run_id", "sample", "replication", *self.parameters])
-        schema = pa.unify_schemas([pq.read_schema(path) for path in files])
+        # Country columns follow the frameworks, which a swept 'enabled' flag can change.
+        readers = files if dataset == "countries" else files[:1]
+        schema = pa.unify_schemas([pq.read_schema(path) for path in readers])
         dictionaries = [name for name in ("framework", "iso3", "portfolio") if name in schema.names]
         for name in dictionaries:
             index = schema.get_field_index(name)
@@ -625,29 +627,30 @@ class SweepResults:
         return self._with_run_columns(table, runs)
 
     def _with_run_columns(self, table: pa.Table, runs: pd.DataFrame) -> pd.DataFrame:
-        """Sort rows by run (keeping each run's step order) and add run and parameter columns."""
-        samples = table.column("sample").to_numpy()
-        replications = table.column("replication").to_numpy()
+        """Order rows by run (keeping each run's step order) and put run and parameter columns in front."""
         width = int(runs["replication"].max()) + 1
         lookup = np.full((int(runs["sample"].max()) + 1) * width, -1, dtype=np.int64)
         lookup[runs["sample"].to_numpy() * width + runs["replication"].to_numpy()] = np.arange(len(runs))
-        position = lookup[samples * width + replications]
-        order = np.argsort(position, kind="stable")
-        position = position[order]
-        frame = table.drop_columns(["sample", "replication"]).take(pa.array(order)).to_pandas()
+        position = lookup[table.column("sample").to_numpy() * width + table.column("replication").to_numpy()]
+        order = _run_order(position)
+        if order is not None:
+            table, position = table.take(pa.array(order)), position[order]
+        codes = pa.array(position, type=pa.int32())
         front = {
-            "run_id": pd.Categorical.from_codes(position, categories=runs["run_id"].astype(str)),
-            "sample": runs["sample"].to_numpy()[position],
-            "replication": runs["replication"].to_numpy()[position],
+            "run_id": pa.DictionaryArray.from_arrays(codes, pa.array(runs["run_id"].astype(str).to_numpy())),
+            "sample": table.column("sample"),
+            "replication": table.column("replication"),
         }
         for name in self.parameters:
             values = runs[name]
             if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-                front[name] = values.to_numpy()[position]
+                front[name] = pa.array(values.to_numpy()[position])
             else:
                 levels = pd.Categorical(values)
-                front[name] = pd.Categorical.from_codes(levels.codes[position], levels.categories)
-        return pd.concat([pd.DataFrame(front), frame], axis=1)
+                categories = pa.array(levels.categories.to_numpy())
+                front[name] = pa.DictionaryArray.from_arrays(pa.array(levels.codes[position]), categories)
+        rest = {name: table.column(name) for name in table.column_names if name not in front}
+        return pa.table({**front, **rest}).to_pandas(split_blocks=True)
 
     def outcome(self, outcome: str | Outcome) -> pd.Series:
         """One number per succeeded run, reading only the framework it concerns.
@@ -670,6 +673,25 @@ class SweepResults:
             filter=ds.field("framework") == outcome.framework,
         )
         return outcome.evaluate(rows)
+
+
+def _run_order(position: np.ndarray) -> np.ndarray | None:
+    """Row order that sorts contiguous per-run blocks by run position, or None if sorted.
+
+    Each run's rows are contiguous in its part file, so the blocks are reordered
+    whole (linear time) rather than every row sorted.
+    """
+    if len(position) == 0:
+        return None
+    starts = np.concatenate([[0], np.flatnonzero(position[1:] != position[:-1]) + 1])
+    keys = position[starts]
+    if np.all(keys[1:] > keys[:-1]):
+        return None
+    lengths = np.diff(np.append(starts, len(position)))
+    block_order = np.argsort(keys, kind="stable")
+    lengths, starts = lengths[block_order], starts[block_order]
+    shift = starts - np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return np.arange(len(position)) + np.repeat(shift, lengths)
 
 
 def load_results(folder: str | Path) -> SweepResults:

@@ -76,7 +76,7 @@ def test_processes_and_dask_give_the_serial_store(small_store, tmp_path):
         pdt.assert_frame_equal(found.countries, expected.countries)
         columns = ["run_id", "seed", "status", "converged_at"]
         pdt.assert_frame_equal(found.runs[columns], expected.runs[columns])
-        assert found.runs["worker"].nunique() == 2, name
+        assert not found.runs["worker"].str.endswith(f":{os.getpid()}").any(), name
 
 
 @pytest.mark.slow

@@ -247,3 +247,19 @@ def test_empty_selection_reads_nothing(small_store):
     none = load_results(out).select({"sample": 99})
     assert none.aggregates.empty and len(none.runs) == 0
     assert isinstance(none.countries, pd.DataFrame)
+
+
+@given(lengths=st.lists(st.integers(1, 5), min_size=1, max_size=30), seed=st.integers(0, 1000))
+def test_run_order_sorts_whole_blocks(lengths, seed):
+    from sim.experiment.store import _run_order
+
+    shuffled = np.random.default_rng(seed).permutation(len(lengths))
+    position = np.repeat(shuffled, np.array(lengths)[shuffled])
+    within = np.concatenate([np.arange(lengths[run]) for run in shuffled])
+    order = _run_order(position)
+    if order is None:
+        assert (np.diff(position) >= 0).all()
+        return
+    assert sorted(order) == list(range(len(position)))
+    assert (np.diff(position[order]) >= 0).all()
+    assert (within[order] == np.concatenate([np.arange(n) for n in lengths])).all()

@@ -1,0 +1,185 @@
+"""How fast sweeps are: figures and ratios measured in one run of this script.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_sweep.py              # 2,000 runs (about ten minutes on 2 cores)
+    .venv/bin/python benchmarks/bench_sweep.py --runs 200   # a quick check
+
+It sweeps the baseline (100 steps; aggregates and final per-country states stored) over
+two levers with a random design, and prints, each measured here and now:
+
+1. the runs' own compute: the same run callable called in a plain loop, nothing stored;
+2. the serial sweep and its machinery overhead against (1) (goal: at most 20%);
+3. the sweep on 1 and on 2 spawned worker processes, and the speed-up of 2 over 1
+   (goal: at least 1.7 on a 2-core machine), checking both stores hold the same results;
+4. reloading the aggregates of a 10,000-run store (goal: under 2 s). That store is built
+   by the real chunk writer from a pool of real baseline runs reused across run ids, so
+   its files have the real format and size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import pandas.testing as pdt
+import yaml
+
+from sim.experiment import load_experiment, load_results, sweep
+from sim.experiment.executors import default_workers
+from sim.experiment.runner import Chunk, RunSettings, chunk_size_for, run_chunk, simulate
+from sim.experiment.spec import Experiment, RunTask
+from sim.experiment.store import ResultStore
+from sim.results import RunResult
+from sim.scenario import Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "baseline.yaml"
+
+#: The issue's goals, printed next to each figure.
+GOALS = {"overhead": 0.20, "speedup": 1.7, "reload_seconds": 2.0}
+
+#: Distinct real runs the synthetic store cycles through.
+POOL = 16
+_pool: list[RunResult] = []
+
+
+def write_spec(folder: Path, runs: int, name: str) -> Path:
+    spec = {
+        "name": name,
+        "scenario": str(BASELINE),
+        "design": "random",
+        "samples": runs,
+        "replications": 1,
+        "seed": 2025,
+        "parameters": {
+            "frameworks.waico.levers.open_models": {"low": 0.0, "high": 1.2},
+            "penalties.us_export_controls.amount": {"low": 0.0, "high": 2.0},
+        },
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def own_compute(experiment: Experiment) -> float:
+    """Seconds to call the run callable for every task in a plain loop (no store, no chunks)."""
+    settings = RunSettings(experiment.spec.steps, experiment.spec.countries)
+    start = time.perf_counter()
+    for task in experiment.tasks():
+        simulate(experiment.scenario, task, settings)
+    return time.perf_counter() - start
+
+
+def timed_sweep(experiment: Experiment, out: Path, executor: str, workers: int | None = None) -> float:
+    start = time.perf_counter()
+    summary = sweep(experiment, out, executor=executor, workers=workers)
+    seconds = time.perf_counter() - start
+    if summary.failed:
+        raise SystemExit(f"bench_sweep: {summary.failed} runs failed in {out}")
+    return seconds
+
+
+def pooled_run(scenario: Scenario, task: RunTask, settings: RunSettings) -> RunResult:
+    """A run callable that returns one of a few real runs (for building a large store fast)."""
+    if not _pool:
+        _pool.extend(simulate(scenario, RunTask("pool", 0, r, r, ()), settings) for r in range(POOL))
+    return _pool[task.sample % POOL]
+
+
+def build_store(experiment: Experiment, out: Path) -> None:
+    """Fill a store with the real chunk writer, from pooled real runs."""
+    store = ResultStore.create(out, experiment)
+    tasks = experiment.tasks()
+    size = chunk_size_for(len(tasks), default_workers())
+    settings = RunSettings(experiment.spec.steps, experiment.spec.countries)
+    for i in range(0, len(tasks), size):
+        store.write_chunk(
+            run_chunk(Chunk(experiment.scenario, tuple(tasks[i : i + size]), settings, pooled_run))
+        )
+
+
+def verdict(ok: bool) -> str:
+    return "meets the goal" if ok else "MISSES the goal"
+
+
+def report(label: str, seconds: float, note: str = "") -> None:
+    print(f"  {label:<44}{seconds:8.2f} s  {note}".rstrip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2000, help="runs in the timed sweeps (default 2000)")
+    parser.add_argument(
+        "--reload-runs", type=int, default=10_000, help="runs in the reloaded store (default 10000)"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench_sweep_") as temporary:
+        folder = Path(temporary)
+        experiment = load_experiment(write_spec(folder, args.runs, "bench"))
+        steps = experiment.scenario.steps
+        print(f"Sweep of the baseline: {args.runs} runs x {steps} steps, aggregates and final country states")
+        print(f"stored; {default_workers()} CPUs available.")
+        simulate(experiment.scenario, experiment.tasks()[0], RunSettings())  # load the world, warm caches
+
+        compute = own_compute(experiment)
+        report(
+            "own compute (plain loop, nothing stored)", compute, f"{1000 * compute / args.runs:.1f} ms/run"
+        )
+        serial = timed_sweep(experiment, folder / "serial", "serial")
+        overhead = serial / compute - 1
+        goal = GOALS["overhead"]
+        report(
+            "serial sweep",
+            serial,
+            f"machinery overhead {overhead:+.1%} (goal <= {goal:.0%}: {verdict(overhead <= goal)})",
+        )
+        one = timed_sweep(experiment, folder / "one", "processes", 1)
+        report("processes, 1 worker", one, f"overhead incl. process start-up {one / compute - 1:+.1%}")
+        two = timed_sweep(experiment, folder / "two", "processes", 2)
+        speedup = one / two
+        goal = GOALS["speedup"]
+        report(
+            "processes, 2 workers",
+            two,
+            f"speed-up over 1 worker {speedup:.2f}x (goal >= {goal}: {verdict(speedup >= goal)})",
+        )
+        reference = load_results(folder / "serial").aggregates
+        pdt.assert_frame_equal(load_results(folder / "two").aggregates, reference)
+        pdt.assert_frame_equal(load_results(folder / "one").aggregates, reference)
+        print("  serial, 1-worker and 2-worker stores hold identical aggregates.")
+
+        large = load_experiment(write_spec(folder, args.reload_runs, "large"))
+        start = time.perf_counter()
+        build_store(large, folder / "large")
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        aggregates = load_results(folder / "large").aggregates
+        reload = time.perf_counter() - start
+        size_mb = sum(p.stat().st_size for p in (folder / "large").rglob("*")) / 1e6
+        print(
+            f"Store of {args.reload_runs} runs, {size_mb:.0f} MB "
+            f"(written by the chunk writer in {built:.0f} s):"
+        )
+        goal = GOALS["reload_seconds"]
+        report(
+            "reload of its aggregates",
+            reload,
+            f"{len(aggregates):,} rows with run and parameter columns "
+            f"(goal < {goal:g} s: {verdict(reload < goal)})",
+        )
+        lever = "penalties.us_export_controls.amount"
+        start = time.perf_counter()
+        subset = load_results(folder / "large").select({lever: (0.0, 0.2)}).aggregates
+        report(
+            f"filtered reload ({lever} <= 0.2)",
+            time.perf_counter() - start,
+            f"{subset['run_id'].nunique()} runs",
+        )
+
+
+if __name__ == "__main__":
+    main()
