@@ -8,7 +8,9 @@ ship:
 * ``processes``: a ``ProcessPoolExecutor`` with the ``spawn`` start method, named
   explicitly so a sweep behaves the same on Linux, macOS and Windows and inside
   notebooks (no forked copies of threads or open files); workers import the top-level
-  worker function and load the World once each (it is cached per process);
+  worker function and load the World once each (it is cached per process). Each worker
+  gets one BLAS/OpenMP thread (as Dask's nanny does): the parallelism is across
+  processes, and two workers each starting a thread per core would fight for the cores;
 * ``dask``: a Dask ``distributed`` client's executor, on a ``LocalCluster`` it starts
   (one single-threaded worker process per worker) or on an existing scheduler
   (``address="tcp://host:8786"``). Dask is an optional extra, imported only here.
@@ -35,6 +37,9 @@ BackendKind = Literal["serial", "processes", "dask"]
 BACKENDS: tuple[BackendKind, ...] = ("serial", "processes", "dask")
 
 T = TypeVar("T")
+
+#: Thread-pool sizes of numerical libraries, set to 1 for worker processes the user has not set.
+THREAD_LIMITS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
 #: How long to try reaching a Dask scheduler given by address.
 DASK_CONNECT_TIMEOUT = "10s"
@@ -130,7 +135,10 @@ def open_backend(
     elif kind == "processes":
         count = workers or default_workers()
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=warm_worker) as pool:
+        with (
+            _one_thread_per_worker(),
+            ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=warm_worker) as pool,
+        ):
             try:
                 yield Backend(pool, count, f"{count} processes")
             finally:
@@ -138,6 +146,22 @@ def open_backend(
     else:
         with _dask_backend(workers, address) as backend:
             yield backend
+
+
+@contextmanager
+def _one_thread_per_worker() -> Iterator[None]:
+    """Give processes spawned meanwhile one numerical-library thread each (unless set already).
+
+    Spawned children copy this process's environment when they start, which the pool
+    does on demand while it is open; the variables are removed again afterwards.
+    """
+    added = [name for name in THREAD_LIMITS if name not in os.environ]
+    os.environ.update(dict.fromkeys(added, "1"))
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 @contextmanager

@@ -21,6 +21,11 @@ def die_on_sample_one(scenario, task, settings):
     return simulate(scenario, task, settings)
 
 
+def report_threads(scenario, task, settings):
+    """A run callable that fails with the BLAS thread limit its worker process sees."""
+    raise RuntimeError(os.environ.get("OPENBLAS_NUM_THREADS", "unset"))
+
+
 def test_serial_executor_runs_at_submit_and_keeps_exceptions():
     executor = SerialExecutor()
     assert executor.submit(pow, 2, 5).result() == 32
@@ -92,3 +97,14 @@ def test_a_dead_worker_fails_its_runs_without_stopping_the_sweep(write_spec, tmp
     resumed = sweep(spec, tmp_path / "out", resume=True)
     assert resumed.failed == 0
     assert set(load_results(tmp_path / "out").runs["status"]) == {"succeeded"}
+
+
+@pytest.mark.slow
+def test_worker_processes_get_one_blas_thread_and_the_parent_keeps_its_setting(
+    write_spec, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    spec = write_spec(samples=1, replications=1)
+    sweep(spec, tmp_path / "out", executor="processes", workers=1, run_callable=report_threads)
+    assert load_results(tmp_path / "out").runs["error"].tolist() == ["RuntimeError: 1"]
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
