@@ -38,7 +38,6 @@ from sim.utility import (
     Parameters,
     build_parameters,
     framework_utilities,
-    peer_shares,
     portfolio_utilities,
 )
 from sim.world import World
@@ -150,8 +149,8 @@ class CoalitionModel(mesa.Model):
         holds = self._committed | self._resolve_members("initial", ids)
         self._check_exclusive(holds, "initial")
         self.portfolio = self._portfolio_index(holds)
-        self._holds_key: tuple[np.ndarray | None, Parameters | None] = (None, None)
-        self._holds = np.zeros((0, len(ids)), dtype=bool)
+        self._summary_key: tuple[np.ndarray | None, Parameters | None] = (None, None)
+        self._summary = (np.zeros((0, len(ids)), dtype=bool), np.zeros(len(ids), dtype=np.int64))
         self.history: list[np.ndarray] = [self.portfolio.copy()]
         self.switches: list[int] = [0]
         Country.create_agents(self, world.n, index=list(range(world.n)))
@@ -170,11 +169,22 @@ class CoalitionModel(mesa.Model):
         and both are replaced, never changed in place, when it changes, so their identity
         keys the cache. Copy it to modify it.
         """
-        if self._holds_key[0] is not self.portfolio or self._holds_key[1] is not self.params:
-            holds = self.params.portfolios[self.portfolio]
-            holds.flags.writeable = False
-            self._holds_key, self._holds = (self.portfolio, self.params), holds
-        return self._holds
+        return self._state_summary()[0]
+
+    def member_counts(self) -> np.ndarray:
+        """``(k,)`` how many countries hold each framework now (read-only)."""
+        return self._state_summary()[1]
+
+    def _state_summary(self) -> tuple[np.ndarray, np.ndarray]:
+        """Memberships and member counts of the current state, computed once per state."""
+        if self._summary_key[0] is not self.portfolio or self._summary_key[1] is not self.params:
+            portfolios = self.params.portfolios
+            holds = portfolios.take(self.portfolio, axis=0)
+            counts = np.bincount(self.portfolio, minlength=len(portfolios)) @ portfolios
+            for array in (holds, counts):
+                array.flags.writeable = False
+            self._summary_key, self._summary = (self.portfolio, self.params), (holds, counts)
+        return self._summary
 
     def member_share(self) -> np.ndarray:
         """``(k,)`` share of the club weighting held by each framework's members."""
@@ -218,7 +228,7 @@ class CoalitionModel(mesa.Model):
         same as among all countries, so the choices equal the per-agent rule's.
         """
         params, holds, current = self.params, self.holds, self.portfolio.take(rows)
-        peer_share = peer_shares(params, holds, rows)
+        peer_share = params.peers[rows] @ holds.astype(float)
         u = framework_utilities(params, self.member_share(), holds.take(rows, axis=0), peer_share, rows)
         utilities = portfolio_utilities(params, u, current, rows)
         return choose(self.spec.rule, utilities, current, choice_draws)
@@ -312,6 +322,6 @@ def _member_counter(j: int):
     """A DataCollector reporter counting the members of framework ``j``."""
 
     def count(model: CoalitionModel) -> int:
-        return int(np.count_nonzero(model.holds[:, j]))
+        return int(model.member_counts()[j])
 
     return count

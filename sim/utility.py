@@ -111,12 +111,12 @@ class Parameters:
 
     @cached_property
     def static_stack(self) -> np.ndarray:
-        """``(n, S, k)`` the static components in :data:`STATIC_COMPONENTS` order.
+        """``(S, n, k)`` the static components in :data:`STATIC_COMPONENTS` order.
 
         One array, so the rows of the revising countries are gathered in one step.
         Read-only, like every array runs share.
         """
-        stack = np.stack([self.static[name] for name in STATIC_COMPONENTS], axis=1)
+        stack = np.stack([self.static[name] for name in STATIC_COMPONENTS])
         stack.flags.writeable = False
         return stack
 
@@ -263,35 +263,6 @@ def club_values(
     return params.club_coef * np.power(np.maximum(others, 0.0), params.club_exponent)
 
 
-def peer_shares(params: Parameters, holds: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Share of some countries' ties that hold each framework (vectorised path).
-
-    The same sums as the rows ``rows`` of ``params.peers @ holds``, each added from zero
-    in the order of the row's stored ties (as SciPy's sparse product does, and so as the
-    per-agent rule does), but without slicing the sparse matrix, which costs more than
-    the arithmetic when few countries revise.
-
-    Args:
-        params: The current parameters.
-        holds: ``(n, k)`` memberships of every country.
-        rows: ``(m,)`` the countries asked about.
-
-    Returns:
-        ``(m, k)`` peer shares.
-
-    """
-    m, k = len(rows), holds.shape[1]
-    peers = params.peers
-    starts = peers.indptr.take(rows)
-    counts = peers.indptr.take(rows + 1) - starts
-    owner = np.repeat(np.arange(m), counts)
-    position = np.arange(len(owner)) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    neighbour_holds = holds.take(peers.indices.take(position), axis=0)
-    contribution = np.where(neighbour_holds, peers.data.take(position)[:, None], 0.0)
-    cell = np.add.outer(owner * k, np.arange(k)).ravel()
-    return np.bincount(cell, weights=contribution.ravel(), minlength=m * k).reshape(m, k)
-
-
 def framework_utilities(
     params: Parameters,
     member_share: np.ndarray,
@@ -313,14 +284,14 @@ def framework_utilities(
         ``(m, k)`` utilities, summed in :data:`COMPONENTS` order.
 
     """
-    static = params.static_stack if rows is None else params.static_stack.take(rows, axis=0)
-    u = static[:, 0] + club_values(params, member_share, holds, rows)  # alignment, club
+    static = params.static_stack if rows is None else params.static_stack.take(rows, axis=1)
+    u = static[0] + club_values(params, member_share, holds, rows)  # alignment, club
     levers = len(Lever)
     for c in range(1, 1 + levers):
-        u += static[:, c]
+        u += static[c]
     u += params.peer_coef * peer_share
     for c in range(1 + levers, len(STATIC_COMPONENTS)):  # penalty, sovereignty, entry
-        u += static[:, c]
+        u += static[c]
     return u
 
 
