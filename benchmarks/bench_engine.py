@@ -27,6 +27,7 @@ compare timings taken in the same process, and the verdicts use CPU time.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -254,14 +255,15 @@ def bench_scaling(sizes: tuple[int, ...]) -> None:
             [sys.executable, __file__, "--size", str(n)], capture_output=True, text=True, check=True, cwd=REPO
         )
         figures[n] = f = json.loads(child.stdout)
-        print(f"   {n:>8} {f['world']:8.2f} {f['model']:8.2f} {f['step'] * 1e3:8.2f} {f['step_cpu'] * 1e3:11.2f}"
-              f" {f['floor_step_cpu'] * 1e3:9.2f} {f['result']:8.2f} {f['run']:6.2f} {f['run_cpu']:9.2f}"
-              f" {f['peak_mb']:8.0f}")  # fmt: skip
-    for small, large in zip(sizes, sizes[1:], strict=False):
+        print(f"   {n:>8} {f['world']:8.2f} {f['model']:8.2f} {f['step'] * 1e3:8.2f}"
+              f" {f['step_cpu'] * 1e3:11.2f} {f['floor_step_cpu'] * 1e3:9.2f} {f['result']:8.2f}"
+              f" {f['run']:6.2f} {f['run_cpu']:9.2f} {f['peak_mb']:8.0f}")  # fmt: skip
+    for small, large in itertools.pairwise(sizes):
         growth = figures[large]["step_cpu"] / figures[small]["step_cpu"]
         wall = figures[large]["step"] / figures[small]["step"]
         note = f"  ({verdict(growth, GOALS['step_growth_10k_to_100k'])})" if large == 100_000 else ""
-        print(f"   t({large // 1000}k) / t({small // 1000}k) per step = {growth:5.2f} CPU, {wall:5.2f} wall{note}")
+        ratio = f"t({large // 1000}k) / t({small // 1000}k) per step"
+        print(f"   {ratio} = {growth:5.2f} CPU, {wall:5.2f} wall{note}")
     if 100_000 in figures:
         big = figures[100_000]
         print(f"   100k: run {big['run']:.2f} s wall ({verdict(big['run'], GOALS['seconds_100k'])}); "
@@ -301,11 +303,13 @@ def bench_throughput(runs: int) -> None:
     overall = runs / (time.perf_counter() - start), runs / (time.process_time() - start_cpu)
     best = best_time(lambda: sim.run(baseline, seed=next(seeds), record="final"), runs)
     rate = 1 / best[1]
-    print(f"\n4. Throughput of sim.run(baseline, record='final') in one process, each run a new seed")
+    print("\n4. Throughput of sim.run(baseline, record='final') in one process, each run a new seed")
     print(f"   {runs} runs back to back: {overall[0]:6.1f} runs/s wall, {overall[1]:6.1f} runs/s of CPU")
     print(f"   best single run: {both(best)} -> {rate:6.1f} runs/s per core")
-    print(f"   two processes on the 2 cores: at most {2 * rate:6.1f} runs/s before storing results "
-          f"({verdict(2 * rate, GOALS['runs_per_second'], True)})")
+    print(
+        f"   two processes on the 2 cores: at most {2 * rate:6.1f} runs/s before storing results "
+        f"({verdict(2 * rate, GOALS['runs_per_second'], True)})"
+    )
 
 
 def bench_world_cache() -> None:
@@ -319,8 +323,10 @@ def bench_world_cache() -> None:
     cached_time = time.perf_counter() - start
     info = _load_world.cache_info()
     print("\n5. World.load: read once per process")
-    print(f"   first call {load_time * 1e3:8.2f} ms, second call {cached_time * 1e6:6.2f} us, "
-          f"same object: {first is again}, cache hits {info.hits}, misses {info.misses}")
+    print(
+        f"   first call {load_time * 1e3:8.2f} ms, second call {cached_time * 1e6:6.2f} us, "
+        f"same object: {first is again}, cache hits {info.hits}, misses {info.misses}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -189,7 +189,14 @@ def countries(
     }
     return pd.DataFrame(columns)
 
+
 __all__ = [
-    "NON_ALIGNED", "NON_ALIGNED_ID", "aggregates", "converged_at", "countries", "dynamics",
-    "membership_tensor", "portfolio_counts",
+    "NON_ALIGNED",
+    "NON_ALIGNED_ID",
+    "aggregates",
+    "converged_at",
+    "countries",
+    "dynamics",
+    "membership_tensor",
+    "portfolio_counts",
 ]
