@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import matplotlib
@@ -464,8 +465,8 @@ def CountryInspector(model: CoalitionApp) -> None:
     history = " → ".join(f"step {step}: {label}" for step, label in portfolio_changes(model, iso3))
     with solara.Div(classes=["coalsim-inspector"]):
         solara.Select("Country", values=list(choices), value=picked)
-        solara.Markdown(f"**{country.name}** holds **{country.portfolio}** at step {model.steps}. "
-                        f"**Portfolio history:** {history}")  # fmt: skip
+        solara.HTML("p", f"<b>{escape(country.name)}</b> holds <b>{escape(country.portfolio)}</b> at step "
+                         f"{model.steps}. <b>Portfolio history:</b> {escape(history)}")  # fmt: skip
         with solara.Div(classes=["coalsim-why"]):
             solara.FigureMatplotlib(figure, dependencies=[model, model.steps, iso3], format="png", dpi=80)
 
@@ -497,16 +498,16 @@ def ScenarioView(first_model: CoalitionApp, params: dict[str, object]) -> None:
 @solara.component
 def CoalitionPage() -> None:
     """The whole app: a scenario picker above SolaraViz's controls, then the components."""
-    files = [str(path) for path in scenario_files()]
-    picked = solara.use_reactive(files[0] if files else "")
-    built = solara.use_memo(lambda: _build(picked.value), [picked.value])
+    files = {path.name: str(path) for path in scenario_files()}
+    picked = solara.use_reactive(next(iter(files), ""))
+    built = solara.use_memo(lambda: _build(files.get(picked.value, "")), [picked.value])
     with solara.Sidebar(), solara.Card("Scenario"):
         if files:
-            solara.Select("Scenario file", values=files, value=picked)
+            solara.Select("Scenario file", values=list(files), value=picked)
         if isinstance(built, str):
             solara.Error(built)
         else:
-            solara.Markdown(built[0].spec.question, style={"font-size": "0.9em"})
+            solara.Text(built[0].spec.question, style={"font-size": "0.9em"})
     if not isinstance(built, str):
         ScenarioView(*built).key(picked.value)
 

@@ -1,0 +1,191 @@
+"""The app in a real browser: headless Chromium steps it five times and sees it change.
+
+The Solara server runs as ``coalsim app`` would run it (:func:`sim.viz.app_command.solara_command`)
+on a free localhost port. Set ``COALSIM_APP_SCREENSHOT`` to a path (e.g. ``docs/img/app.png``)
+to keep the screenshot there as well as in the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from coalsim_testing import REPO, SCENARIOS
+
+from sim.viz.app import SCENARIO_DIR_VARIABLE
+from sim.viz.app_command import solara_command
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+#: Longest wait for the server to answer, the page to render, or one step to show.
+SERVER_START_SECONDS = 40
+RENDER_SECONDS = 40
+STEP_SECONDS = 30
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _missing_assets(url: str) -> list[str]:
+    """Front-end files the page links through Solara's asset proxy that the server cannot serve."""
+    with urllib.request.urlopen(url, timeout=10) as response:
+        page = response.read().decode("utf-8")
+    links = sorted(set(re.findall(r'"(/_solara/cdn/[^"?]+)', page)))
+    return [link for link in links if not _answers(url.rstrip("/") + link)]
+
+
+@dataclass(frozen=True)
+class AppServer:
+    """A running app server: where it answers and where it logs."""
+
+    url: str
+    log: Path
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory) -> Iterator[AppServer]:
+    """Serve the app on a free port until the module's tests are done."""
+    log_path = tmp_path_factory.mktemp("app_server") / "solara.log"
+    port = _free_port()
+    environment = {**os.environ, SCENARIO_DIR_VARIABLE: str(SCENARIOS)}
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            solara_command("127.0.0.1", port), cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _answers(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the app server did not answer at {url}:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        missing = _missing_assets(url)
+        if missing:
+            pytest.fail(
+                f"Solara cannot serve {missing}: its front-end files are fetched from a CDN into "
+                f"<venv>/share/solara/cdn/ on first use, and this machine cannot reach the CDN. "
+                "Install them from the npm registry (npm pack <package>@<version>, unpacked into "
+                "<venv>/share/solara/cdn/<package>@<version>/)."
+            )
+        yield AppServer(url, log_path)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1600,1200",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+    yield driver
+    driver.quit()
+
+
+def _image(driver, css: str) -> tuple[str, int]:
+    """The ``src`` and natural width of the image inside ``css`` (width 0 until it has loaded)."""
+    return tuple(driver.execute_script(
+        "const img = document.querySelector(arguments[0] + ' img');"
+        "return img ? [img.src, img.complete ? img.naturalWidth : 0] : ['', 0];",
+        css,
+    ))  # fmt: skip
+
+
+def test_stepping_the_app_updates_counter_plot_and_map(browser, app_server, tmp_path):
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as when
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def wait_for(condition: Callable, what: str, seconds: float = STEP_SECONDS) -> None:
+        try:
+            WebDriverWait(browser, seconds).until(condition)
+        except TimeoutException:
+            counter_text = browser.find_elements(By.CSS_SELECTOR, ".coalsim-step")
+            console = [entry["message"] for entry in browser.get_log("browser") if entry["level"] != "DEBUG"]
+            pytest.fail(
+                f"waited {seconds} s for {what}; step counter: "
+                f"{[element.text for element in counter_text]}\nbrowser console: {console[-10:]}\n"
+                f"server log:\n{app_server.log_tail()}"
+            )
+
+    browser.get(app_server.url)
+    counter = (By.CSS_SELECTOR, ".coalsim-step")
+    wait_for(when.text_to_be_present_in_element(counter, "Step 0"), "the page", RENDER_SECONDS)
+    for panel in (".coalsim-map", ".coalsim-membership", ".coalsim-why"):
+        wait_for(lambda driver, panel=panel: _image(driver, panel)[1] > 0, f"{panel} to load", RENDER_SECONDS)
+    first_map, map_width = _image(browser, ".coalsim-map")
+    first_plot, _ = _image(browser, ".coalsim-membership")
+    assert map_width > 400, "the map should fill its card"
+
+    plots = [first_plot]
+    for done in range(1, 6):
+        browser.find_element(By.XPATH, "//button[normalize-space()='Step']").click()
+        wait_for(when.text_to_be_present_in_element(counter, f"Step {done}"), f"step {done}")
+        # the sidebar's counter and the plot are redrawn last: once they show this step,
+        # the page has finished with it and the next click cannot race its redraw
+        sidebar = (By.XPATH, f"//*[normalize-space()='Time: {done}.0']")
+        wait_for(when.presence_of_element_located(sidebar), f"the sidebar to show step {done}")
+        wait_for(lambda driver: _image(driver, ".coalsim-membership")[0] != plots[-1], f"the plot at {done}")
+        plots.append(_image(browser, ".coalsim-membership")[0])
+
+    wait_for(lambda driver: _image(driver, ".coalsim-map")[0] != first_map, "the map to be redrawn")
+    assert _image(browser, ".coalsim-map")[1] > 400
+
+    screenshot = tmp_path / "app.png"
+    assert browser.save_screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 50_000
+    if os.environ.get("COALSIM_APP_SCREENSHOT"):
+        shutil.copyfile(screenshot, os.environ["COALSIM_APP_SCREENSHOT"])
+    errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
