@@ -30,7 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.errors import InputError
 from sim.experiment.executors import Backend, open_backend
@@ -100,12 +102,23 @@ class Chunk:
     run_callable: RunCallable = simulate
 
 
-def _tagged(frame: pd.DataFrame, task: RunTask) -> pd.DataFrame:
-    """A run's table with the run's id, sample and replication in front."""
-    front = pd.DataFrame(
-        {"run_id": task.run_id, "sample": task.sample, "replication": task.replication}, index=frame.index
-    )
-    return pd.concat([front, frame], axis=1)
+def _chunk_table(frames: list[pd.DataFrame], tasks: list[RunTask]) -> pa.Table:
+    """The runs' tables stacked, with each row's run_id, sample and replication in front."""
+    lengths = [len(frame) for frame in frames]
+    stacked = pd.concat(frames, ignore_index=True)
+    if "portfolio" in stacked.columns:  # categories differ when a sweep switches frameworks on or off
+        stacked["portfolio"] = stacked["portfolio"].astype(str)
+    table = pa.Table.from_pandas(stacked, preserve_index=False)
+    front = {
+        "run_id": pa.array(
+            np.repeat(np.array([task.run_id for task in tasks], dtype=object), lengths), pa.string()
+        ),
+        "sample": pa.array(np.repeat([task.sample for task in tasks], lengths).astype(np.int64)),
+        "replication": pa.array(np.repeat([task.replication for task in tasks], lengths).astype(np.int64)),
+    }
+    for position, (name, column) in enumerate(front.items()):
+        table = table.add_column(position, name, column)
+    return table
 
 
 def run_chunk(chunk: Chunk) -> ChunkOutput:
@@ -122,8 +135,7 @@ def run_chunk(chunk: Chunk) -> ChunkOutput:
     """
     worker = f"{socket.gethostname()}:{os.getpid()}"
     records: list[RunRecord] = []
-    aggregates: list[pd.DataFrame] = []
-    countries: list[pd.DataFrame] = []
+    done: list[tuple[RunTask, RunResult]] = []
     for task in chunk.tasks:
         start = time.perf_counter()
         try:
@@ -134,9 +146,7 @@ def run_chunk(chunk: Chunk) -> ChunkOutput:
             records.append(RunRecord(task.run_id, "failed", error, seconds, datetime.now(UTC), worker))
             continue
         seconds = time.perf_counter() - start
-        aggregates.append(_tagged(result.aggregates, task))
-        states = result.countries.assign(portfolio=result.countries["portfolio"].astype(str))
-        countries.append(_tagged(states, task))
+        done.append((task, result))
         equilibrium = result.metadata.get("equilibrium") or {}
         converged_at = result.metadata.get("converged_at")
         finished = datetime.now(UTC)
@@ -152,11 +162,12 @@ def run_chunk(chunk: Chunk) -> ChunkOutput:
                 equilibrium.get("is_nash"),
             )
         )
-    if not aggregates:
+    if not done:
         return ChunkOutput(tuple(records))
+    tasks = [task for task, _ in done]
     tables = {
-        "aggregates": parquet_bytes(pd.concat(aggregates, ignore_index=True)),
-        "countries": parquet_bytes(pd.concat(countries, ignore_index=True)),
+        "aggregates": parquet_bytes(_chunk_table([result.aggregates for _, result in done], tasks)),
+        "countries": parquet_bytes(_chunk_table([result.countries for _, result in done], tasks)),
     }
     return ChunkOutput(tuple(records), tables)
 
@@ -346,11 +357,12 @@ def sweep(
 
     def run_on(backend: Backend) -> SweepSummary:
         store = open_store(experiment, out, resume)
-        skipped = len(store.runs) - len(store.pending())
+        total = len(store.runs)
+        skipped = total - len(store.pending())
         succeeded, failed = run_pending(
             store, experiment, backend, chunk_size=chunk_size, progress=progress, run_callable=run_callable
         )
-        return SweepSummary(out, len(store.runs), skipped, succeeded, failed, time.perf_counter() - started)
+        return SweepSummary(out, total, skipped, succeeded, failed, time.perf_counter() - started)
 
     if isinstance(executor, Executor):
         return run_on(Backend(executor, workers or 1, type(executor).__name__))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,7 +55,18 @@ Status = Literal["pending", "succeeded", "failed"]
 
 #: Columns every run-table row has besides the parameter columns.
 RUN_COLUMNS = ("run_id", "sample", "replication", "seed")
-OUTCOME_COLUMNS = ("status", "error", "seconds", "finished_at", "worker", "converged_at", "is_nash", "part")
+#: Columns that record how each run ended, with their Arrow types.
+OUTCOME_TYPES = {
+    "status": pa.string(),
+    "error": pa.string(),
+    "seconds": pa.float64(),
+    "finished_at": pa.timestamp("us", tz="UTC"),
+    "worker": pa.string(),
+    "converged_at": pa.int64(),
+    "is_nash": pa.bool_(),
+    "part": pa.string(),
+}
+OUTCOME_COLUMNS = tuple(OUTCOME_TYPES)
 
 #: Measures an outcome may summarise: the share columns of the aggregates, or members.
 MEASURES = ("share_count", "share_gdp", "share_population", "share_ai_capacity", "members")
@@ -137,10 +149,11 @@ def _fsync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """Serialise a frame as Parquet (zstd-compressed) in memory."""
+def parquet_bytes(data: pd.DataFrame | pa.Table) -> bytes:
+    """Serialise a frame or Arrow table as Parquet (zstd-compressed) in memory."""
+    table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
     sink = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink, compression="zstd")
+    pq.write_table(table, sink, compression="zstd")
     return sink.getvalue()
 
 
@@ -213,13 +226,31 @@ class ResultStore:
 
     def __init__(self, folder: Path, runs: pd.DataFrame) -> None:
         self.folder = folder
-        self.runs = runs.set_index("run_id", drop=False)
+        fixed = runs.drop(columns=list(OUTCOME_COLUMNS))
+        self._fixed = pa.Table.from_pandas(fixed, preserve_index=False)
+        self._ids = pd.Index(fixed["run_id"])
+        self._outcomes = {
+            column: np.array([None if pd.isna(value) else value for value in runs[column]], dtype=object)
+            for column in OUTCOME_COLUMNS
+        }
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """The run table as it stands."""
+        return run_frame(self._table())
+
+    def _table(self) -> pa.Table:
+        table = self._fixed
+        for column, kind in OUTCOME_TYPES.items():
+            table = table.append_column(column, pa.array(self._outcomes[column], type=kind))
+        return table
 
     @classmethod
     def create(cls, folder: str | Path, experiment: Experiment) -> ResultStore:
         """Make a new store for an experiment, all runs pending.
 
-        The store is assembled in a hidden sibling folder and renamed into place.
+        The store is assembled in a hidden sibling folder and renamed into place; such
+        folders left by a creation that was killed are removed first.
 
         Args:
             folder: Where the store goes; it must not exist or be empty.
@@ -235,17 +266,22 @@ class ResultStore:
         target = Path(folder)
         check_new_store(target)
         target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in target.parent.glob(f".{target.name}.partial-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
         staging.mkdir()
-        runs = plan_table(experiment)
-        for dataset in DATASETS:
-            (staging / dataset).mkdir()
-        store = cls(staging, runs)
-        store._write_header(experiment)
-        store._write_runs()
-        if target.exists():
-            target.rmdir()
-        replace_folder(staging, target)
+        try:
+            for dataset in DATASETS:
+                (staging / dataset).mkdir()
+            store = cls(staging, plan_table(experiment))
+            store._write_header(experiment)
+            store._write_runs()
+            if target.exists():
+                target.rmdir()
+            replace_folder(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         _fsync_folder(target.parent)
         store.folder = target
         return store
@@ -333,11 +369,11 @@ class ResultStore:
         atomic_write(self.folder / "manifest.json", _json_bytes(manifest))
 
     def _write_runs(self) -> None:
-        atomic_write(self.folder / "runs.parquet", parquet_bytes(self.runs.reset_index(drop=True)))
+        atomic_write(self.folder / "runs.parquet", parquet_bytes(self._table()))
 
     def _remove_orphans(self) -> None:
         """Delete temporary files and part files the run table does not name."""
-        named = set(self.runs["part"].dropna())
+        named = set(self._outcomes["part"]) - {None}
         for dataset in DATASETS:
             for path in (self.folder / dataset).iterdir():
                 if path.name not in named:
@@ -347,7 +383,7 @@ class ResultStore:
 
     def pending(self) -> pd.Index:
         """Ids of the runs that have not succeeded (pending or failed), in plan order."""
-        return self.runs.index[self.runs["status"] != "succeeded"]
+        return self._ids[self._outcomes["status"] != "succeeded"]
 
     def write_chunk(self, output: ChunkOutput) -> None:
         """Store a finished chunk: its part files first, then the run table.
@@ -371,13 +407,14 @@ class ResultStore:
             part: The part file holding the succeeded runs' rows.
 
         """
-        frame = pd.DataFrame([record.__dict__ for record in records]).set_index("run_id")
-        frame["part"] = np.where(frame["status"] == "succeeded", part, None)
-        frame["converged_at"] = frame["converged_at"].astype("Int64")
-        frame["is_nash"] = frame["is_nash"].astype("boolean")
-        frame["finished_at"] = pd.to_datetime(frame["finished_at"], utc=True).astype("datetime64[us, UTC]")
+        records = list(records)
+        rows = self._ids.get_indexer([record.run_id for record in records])
         for column in OUTCOME_COLUMNS:
-            self.runs.loc[frame.index, column] = frame[column].to_numpy()
+            if column == "part":
+                values = [part if record.status == "succeeded" else None for record in records]
+            else:
+                values = [getattr(record, column) for record in records]
+            self._outcomes[column][rows] = values
         self._write_runs()
 
 
@@ -675,6 +712,14 @@ class SweepResults:
         return outcome.evaluate(rows)
 
 
+def run_frame(table: pa.Table) -> pd.DataFrame:
+    """The run table as pandas, with nullable integer and boolean outcome columns."""
+    frame = table.to_pandas()
+    frame["converged_at"] = frame["converged_at"].astype("Int64")
+    frame["is_nash"] = frame["is_nash"].astype("boolean")
+    return frame
+
+
 def _run_order(position: np.ndarray) -> np.ndarray | None:
     """Row order that sorts contiguous per-run blocks by run position, or None if sorted.
 
@@ -724,6 +769,6 @@ def load_results(folder: str | Path) -> SweepResults:
             f"{STORE_FORMAT} version {STORE_VERSION}",
             f"{manifest.get('format')} version {manifest.get('format_version')}",
         )
-    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = run_frame(pq.read_table(folder / "runs.parquet"))
     design = pd.read_parquet(folder / "design.parquet")
     return SweepResults(folder, manifest, runs, design)

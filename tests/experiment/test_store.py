@@ -263,3 +263,11 @@ def test_run_order_sorts_whole_blocks(lengths, seed):
     assert sorted(order) == list(range(len(position)))
     assert (np.diff(position[order]) >= 0).all()
     assert (within[order] == np.concatenate([np.arange(n) for n in lengths])).all()
+
+
+def test_a_new_store_clears_staging_left_by_a_killed_creation(write_spec, tmp_path):
+    stale = tmp_path / ".out.partial-dead0000"
+    (stale / "aggregates").mkdir(parents=True)
+    sweep(write_spec(samples=1, replications=1), tmp_path / "out")
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
