@@ -9,7 +9,10 @@ It sweeps the baseline (100 steps; aggregates and final per-country states store
 two levers with a random design, and prints, each measured here and now:
 
 1. the runs' own compute: the same run callable called in a plain loop, nothing stored;
-2. the serial sweep and its machinery overhead against (1) (goal: at most 20%);
+2. the serial sweep and its machinery overhead (goal: at most 20%): its wall time against
+   the time its runs spent inside the run callable, both measured in that same sweep, so
+   other work on a shared machine does not skew the ratio (the ratio to (1), timed at
+   another moment, is printed beside it);
 3. the sweep on 1 and on 2 spawned worker processes, and the speed-up of 2 over 1
    (goal: at least 1.7 on a 2-core machine), checking both stores hold the same results;
 4. reloading the aggregates of a 10,000-run store (goal: under 2 s). That store is built
@@ -20,6 +23,7 @@ two levers with a random design, and prints, each measured here and now:
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +44,9 @@ BASELINE = REPO / "scenarios" / "baseline.yaml"
 
 #: The issue's goals, printed next to each figure.
 GOALS = {"overhead": 0.20, "speedup": 1.7, "reload_seconds": 2.0}
+
+#: Repeats of the reload timing (the best is reported: the machine may be shared).
+REPEATS = 3
 
 #: Distinct real runs the synthetic store cycles through.
 POOL = 16
@@ -73,13 +80,16 @@ def own_compute(experiment: Experiment) -> float:
     return time.perf_counter() - start
 
 
-def timed_sweep(experiment: Experiment, out: Path, executor: str, workers: int | None = None) -> float:
+def timed_sweep(
+    experiment: Experiment, out: Path, executor: str, workers: int | None = None
+) -> tuple[float, float]:
+    """Wall seconds of a sweep, and the seconds its runs spent inside the run callable."""
     start = time.perf_counter()
     summary = sweep(experiment, out, executor=executor, workers=workers)
     seconds = time.perf_counter() - start
     if summary.failed:
         raise SystemExit(f"bench_sweep: {summary.failed} runs failed in {out}")
-    return seconds
+    return seconds, float(load_results(out).runs["seconds"].sum())
 
 
 def pooled_run(scenario: Scenario, task: RunTask, settings: RunSettings) -> RunResult:
@@ -122,24 +132,26 @@ def main() -> None:
         experiment = load_experiment(write_spec(folder, args.runs, "bench"))
         steps = experiment.scenario.steps
         print(f"Sweep of the baseline: {args.runs} runs x {steps} steps, aggregates and final country states")
-        print(f"stored; {default_workers()} CPUs available.")
+        print(f"stored; {default_workers()} CPUs available; load average now {os.getloadavg()[0]:.1f}.")
         simulate(experiment.scenario, experiment.tasks()[0], RunSettings())  # load the world, warm caches
 
         compute = own_compute(experiment)
         report(
             "own compute (plain loop, nothing stored)", compute, f"{1000 * compute / args.runs:.1f} ms/run"
         )
-        serial = timed_sweep(experiment, folder / "serial", "serial")
-        overhead = serial / compute - 1
+        serial, inside = timed_sweep(experiment, folder / "serial", "serial")
+        overhead = serial / inside - 1
         goal = GOALS["overhead"]
         report(
             "serial sweep",
             serial,
-            f"machinery overhead {overhead:+.1%} (goal <= {goal:.0%}: {verdict(overhead <= goal)})",
+            f"machinery overhead {overhead:+.1%} of the time inside its runs "
+            f"(goal <= {goal:.0%}: {verdict(overhead <= goal)})",
         )
-        one = timed_sweep(experiment, folder / "one", "processes", 1)
-        report("processes, 1 worker", one, f"overhead incl. process start-up {one / compute - 1:+.1%}")
-        two = timed_sweep(experiment, folder / "two", "processes", 2)
+        print(f"  {'':<56}({serial / compute - 1:+.1%} against the plain loop, timed at another moment)")
+        one, inside_one = timed_sweep(experiment, folder / "one", "processes", 1)
+        report("processes, 1 worker", one, f"overhead incl. process start-up {one / inside_one - 1:+.1%}")
+        two, _ = timed_sweep(experiment, folder / "two", "processes", 2)
         speedup = one / two
         goal = GOALS["speedup"]
         report(
@@ -156,9 +168,14 @@ def main() -> None:
         start = time.perf_counter()
         build_store(large, folder / "large")
         built = time.perf_counter() - start
-        start = time.perf_counter()
+        reloads = []
+        for _ in range(REPEATS):
+            start = time.perf_counter()
+            aggregates = load_results(folder / "large").aggregates
+            reloads.append(time.perf_counter() - start)
+            del aggregates
+        reload = min(reloads)
         aggregates = load_results(folder / "large").aggregates
-        reload = time.perf_counter() - start
         size_mb = sum(p.stat().st_size for p in (folder / "large").rglob("*")) / 1e6
         print(
             f"Store of {args.reload_runs} runs, {size_mb:.0f} MB "
@@ -166,7 +183,7 @@ def main() -> None:
         )
         goal = GOALS["reload_seconds"]
         report(
-            "reload of its aggregates",
+            f"reload of its aggregates (best of {REPEATS})",
             reload,
             f"{len(aggregates):,} rows with run and parameter columns "
             f"(goal < {goal:g} s: {verdict(reload < goal)})",
@@ -178,6 +195,9 @@ def main() -> None:
             f"filtered reload ({lever} <= 0.2)",
             time.perf_counter() - start,
             f"{subset['run_id'].nunique()} runs",
+        )
+        print(
+            f"Load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine slows all figures)"
         )
 
 
