@@ -326,12 +326,12 @@ def portfolio_utilities(
         width = 1 << j
         np.add(by_code[:, :width], u[:, j : j + 1], out=by_code[:, width : 2 * width])
     codes = params.portfolio_codes
-    total = by_code[:, codes] if len(codes) < 2**k else by_code
+    total = by_code.take(codes, axis=1) if len(codes) < 2**k else by_code
     total -= params.pair_cost[None, :]
     staying = np.arange(m), current
     kept = total[staying]
     total -= params.switching_cost
     total[staying] = kept
     available = params.available if rows is None else params.available.take(rows, axis=0)
-    total[~available] = -np.inf
+    np.copyto(total, -np.inf, where=~available)
     return total
