@@ -1,0 +1,578 @@
+"""Write the teaching notebooks in notebooks/ from the cells below, so they are reviewed as Python.
+
+Run from the project folder:
+
+    python tools/make_notebooks.py          # (re)write notebooks/*.ipynb
+    python tools/make_notebooks.py --check  # exit 1 if a notebook differs from this script
+
+The notebooks are written without outputs and with ``execution_count`` null, with
+fixed cell ids, so a change to a notebook shows in git as a change to its text only.
+Edit the cells here, not in Jupyter (or copy your edits back here), then run the script.
+Each notebook starts from the project folder (it opens ``scenarios/...``), runs top to
+bottom in well under a minute, and ends with questions for the reader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+
+KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def md(text: str) -> tuple[str, str]:
+    return ("markdown", text.strip())
+
+
+def code(text: str) -> tuple[str, str]:
+    return ("code", text.strip())
+
+
+FIRST_STEPS = [
+    md("""
+# 1. First steps: step the model, look, ask why
+
+coalsim models how the 193 UN member states choose among the AI-governance frameworks on the
+table in July 2025: **WAICO** (the World AI Cooperation Organization China proposed, based in
+Shanghai), the **US/G7-led** arrangements, the **UN** track and the **EU/Council of Europe**
+convention. A country holds a *portfolio*: none of them (non-aligned), one, or several.
+
+In this notebook you load the baseline scenario, step the model one month at a time, look at the
+countries with Mesa's AgentSet tools, and ask a country why it holds what it holds.
+
+Run the cells from top to bottom (Shift+Enter). Start Jupyter from the project folder, so that
+`scenarios/` is found.
+"""),
+    code("""
+%matplotlib inline
+import sim
+
+scenario = sim.load_scenario("scenarios/baseline.yaml")
+print(scenario.question)
+print("frameworks:", scenario.active_frameworks)
+print("steps (months):", scenario.steps, "  seed:", scenario.seed)
+"""),
+    md("""
+## The world and the model
+
+`sim.World.load()` reads the shipped country data. `sim.CoalitionModel` is a Mesa model; its agents
+are the countries. Nothing has happened yet: the model is at step 0 (July 2025).
+"""),
+    code("""
+world = sim.World.load()
+model = sim.CoalitionModel(scenario, world)
+print(len(model.agents), "countries, step", model.steps)
+"""),
+    md("""
+## Who holds what at the start?
+
+`model.agents` is a Mesa **AgentSet**. `groupby` sorts the agents into groups by an attribute and
+`count()` says how many each group has. A country's `portfolio` is a label such as `waico+un`
+or `non-aligned`.
+"""),
+    code("""
+model.agents.groupby("portfolio").count()
+"""),
+    md("""
+`select` keeps the agents that pass a test, and `agg` applies a function to one attribute of all
+of them. Who holds the US/G7-led arrangements at the start?
+"""),
+    code("""
+us_led = model.agents.select(lambda country: country.is_member("us_led"))
+us_led.agg("name", sorted)
+"""),
+    md("""
+## One step
+
+One step is one month. In each step a share of the countries (the *activation rate*) reconsiders
+its portfolio: it compares the utility of every option and picks one, with some noise.
+"""),
+    code("""
+model.step()
+print("step", model.steps, "-", model.switches[-1], "countries switched")
+model.agents.groupby("portfolio").count()
+"""),
+    md("""
+Which countries moved, and to what? `model.history` keeps every country's portfolio at every
+step; `country.index` is the country's position in it.
+"""),
+    code("""
+def moved_last_step(country):
+    return model.history[-1][country.index] != model.history[-2][country.index]
+
+
+model.agents.select(moved_last_step).groupby("portfolio").agg("name", sorted)
+"""),
+    md("""
+## Ask a country why
+
+`model.country("BRA")` is Brazil. `explain()` lists every option Brazil could hold, with its
+utility split into parts: alignment with the framework's leading countries in UN votes, the club
+value of the members already in, the offers (open models, capacity building, ...), peers, a
+rival's penalty, and the costs. `total` adds them up; `probability` is the chance that the
+decision rule picks the option when Brazil reconsiders.
+"""),
+    code("""
+brazil = model.country("BRA")
+print(brazil.name, "holds", brazil.portfolio)
+brazil.explain().round(2)
+"""),
+    md("""
+The same, as a picture of the most likely options, term by term:
+"""),
+    code("""
+from sim.viz.plots import why_figure
+
+why_figure(brazil.explain(), brazil.name)
+"""),
+    md("""
+## Every country's favourite, with `do`
+
+`do` calls a function on every agent. Here each country notes the option it likes best right now
+(the top row of its `explain()`). How many already hold their favourite?
+"""),
+    code("""
+def note_favourite(country):
+    country.favourite = country.explain().index[0]
+
+
+model.agents.do(note_favourite)
+happy = model.agents.select(lambda country: country.favourite == country.portfolio)
+print(len(happy), "of", len(model.agents), "countries hold their favourite option")
+model.agents.groupby("favourite").count()
+"""),
+    md("""
+## Step on
+
+Step to month 24 (two years), one step at a time. The model's DataCollector records the number
+of members of each framework at every step; here every sixth month.
+"""),
+    code("""
+while model.steps < 24:
+    model.step()
+model.datacollector.get_model_vars_dataframe().iloc[::6]
+"""),
+    md("""
+The library turns a stepped model into tidy tables (`RunResult`) and draws membership over
+time, by number of countries and by share of world GDP.
+"""),
+    code("""
+from sim.viz.summary import membership_figure
+
+result = sim.RunResult.from_model(model, seed=scenario.seed)
+membership_figure(result)
+"""),
+    md("""
+Has Brazil changed its mind since step 1?
+"""),
+    code("""
+print(brazil.name, "holds", brazil.portfolio, "at step", model.steps)
+brazil.explain().round(2).head(4)
+"""),
+    md("""
+## Your turn
+
+1. Pick another country (India `IND`, Nigeria `NGA`, Indonesia `IDN`, or your own) and step 12 more
+   months. Did it switch? Which part of its `explain()` made the difference?
+2. The model is random. Build a new model with `rng=2` instead of the scenario's seed and step it
+   to month 24. Which numbers change, and which stay about the same?
+3. A question to think about: why can a country hold an option whose `probability` is low?
+   (Hint: how many countries reconsider each month, and what does switching cost?)
+"""),
+]
+
+INCENTIVES = [
+    md("""
+# 2. Incentives: change one lever, rerun, compare
+
+A *lever* is an offer a framework makes to its members. In the baseline, WAICO offers open models
+(0.6), capacity building (0.6) and infrastructure (0.4). These sizes are assumptions in utility
+units, not measurements, which is why it is worth asking what changes when they change.
+
+Here you withdraw WAICO's open-models offer (0) and double it (1.2), rerun, and compare. Runs are
+random, so every variant runs with the **same five seeds**: the differences then come from the
+lever, not from luck.
+"""),
+    code("""
+%matplotlib inline
+import pandas as pd
+import sim
+
+baseline = sim.load_scenario("scenarios/baseline.yaml")
+lever = "frameworks.waico.levers.open_models"
+print(lever, "=", baseline.parameters()[lever])
+"""),
+    md("""
+`with_overrides` returns a copy of the scenario with a value changed; it is checked like the file.
+"""),
+    code("""
+variants = {
+    "no offer": baseline.with_overrides({lever: 0.0}),
+    "baseline": baseline,
+    "double offer": baseline.with_overrides({lever: 1.2}),
+}
+seeds = [1, 2, 3, 4, 5]
+runs = {
+    label: [sim.run(scenario, seed=seed, steps=60) for seed in seeds]
+    for label, scenario in variants.items()
+}
+print(len(seeds) * len(variants), "runs of 60 months")
+"""),
+    md("""
+## Final shares
+
+The share of countries in each framework after 60 months, averaged over the five seeds (in %):
+"""),
+    code("""
+def mean_final_shares(results, measure):
+    return pd.concat([result.final_shares(measure) for result in results], axis=1).mean(axis=1)
+
+
+by_count = pd.DataFrame({label: mean_final_shares(results, "share_count") for label, results in runs.items()})
+(100 * by_count).round(1)
+"""),
+    md("""
+Open models matter most where AI capacity is low. Weighted by population instead of counting
+countries:
+"""),
+    code("""
+by_population = pd.DataFrame(
+    {label: mean_final_shares(results, "share_population") for label, results in runs.items()}
+)
+(100 * by_population).round(1)
+"""),
+    md("""
+The picture: the median over the seeds with its 5–95% range (left), and each variant's difference
+to the baseline (right).
+"""),
+    code("""
+from sim.viz.plots import Replications, comparison_figure
+
+groups = {label: Replications.from_runs(results, label=label) for label, results in runs.items()}
+comparison_figure(
+    [groups["no offer"], groups["double offer"]], baseline=groups["baseline"], measure="share_count"
+)
+"""),
+    md("""
+## Who moved?
+
+Compare each country's final portfolio with and without the offer, seed by seed, and count the
+seeds in which they differ.
+"""),
+    code("""
+def final_portfolios(result):
+    countries = result.countries
+    last = countries[countries["step"] == countries["step"].max()]
+    return last.set_index("iso3")["portfolio"].astype(str)
+
+
+differs = pd.DataFrame(
+    {
+        seed: final_portfolios(without) != final_portfolios(doubled)
+        for seed, without, doubled in zip(seeds, runs["no offer"], runs["double offer"])
+    }
+)
+seeds_differing = differs.sum(axis=1).sort_values(ascending=False)
+seeds_differing.head(8)
+"""),
+    md("""
+Ask the country that differs most often why, in both worlds (same seed, 60 months):
+"""),
+    code("""
+iso3 = seeds_differing.index[0]
+for label in ("no offer", "double offer"):
+    model = sim.CoalitionModel(variants[label], sim.World.load(), rng=seeds[0])
+    model.run_for(60)
+    country = model.country(iso3)
+    print(f"{label}: {country.name} holds {country.portfolio}")
+    display(country.explain()[["open_models", "total", "probability"]].round(2).head(3))
+"""),
+    md("""
+## Your turn
+
+1. Predict first, then test: what happens if the US raises its export-control penalty on WAICO
+   members (`penalties.us_export_controls.amount`, 0.4 in the baseline) to 1.2?
+2. Change `frameworks.waico.levers.capacity_building` by the same amounts instead of open models.
+   Are the results different? Why? (Hint: run `coalsim params scenarios/baseline.yaml` in a
+   terminal and look at `utility.lever_need`.)
+3. Look at the UN track in the comparison figure. What does its wide interval say about how the
+   seeds ended, and what in the model could make a framework end either large or small?
+   (Hint: the club value of a framework grows with the weight of its members.)
+4. How many seeds do you need before the difference between "baseline" and "double offer" is
+   clearly larger than the spread between seeds?
+"""),
+]
+
+BATCHES = [
+    md("""
+# 3. Batches: a small sweep, load it, plot it
+
+One run tells one story. A **sweep** runs a scenario at many parameter values, each with several
+seeds, and stores every run so you can load, filter and plot them later, or resume the sweep if
+it stopped. A sweep is described by a spec file like `scenarios/sweeps/baseline_grid.yaml`.
+
+Here you write a small one: the US export-control penalty at five levels, four seeds each, 48
+months per run (20 runs, a few seconds).
+"""),
+    code("""
+%matplotlib inline
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from sim.experiment import load_experiment, load_results, sweep
+
+# A scratch folder; in your own work, write sweeps under results/.
+workdir = Path(tempfile.mkdtemp(prefix="coalsim-sweep-"))
+baseline_file = Path("scenarios/baseline.yaml").resolve()
+spec = workdir / "penalty_grid.yaml"
+spec.write_text(f\"\"\"
+name: penalty_grid
+description: US export-control penalty on WAICO members, five levels, four seeds each.
+scenario: {baseline_file}
+design: grid
+replications: 4
+seed: 1
+steps: 48
+parameters:
+  penalties.us_export_controls.amount: {{values: [0.0, 0.5, 1.0, 1.5, 2.0]}}
+\"\"\")
+experiment = load_experiment(spec)
+print(experiment.name, "-", experiment.run_count, "runs")
+experiment.points
+"""),
+    md("""
+## Run it
+
+`sweep` runs every design point with every seed and stores the runs as they finish. The seeds
+are the same at every point (common random numbers), so points differ only by the parameter.
+"""),
+    code("""
+store = workdir / "store"
+summary = sweep(spec, store)
+print(f"{summary.succeeded} runs succeeded, {summary.failed} failed, in {summary.seconds:.1f} s")
+"""),
+    md("""
+## Load it
+
+`load_results` opens the store; each table is read only when you ask for it. The run table has one
+row per run: its parameter values, seed and status.
+"""),
+    code("""
+penalty = "penalties.us_export_controls.amount"
+results = load_results(store)
+results.runs[["run_id", penalty, "replication", "seed", "status", "seconds"]].head()
+"""),
+    md("""
+An *outcome* is one number per run, written `final_<measure>:<framework>`. Here: WAICO's share of
+world population after 48 months.
+"""),
+    code("""
+outcome = results.outcome("final_share_population:waico")
+table = results.succeeded.set_index("run_id").join(outcome)
+table.groupby(penalty)[outcome.name].agg(["mean", "min", "max"]).round(3)
+"""),
+    md("""
+## Plot it
+
+Each dot is one run, the line the median over the seeds and the band the 5–95% range.
+"""),
+    code("""
+from sim.viz.plots import tipping_figure
+
+frame = pd.DataFrame(
+    {"param_value": table[penalty], "outcome": table[outcome.name], "replicate": table["replication"]}
+)
+tipping_figure(
+    frame, "US export-control penalty (utility units)", "WAICO's share of world population", percent=True
+)
+"""),
+    md("""
+## A slice of the sweep
+
+`select` narrows the results to runs whose parameters match, without reading the rest. Which
+portfolios do the countries end with when there is no penalty at all?
+"""),
+    code("""
+no_penalty = results.select({penalty: 0.0})
+final = no_penalty.countries
+per_seed = final.groupby("portfolio", observed=True).size() / len(no_penalty.succeeded)
+per_seed.sort_values(ascending=False).round(1)
+"""),
+    md("""
+(Countries per portfolio, averaged over the four seeds.)
+
+## Your turn
+
+1. Add `rule.kind: {values: [logit, best_response]}` to the spec's parameters and run it into a new
+   folder. Does the decision rule change the penalty at which WAICO loses its majority?
+2. Change `replications: 4` to `8` and run `sweep(spec, store, resume=True)` on the same folder.
+   How many runs does it skip, and why can it reuse them?
+3. The same sweep from a terminal, on all your cores:
+   `coalsim sweep <spec file> --executor processes`.
+"""),
+]
+
+SENSITIVITY = [
+    md("""
+# 4. Sensitivity and tipping points
+
+Two questions to ask of any result that rests on assumed numbers:
+
+* **Tipping point**: at what value of one assumption does the result flip?
+* **Sensitivity**: which of several assumptions moves the result most?
+
+Both run many replications of the model; the sizes here are kept small so that the notebook runs
+in seconds. Use more replications for real answers.
+"""),
+    code("""
+%matplotlib inline
+import tempfile
+from pathlib import Path
+
+from sim.analysis.sensitivity import sensitivity
+from sim.analysis.tipping import tipping
+from sim.experiment import sweep
+from sim.viz.plots import sensitivity_figure, tipping_figure
+"""),
+    md("""
+## A tipping point
+
+How large must the US export-control penalty on WAICO members be before WAICO holds less than
+half of the world's population after four years? `tipping` bisects the interval from 0 to 2: at
+each probe it runs the scenario with the same four seeds and compares the mean with the level.
+"""),
+    code("""
+point = tipping(
+    "scenarios/baseline.yaml",
+    "penalties.us_export_controls.amount",
+    "final_share_population:waico",
+    level=0.5,
+    low=0.0,
+    high=2.0,
+    replications=4,
+    steps=48,
+    tolerance=0.05,
+)
+print(point.report())
+"""),
+    md("""
+Every probe, in the order bisection made them (`ambiguous`: the mean is within two standard errors
+of the level, so more replications would be needed to be sure of its side):
+"""),
+    code("""
+point.table().round(3)
+"""),
+    code("""
+tipping_figure(
+    point.replicates(), "US export-control penalty (utility units)", "WAICO's share of world population",
+    percent=True,
+)
+"""),
+    md("""
+## Sensitivity: which assumption matters most?
+
+A Morris screening moves one parameter at a time along random trajectories through the parameter
+space and measures each move's effect on the outcome. `mu_star` is the mean size of a parameter's
+effects (how much it matters), `mu` their mean with sign (which way), and `sigma` their spread
+(large when the effect depends on the other parameters or is not linear).
+"""),
+    code("""
+workdir = Path(tempfile.mkdtemp(prefix="coalsim-morris-"))
+baseline_file = Path("scenarios/baseline.yaml").resolve()
+spec = workdir / "morris.yaml"
+spec.write_text(f\"\"\"
+name: morris_screen
+scenario: {baseline_file}
+design: morris
+samples: 6
+levels: 4
+replications: 2
+seed: 3
+steps: 48
+parameters:
+  frameworks.waico.levers.open_models: {{low: 0.0, high: 1.5}}
+  penalties.us_export_controls.amount: {{low: 0.0, high: 2.0}}
+  rule.switching_cost: {{low: 0.0, high: 0.5}}
+  rule.temperature: {{low: 0.05, high: 0.3}}
+  utility.peer: {{low: 0.0, high: 1.0}}
+\"\"\")
+summary = sweep(spec, workdir / "store")
+print(f"{summary.succeeded} runs in {summary.seconds:.1f} s")
+"""),
+    code("""
+screen = sensitivity(workdir / "store", "final_share_population:waico")
+print(screen.report())
+"""),
+    code("""
+sensitivity_figure(screen.indices, "WAICO's share of world population")
+"""),
+    md("""
+## Your turn
+
+1. Which parameter matters most for WAICO's population share? Does the sign of its `mu` match what
+   you expected?
+2. Which parameters have a `sigma` as large as their `mu_star`? What could make a parameter's effect
+   depend on the others?
+3. Is the tipping point the same for WAICO's share of *countries*
+   (`final_share_count:waico`)? Why might it differ from the population share?
+4. Morris screens; Sobol indices measure, but need many more runs. Try
+   `coalsim sweep scenarios/sweeps/baseline_sobol.yaml --executor processes` and then
+   `coalsim sensitivity` in a terminal.
+"""),
+]
+
+#: Every notebook, by file name, in reading order.
+NOTEBOOKS = {
+    "01_first_steps.ipynb": FIRST_STEPS,
+    "02_incentives.ipynb": INCENTIVES,
+    "03_batches.ipynb": BATCHES,
+    "04_sensitivity_and_tipping.ipynb": SENSITIVITY,
+}
+
+
+def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """One notebook: the cells in order, no outputs, fixed ids and metadata."""
+    stem = name.removesuffix(".ipynb")
+    notebook = new_notebook(metadata={"kernelspec": KERNEL, "language_info": {"name": "python"}})
+    for number, (kind, text) in enumerate(cells, start=1):
+        cell = new_markdown_cell(text) if kind == "markdown" else new_code_cell(text)
+        cell["id"] = f"{stem}-{number:02d}"
+        notebook.cells.append(cell)
+    nbformat.validate(notebook)
+    return notebook
+
+
+def render(name: str) -> str:
+    """The notebook file's text, as this script writes it."""
+    return nbformat.writes(build(name, NOTEBOOKS[name])) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check that the notebooks are up to date")
+    args = parser.parse_args(argv)
+    stale = []
+    for name in NOTEBOOKS:
+        path = FOLDER / name
+        text = render(name)
+        if args.check:
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            FOLDER.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run python tools/make_notebooks.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
