@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_engine.py           # everything (about a minute)
+    .venv/bin/python benchmarks/bench_engine.py           # everything (2 to 3 minutes)
     .venv/bin/python benchmarks/bench_engine.py --quick   # smaller repeats, no 100k world
 
 It prints, each measured here and now (never a stored figure):
@@ -341,11 +341,11 @@ def main(argv: list[str] | None = None) -> int:
     repeats = 10 if args.quick else 30
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"coalsim engine benchmark: {os.cpu_count()} cores, load average {load}, numpy {np.__version__}")
-    bench_world_cache()
     bench_baseline(repeats)
     bench_scaling(SIZES[:2] if args.quick else SIZES)
     bench_frameworks(repeats)
     bench_throughput(20 if args.quick else 100)
+    bench_world_cache()
     return 0
 
 
