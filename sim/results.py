@@ -15,6 +15,7 @@ import platform
 import shutil
 import uuid
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,7 @@ from sim.world import World
 RESULT_FILES = ("aggregates.parquet", "countries.parquet", "dynamics.parquet", "metadata.json")
 
 
+@cache
 def package_version() -> str:
     """The installed coalsim version."""
     try:

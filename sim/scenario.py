@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from sim.errors import InputError, describe, did_you_mean
 from sim.files import read_yaml_mapping
@@ -58,6 +59,26 @@ class Lever(StrEnum):
     INFRASTRUCTURE = "infrastructure"
     COMPUTE_ACCESS = "compute_access"
     MARKET_ACCESS = "market_access"
+
+
+def inconsistent(field: str, expected: str, found: str, hint: str = "") -> PydanticCustomError:
+    """An error for a rule that spans fields, carrying what the user should be told.
+
+    Args:
+        field: Dotted path of the offending field, relative to where the validator runs.
+        expected: What a valid value looks like.
+        found: What was there.
+        hint: An optional extra sentence.
+
+    Returns:
+        An error to raise inside a pydantic validator; :func:`validate_scenario` turns it
+        into an :class:`~sim.errors.InputError`.
+    """
+    return PydanticCustomError(
+        "inconsistent",
+        "{field}: expected {expected}, found {found}",
+        {"field": field, "expected": expected, "found": found, "hint": hint},
+    )
 
 
 class _Strict(BaseModel):
@@ -202,9 +223,7 @@ class Event(_Strict):
     def _exactly_one_action(self) -> Self:
         actions = [a for a in ("set", "launch", "commit") if getattr(self, a) is not None]
         if len(actions) != 1:
-            raise ValueError(
-                f"an event needs exactly one of 'set', 'launch' or 'commit', found {actions or 'none'}"
-            )
+            raise inconsistent("", "exactly one of 'set', 'launch' or 'commit'", str(actions or "none"))
         return self
 
 
@@ -239,12 +258,13 @@ class Scenario(_Strict):
     @classmethod
     def _frameworks_bounded(cls, value: dict[str, Framework]) -> dict[str, Framework]:
         if not value:
-            raise ValueError("at least one framework is needed")
+            raise inconsistent("", "at least one framework", "none")
         if len(value) > MAX_FRAMEWORKS:
-            raise ValueError(
-                f"at most {MAX_FRAMEWORKS} frameworks (each country weighs 2**k portfolios), "
-                f"found {len(value)}"
-            )
+            raise inconsistent(
+                "", f"at most {MAX_FRAMEWORKS} frameworks", str(len(value)),
+                "Each country weighs all 2**k portfolios, which past 10 frameworks is too slow "
+                "and too large to be useful.",
+            )  # fmt: skip
         return value
 
     @model_validator(mode="after")
@@ -253,14 +273,19 @@ class Scenario(_Strict):
 
         def check(fid: str, where: str) -> None:
             if fid not in known:
-                hint = did_you_mean(fid, known)
-                raise ValueError(f"{where}: unknown framework '{fid}'. {hint}".strip())
+                raise inconsistent(
+                    where, f"a framework id of this scenario ({', '.join(known)})", f"'{fid}'",
+                    did_you_mean(fid, known),
+                )  # fmt: skip
 
         for a, b in self.compatibility.exclusive:
             check(a, "compatibility.exclusive")
             check(b, "compatibility.exclusive")
             if a == b:
-                raise ValueError(f"compatibility.exclusive: '{a}' cannot exclude itself")
+                raise inconsistent(
+                    "compatibility.exclusive", "two different frameworks",
+                    f"'{a}' paired with itself (a framework cannot exclude itself)",
+                )  # fmt: skip
         for pc in self.compatibility.pair_costs:
             for fid in pc.pair:
                 check(fid, "compatibility.pair_costs")
@@ -269,10 +294,10 @@ class Scenario(_Strict):
             check(penalty.on_members_of, f"penalties.{pid}.on_members_of")
         for i, event in enumerate(self.events):
             if event.step > self.steps:
-                raise ValueError(
-                    f"events.{i}.step: {event.step} is after the last step ({self.steps}), "
-                    "so the event would never happen"
-                )
+                raise inconsistent(
+                    f"events.{i}.step", f"a step from 1 to {self.steps} (the last step)",
+                    f"{event.step}, so the event would never happen",
+                )  # fmt: skip
             if event.launch is not None:
                 check(event.launch, f"events.{i}.launch")
             if event.commit is not None:
@@ -489,6 +514,10 @@ def _translate(error: dict[str, Any], where: str) -> InputError:
         return InputError(where, field, expected, f"unknown key '{loc[-1]}'", hint)
     if kind == "missing":
         return InputError(where, field, "this required field", "nothing")
+    if kind == "inconsistent":
+        context = error["ctx"]
+        path = ".".join(p for p in (field, context["field"]) if p)
+        return InputError(where, path, context["expected"], context["found"], context["hint"])
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
