@@ -274,7 +274,7 @@ class Scenario(_Strict):
         def check(fid: str, where: str) -> None:
             if fid not in known:
                 raise inconsistent(
-                    where, f"a framework id of this scenario ({', '.join(known)})", f"'{fid}'",
+                    where, f"a framework id of this scenario ({', '.join(self.frameworks)})", f"'{fid}'",
                     did_you_mean(fid, known),
                 )  # fmt: skip
 
