@@ -15,16 +15,15 @@ scenario overrides. The sliders start at the picked scenario's own values, and p
 another scenario rebuilds the controls, so a slider never silently overrides the value
 a scenario file was written to test.
 
-Staying responsive: the world map is the heavy figure (~0.2 s per draw, mostly PNG
-encoding; the shapes themselves are read and projected once per process by
-:func:`sim.viz.maps.world_shapes`). It is redrawn every N steps (default
-:data:`MAP_EVERY`, a slider on its card) or at once with "Draw now", and its title names
-the step it shows; the map of a past step comes from ``model.history``, so what it shows
-never depends on when it was drawn. The membership plot and the inspector are small and
-follow every step. While playing, SolaraViz's "Render Interval" slider skips redraws of
-everything for that many steps.
+Staying responsive: the world map and the why-chart are the heavy figures (~0.2 s and
+~0.3 s per draw, mostly drawing and PNG encoding; the map's shapes are read and projected
+once per process by :func:`sim.viz.maps.world_shapes`). They are redrawn every N steps
+(default :data:`REDRAW_EVERY`, a slider on the "Now" card) or at once with "Draw now", and
+each says which step it shows; the map of a past step comes from ``model.history``, so
+what it shows never depends on when it was drawn. The step counter, the membership plot
+(~0.1 s) and the inspector's text follow every step. While playing, SolaraViz's "Render
+Interval" slider skips redraws of everything for that many steps.
 """
-
 
 from __future__ import annotations
 
@@ -64,8 +63,8 @@ DEFAULT_SCENARIO = "baseline.yaml"
 #: Country the inspector opens on when it exists.
 DEFAULT_COUNTRY = "BRA"
 
-#: The map is redrawn every this many steps unless asked (one draw takes ~0.2 s).
-MAP_EVERY = 5
+#: The map and the why-chart are redrawn every this many steps unless asked (~0.2-0.3 s each).
+REDRAW_EVERY = 5
 
 #: Figures shrink to their card; the wide explanation table scrolls inside its card.
 PAGE_CSS = """
@@ -318,12 +317,12 @@ def membership_figure(model: CoalitionModel) -> Figure:
     return fig
 
 
-def map_step(steps: int, every: int, asked: int | None = None) -> int:
-    """The step the world map shows: the latest multiple of ``every``, or a later step asked for.
+def redraw_step(steps: int, every: int, asked: int | None = None) -> int:
+    """The step the heavy figures show: the latest multiple of ``every``, or a later step asked for.
 
     Args:
         steps: Steps the model has run.
-        every: Redraw interval of the map, in steps.
+        every: Redraw interval of the heavy figures, in steps.
         asked: A step the user asked to see now ("Draw now"); ignored once the model
             has been reset to before it.
 
@@ -333,6 +332,24 @@ def map_step(steps: int, every: int, asked: int | None = None) -> int:
     """
     regular = steps - steps % every
     return asked if asked is not None and regular <= asked <= steps else regular
+
+
+@dataclass(frozen=True)
+class Redraw:
+    """When the heavy figures (map, why-chart) redraw: every N steps, or when asked.
+
+    Attributes:
+        every: The interval N (a slider).
+        asked: The step "Draw now" was pressed at, or ``None``.
+
+    """
+
+    every: solara.Reactive[int]
+    asked: solara.Reactive[int | None]
+
+    def step(self, steps: int) -> int:
+        """The step to show after ``steps`` steps (see :func:`redraw_step`)."""
+        return redraw_step(steps, self.every.value, self.asked.value)
 
 
 def portfolios_at(model: CoalitionModel, step: int) -> pd.Series:
@@ -413,18 +430,26 @@ def why_image(model: CoalitionModel, iso3: str) -> Figure:
 
 # -- the components SolaraViz shows ---------------------------------------------------
 @solara.component
-def NowCard(model: CoalitionApp) -> None:
-    """The step counter and what each framework holds now."""
+def NowCard(model: CoalitionApp, redraw: Redraw) -> None:
+    """The step counter, what each framework holds now, and when the heavy figures redraw."""
     update_counter.get()
     counts = member_counts(model).iloc[-1]
-    with solara.Card(classes=["coalsim-now"]), solara.Column(gap="4px"):
-        solara.Text(f"Step {model.steps}", classes=["coalsim-step"], style={"font-size": "1.8em"})
-        solara.Text(f"{model.spec.name}, member countries: "
-                    + " · ".join(f"{fid} {counts[fid]}" for fid in counts.index))  # fmt: skip
-        if model.overrides:
-            solara.Text("Sliders applied: " + ", ".join(f"{p} = {v:g}" for p, v in model.overrides.items()))
-        if model.seed_problem:
-            solara.Warning(model.seed_problem)
+    shown = redraw.step(model.steps)
+    with solara.Card(classes=["coalsim-now"]), solara.Columns([3, 2]):
+        with solara.Column(gap="4px"):
+            solara.Text(f"Step {model.steps}", classes=["coalsim-step"], style={"font-size": "1.8em"})
+            solara.Text(f"{model.spec.name}, member countries: "
+                        + " · ".join(f"{fid} {counts[fid]}" for fid in counts.index))  # fmt: skip
+            if model.overrides:
+                applied = ", ".join(f"{path} = {value:g}" for path, value in model.overrides.items())
+                solara.Text(f"Sliders applied: {applied}")
+            if model.seed_problem:
+                solara.Warning(model.seed_problem)
+        with solara.Column(gap="0px"):
+            every = redraw.every
+            solara.SliderInt(f"Map and why-chart every {every.value} steps", value=every, min=1, max=20)
+            solara.Button("Draw now", on_click=lambda: redraw.asked.set(model.steps), outlined=True,
+                          disabled=shown == model.steps)  # fmt: skip
 
 
 @solara.component
@@ -433,42 +458,42 @@ def MembershipPlot(model: CoalitionApp) -> None:
     update_counter.get()
     figure = solara.use_memo(lambda: membership_figure(model), [model, model.steps])
     with solara.Div(classes=["coalsim-membership"]):
-        solara.FigureMatplotlib(figure, dependencies=[model, model.steps], format="png", dpi=90)
+        solara.FigureMatplotlib(figure, dependencies=[model, model.steps], format="png", dpi=72)
 
 
 @solara.component
-def WorldMap(model: CoalitionApp) -> None:
-    """The world map, redrawn every N steps or when asked (a draw costs ~0.2 s)."""
+def WorldMap(model: CoalitionApp, redraw: Redraw) -> None:
+    """The world map at the latest redraw step (its title names the step)."""
     update_counter.get()
-    every = solara.use_reactive(MAP_EVERY)
-    asked = solara.use_reactive(None)
-    step = map_step(model.steps, every.value, asked.value)
+    step = redraw.step(model.steps)
     figure = solara.use_memo(lambda: map_figure(model, step), [model, step])
     with solara.Div(classes=["coalsim-map"]):
-        with solara.Row(style={"align-items": "center"}):
-            solara.SliderInt(f"Redraw every {every.value} steps", value=every, min=1, max=20)
-            solara.Button("Draw now", on_click=lambda: asked.set(model.steps), outlined=True,
-                          disabled=step == model.steps)  # fmt: skip
         solara.FigureMatplotlib(figure, dependencies=[model, step], format="png", dpi=72)
 
 
 @solara.component
-def CountryInspector(model: CoalitionApp) -> None:
-    """Pick a country; see why it holds what it holds and how that changed."""
+def CountryInspector(model: CoalitionApp, redraw: Redraw) -> None:
+    """Pick a country; see why it holds what it holds and how that changed.
+
+    The text follows every step; the why-chart, drawn from the model's state when it is
+    drawn, follows the redraw steps and says which step it shows.
+    """
     update_counter.get()
     choices = country_choices(model.world)
     start = next((label for label, iso3 in choices.items() if iso3 == DEFAULT_COUNTRY), next(iter(choices)))
     picked = solara.use_reactive(start)
     iso3 = choices.get(picked.value, choices[start])
-    figure = solara.use_memo(lambda: why_image(model, iso3), [model, model.steps, iso3])
+    shown = redraw.step(model.steps)
+    figure, drawn_at = solara.use_memo(lambda: (why_image(model, iso3), model.steps), [model, shown, iso3])
     country = model.country(iso3)
     history = " → ".join(f"step {step}: {label}" for step, label in portfolio_changes(model, iso3))
     with solara.Div(classes=["coalsim-inspector"]):
         solara.Select("Country", values=list(choices), value=picked)
         solara.HTML("p", f"<b>{escape(country.name)}</b> holds <b>{escape(country.portfolio)}</b> at step "
-                         f"{model.steps}. <b>Portfolio history:</b> {escape(history)}")  # fmt: skip
+                         f"{model.steps}. <b>Portfolio history:</b> {escape(history)}. "
+                         f"<b>The chart shows step {drawn_at}.</b>")  # fmt: skip
         with solara.Div(classes=["coalsim-why"]):
-            solara.FigureMatplotlib(figure, dependencies=[model, model.steps, iso3], format="png", dpi=80)
+            solara.FigureMatplotlib(figure, dependencies=[model, drawn_at, iso3], format="png", dpi=80)
 
 
 @solara.component
@@ -482,17 +507,18 @@ def ScenarioView(first_model: CoalitionApp, params: dict[str, object]) -> None:
     components read it from the same reactive value.
     """
     model = solara.use_reactive(first_model)
+    redraw = Redraw(solara.use_reactive(REDRAW_EVERY), solara.use_reactive(None))
     SolaraViz(model, components=[], model_params=params, name="coalsim: coalitions in AI governance")
     solara.Style(PAGE_CSS)
     with solara.Column(style={"padding": "8px"}, classes=["coalsim-main"]):
-        NowCard(model.value)
+        NowCard(model.value, redraw)
         with solara.Columns([3, 2]):
             with solara.Card("World map"):
-                WorldMap(model.value)
+                WorldMap(model.value, redraw)
             with solara.Card("Membership over time"):
                 MembershipPlot(model.value)
         with solara.Card("Country inspector"):
-            CountryInspector(model.value)
+            CountryInspector(model.value, redraw)
 
 
 @solara.component

@@ -110,8 +110,8 @@ def test_member_counts_add_up(stepped):
 
 
 @given(steps=st.integers(0, 500), every=st.integers(1, 50), asked=st.none() | st.integers(0, 600))
-def test_map_step_is_a_past_step_on_the_grid_or_asked(steps, every, asked):
-    shown = app.map_step(steps, every, asked)
+def test_redraw_step_is_a_past_step_on_the_grid_or_asked(steps, every, asked):
+    shown = app.redraw_step(steps, every, asked)
     assert 0 <= shown <= steps
     assert shown % every == 0 or shown == asked
     assert shown > steps - every or shown == asked
@@ -165,10 +165,16 @@ def test_page_steps_and_resets_with_the_sliders(monkeypatch):
     def counter() -> list[str]:
         return rc.find(v.Html, class_="coalsim-step").widget.children
 
+    def inspector_text() -> str:
+        return rc.find(solara.widgets.HTML, tag="p").widget.unsafe_innerHTML
+
     assert counter() == ["Step 0"]
     for _ in range(3):
         rc.find(v.Btn, children=["Step"]).widget.click()
     assert counter() == ["Step 3"]
+    assert "The chart shows step 0." in inspector_text()
+    rc.find(v.Btn, children=["Draw now"]).widget.click()
+    assert "The chart shows step 3." in inspector_text()
     rc.find(v.Slider, label="WAICO open models").widget.v_model = 1.2
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert counter() == ["Step 0"]
