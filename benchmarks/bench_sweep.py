@@ -14,7 +14,9 @@ two levers with a random design, and prints, each measured here and now:
    other work on a shared machine does not skew the ratio (the ratio to (1), timed at
    another moment, is printed beside it);
 3. the sweep on 1 and on 2 spawned worker processes, and the speed-up of 2 over 1
-   (goal: at least 1.7 on a 2-core machine), checking both stores hold the same results;
+   (goal: at least 1.7 on a 2-core machine), checking both stores hold the same results.
+   Beside it: how many cores the workers kept busy (their CPU time over the wall time)
+   and how long a run took in each, which tell a slow sweep from a busy machine;
 4. reloading the aggregates of a 10,000-run store (goal: under 2 s). That store is built
    by the real chunk writer from a pool of real baseline runs reused across run ids, so
    its files have the real format and size.
@@ -24,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas.testing as pdt
@@ -80,16 +84,40 @@ def own_compute(experiment: Experiment) -> float:
     return time.perf_counter() - start
 
 
-def timed_sweep(
-    experiment: Experiment, out: Path, executor: str, workers: int | None = None
-) -> tuple[float, float]:
-    """Wall seconds of a sweep, and the seconds its runs spent inside the run callable."""
+@dataclass(frozen=True)
+class Timing:
+    """One timed sweep.
+
+    Attributes:
+        wall: Wall seconds of the whole sweep (start-up, runs, store).
+        inside: Seconds its runs spent inside the run callable, summed over runs.
+        worker_cpu: CPU seconds used by its worker processes (0 for serial).
+
+    """
+
+    wall: float
+    inside: float
+    worker_cpu: float
+
+    @property
+    def cores(self) -> float:
+        """Cores the worker processes kept busy on average."""
+        return self.worker_cpu / self.wall
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_sweep(experiment: Experiment, out: Path, executor: str, workers: int | None = None) -> Timing:
+    cpu = children_cpu()
     start = time.perf_counter()
     summary = sweep(experiment, out, executor=executor, workers=workers)
-    seconds = time.perf_counter() - start
+    wall = time.perf_counter() - start
     if summary.failed:
         raise SystemExit(f"bench_sweep: {summary.failed} runs failed in {out}")
-    return seconds, float(load_results(out).runs["seconds"].sum())
+    return Timing(wall, float(load_results(out).runs["seconds"].sum()), children_cpu() - cpu)
 
 
 def pooled_run(scenario: Scenario, task: RunTask, settings: RunSettings) -> RunResult:
@@ -139,26 +167,34 @@ def main() -> None:
         report(
             "own compute (plain loop, nothing stored)", compute, f"{1000 * compute / args.runs:.1f} ms/run"
         )
-        serial, inside = timed_sweep(experiment, folder / "serial", "serial")
-        overhead = serial / inside - 1
+        serial = timed_sweep(experiment, folder / "serial", "serial")
+        overhead = serial.wall / serial.inside - 1
         goal = GOALS["overhead"]
         report(
             "serial sweep",
-            serial,
+            serial.wall,
             f"machinery overhead {overhead:+.1%} of the time inside its runs "
             f"(goal <= {goal:.0%}: {verdict(overhead <= goal)})",
         )
-        print(f"  {'':<56}({serial / compute - 1:+.1%} against the plain loop, timed at another moment)")
-        one, inside_one = timed_sweep(experiment, folder / "one", "processes", 1)
-        report("processes, 1 worker", one, f"overhead incl. process start-up {one / inside_one - 1:+.1%}")
-        two, _ = timed_sweep(experiment, folder / "two", "processes", 2)
-        speedup = one / two
+        print(f"  {'':<56}({serial.wall / compute - 1:+.1%} against the plain loop, timed at another moment)")
+        one = timed_sweep(experiment, folder / "one", "processes", 1)
+        report(
+            "processes, 1 worker",
+            one.wall,
+            f"overhead incl. process start-up {one.wall / one.inside - 1:+.1%}; "
+            f"worker kept {one.cores:.2f} cores busy",
+        )
+        two = timed_sweep(experiment, folder / "two", "processes", 2)
+        speedup = one.wall / two.wall
         goal = GOALS["speedup"]
         report(
             "processes, 2 workers",
-            two,
-            f"speed-up over 1 worker {speedup:.2f}x (goal >= {goal}: {verdict(speedup >= goal)})",
+            two.wall,
+            f"speed-up over 1 worker {speedup:.2f}x "
+            f"(goal >= {goal}: {verdict(speedup >= goal)}); workers kept {two.cores:.2f} cores busy",
         )
+        per_run = [1000 * timing.inside / args.runs for timing in (one, two)]
+        print(f"  {'':<56}(a run took {per_run[0]:.1f} ms in 1 worker, {per_run[1]:.1f} ms in each of 2)")
         reference = load_results(folder / "serial").aggregates
         pdt.assert_frame_equal(load_results(folder / "two").aggregates, reference)
         pdt.assert_frame_equal(load_results(folder / "one").aggregates, reference)

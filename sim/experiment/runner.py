@@ -63,8 +63,10 @@ class RunSettings:
     countries: Literal["final", "all"] = "final"
 
 
-#: A run callable: (base scenario, task, settings) -> the run's result. It must be a
-#: top-level function so process and Dask workers can import it.
+#: A run callable: (base scenario, task, settings) -> the run's result. For local
+#: processes it must be a top-level function of an importable module (spawned workers
+#: import it by name); a function defined in a notebook works serially and with Dask,
+#: which pickles functions by value.
 RunCallable = Callable[[Scenario, RunTask, RunSettings], RunResult]
 
 
