@@ -159,7 +159,7 @@ def point_outcomes(results: SweepResults, outcome: str | Outcome) -> tuple[np.nd
 
     """
     per_run = results.outcome(outcome)
-    runs = results.succeeded.set_index("run_id").loc[per_run.index.astype(str)]
+    runs = results.succeeded.set_index("run_id").loc[per_run.index]
     grouped = pd.Series(per_run.to_numpy(), index=runs["sample"].to_numpy()).groupby(level=0)
     means = grouped.mean().reindex(range(len(results.design)))
     missing = int(means.isna().sum())

@@ -151,6 +151,8 @@ class ExperimentSpec(_Strict):
             )
         if self.design == "morris" and self.levels is not None and self.levels % 2:
             raise ValueError(f"morris 'levels' must be even, found {self.levels}")
+        if "steps" in self.parameters and self.steps is not None:
+            raise ValueError("'steps' is swept as a parameter, so the spec's own 'steps' would override it")
         for path in self.parameters:
             if path in RESERVED_PATHS:
                 raise ValueError(

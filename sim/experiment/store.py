@@ -525,6 +525,7 @@ class Outcome:
         rows = aggregates[aggregates["framework"] == self.framework]
         grouped = rows.groupby("run_id", observed=True, sort=False)[self.measure]
         values = grouped.last() if self.statistic == "final" else grouped.mean()
+        values.index = pd.Index(values.index.astype(str), name="run_id")
         return values.astype(float).rename(self.name)
 
 

@@ -77,6 +77,7 @@ def test_small_spec_resolves(write_spec):
         ),
         ({"parameters": {"rule": {"low": 0.1, "high": 1}}}, "parameters.rule", "mapping"),
         ({"scenario": "missing.yaml"}, "scenario", "does not exist"),
+        ({"parameters": {"steps": {"values": [5, 10]}}}, "(top level)", "would override it"),
     ],
 )
 def test_bad_specs_name_the_field(write_spec, fields, field, found):

@@ -124,7 +124,7 @@ def test_outcomes_final_and_mean(small_store):
     pdt.assert_series_equal(
         mean, expected_mean.rename(mean.name), check_index_type=False, check_categorical=False
     )
-    assert list(final.index.astype(str)) == list(results.runs["run_id"])
+    assert list(final.index) == list(results.runs["run_id"])
 
 
 @given(
