@@ -91,6 +91,7 @@ class Country(mesa.Agent):
         for lever in Lever:
             values[lever.value] = params.static[lever.value][i, j]
         values["peer"] = params.peer_coef * float(peer_row[0, 0])
+        values["offers"] = model.side_payment[i, j]
         for name in ("penalty", "sovereignty", "entry"):
             values[name] = params.static[name][i, j]
         return values

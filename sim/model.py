@@ -10,9 +10,11 @@ the same seed (the tests prove it):
 * ``"agents"``: each ``Country`` computes its utilities with its own readable rule.
 
 One step: apply the events due at this step (parameter changes, launches,
-commitments); draw two uniform numbers per country (activation, choice); activated
-countries revise simultaneously against the memberships at the start of the step;
-record the new state.
+commitments); sponsors (:mod:`sim.sponsors`), in the scenario's order, make this step's
+offers into ``side_payment``, each seeing the offers made before it; draw two uniform
+numbers per country (activation, choice); activated countries revise simultaneously
+against the memberships at the start of the step; record the new state. Sponsors draw no
+random numbers, so a run without sponsors is the same run as before they existed.
 
 What a scenario resolves to on a world (its check against the world, its country sets,
 its parameter arrays after each event) depends on nothing else, so it is worked out
@@ -29,11 +31,13 @@ from typing import Literal
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim.agents import Country
 from sim.errors import InputError
 from sim.rules import choose
 from sim.scenario import CountrySet, Scenario, check_against_world, resolve
+from sim.sponsors import Sponsor, offers_frame
 from sim.utility import Parameters, build_parameters, framework_utilities, portfolio_utilities
 from sim.world import World
 
@@ -118,6 +122,9 @@ class CoalitionModel(mesa.Model):
         world: The countries and their ties (see :meth:`World.load`).
         rng: Seed or numpy Generator; the scenario's seed when omitted.
         engine: ``"vectorized"`` or ``"agents"`` (same results, different speed).
+        standing_offers: ``(n, k)`` offers in utility units added to every step's
+            ``side_payment`` outside any sponsor's budget (a permanent offer, as
+            :mod:`sim.analysis.what_it_takes` probes); none when omitted.
 
     Attributes:
         spec: The scenario as it stands now (events may have changed it). Mesa's own
@@ -126,6 +133,11 @@ class CoalitionModel(mesa.Model):
         params: The scenario turned into arrays (rebuilt after events).
         portfolio: ``(n,)`` index of each country's current portfolio.
         history: Portfolio indices of every country, one array per recorded step.
+        side_payment: ``(n, k)`` what sponsors (and standing offers) offer each country
+            for holding each framework this step, in utility units (read-only).
+        sponsors: The :class:`~sim.sponsors.Sponsor` agents, in the order they act.
+        offer_log: Every offer made: (step, sponsor, country row, lever, units, cost).
+        spend: Sponsors' total spending at each recorded step (0 at step 0).
         datacollector: Mesa DataCollector with each framework's member count.
 
     """
@@ -137,9 +149,15 @@ class CoalitionModel(mesa.Model):
         *,
         rng: int | np.random.Generator | None = None,
         engine: Engine = "vectorized",
+        standing_offers: np.ndarray | None = None,
     ) -> None:
         if engine not in ("vectorized", "agents"):
             raise ValueError(f"engine must be 'vectorized' or 'agents', got {engine!r}")
+        shape = (world.n, len(scenario.active_frameworks))
+        if standing_offers is not None and (
+            np.shape(standing_offers) != shape or not np.isfinite(standing_offers).all()
+        ):
+            raise ValueError(f"standing_offers must be a finite array of shape {shape}")
         super().__init__(rng=scenario.seed if rng is None else rng)
         self._setup = scenario_setup(scenario, world)
         self._spec_digest = scenario.digest()
@@ -159,6 +177,17 @@ class CoalitionModel(mesa.Model):
         self.switches: list[int] = [0]
         Country.create_agents(self, world.n, index=list(range(world.n)))
         self._country_list = list(self.agents)
+        self._standing_offers = (
+            np.zeros(shape) if standing_offers is None else np.array(standing_offers, dtype=float)
+        )
+        self._standing_offers.flags.writeable = False
+        self.side_payment = self._standing_offers
+        self.sponsors = [
+            Sponsor(self, fid, sponsor) for fid, sponsor in scenario.sponsors.items() if fid in ids
+        ]
+        self._offers_active = bool(self.sponsors) or standing_offers is not None
+        self.offer_log: list[tuple[int, str, int, str, float, float]] = []
+        self.spend: list[float] = [0.0]
         self.datacollector = mesa.DataCollector(
             model_reporters={fid: _member_counter(j) for j, fid in enumerate(ids)}
         )
@@ -198,6 +227,21 @@ class CoalitionModel(mesa.Model):
         """``(n, k)`` share of each country's ties that hold each framework."""
         return self.params.peers @ self.holds.astype(float)
 
+    def utilities(self) -> np.ndarray:
+        """``(n, P)`` every country's utility of every portfolio now, with this step's offers.
+
+        ``-inf`` where a portfolio is unavailable; the switching cost is charged for leaving
+        the current portfolio, as in a decision.
+        """
+        u = framework_utilities(
+            self.params, self.member_share(), self.holds, self.peer_share(), offers=self.side_payment
+        )
+        return portfolio_utilities(self.params, u, self.portfolio)
+
+    def offers(self) -> pd.DataFrame:
+        """Every offer made so far, tidy: step, sponsor, iso3, lever, units, cost."""
+        return offers_frame(self.offer_log, self.world.iso3)
+
     def country(self, iso3: str) -> Country:
         """Return the agent of a country by its code.
 
@@ -209,8 +253,15 @@ class CoalitionModel(mesa.Model):
 
     # -- dynamics ----------------------------------------------------------------
     def step(self) -> None:
-        """Advance one step: events, draws, simultaneous revision, record."""
+        """Advance one step: events, sponsors' offers, draws, simultaneous revision, record."""
         self._apply_events(self.steps)
+        spent = 0.0
+        if self.sponsors:
+            self.side_payment = self._standing_offers.copy()
+            for sponsor in self.sponsors:
+                spent += sponsor.act()
+            self.side_payment.flags.writeable = False
+        self.spend.append(spent)
         n = self.world.n
         draws = self.rng.random((2, n))
         revising = np.flatnonzero(draws[0] < self.spec.rule.activation_rate)
@@ -236,7 +287,10 @@ class CoalitionModel(mesa.Model):
             peer_share = params.peers[rows] @ holds.astype(float)
         else:
             peer_share = (params.peers @ holds.astype(float)).take(rows, axis=0)
-        u = framework_utilities(params, self.member_share(), holds.take(rows, axis=0), peer_share, rows)
+        offers = self.side_payment if self._offers_active else None
+        u = framework_utilities(
+            params, self.member_share(), holds.take(rows, axis=0), peer_share, rows, offers
+        )
         utilities = portfolio_utilities(params, u, current, rows)
         return choose(self.spec.rule, utilities, current, choice_draws)
 
@@ -266,7 +320,7 @@ class CoalitionModel(mesa.Model):
         if framework not in self.params.framework_ids:
             return  # a disabled framework: nothing to join
         j = self.params.framework_ids.index(framework)
-        joining = self._mask(countries, f"{field}.countries")
+        joining = self.country_mask(countries, f"{field}.countries")
         holds = self.holds.copy()
         holds[joining, j] = True
         for a, b in self.spec.compatibility.exclusive:
@@ -288,8 +342,17 @@ class CoalitionModel(mesa.Model):
             cached[key] = _read_only(params)
         return cached[key]
 
-    def _mask(self, country_set: CountrySet, field: str) -> np.ndarray:
-        """A country set of the scenario as a boolean mask, resolved once and shared."""
+    def country_mask(self, country_set: CountrySet, field: str) -> np.ndarray:
+        """A country set of the scenario as a boolean mask, resolved once and shared (read-only).
+
+        Args:
+            country_set: A country set of this scenario.
+            field: Its dotted field path (the cache key, and where errors point).
+
+        Returns:
+            ``(n,)`` boolean mask.
+
+        """
         masks = self._setup.masks
         if field not in masks:
             mask = resolve(country_set, self.world, self.spec.source, field)
@@ -301,7 +364,7 @@ class CoalitionModel(mesa.Model):
         holds = np.zeros((self.world.n, len(ids)), dtype=bool)
         for j, fid in enumerate(ids):
             country_set = getattr(self.spec.frameworks[fid], part)
-            holds[:, j] = self._mask(country_set, f"frameworks.{fid}.{part}")
+            holds[:, j] = self.country_mask(country_set, f"frameworks.{fid}.{part}")
         return holds
 
     def _portfolio_index(self, holds: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import os
 import platform
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -28,10 +28,13 @@ from sim import metrics
 from sim.analysis.equilibrium import check_equilibrium, summary_lines
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
+from sim.sponsors import offers_frame
 from sim.world import World
 
 #: Files a saved result consists of (the plot, if any, is written by the caller).
-RESULT_FILES = ("aggregates.parquet", "countries.parquet", "dynamics.parquet", "metadata.json")
+RESULT_FILES = (
+    "aggregates.parquet", "countries.parquet", "dynamics.parquet", "offers.parquet", "metadata.json"
+)  # fmt: skip
 
 
 @cache
@@ -51,7 +54,10 @@ class RunResult:
         aggregates: step, framework, members, share_count, share_gdp,
             share_population, share_ai_capacity (one row per framework and non-aligned).
         countries: step, iso3, portfolio, one boolean column per framework, changed.
-        dynamics: step, switches, dual_members, non_aligned, effective_portfolios.
+        dynamics: step, switches, dual_members, non_aligned, effective_portfolios,
+            sponsor_spend (what all sponsors spent at that step).
+        offers: Every sponsor's offer: step, sponsor (the framework it courts for), iso3,
+            lever, units, cost (empty without sponsors; see :mod:`sim.sponsors`).
         metadata: scenario name and hash, seed, steps, versions, convergence, and the
             equilibrium check of the final state (``equilibrium``: is it Nash in
             portfolios, who could gain, each framework's internal and external
@@ -63,6 +69,7 @@ class RunResult:
     countries: pd.DataFrame
     dynamics: pd.DataFrame
     metadata: dict[str, Any]
+    offers: pd.DataFrame = field(default_factory=lambda: offers_frame([], np.array([], dtype=str)))
 
     @classmethod
     def from_model(
@@ -98,6 +105,7 @@ class RunResult:
             "steps": len(history) - 1,
             "engine": model.engine,
             "frameworks": list(params.framework_ids),
+            "sponsors": [sponsor.framework for sponsor in model.sponsors],
             "framework_names": {fid: model.spec.frameworks[fid].name for fid in params.framework_ids},
             "converged_at": metrics.converged_at(aggregates, settle.window, settle.tolerance),
             "equilibrium": equilibrium.to_dict(),
@@ -108,7 +116,9 @@ class RunResult:
             "numpy_version": np.__version__,
             "python_version": platform.python_version(),
         }
-        return cls(aggregates, countries, metrics.dynamics(history, params.portfolios), meta)
+        dynamics = metrics.dynamics(history, params.portfolios)
+        dynamics["sponsor_spend"] = np.asarray(model.spend, dtype=float)
+        return cls(aggregates, countries, dynamics, meta, model.offers())
 
     def final_shares(self, measure: str = "share_gdp") -> pd.Series:
         """Each framework's share at the last step, by the given measure."""
@@ -133,6 +143,7 @@ class RunResult:
             self.aggregates.to_parquet(staging / "aggregates.parquet", index=False)
             self.countries.to_parquet(staging / "countries.parquet", index=False)
             self.dynamics.to_parquet(staging / "dynamics.parquet", index=False)
+            self.offers.to_parquet(staging / "offers.parquet", index=False)
             text = json.dumps(self.metadata, indent=2, sort_keys=True)
             (staging / "metadata.json").write_text(text + "\n", encoding="utf-8")
             _fsync_tree(staging)
@@ -165,6 +176,7 @@ class RunResult:
             countries=pd.read_parquet(root / "countries.parquet"),
             dynamics=pd.read_parquet(root / "dynamics.parquet"),
             metadata=json.loads((root / "metadata.json").read_text(encoding="utf-8")),
+            offers=pd.read_parquet(root / "offers.parquet"),
         )
 
 

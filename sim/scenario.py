@@ -234,6 +234,61 @@ class Convergence(_Strict):
     tolerance: Annotated[float, Field(ge=0, le=1)] = 0.0
 
 
+#: What a sponsor may spend on: a direct side payment (1 utility unit per unit) or a lever.
+OFFER_LEVERS = ("side_payment", *(lever.value for lever in Lever))
+
+OfferLever = Literal[OFFER_LEVERS]  # type: ignore[valid-type]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class OfferCost(_Strict):
+    """What one unit of a sponsor's lever costs it."""
+
+    cost: Positive = Field(description="budget units per unit offered")
+    cost_overrides: dict[str, Positive] = Field(
+        default={}, description="cost per unit for named countries, replacing cost"
+    )
+
+
+class Sponsor(_Strict):
+    """A framework's sponsor: courts countries with offers paid from a budget (see docs/model.md)."""
+
+    budget: NonNegative
+    budget_period: Literal["step", "total"] = Field(
+        default="step", description="'step': the budget renews every step; 'total': for the whole run"
+    )
+    strategy: Literal["fixed", "greedy", "value_weighted"] = "greedy"
+    value: Literal["gdp", "population", "count", "ai_capacity"] = Field(
+        default="gdp", description="for value_weighted: how targets are weighted"
+    )
+    levers: dict[OfferLever, OfferCost]
+    units: dict[OfferLever, NonNegative] = Field(
+        default={}, description="for fixed: units of each lever offered to every target each step"
+    )
+    margin: NonNegative = Field(
+        default=0.1, description="utility offered beyond a country's gap to joining (greedy strategies)"
+    )
+    targets: CountrySet = CountrySet(all=True)
+    start_step: Annotated[int, Field(ge=1)] = 1
+
+    @model_validator(mode="after")
+    def _levers_consistent(self) -> Self:
+        if not self.levers:
+            raise inconsistent("levers", f"at least one of {', '.join(OFFER_LEVERS)} with its cost", "none")
+        for lever in self.units:
+            if lever not in self.levers:
+                raise inconsistent(
+                    f"units.{lever}", f"a lever listed under 'levers' ({', '.join(self.levers)})",
+                    f"'{lever}', which has no cost",
+                )  # fmt: skip
+        if self.strategy == "fixed" and not any(self.units.values()):
+            raise inconsistent(
+                "units", "the units of at least one lever offered to each target (strategy fixed)",
+                "none", "A fixed sponsor offers 'units' to every target each step.",
+            )  # fmt: skip
+        return self
+
+
 class Scenario(_Strict):
     """A validated, immutable scenario."""
 
@@ -251,6 +306,9 @@ class Scenario(_Strict):
     penalties: dict[FrameworkId, Penalty] = {}
     events: tuple[Event, ...] = ()
     convergence: Convergence = Convergence()
+    sponsors: dict[FrameworkId, Sponsor] = Field(
+        default={}, description="sponsors by the framework they court for, acting in this order"
+    )
 
     _source: str = PrivateAttr(default="scenario")
 
@@ -261,9 +319,8 @@ class Scenario(_Strict):
             raise inconsistent("", "at least one framework", "none")
         if len(value) > MAX_FRAMEWORKS:
             raise inconsistent(
-                "", f"at most {MAX_FRAMEWORKS} frameworks", str(len(value)),
-                "Each country weighs all 2**k portfolios, which past 10 frameworks is too slow "
-                "and too large to be useful.",
+                "", f"at most {MAX_FRAMEWORKS} frameworks (each country weighs 2**k portfolios)",
+                str(len(value)), "Past 10 frameworks that is too slow and too large to be useful.",
             )  # fmt: skip
         return value
 
@@ -302,6 +359,13 @@ class Scenario(_Strict):
                 check(event.launch, f"events.{i}.launch")
             if event.commit is not None:
                 check(event.commit.framework, f"events.{i}.commit.framework")
+        for fid, sponsor in self.sponsors.items():
+            check(fid, f"sponsors.{fid}")
+            if sponsor.start_step > self.steps:
+                raise inconsistent(
+                    f"sponsors.{fid}.start_step", f"a step from 1 to {self.steps} (the last step)",
+                    f"{sponsor.start_step}, so the sponsor would never act",
+                )  # fmt: skip
         return self
 
     @property
@@ -502,7 +566,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 def _translate(error: dict[str, Any], where: str) -> InputError:
     """Turn one pydantic error into an InputError with a readable expectation."""
-    loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    loc = [
+        p for p in error["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+    ]
     field = ".".join(str(p) for p in loc)
     kind = error["type"]
     found = describe(error.get("input"))
@@ -585,6 +651,15 @@ def check_against_world(scenario: Scenario, world: World) -> None:
     for i, event in enumerate(scenario.events):
         if event.commit is not None:
             sets.append((f"events.{i}.commit.countries", event.commit.countries))
+    for fid, sponsor in scenario.sponsors.items():
+        sets.append((f"sponsors.{fid}.targets", sponsor.targets))
+        for lever, price in sponsor.levers.items():
+            for code in price.cost_overrides:
+                if code not in world.index:
+                    raise InputError(
+                        where, f"sponsors.{fid}.levers.{lever}.cost_overrides", "a known country code",
+                        f"'{code}'", did_you_mean(code, world.index),
+                    )  # fmt: skip
     for field, country_set in sets:
         resolve(country_set, world, where, field)
     unknown_layers = set(scenario.peers.ties) - set(world.ties)
@@ -598,8 +673,9 @@ def check_against_world(scenario: Scenario, world: World) -> None:
     _check_event_changes(scenario, world)
 
 
-#: Paths an event may not change: they fix the set of portfolios for the whole run.
-FROZEN_DURING_RUN = ("compatibility.exclusive", "steps", "seed", "events")
+#: Paths an event may not change: they fix the set of portfolios (or of sponsors, who are
+#: created with the model) for the whole run.
+FROZEN_DURING_RUN = ("compatibility.exclusive", "steps", "seed", "events", "sponsors")
 
 
 def _check_event_changes(scenario: Scenario, world: World) -> None:
@@ -614,7 +690,7 @@ def _check_event_changes(scenario: Scenario, world: World) -> None:
                 raise InputError(
                     scenario.source, f"events.{i}.set.{path}",
                     "a parameter that may change during a run (not exclusivity, enabled, steps, "
-                    "seed or events)", f"'{path}'",
+                    "seed, events or sponsors)", f"'{path}'",
                 )  # fmt: skip
         try:
             current = current.with_overrides(event.set)

@@ -4,12 +4,14 @@ The utility of portfolio S (a set of frameworks) for country i is
 
     U_i(S) = sum_{j in S} u_ij - sum_{pairs j<l in S} c_jl - switching_cost * [S != S_i]
 
-    u_ij = alignment_ij + club_ij + sum_levers lever_ijl + peer_ij
+    u_ij = alignment_ij + club_ij + sum_levers lever_ijl + peer_ij + offers_ij
            - penalty_ij - sovereignty_ij - entry_ij
 
-(see docs/model.md for every term). Terms that do not depend on the current memberships
-are precomputed once in :class:`Parameters` and rebuilt only when an event changes the
-scenario; club and peer terms depend on who is a member and are recomputed each step.
+(see docs/model.md for every term). ``offers_ij`` is what sponsors offered country i this
+step for holding framework j (:mod:`sim.sponsors`); it lives in the model's state. Terms
+that do not depend on the current memberships are precomputed once in :class:`Parameters`
+and rebuilt only when an event changes the scenario; club and peer terms depend on who is
+a member and are recomputed each step, offers are passed in each step.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from sim.world import World
 #: Static components, in the order they are summed.
 STATIC_COMPONENTS = ("alignment", *[lever.value for lever in Lever], "penalty", "sovereignty", "entry")
 
-#: Components that depend on the current memberships.
-DYNAMIC_COMPONENTS = ("club", "peer")
+#: Components that depend on the current memberships or on this step's sponsors' offers.
+DYNAMIC_COMPONENTS = ("club", "peer", "offers")
 
 #: All framework-level components, in the order they are summed.
-COMPONENTS = ("alignment", "club", *[lever.value for lever in Lever], "peer", "penalty",
+COMPONENTS = ("alignment", "club", *[lever.value for lever in Lever], "peer", "offers", "penalty",
               "sovereignty", "entry")  # fmt: skip
 
 NON_ALIGNED = "non-aligned"
@@ -269,6 +271,7 @@ def framework_utilities(
     holds: np.ndarray,
     peer_share: np.ndarray,
     rows: np.ndarray | None = None,
+    offers: np.ndarray | None = None,
 ) -> np.ndarray:
     """Utility u_ij of each framework for every country (vectorised path).
 
@@ -279,6 +282,8 @@ def framework_utilities(
         peer_share: ``(m, k)`` share of their ties that are members.
         rows: Which countries (world rows) the ``m`` rows are; every country when omitted.
             Each row is computed exactly as it would be among all countries.
+        offers: ``(n, k)`` sponsors' offers this step for every country (world rows), in
+            utility units; none when omitted.
 
     Returns:
         ``(m, k)`` utilities, summed in :data:`COMPONENTS` order.
@@ -290,6 +295,8 @@ def framework_utilities(
     for c in range(1, 1 + levers):
         u += static[c]
     u += params.peer_coef * peer_share
+    if offers is not None:
+        u += offers if rows is None else offers.take(rows, axis=0)
     for c in range(1 + levers, len(STATIC_COMPONENTS)):  # penalty, sovereignty, entry
         u += static[c]
     return u
