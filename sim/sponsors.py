@@ -34,6 +34,7 @@ eligible) or that are committed to it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import mesa
@@ -47,6 +48,9 @@ if TYPE_CHECKING:
 
 #: Columns of the tidy offers table (``RunResult.offers``).
 OFFER_COLUMNS = ("step", "sponsor", "iso3", "lever", "units", "cost")
+
+#: One country's offer: its row, the parts (lever position, units, utility per unit), the cost.
+Offer = tuple[int, list[tuple[int, float, float]], float]
 
 
 def offers_frame(log: list[tuple[int, str, int, str, float, float]], iso3: np.ndarray) -> pd.DataFrame:
@@ -171,14 +175,14 @@ class Sponsor(mesa.Agent):
             offers = self._targeted_offers(np.flatnonzero(candidates & (gaps > 0)), gaps, per_unit)
         return self._pay(offers)
 
-    def _fixed_offers(self, rows: np.ndarray, units: np.ndarray, per_unit: np.ndarray):
+    def _fixed_offers(self, rows: np.ndarray, units: np.ndarray, per_unit: np.ndarray) -> Iterator[Offer]:
         """The same units to every candidate, in world order."""
         costs = units @ self._cost[:, rows]
         offered = np.flatnonzero(units > 0)
         for position, i in enumerate(rows.tolist()):
             yield i, [(lever, units[lever], per_unit[lever, i]) for lever in offered], costs[position]
 
-    def _targeted_offers(self, rows: np.ndarray, gaps: np.ndarray, per_unit: np.ndarray):
+    def _targeted_offers(self, rows: np.ndarray, gaps: np.ndarray, per_unit: np.ndarray) -> Iterator[Offer]:
         """``gap + margin`` on each candidate's cheapest lever, in the strategy's order."""
         with np.errstate(divide="ignore"):
             price = np.where(per_unit[:, rows] > 0, self._cost[:, rows] / per_unit[:, rows], np.inf)
@@ -199,7 +203,7 @@ class Sponsor(mesa.Agent):
             worth = per_unit[lever, i]
             yield i, [(lever, needed[position] / worth, worth)], costs[position]
 
-    def _pay(self, offers) -> float:
+    def _pay(self, offers: Iterator[Offer]) -> float:
         """Make the offers that fit the budget, in the order given; return the spending."""
         model, spent = self.model, 0.0
         for i, parts, cost in offers:

@@ -145,6 +145,11 @@ class OfferThreshold:
             f"5-95% {_number(spread[0.05])} to {_number(spread[0.95])}; bisected to {self.tolerance:g}; "
             f"won below {MAX_OFFER:g} in {won} seeds).",
         ]
+        anyway = int((self.thresholds == 0).sum())
+        if anyway:
+            lines.append(
+                f"{self.country} joins and stays without any offer in {anyway} of {len(self.seeds)} seeds."
+            )
         if self.required == 0:
             lines.append(f"{self.country} joins and stays without an offer in that share of seeds.")
         table = self.table()
