@@ -34,7 +34,6 @@ eligible) or that are committed to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import mesa
@@ -48,9 +47,6 @@ if TYPE_CHECKING:
 
 #: Columns of the tidy offers table (``RunResult.offers``).
 OFFER_COLUMNS = ("step", "sponsor", "iso3", "lever", "units", "cost")
-
-#: One country's offer: its row, the parts (lever position, units, utility per unit), the cost.
-Offer = tuple[int, list[tuple[int, float, float]], float]
 
 
 def offers_frame(log: list[tuple[int, str, int, str, float, float]], iso3: np.ndarray) -> pd.DataFrame:
@@ -169,52 +165,66 @@ class Sponsor(mesa.Agent):
         candidates = self._targets & np.isfinite(gaps)
         per_unit = self.utility_per_unit()
         if self.spec.strategy == "fixed":
-            units = np.array([self.spec.units.get(lever, 0.0) for lever in self._levers])
-            offers = self._fixed_offers(np.flatnonzero(candidates), units, per_unit)
+            rows = np.flatnonzero(candidates)
+            fixed = np.array([self.spec.units.get(lever, 0.0) for lever in self._levers])
+            units = np.repeat(fixed[:, None], len(rows), axis=1)
         else:
-            offers = self._targeted_offers(np.flatnonzero(candidates & (gaps > 0)), gaps, per_unit)
-        return self._pay(offers)
+            rows, units = self._targeted_offers(np.flatnonzero(candidates & (gaps > 0)), gaps, per_unit)
+        return self._pay(rows, units, per_unit)
 
-    def _fixed_offers(self, rows: np.ndarray, units: np.ndarray, per_unit: np.ndarray) -> Iterator[Offer]:
-        """The same units to every candidate, in world order."""
-        costs = units @ self._cost[:, rows]
-        offered = np.flatnonzero(units > 0)
-        for position, i in enumerate(rows.tolist()):
-            yield i, [(lever, units[lever], per_unit[lever, i]) for lever in offered], costs[position]
+    def _targeted_offers(
+        self, rows: np.ndarray, gaps: np.ndarray, per_unit: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates in the strategy's order, each with ``gap + margin`` on its cheapest lever.
 
-    def _targeted_offers(self, rows: np.ndarray, gaps: np.ndarray, per_unit: np.ndarray) -> Iterator[Offer]:
-        """``gap + margin`` on each candidate's cheapest lever, in the strategy's order."""
+        Returns:
+            The rows in order and ``(levers, m)`` units offered to each.
+
+        """
+        worth = per_unit[:, rows]
         with np.errstate(divide="ignore"):
-            price = np.where(per_unit[:, rows] > 0, self._cost[:, rows] / per_unit[:, rows], np.inf)
+            price = np.where(worth > 0, self._cost[:, rows] / worth, np.inf)
         cheapest = price.argmin(axis=0)
         needed = gaps[rows] + self.spec.margin
-        costs = needed * price[cheapest, np.arange(len(rows))]
+        cost = needed * price[cheapest, np.arange(len(rows))]
+        keep = np.isfinite(cost)
         if self.spec.strategy == "value_weighted":
             value = self._value[rows]
-            keep = value > 0
-            rows, cheapest, needed, costs = rows[keep], cheapest[keep], needed[keep], costs[keep]
-            order = np.argsort(costs / value[keep], kind="stable")
-        else:
-            order = np.argsort(costs, kind="stable")
-        for position in order.tolist():
-            i, lever = int(rows[position]), int(cheapest[position])
-            if not np.isfinite(costs[position]):
-                continue
-            worth = per_unit[lever, i]
-            yield i, [(lever, needed[position] / worth, worth)], costs[position]
+            keep &= value > 0
+            cost = cost / np.where(keep, value, 1.0)
+        order = np.flatnonzero(keep)[np.argsort(cost[keep], kind="stable")]
+        units = np.zeros((len(self._levers), len(order)))
+        units[cheapest[order], np.arange(len(order))] = needed[order] / worth[cheapest[order], order]
+        return rows[order], units
 
-    def _pay(self, offers: Iterator[Offer]) -> float:
-        """Make the offers that fit the budget, in the order given; return the spending."""
-        model, spent = self.model, 0.0
-        for i, parts, cost in offers:
-            if cost > self.budget_left(spent):
-                continue
-            for lever, units, worth in parts:
-                model.side_payment[i, self.column] += worth * units
-                model.offer_log.append(
-                    (model.steps, self.framework, i, self._levers[lever], float(units),
-                     float(units * self._cost[lever, i]))
-                )  # fmt: skip
-            spent += cost
+    def _pay(self, rows: np.ndarray, units: np.ndarray, per_unit: np.ndarray) -> float:
+        """Make the offers that fit what is left of the budget, in the order given.
+
+        Args:
+            rows: ``(m,)`` countries, in the order they are considered.
+            units: ``(levers, m)`` units offered to each.
+            per_unit: ``(levers, n)`` utility of a unit of each lever to each country.
+
+        Returns:
+            What was spent.
+
+        """
+        model, spent, paid = self.model, 0.0, []
+        costs = self._cost[:, rows] * units
+        for position, cost in enumerate(costs.sum(axis=0).tolist()):
+            if cost <= self.budget_left(spent):
+                paid.append(position)
+                spent += cost
+        rows, units, costs = rows[paid], units[:, paid], costs[:, paid]
+        for lever in range(len(self._levers)):  # in lever order, the order their utilities add up
+            model.side_payment[rows, self.column] += per_unit[lever, rows] * units[lever]
+        position, lever = np.nonzero(units.T > 0)  # by country, then lever
+        model.offer_log.extend(
+            zip(
+                [model.steps] * len(position), [self.framework] * len(position), rows[position].tolist(),
+                [self._levers[k] for k in lever.tolist()], units.T[position, lever].tolist(),
+                costs.T[position, lever].tolist(), strict=True,
+            )
+        )  # fmt: skip
         self.spent += spent
         return spent
