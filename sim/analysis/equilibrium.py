@@ -150,7 +150,9 @@ def state_utilities(model: CoalitionModel) -> np.ndarray:
 
     """
     params = model.params
-    u = framework_utilities(params, model.member_share(), model.holds, model.peer_share())
+    u = framework_utilities(
+        params, model.member_share(), model.holds, model.peer_share(), offers=model.side_payment
+    )
     unrestricted = replace(params, switching_cost=0.0, available=np.ones_like(params.available))
     return portfolio_utilities(unrestricted, u, model.portfolio)
 

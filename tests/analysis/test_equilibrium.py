@@ -6,12 +6,13 @@ import json
 
 import numpy as np
 import pytest
-from coalsim_testing import synthetic_scenario
+from coalsim_testing import SCENARIOS, synthetic_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.analysis.equilibrium import check_equilibrium, summary_lines, toggle_table
+from sim.agents import Country
+from sim.analysis.equilibrium import check_equilibrium, state_utilities, summary_lines, toggle_table
 from sim.scenario import validate_scenario
 from sim.utility import enumerate_portfolios
 
@@ -166,3 +167,17 @@ def test_report_serialises_and_summarises() -> None:
     assert lines[-1].startswith("  x: 0 members")
     nash = summary_lines(check_equilibrium(model_for(club_scenario(0.5, start_in=True))))
     assert "Nash in portfolios" in nash[0]
+
+
+def test_state_utilities_include_sponsor_offers():
+    """The check judges the state with the offers countries actually see (a fixed bug)."""
+    scenario = sim.load_scenario(SCENARIOS / "courting_and_counter.yaml")
+    model = sim.CoalitionModel(scenario, sim.World.load(), rng=4)
+    model.run_for(6)
+    assert np.abs(model.side_payment).sum() > 0, "the scenario must make offers for this test"
+    utilities = state_utilities(model)
+    for country in model.agents_by_type[Country]:
+        table = country.explain()
+        state = table["total"] - table["switching"]
+        columns = [model.params.labels.index(label) for label in table.index]
+        np.testing.assert_allclose(utilities[country.index, columns], state.to_numpy(), atol=1e-12)
