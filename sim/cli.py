@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.results import run
+    from sim.results import RESULT_FILES, run
     from sim.scenario import load_scenario
     from sim.viz.summary import membership_figure, summary_table
 
@@ -41,8 +41,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     figure = membership_figure(result)
     figure.savefig(out / "membership.png", dpi=120, bbox_inches="tight")
     print(summary_table(result))
-    print(f"\nResults in {out}/ (aggregates.parquet, countries.parquet, dynamics.parquet, "
-          "metadata.json, membership.png)")  # fmt: skip
+    print(f"\nResults in {out}/ ({', '.join([*RESULT_FILES, 'membership.png'])})")
     return 0
 
 
