@@ -430,6 +430,17 @@ def why_image(model: CoalitionModel, iso3: str) -> Figure:
 
 # -- the components SolaraViz shows ---------------------------------------------------
 @solara.component
+def Notice(message: str, kind: str) -> None:
+    """A coloured message box (``kind``: error, warning, info or success).
+
+    Built on the Vuetify alert directly: ``solara.Error`` and ``solara.Warning`` of
+    solara 1.58 cannot be created with ipyvuetify 3 (they pass ``text=True``, which
+    ipyvuetify 3 rejects).
+    """
+    solara.v.Alert(type=kind, outlined=True, children=[message])
+
+
+@solara.component
 def NowCard(model: CoalitionApp, redraw: Redraw) -> None:
     """The step counter, what each framework holds now, and when the heavy figures redraw."""
     update_counter.get()
@@ -444,7 +455,7 @@ def NowCard(model: CoalitionApp, redraw: Redraw) -> None:
                 applied = ", ".join(f"{path} = {value:g}" for path, value in model.overrides.items())
                 solara.Text(f"Sliders applied: {applied}")
             if model.seed_problem:
-                solara.Warning(model.seed_problem)
+                Notice(model.seed_problem, "warning")
         with solara.Column(gap="0px"):
             every = redraw.every
             solara.SliderInt(f"Map and why-chart every {every.value} steps", value=every, min=1, max=20)
@@ -531,7 +542,7 @@ def CoalitionPage() -> None:
         if files:
             solara.Select("Scenario file", values=list(files), value=picked)
         if isinstance(built, str):
-            solara.Error(built)
+            Notice(built, "error")
         else:
             solara.Text(built[0].spec.question, style={"font-size": "0.9em"})
     if not isinstance(built, str):

@@ -179,6 +179,11 @@ def test_page_steps_and_resets_with_the_sliders(monkeypatch):
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert counter() == ["Step 0"]
     rc.find(children=["Sliders applied: frameworks.waico.levers.open_models = 1.2"]).assert_single()
+    seed_box = rc.find(v.TextField, label="Random seed").widget
+    seed_box.v_model = "twelve"
+    seed_box.fire_event("focusout", None)
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert "'twelve'" in rc.find(v.Alert, type="warning").widget.children[0]
 
 
 def test_page_without_scenarios_says_where_it_looked(monkeypatch, tmp_path):
