@@ -93,10 +93,10 @@ def app_server(tmp_path_factory) -> Iterator[AppServer]:
         missing = _missing_assets(url)
         if missing:
             pytest.fail(
-                f"Solara cannot serve {missing}: its front-end files are fetched from a CDN into "
-                f"<venv>/share/solara/cdn/ on first use, and this machine cannot reach the CDN. "
-                "Install them from the npm registry (npm pack <package>@<version>, unpacked into "
-                "<venv>/share/solara/cdn/<package>@<version>/)."
+                f"Solara cannot serve {missing}: it fetches its front-end files from a CDN into "
+                "<venv>/share/solara/cdn/ on first use, and this machine cannot reach the CDN. Install "
+                "the 'app' extra (solara-assets ships them for the pinned solara), or put the npm "
+                "packages there (npm pack <package>@<version>, unpacked into <package>@<version>/)."
             )
         yield AppServer(url, log_path)
     finally:
