@@ -138,10 +138,11 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands contributed by other faces (batches, plots, reports, app)."""
     from sim.analysis.commands import register as analysis_commands
     from sim.analysis.sponsor_commands import register as sponsor_commands
+    from sim.experiment.commands import register as experiment_commands
     from sim.viz.app_command import register as app_command
     from sim.viz.commands import register as viz_commands
 
-    return [analysis_commands, sponsor_commands, viz_commands, app_command]
+    return [experiment_commands, analysis_commands, sponsor_commands, viz_commands, app_command]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
