@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Without --budget: bisect, seed by seed, the smallest permanent offer (in utility units "
         "and in units of each lever) that makes --country a member of --framework at each of the last --stay "
         "steps, and report it with its spread across seeds. With --budget: run the framework's sponsor with "
-        "the greedy strategy at each budget and report the members and shares it reaches (median and 5-95%% "
+        "the greedy strategy at each budget and report the members and shares it reaches (median and 5-95% "
         "across seeds), as a table and a figure.",
     )
     parser.add_argument("scenario", help="scenario YAML file, e.g. scenarios/courting_and_counter.yaml")
