@@ -2,21 +2,22 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_sweep.py              # 2,000 runs (about ten minutes on 2 cores)
+    .venv/bin/python benchmarks/bench_sweep.py              # 2,000 runs (several minutes on 2 cores)
     .venv/bin/python benchmarks/bench_sweep.py --runs 200   # a quick check
 
 It sweeps the baseline (100 steps; aggregates and final per-country states stored) over
 two levers with a random design, and prints, each measured here and now:
 
-1. the runs' own compute: the same run callable called in a plain loop, nothing stored;
-2. the serial sweep and its machinery overhead (goal: at most 20%): its wall time against
-   the time its runs spent inside the run callable, both measured in that same sweep, so
-   other work on a shared machine does not skew the ratio (the ratio to (1), timed at
-   another moment, is printed beside it);
-3. the sweep on 1 and on 2 spawned worker processes, and the speed-up of 2 over 1
-   (goal: at least 1.7 on a 2-core machine), checking both stores hold the same results.
-   Beside it: how many cores the workers kept busy (their CPU time over the wall time)
-   and how long a run took in each, which tell a slow sweep from a busy machine;
+1. the sweep on 1 and on 2 spawned worker processes, and the speed-up of 2 over 1
+   (goal: at least 1.7 on a 2-core machine). Beside it: how many cores the workers kept
+   busy (their CPU time over the wall time) and how long a run took in each, which tell
+   a slow sweep from a busy machine. It goes first, while the machine is likeliest quiet;
+2. the runs' own compute (the same run callable in a plain loop, nothing stored) and
+   the serial sweep's machinery overhead (goal: at most 20%): its wall time against the
+   time its runs spent inside the run callable, both measured in that same sweep, so
+   other work on a shared machine does not skew the ratio (the ratio to the plain loop,
+   timed at another moment, is printed beside it);
+3. a check that the serial, 1-worker and 2-worker stores hold identical aggregates;
 4. reloading the aggregates of a 10,000-run store (goal: under 2 s). That store is built
    by the real chunk writer from a pool of real baseline runs reused across run ids, so
    its files have the real format and size.
@@ -147,6 +148,72 @@ def report(label: str, seconds: float, note: str = "") -> None:
     print(f"  {label:<44}{seconds:8.2f} s  {note}".rstrip())
 
 
+def measure_speedup(experiment: Experiment, folder: Path, runs: int) -> None:
+    """The sweep on 1 and on 2 worker processes (first, while the machine is likeliest quiet)."""
+    one = timed_sweep(experiment, folder / "one", "processes", 1)
+    report(
+        "processes, 1 worker",
+        one.wall,
+        f"overhead incl. process start-up {one.wall / one.inside - 1:+.1%}; "
+        f"worker kept {one.cores:.2f} cores busy",
+    )
+    two = timed_sweep(experiment, folder / "two", "processes", 2)
+    speedup = one.wall / two.wall
+    goal = GOALS["speedup"]
+    report(
+        "processes, 2 workers",
+        two.wall,
+        f"speed-up over 1 worker {speedup:.2f}x "
+        f"(goal >= {goal}: {verdict(speedup >= goal)}); workers kept {two.cores:.2f} cores busy",
+    )
+    per_run = [1000 * timing.inside / runs for timing in (one, two)]
+    print(f"  {'':<56}(a run took {per_run[0]:.1f} ms in 1 worker, {per_run[1]:.1f} ms in each of 2)")
+
+
+def measure_overhead(experiment: Experiment, folder: Path, runs: int) -> None:
+    """The serial sweep against the time inside its runs, and against a plain loop."""
+    compute = own_compute(experiment)
+    report("own compute (plain loop, nothing stored)", compute, f"{1000 * compute / runs:.1f} ms/run")
+    serial = timed_sweep(experiment, folder / "serial", "serial")
+    overhead = serial.wall / serial.inside - 1
+    goal = GOALS["overhead"]
+    report(
+        "serial sweep",
+        serial.wall,
+        f"machinery overhead {overhead:+.1%} of the time inside its runs "
+        f"(goal <= {goal:.0%}: {verdict(overhead <= goal)})",
+    )
+    print(f"  {'':<56}({serial.wall / compute - 1:+.1%} against the plain loop, timed at another moment)")
+
+
+def measure_reload(folder: Path, runs: int) -> None:
+    """Build a store of ``runs`` runs with the real chunk writer, then time reloading it."""
+    large = load_experiment(write_spec(folder, runs, "large"))
+    start = time.perf_counter()
+    build_store(large, folder / "large")
+    built = time.perf_counter() - start
+    reloads = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        rows = len(load_results(folder / "large").aggregates)
+        reloads.append(time.perf_counter() - start)
+    reload = min(reloads)
+    size_mb = sum(p.stat().st_size for p in (folder / "large").rglob("*")) / 1e6
+    print(f"Store of {runs} runs, {size_mb:.0f} MB (written by the chunk writer in {built:.0f} s):")
+    goal = GOALS["reload_seconds"]
+    report(
+        f"reload of its aggregates (best of {REPEATS})",
+        reload,
+        f"{rows:,} rows with run and parameter columns (goal < {goal:g} s: {verdict(reload < goal)})",
+    )
+    lever = "penalties.us_export_controls.amount"
+    start = time.perf_counter()
+    subset = load_results(folder / "large").select({lever: (0.0, 0.2)}).aggregates
+    report(
+        f"filtered reload ({lever} <= 0.2)", time.perf_counter() - start, f"{subset['run_id'].nunique()} runs"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000, help="runs in the timed sweeps (default 2000)")
@@ -162,76 +229,13 @@ def main() -> None:
         print(f"Sweep of the baseline: {args.runs} runs x {steps} steps, aggregates and final country states")
         print(f"stored; {default_workers()} CPUs available; load average now {os.getloadavg()[0]:.1f}.")
         simulate(experiment.scenario, experiment.tasks()[0], RunSettings())  # load the world, warm caches
-
-        compute = own_compute(experiment)
-        report(
-            "own compute (plain loop, nothing stored)", compute, f"{1000 * compute / args.runs:.1f} ms/run"
-        )
-        serial = timed_sweep(experiment, folder / "serial", "serial")
-        overhead = serial.wall / serial.inside - 1
-        goal = GOALS["overhead"]
-        report(
-            "serial sweep",
-            serial.wall,
-            f"machinery overhead {overhead:+.1%} of the time inside its runs "
-            f"(goal <= {goal:.0%}: {verdict(overhead <= goal)})",
-        )
-        print(f"  {'':<56}({serial.wall / compute - 1:+.1%} against the plain loop, timed at another moment)")
-        one = timed_sweep(experiment, folder / "one", "processes", 1)
-        report(
-            "processes, 1 worker",
-            one.wall,
-            f"overhead incl. process start-up {one.wall / one.inside - 1:+.1%}; "
-            f"worker kept {one.cores:.2f} cores busy",
-        )
-        two = timed_sweep(experiment, folder / "two", "processes", 2)
-        speedup = one.wall / two.wall
-        goal = GOALS["speedup"]
-        report(
-            "processes, 2 workers",
-            two.wall,
-            f"speed-up over 1 worker {speedup:.2f}x "
-            f"(goal >= {goal}: {verdict(speedup >= goal)}); workers kept {two.cores:.2f} cores busy",
-        )
-        per_run = [1000 * timing.inside / args.runs for timing in (one, two)]
-        print(f"  {'':<56}(a run took {per_run[0]:.1f} ms in 1 worker, {per_run[1]:.1f} ms in each of 2)")
+        measure_speedup(experiment, folder, args.runs)
+        measure_overhead(experiment, folder, args.runs)
         reference = load_results(folder / "serial").aggregates
         pdt.assert_frame_equal(load_results(folder / "two").aggregates, reference)
         pdt.assert_frame_equal(load_results(folder / "one").aggregates, reference)
         print("  serial, 1-worker and 2-worker stores hold identical aggregates.")
-
-        large = load_experiment(write_spec(folder, args.reload_runs, "large"))
-        start = time.perf_counter()
-        build_store(large, folder / "large")
-        built = time.perf_counter() - start
-        reloads = []
-        for _ in range(REPEATS):
-            start = time.perf_counter()
-            aggregates = load_results(folder / "large").aggregates
-            reloads.append(time.perf_counter() - start)
-            del aggregates
-        reload = min(reloads)
-        aggregates = load_results(folder / "large").aggregates
-        size_mb = sum(p.stat().st_size for p in (folder / "large").rglob("*")) / 1e6
-        print(
-            f"Store of {args.reload_runs} runs, {size_mb:.0f} MB "
-            f"(written by the chunk writer in {built:.0f} s):"
-        )
-        goal = GOALS["reload_seconds"]
-        report(
-            f"reload of its aggregates (best of {REPEATS})",
-            reload,
-            f"{len(aggregates):,} rows with run and parameter columns "
-            f"(goal < {goal:g} s: {verdict(reload < goal)})",
-        )
-        lever = "penalties.us_export_controls.amount"
-        start = time.perf_counter()
-        subset = load_results(folder / "large").select({lever: (0.0, 0.2)}).aggregates
-        report(
-            f"filtered reload ({lever} <= 0.2)",
-            time.perf_counter() - start,
-            f"{subset['run_id'].nunique()} runs",
-        )
+        measure_reload(folder, args.reload_runs)
         print(
             f"Load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine slows all figures)"
         )
