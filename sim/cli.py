@@ -7,6 +7,7 @@ never a traceback; nothing is written before all inputs have been checked.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,9 +38,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.steps is not None and args.steps < 1:
         raise InputError("command line", "--steps", "a whole number of at least 1", str(args.steps))
     result = run(scenario, seed=args.seed, steps=args.steps)
-    result.save(out)
-    figure = membership_figure(result)
-    figure.savefig(out / "membership.png", dpi=120, bbox_inches="tight")
+    plot = io.BytesIO()
+    membership_figure(result).savefig(plot, format="png", dpi=120, bbox_inches="tight")
+    try:
+        result.save(out, extras={"membership.png": plot.getvalue()})
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a writable folder with free space",
+            f"'{out}': {exc.strerror or exc} (nothing was written)",
+        ) from None  # fmt: skip
     print(summary_table(result))
     print(f"\nResults in {out}/ ({', '.join([*RESULT_FILES, 'membership.png'])})")
     return 0

@@ -14,6 +14,7 @@ import os
 import platform
 import shutil
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata as importlib_metadata
@@ -125,11 +126,13 @@ class RunResult:
         last = self.aggregates[self.aggregates["step"] == self.aggregates["step"].max()]
         return last.set_index("framework")[measure]
 
-    def save(self, folder: str | Path) -> Path:
+    def save(self, folder: str | Path, extras: Mapping[str, bytes] | None = None) -> Path:
         """Write the result into ``folder`` atomically (replacing an older result).
 
         Args:
             folder: Destination folder.
+            extras: More files to write into the same atomic folder, by name (e.g. a
+                rendered plot), so they appear together with the data or not at all.
 
         Returns:
             The folder written.
@@ -146,6 +149,8 @@ class RunResult:
             self.offers.to_parquet(staging / "offers.parquet", index=False)
             text = json.dumps(self.metadata, indent=2, sort_keys=True)
             (staging / "metadata.json").write_text(text + "\n", encoding="utf-8")
+            for name, data in (extras or {}).items():
+                (staging / name).write_bytes(data)
             _fsync_tree(staging)
             replace_folder(staging, target)
         except BaseException:
