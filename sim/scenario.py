@@ -741,11 +741,21 @@ def resolve(country_set: CountrySet, world: World, where: str, field: str) -> np
 
 
 def _check_commitments(scenario: Scenario, world: World) -> None:
-    """Reject countries committed to frameworks that exclude each other."""
+    """Reject commitments that contradict exclusivity or eligibility."""
     committed = {
         fid: resolve(fw.committed, world, scenario.source, f"frameworks.{fid}.committed")
         for fid, fw in scenario.frameworks.items()
     }
+    for fid, fw in scenario.frameworks.items():
+        if fw.eligible is None:
+            continue
+        barred = committed[fid] & ~resolve(fw.eligible, world, scenario.source, f"frameworks.{fid}.eligible")
+        if barred.any():
+            raise InputError(
+                scenario.source, f"frameworks.{fid}.committed",
+                f"committed members who are also eligible for '{fid}'",
+                f"'{world.iso3[barred.argmax()]}', committed but excluded by frameworks.{fid}.eligible",
+            )  # fmt: skip
     for a, b in scenario.compatibility.exclusive:
         both = committed[a] & committed[b]
         if both.any():

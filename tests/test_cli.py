@@ -41,6 +41,8 @@ BAD_SCENARIOS = {
     "self exclusive": ("compatibility:\n  exclusive: [[waico, waico]]\n", "cannot exclude itself"),
     "committed in exclusive pair": ("frameworks:\n  us_led:\n    committed: [USA, CHN]\n",
                                     "'CHN' in both"),
+    "committed but not eligible": ("frameworks:\n  waico:\n    eligible: {all: true, exclude: [CHN]}\n",
+                                   "'CHN', committed but excluded"),
     "event after end": ("events:\n  - {step: 500, launch: un}\n", "never happen"),
     "event bad path": ("events:\n  - {step: 3, set: {rule.temprature: 1}}\n", "Did you mean 'temperature'?"),
     "event frozen path": ("events:\n  - {step: 3, set: {compatibility.exclusive: []}}\n",
