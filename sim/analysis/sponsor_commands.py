@@ -5,7 +5,9 @@ answers "what would it take for COUNTRY to join FRAMEWORK and stay?"
 (:func:`sim.analysis.what_it_takes.what_it_takes`); with ``--budget B ...`` it answers
 "what membership does FRAMEWORK's sponsor reach for each budget?"
 (:func:`sim.analysis.what_it_takes.budget_curve`). Every argument is checked before any
-run; the tables (CSV) and, in budget mode, the figure (PNG) go to ``--out``.
+run; the tables (CSV), ``answer.json`` (the question and the headline numbers, read back
+by :func:`sim.analysis.what_it_takes.load_answer` and ``coalsim report --answers``) and, in
+budget mode, the figure (PNG) are written to ``--out`` atomically.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
         InputError: For a bad scenario, country, framework, number or output folder.
 
     """
-    from sim.analysis.what_it_takes import budget_curve, what_it_takes
+    from sim.analysis.what_it_takes import budget_curve, save_answer, what_it_takes
     from sim.cli import check_output_folder
     from sim.scenario import load_scenario
 
@@ -84,21 +86,20 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
             scenario, args.country, args.framework, seeds=args.seeds, seed=args.seed, steps=args.steps,
             share=args.share, stay=args.stay,
         )  # fmt: skip
-        out.mkdir(parents=True, exist_ok=True)
-        answer.table().to_csv(out / "what_it_takes.csv")
-        answer.per_seed().to_csv(out / "thresholds_per_seed.csv", index=False)
         print(answer.report())
-        print(f"\nTables in {out}/ (what_it_takes.csv, thresholds_per_seed.csv)")
-        return 0
-    curve = budget_curve(
-        scenario, args.framework, args.budget, country=args.country, seeds=args.seeds, seed=args.seed,
-        steps=args.steps,
-    )  # fmt: skip
-    out.mkdir(parents=True, exist_ok=True)
-    summary = curve.summary()
-    summary.to_csv(out / "budget_curve.csv")
-    curve.runs.to_csv(out / "budget_runs.csv", index=False)
-    curve.figure().savefig(out / "budget_curve.png", dpi=120, bbox_inches="tight")
-    print(summary.T.to_string(float_format=lambda v: f"{v:.3g}"))
-    print(f"\nResults in {out}/ (budget_curve.csv, budget_runs.csv, budget_curve.png)")
+    else:
+        answer = budget_curve(
+            scenario, args.framework, args.budget, country=args.country, seeds=args.seeds, seed=args.seed,
+            steps=args.steps,
+        )  # fmt: skip
+        print(answer.summary().T.to_string(float_format=lambda v: f"{v:.3g}"))
+    try:
+        save_answer(answer, scenario, out)
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a writable folder with free space",
+            f"'{out}': {exc.strerror or exc} (nothing was written)",
+        ) from None  # fmt: skip
+    print(f"\nAnswer in {out}/ ({', '.join(sorted(path.name for path in out.iterdir()))}); "
+          f"add it to a report with: coalsim report RUN_DIR... --answers {out} -o report.html")  # fmt: skip
     return 0
