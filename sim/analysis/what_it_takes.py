@@ -52,6 +52,7 @@ from sim.model import CoalitionModel
 from sim.results import run
 from sim.scenario import OFFER_LEVERS, Scenario, load_scenario
 from sim.viz.plots import tipping_figure
+from sim.viz.style import framework_label
 from sim.world import World
 
 #: Offers (utility units) beyond which a seed's threshold counts as infinite.
@@ -211,13 +212,14 @@ class BudgetCurve:
     def figure(self) -> Figure:
         """The budget-to-membership curve: members at the end against the budget."""
         frame = self.runs.rename(columns={"budget": "param_value", "members": "outcome"})
-        per = "per step" if self.budget_period == "step" else "in total"
+        per = "per month" if self.budget_period == "step" else "in total"
+        name = framework_label(self.framework)
         fig = tipping_figure(
             frame[["param_value", "outcome", "replicate"]].assign(framework=self.framework),
             f"sponsor's budget ({per}, budget units)",
-            f"{self.framework} members at the end (countries)",
+            f"{name} members at the end (countries)",
         )
-        fig.axes[0].set_title(f"What a greedy sponsor's budget buys: {self.framework} members")
+        fig.axes[0].set_title(f"What a greedy sponsor's budget buys: {name} members")
         return fig
 
 

@@ -13,6 +13,8 @@ Make a scenario folder with several seeds like this::
     done
     coalsim plot results/baseline --why BRA
     coalsim report results/baseline results/no_shanghai_body -o report.html
+
+``coalsim report ... --answers DIR...`` adds answers of ``coalsim what-it-takes``.
 """
 
 from __future__ import annotations
@@ -78,6 +80,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="ISO3",
         help="add a chart of why this country chose as it did (repeatable)",
+    )
+    report.add_argument(
+        "--answers",
+        nargs="+",
+        default=[],
+        metavar="ANSWER_DIR",
+        help="add these coalsim what-it-takes answer folders as 'What would it take?' entries",
     )
     report.add_argument("-o", "--out", required=True, metavar="FILE", help="the HTML file to write")
     report.set_defaults(handler=cmd_report)
@@ -264,20 +273,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """``coalsim report DIR... -o report.html``: one self-contained HTML file."""
+    """``coalsim report DIR... [--answers ANSWER_DIR...] -o report.html``: one self-contained HTML file."""
+    from sim.analysis.what_it_takes import load_answer
     from sim.viz.maps import world_shapes
     from sim.viz.report import build_report, write_atomically
 
     out = Path(args.out)
     _check_output_file(out)
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
+    answers = [load_answer(folder) for folder in args.answers]
     world_shapes()
     why = {heading: draw for _, heading, draw in _why_figures(baseline, args.why)}
-    page = build_report(scenarios, baseline, why)
+    page = build_report(scenarios, baseline, why, answers=answers)
     write_atomically(out, page.encode("utf-8"))
+    answered = f", {len(answers)} what-it-takes answers" if answers else ""
     print(
         f"Wrote {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {len(scenarios)} scenarios, "
-        f"{sum(len(reps.runs) for reps in scenarios)} runs)."
+        f"{sum(len(reps.runs) for reps in scenarios)} runs{answered})."
     )
     return 0
 

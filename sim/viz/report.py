@@ -2,11 +2,14 @@
 
 :func:`build_report` turns scenarios (each a :class:`~sim.viz.plots.Replications`) into
 HTML: per scenario its question, a key-numbers table with intervals across
-replications and its figures; then the scenario comparison, an optional "why" chart
-per chosen country, the data sources (read from ``sim/data/SOURCES.md``), the caveats
-and the provenance of every run. Figures are embedded as base64 PNG; the page has no
-script, no web font, no stylesheet link and no remote image, so opening it makes no
-request of any kind, and its print stylesheet keeps figures and tables whole.
+replications, its figures and, where sponsors courted countries, what they spent and on
+whom; then the scenario comparison, an optional "why" chart per chosen country, the
+answers of ``coalsim what-it-takes`` (:func:`sim.analysis.what_it_takes.load_answer`:
+the offer that wins a country, or what a sponsor's budget buys), the data sources (read
+from ``sim/data/SOURCES.md``), the caveats and the provenance of every run and answer.
+Figures are embedded as base64 PNG; the page has no script, no web font, no stylesheet
+link and no remote image, so opening it makes no request of any kind, and its print
+stylesheet keeps figures and tables whole.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +40,10 @@ from sim.viz.plots import (
     transition_figure,
 )
 from sim.viz.style import MEASURE_SOURCES, framework_label, png_bytes
+from sim.world import World
+
+if TYPE_CHECKING:
+    from sim.analysis.what_it_takes import Answer
 
 #: The measures of the key-numbers table and the comparison figures.
 KEY_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
@@ -45,6 +53,9 @@ MEASURE_HEADINGS = {
     "share_population": "share of world population",
     "share_ai_capacity": "share of AI capacity (proxy)",
 }
+
+#: How many countries the "Sponsors' offers" table lists per scenario.
+TOP_RECIPIENTS = 10
 
 #: What every reader must keep in mind, whatever the scenario.
 CAVEATS = (
@@ -78,6 +89,7 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-alig
          vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid var(--ink); }
+.headline { margin: 0.6rem 0; padding-left: 1.2rem; }
 td .range { color: var(--muted); font-size: 0.85em; white-space: nowrap; }
 figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; height: auto; display: block; }
@@ -87,10 +99,10 @@ code { font-size: 0.9em; }
   @page { size: A4; margin: 14mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
   nav { display: none; }
-  section.scenario, section.comparison { break-before: page; }
+  section.scenario, section.comparison, section.answers { break-before: page; }
   nav + section.scenario { break-before: auto; }
-  figure, table, blockquote { break-inside: avoid; }
-  h2, h3 { break-after: avoid; }
+  figure, table, blockquote, .headline { break-inside: avoid; }
+  h2, h3, .lead-in { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -113,15 +125,30 @@ def _embed(figure: _Figure) -> str:
     )
 
 
-def _interval(values: np.ndarray, measure: str) -> str:
-    low, mid, high = np.quantile(values, QUANTILES)
-    if measure == "members":
-        text, low_text, high_text = f"{mid:.0f}", f"{low:.0f}", f"{high:.0f}"
-    else:
-        text, low_text, high_text = f"{100 * mid:.1f}%", f"{100 * low:.1f}", f"{100 * high:.1f}%"
-    if len(values) == 1:
-        return text
+def _cell(mid: float, low: float, high: float, number: Callable[[float], str], unit: str = "") -> str:
+    """A table cell: a central value with its 5–95% range in brackets."""
+    text = html.escape(number(mid) + unit)
+    low_text, high_text = html.escape(number(low)), html.escape(number(high) + unit)
     return f'{text} <span class="range">[{low_text}–{high_text}]</span>'
+
+
+def _spread(values: np.ndarray, number: Callable[[float], str], unit: str = "") -> str:
+    """The median of ``values`` with their 5–95% range, as a table cell."""
+    low, mid, high = np.quantile(values, QUANTILES)
+    return _cell(mid, low, high, number, unit) if len(values) > 1 else html.escape(number(mid) + unit)
+
+
+def _interval(values: np.ndarray, measure: str) -> str:
+    if measure == "members":
+        return _spread(values, lambda v: f"{v:.0f}")
+    return _spread(100 * np.asarray(values), lambda v: f"{v:.1f}", "%")
+
+
+def _amount(value: float) -> str:
+    """A budget or utility amount: three significant digits, whole numbers from 100 on."""
+    if not np.isfinite(value):
+        return "–" if np.isnan(value) else "not reached"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def key_numbers(reps: Replications) -> pd.DataFrame:
@@ -204,8 +231,98 @@ def _scenario_section(reps: Replications, anchor: str) -> str:
         + _table(key_numbers(reps), "framework")
         + '<p class="note">Median across replications, with the 5–95% range in brackets. Shares add up to '
         "more than 100% where countries hold several frameworks at once.</p>"
+        + _offers_part(reps)
         + "".join(_embed(figure) for figure in figures)
         + "</section>"
+    )
+
+
+def sponsor_offers(reps: Replications, top: int = TOP_RECIPIENTS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What each sponsor spent, and the countries offered the most, across replications.
+
+    Offers hold for one month, so a country courted every month is offered (and paid for)
+    every month: amounts are totals over the run.
+
+    Args:
+        reps: The scenario's replications.
+        top: How many countries to list.
+
+    Returns:
+        Two tables of HTML cells (median with 5–95% range across replications): per
+        sponsor, its total spend, the offers it made and the countries it courted; and per
+        country (the ``top`` by median units offered in total), the units from each
+        sponsor, their cost and the levers used. Both are empty when no offer was made.
+    """
+    offers = pd.concat([run.offers.assign(seed=run.metadata["seed"]) for run in reps.runs], ignore_index=True)
+    if offers.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    sponsors = list(dict.fromkeys(offers["sponsor"]))
+    per_seed = offers.groupby(["sponsor", "seed"])
+    spending = {
+        "total spend (budget units)": per_seed["cost"].sum(),
+        "offers made": per_seed.size(),
+        "countries courted": per_seed["iso3"].nunique(),
+    }
+    full = pd.MultiIndex.from_product([sponsors, reps.seeds], names=["sponsor", "seed"])
+    spend = pd.DataFrame(
+        {
+            heading: [
+                _spread(values.reindex(full, fill_value=0).loc[sponsor].to_numpy(float), _amount)
+                for sponsor in sponsors
+            ]
+            for heading, values in spending.items()
+        },
+        index=[f"{framework_label(sponsor, reps.names)}'s sponsor" for sponsor in sponsors],
+    )
+    units = offers.pivot_table(
+        index="iso3", columns=["sponsor", "seed"], values="units", aggfunc="sum", fill_value=0.0
+    ).reindex(columns=full, fill_value=0.0)
+    costs = offers.pivot_table(index="iso3", columns="seed", values="cost", aggfunc="sum", fill_value=0.0)
+    totals = units.T.groupby(level="seed").sum().T
+    ranked = totals.median(axis=1).sort_values(ascending=False, kind="stable").index[:top]
+    names = World.load().table["name"]
+    levers = offers.groupby(["iso3", "sponsor"])["lever"].unique()
+    recipients = pd.DataFrame(
+        {
+            **{
+                f"units from {framework_label(sponsor, reps.names)}'s sponsor": [
+                    _spread(units.loc[iso3, sponsor].to_numpy(float), _amount) for iso3 in ranked
+                ]
+                for sponsor in sponsors
+            },
+            "cost to the sponsors (budget units)": [
+                _spread(costs.reindex(columns=reps.seeds, fill_value=0.0).loc[iso3].to_numpy(float), _amount)
+                for iso3 in ranked
+            ],
+            "levers": [_levers_text(levers.loc[iso3], reps.names) for iso3 in ranked],
+        },
+        index=[str(names.get(iso3, iso3)) for iso3 in ranked],
+    )
+    return spend, recipients
+
+
+def _levers_text(levers: pd.Series, names: Mapping[str, str]) -> str:
+    """Which sponsor offered which levers, e.g. "WAICO: open models; US/G7-led: market access"."""
+    return "; ".join(
+        html.escape(f"{framework_label(sponsor, names)}: {', '.join(sorted(used)).replace('_', ' ')}")
+        for sponsor, used in levers.items()
+    )
+
+
+def _offers_part(reps: Replications) -> str:
+    spend, recipients = sponsor_offers(reps)
+    if spend.empty:
+        return ""
+    return (
+        "<h3>Sponsors' offers</h3>"
+        + _table(spend, "sponsor")
+        + f'<p class="lead-in">The {len(recipients)} countries offered the most '
+        "(units of all levers, over the run):</p>"
+        + _table(recipients, "country")
+        + '<p class="note">Totals over the whole run, median across replications with the 5–95% range. '
+        "Offers hold for one month, so a country courted every month is offered, and paid, every month. "
+        "Units of different levers are worth different amounts to a country; budget units are the "
+        "scenario's assumed costs.</p>"
     )
 
 
@@ -224,6 +341,149 @@ def _comparison_section(scenarios: Sequence[Replications], baseline: Replication
         "scenarios apart; colour is the framework, as in every figure.</p>"
         + "".join(_embed(figure) for figure in figures)
         + "</section>"
+    )
+
+
+def _share_words(share: float) -> str:
+    return {0.5: "half", 1.0: "all"}.get(share, f"{share:.0%}")
+
+
+def _question_words(answer: Answer) -> str:
+    """The question an answer answers, in plain words."""
+    question = answer.question
+    framework = framework_label(question["framework"], {question["framework"]: question["framework_name"]})
+    if answer.kind == "offer":
+        return (
+            f"What permanent offer makes {question['country_name']} join {framework} and stay, "
+            f"in at least {_share_words(question['share'])} of {question['seeds']} seeds?"
+        )
+    budgets = [_amount(b) for b in question["budgets"]]
+    listed = budgets[0] if len(budgets) == 1 else f"{', '.join(budgets[:-1])} or {budgets[-1]}"
+    period = "per month" if question["budget_period"] == "step" else "over the whole run"
+    country = f", and does {question['country_name']} join?" if question["country"] else "?"
+    return (
+        f"How many members does {framework}'s sponsor win with a budget of {listed} budget units {period}, "
+        f"courting countries greedily{country}"
+    )
+
+
+def _answer_meta(answer: Answer) -> str:
+    question = answer.question
+    scenario = question["scenario"]
+    costs = "; ".join(
+        f"{lever.replace('_', ' ')} {_amount(spec['cost']) if spec.get('cost') is not None else '–'}"
+        for lever, spec in question["levers"].items()
+    )
+    what = "Lever costs per unit" if answer.kind == "budget" else "The sponsor's lever costs per unit"
+    return (
+        f'<p class="meta">Scenario <strong>{html.escape(scenario["name"])}</strong> '
+        f"(file <code>{html.escape(str(scenario['path']))}</code>, "
+        f"hash <code>{html.escape(scenario['hash'][:12])}</code>); "
+        f"{question['seeds']} seeds spawned from root seed {question['root_seed']}; "
+        f"{question['steps']} monthly steps. {what} (budget units): {html.escape(costs)}. "
+        f"Answer folder <code>{html.escape(str(answer.folder))}</code>.</p>"
+    )
+
+
+def _offer_answer(answer: Answer) -> str:
+    question, headline = answer.question, answer.headline
+    country, share = question["country_name"], _share_words(question["share"])
+    table = answer.tables["what_it_takes"]
+    rows = pd.DataFrame(
+        {
+            "worth of one unit (utility)": [_amount(v) for v in table["worth_per_unit"]],
+            f"units to win in {share} of seeds [5–95% across seeds]": [
+                _cell(r.units, r.units_p05, r.units_p95, _amount) for r in table.itertuples()
+            ],
+            "cost per unit": [_amount(v) for v in table["cost_per_unit"]],
+            "cost per month [5–95%]": [
+                _cell(r.cost, r.cost_p05, r.cost_p95, _amount) if np.isfinite(r.cost) else "not offered"
+                for r in table.itertuples()
+            ],
+        },
+        index=[str(lever).replace("_", " ") for lever in table.index],
+    )
+    facts = [
+        f"Offer that wins {html.escape(country)} in at least {share} of the seeds: "
+        f"<strong>{_amount(_or_inf(headline['required_utility']))} utility units</strong> per month.",
+        f"Per seed, the smallest winning offer: median {_amount(_or_inf(headline['median_utility']))} "
+        f"utility units, 5–95% range {_amount(_or_inf(headline['p05_utility']))} to "
+        f"{_amount(_or_inf(headline['p95_utility']))}.",
+        f"{html.escape(country)} joins and stays with no offer in {headline['seeds_without_offer']} of "
+        f"{question['seeds']} seeds; no offer up to {_amount(question['max_offer'])} units wins it in "
+        f"{question['seeds'] - headline['seeds_won']}.",
+    ]
+    if headline["cheapest_lever"] is not None and headline["cheapest_cost"] is not None:
+        facts.append(
+            f"Cheapest: everything on <strong>{html.escape(headline['cheapest_lever'].replace('_', ' '))}"
+            f"</strong>, {_amount(headline['cheapest_units'])} units costing the sponsor "
+            f"<strong>{_amount(headline['cheapest_cost'])} budget units per month</strong> (offers add up "
+            "linearly and nothing caps a lever, so no mix of levers costs less)."
+        )
+    return (
+        f'<ul class="headline">{"".join(f"<li>{fact}</li>" for fact in facts)}</ul>'
+        + _table(rows, "lever")
+        + f'<p class="note">"Stay" means a member at each of the last {question["stay"]} of '
+        f"{question['steps']} months. The offer is permanent, from the first month, outside any sponsor's "
+        f"budget; each seed's threshold is bisected to {question['tolerance']:g} utility units. Costs are "
+        "those of the scenario's sponsor for this framework; levers it does not offer have none.</p>"
+    )
+
+
+def _or_inf(value: float | None) -> float:
+    """A headline number back from JSON, where None stands for 'not reached'."""
+    return float("inf") if value is None else float(value)
+
+
+def _budget_answer(answer: Answer) -> str:
+    question = answer.question
+    runs = answer.tables["budget_runs"]
+    grouped = runs.groupby("budget")
+    columns = {
+        "members at the end": grouped["members"].apply(lambda v: _interval(v.to_numpy(), "members")),
+        "share of world GDP": grouped["share_gdp"].apply(lambda v: _interval(v.to_numpy(), "share_gdp")),
+        "share of world population": grouped["share_population"].apply(
+            lambda v: _interval(v.to_numpy(), "share_population")
+        ),
+        "spent over the run (budget units)": grouped["spent"].apply(
+            lambda v: _spread(v.to_numpy(float), _amount)
+        ),
+    }
+    if question["country"]:
+        columns[f"seeds in which {question['country_name']} is a member"] = grouped["country_member"].apply(
+            lambda v: f"{int(v.sum())} of {len(v)}"
+        )
+    rows = pd.DataFrame(columns)
+    rows.index = [_amount(b) for b in rows.index]
+    period = "per month" if question["budget_period"] == "step" else "in total"
+    figure = _Figure(
+        "Members at the end against the sponsor's budget: each seed and the median across seeds.",
+        lambda: answer.result().figure(),
+        f"Line chart of {question['framework_name']} members at the end against the sponsor's budget.",
+    )
+    return (
+        _embed(figure)
+        + _table(rows, f"budget ({period})")
+        + '<p class="note">Median across seeds with the 5–95% range. The framework\'s sponsor keeps its '
+        "levers, costs and targets, with its budget replaced and the greedy strategy (the smallest offer "
+        "that wins each country, cheapest first); other sponsors act as in the scenario.</p>"
+    )
+
+
+def _answers_section(answers: Sequence[Answer]) -> str:
+    parts = []
+    for answer in answers:
+        body = _offer_answer(answer) if answer.kind == "offer" else _budget_answer(answer)
+        parts.append(
+            f'<article class="answer"><h3>{html.escape(_question_words(answer))}</h3>{_answer_meta(answer)}'
+            f"{body}</article>"
+        )
+    return (
+        '<section class="answers" id="answers"><h2>What would it take?</h2>'
+        "<p>Answers of <code>coalsim what-it-takes</code>: runs of a scenario with one extra permanent offer "
+        "to one country (the smallest that wins it, bisected seed by seed), or with a framework's sponsor at "
+        "several budgets. A utility unit is the model's own scale: what an offer is worth rests on the "
+        "scenario's assumed lever sizes and costs (see the caveats).</p>" + "".join(parts) + "</section>"
     )
 
 
@@ -281,6 +541,21 @@ def _provenance(scenarios: Sequence[Replications]) -> str:
     return _table(frame, "scenario")
 
 
+def _answers_provenance(answers: Sequence[Answer]) -> str:
+    rows = [
+        {
+            "folder": html.escape(str(answer.folder)),
+            "scenario": html.escape(answer.question["scenario"]["name"]),
+            "scenario hash": f"<code>{html.escape(answer.question['scenario']['hash'][:12])}</code>",
+            "root seed, seeds": f"{answer.question['root_seed']}, {answer.question['seeds']}",
+            "coalsim": html.escape(str(answer.metadata.get("coalsim_version", "?"))),
+        }
+        for answer in answers
+    ]
+    frame = pd.DataFrame(rows, index=[_question_words(answer) for answer in answers])
+    return _table(frame, "what-it-takes answer")
+
+
 def _anchor(index: int) -> str:
     return f"scenario-{index + 1}"
 
@@ -290,6 +565,7 @@ def build_report(
     baseline: Replications | None = None,
     why: Mapping[str, Callable[[], Figure]] | None = None,
     title: str = "Coalitions in global AI governance: scenario report",
+    answers: Sequence[Answer] = (),
 ) -> str:
     """The report as one HTML document.
 
@@ -298,6 +574,9 @@ def build_report(
         baseline: The reference for the comparison (default: the first scenario).
         why: Optional "why" figures by heading (e.g. ``{"Brazil": lambda: why_figure(...)}``).
         title: The page title.
+        answers: ``coalsim what-it-takes`` answers (see
+            :func:`sim.analysis.what_it_takes.load_answer`), one "What would it take?"
+            entry each.
 
     Returns:
         The HTML text.
@@ -323,6 +602,9 @@ def build_report(
             )
             + "</section>"
         )
+    if answers:
+        contents.append('<li><a href="#answers">What would it take?</a></li>')
+        parts.append(_answers_section(answers))
     contents += [
         '<li><a href="#sources">Data sources</a></li>',
         '<li><a href="#caveats">Caveats</a></li>',
@@ -344,6 +626,7 @@ def build_report(
         + '<section id="provenance"><h2>Provenance</h2>'
         + '<p class="note">Every run can be reproduced from its scenario file and seed.</p>'
         + _provenance(compared)
+        + (_answers_provenance(answers) if answers else "")
         + "</section>"
     )
     return (
@@ -375,4 +658,4 @@ def write_atomically(path: str | Path, data: bytes) -> Path:
     return target
 
 
-__all__ = ["CAVEATS", "build_report", "data_sources", "key_numbers", "write_atomically"]
+__all__ = ["CAVEATS", "build_report", "data_sources", "key_numbers", "sponsor_offers", "write_atomically"]
