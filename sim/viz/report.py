@@ -552,8 +552,12 @@ def _answers_provenance(answers: Sequence[Answer]) -> str:
         }
         for answer in answers
     ]
-    frame = pd.DataFrame(rows, index=[_question_words(answer) for answer in answers])
-    return _table(frame, "what-it-takes answer")
+    labels = [
+        f"{answer.kind}, {framework_label(answer.question['framework'])}"
+        + (f", {answer.question['country']}" if answer.question["country"] else "")
+        for answer in answers
+    ]
+    return _table(pd.DataFrame(rows, index=labels), "what-it-takes answer")
 
 
 def _anchor(index: int) -> str:
