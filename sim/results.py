@@ -151,7 +151,7 @@ class RunResult:
             (staging / "metadata.json").write_text(text + "\n", encoding="utf-8")
             for name, data in (extras or {}).items():
                 (staging / name).write_bytes(data)
-            _fsync_tree(staging)
+            fsync_tree(staging)
             replace_folder(staging, target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -185,7 +185,7 @@ class RunResult:
         )
 
 
-def _fsync_tree(folder: Path) -> None:
+def fsync_tree(folder: Path) -> None:
     """Flush every file in ``folder`` to disk before it is renamed into place."""
     for path in folder.iterdir():
         with path.open("rb") as handle:

@@ -603,7 +603,7 @@ def save_answer(
         The folder written.
 
     """
-    from sim.results import _fsync_tree, replace_folder
+    from sim.results import fsync_tree, replace_folder
 
     files = answer_files(answer, scenario, world)
     target = Path(folder)
@@ -613,7 +613,7 @@ def save_answer(
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        _fsync_tree(staging)
+        fsync_tree(staging)
         replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
