@@ -645,7 +645,7 @@ for kind in ("logit", "best_response"):
 3. Why do both rules leave a few countries that "could gain" in section 5? Rerun with
    `"rule.switching_cost": 0.0` added to the overrides and compare. (Hint: the check ignores the
    switching cost, the countries do not.)
-4. Read `docs/model_odd.md`, section 8: which of the model's weights can the data identify?
+4. Read `docs/model.md`, section 8: which of the model's weights can the data identify?
 """),
 ]
 
