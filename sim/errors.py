@@ -36,9 +36,15 @@ class InputError(ValueError):
     @property
     def message(self) -> str:
         """The one-paragraph message shown to the user."""
-        location = f"{self.where}, field '{self.field}'" if self.field else self.where
-        text = f"{location}: expected {self.expected}, found {self.found}."
+        where, field, found = (printable(part) for part in (self.where, self.field, self.found))
+        location = f"{where}, field '{field}'" if field else where
+        text = f"{location}: expected {self.expected}, found {found}."
         return f"{text} {self.hint}".strip()
+
+
+def printable(text: str) -> str:
+    """Escape control characters (a newline in a key, say) so a message stays one line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
