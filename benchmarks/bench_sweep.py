@@ -8,6 +8,9 @@ Run from the repository root::
 It sweeps the baseline (100 steps; aggregates and final per-country states stored) over
 two levers with a random design, and prints, each measured here and now:
 
+0. a machine check: two plain loops side by side against one alone, which says what
+   speed-up two processes can get on this machine at this moment (a shared machine's
+   other work takes its share);
 1. the sweep on 1 and on 2 spawned worker processes, and the speed-up of 2 over 1
    (goal: at least 1.7 on a 2-core machine). Beside it: how many cores the workers kept
    busy (their CPU time over the wall time) and how long a run took in each, which tell
@@ -28,6 +31,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -36,8 +41,9 @@ from pathlib import Path
 import pandas.testing as pdt
 import yaml
 
+import sim
 from sim.experiment import load_experiment, load_results, sweep
-from sim.experiment.executors import default_workers
+from sim.experiment.executors import THREAD_LIMITS, default_workers
 from sim.experiment.runner import Chunk, RunSettings, chunk_size_for, run_chunk, simulate
 from sim.experiment.spec import Experiment, RunTask
 from sim.experiment.store import ResultStore
@@ -52,6 +58,9 @@ GOALS = {"overhead": 0.20, "speedup": 1.7, "reload_seconds": 2.0}
 
 #: Repeats of the reload timing (the best is reported: the machine may be shared).
 REPEATS = 3
+
+#: Runs in each plain loop of the machine check.
+CEILING_RUNS = 100
 
 #: Distinct real runs the synthetic store cycles through.
 POOL = 16
@@ -148,6 +157,38 @@ def report(label: str, seconds: float, note: str = "") -> None:
     print(f"  {label:<44}{seconds:8.2f} s  {note}".rstrip())
 
 
+def plain_loop_ms(runs: int) -> float:
+    """Milliseconds per baseline run in a plain loop in this process."""
+    scenario = sim.load_scenario(BASELINE)
+    world = sim.World.load()
+    sim.run(scenario, seed=0, world=world, record="final")
+    start = time.perf_counter()
+    for seed in range(runs):
+        sim.run(scenario, seed=seed, world=world, record="final")
+    return 1000 * (time.perf_counter() - start) / runs
+
+
+def plain_loops_side_by_side(processes: int, runs: int) -> list[float]:
+    """Run ``processes`` plain loops at once, each in its own single-threaded process."""
+    env = {**os.environ, **dict.fromkeys(THREAD_LIMITS, "1")}
+    command = [sys.executable, __file__, "--plain-loop", str(runs)]
+    started = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) for _ in range(processes)
+    ]
+    return [float(process.communicate()[0]) for process in started]
+
+
+def measure_ceiling(runs: int) -> None:
+    """What the machine gives two processes now: two plain loops side by side against one alone."""
+    alone = plain_loops_side_by_side(1, runs)[0]
+    pair = plain_loops_side_by_side(2, runs)
+    ceiling = 2 * alone / max(pair)
+    print(
+        f"  machine check: plain loops ran at {alone:.1f} ms/run alone, {pair[0]:.1f} and {pair[1]:.1f} "
+        f"side by side, so 2 processes can reach about {ceiling:.2f}x here and now"
+    )
+
+
 def measure_speedup(experiment: Experiment, folder: Path, runs: int) -> None:
     """The sweep on 1 and on 2 worker processes (first, while the machine is likeliest quiet)."""
     one = timed_sweep(experiment, folder / "one", "processes", 1)
@@ -220,7 +261,11 @@ def main() -> None:
     parser.add_argument(
         "--reload-runs", type=int, default=10_000, help="runs in the reloaded store (default 10000)"
     )
+    parser.add_argument("--plain-loop", type=int, help=argparse.SUPPRESS)  # one side of measure_ceiling
     args = parser.parse_args()
+    if args.plain_loop:
+        print(plain_loop_ms(args.plain_loop))
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as temporary:
         folder = Path(temporary)
@@ -229,6 +274,7 @@ def main() -> None:
         print(f"Sweep of the baseline: {args.runs} runs x {steps} steps, aggregates and final country states")
         print(f"stored; {default_workers()} CPUs available; load average now {os.getloadavg()[0]:.1f}.")
         simulate(experiment.scenario, experiment.tasks()[0], RunSettings())  # load the world, warm caches
+        measure_ceiling(CEILING_RUNS)
         measure_speedup(experiment, folder, args.runs)
         measure_overhead(experiment, folder, args.runs)
         reference = load_results(folder / "serial").aggregates
