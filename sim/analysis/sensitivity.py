@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.experiment.spec import SENSITIVITY_DESIGNS
+from sim.experiment.spec import SENSITIVITY_DESIGNS, require_salib
 from sim.experiment.store import Outcome, SweepResults, load_results
 
 Method = Literal["sobol", "morris"]
@@ -82,6 +82,7 @@ def indices(
             "an outcome that varies across the design",
             f"the same value {outputs[0]:g} at every point",
         )
+    require_salib("sensitivity indices")
     names = list(problem["names"])
     if method == "sobol":
         from SALib.analyze import sobol

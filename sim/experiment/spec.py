@@ -340,6 +340,29 @@ class Experiment:
         ]
 
 
+def require_salib(purpose: str, where: str = "sweep spec") -> None:
+    """Check that SALib (the optional ``sensitivity`` extra) can be imported.
+
+    Args:
+        purpose: What needs it, for the message (e.g. "the sobol design").
+        where: The file or command that needs it, for the message.
+
+    Raises:
+        InputError: If SALib is not installed.
+
+    """
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        raise InputError(
+            where,
+            "design",
+            f"SALib installed for {purpose}",
+            "no module named SALib",
+            "Install the extra: pip install 'coalsim[sensitivity]'.",
+        ) from None
+
+
 def salib_problem(axes: Sequence[Axis]) -> dict[str, Any]:
     """The design space of some axes as a SALib problem (names and problem-space bounds)."""
     return {
@@ -381,6 +404,7 @@ def sample_design(spec: ExperimentSpec, axes: Sequence[Axis]) -> np.ndarray:
 
         unit = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(spec.samples)
         return low + unit * (high - low)
+    require_salib(f"the {spec.design} design")
     if spec.design == "sobol":
         from SALib.sample import sobol
 
@@ -550,6 +574,8 @@ def experiment_from_spec(spec: ExperimentSpec, scenario: Scenario, source: str, 
         InputError: If a parameter does not fit the scenario or the sweep is too large.
 
     """
+    if spec.design in SENSITIVITY_DESIGNS:
+        require_salib(f"the {spec.design} design", source)
     experiment = Experiment(spec, source, text, scenario, resolve_axes(spec, scenario, source))
     points = math.prod(len(axis.grid(experiment.levels)) for axis in experiment.axes)
     if spec.design == "grid" and points * spec.replications > MAX_RUNS:

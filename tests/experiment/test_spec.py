@@ -204,3 +204,11 @@ def test_spec_digest_ignores_sizes_when_asked(write_spec):
     two = load_experiment(write_spec("b.yaml", samples=5)).spec
     assert one.digest() != two.digest()
     assert one.digest(ignore=("samples", "replications")) == two.digest(ignore=("samples", "replications"))
+
+
+def test_salib_missing_is_an_input_error(write_spec, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "SALib", None)
+    with pytest.raises(InputError, match=r"coalsim\[sensitivity\]"):
+        load_experiment(write_spec(design="sobol", samples=4))
