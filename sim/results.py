@@ -27,12 +27,13 @@ import pandas as pd
 
 from sim import metrics
 from sim.analysis.equilibrium import check_equilibrium, summary_lines
+from sim.errors import InputError
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
 from sim.sponsors import offers_frame
 from sim.world import World
 
-#: Files a saved result consists of (the plot, if any, is written by the caller).
+#: Files a saved result consists of (a plot, if any, is passed to save() as an extra).
 RESULT_FILES = (
     "aggregates.parquet", "countries.parquet", "dynamics.parquet", "offers.parquet", "metadata.json"
 )  # fmt: skip
@@ -229,8 +230,13 @@ def run(
     Returns:
         The run's :class:`RunResult`.
 
+    Raises:
+        InputError: If ``steps`` is given and below 1.
+
     """
     seed = scenario.seed if seed is None else seed
+    if steps is not None and steps < 1:
+        raise InputError("run()", "steps", "a whole number of at least 1", str(steps))
     model = CoalitionModel(scenario, world if world is not None else World.load(), rng=seed, engine=engine)
     model.run_for(scenario.steps if steps is None else steps)
     return RunResult.from_model(model, seed, record)

@@ -129,3 +129,9 @@ def test_invariants_on_random_worlds(seed, n, temperature, scale, kind):
     counts = result.countries.groupby("step")[["a", "b"]].sum()
     members = result.aggregates.pivot(index="step", columns="framework", values="members")
     assert (counts["a"] == members["a"]).all() and (counts["b"] == members["b"]).all()
+
+
+def test_run_rejects_fewer_than_one_step(baseline):
+    """run(steps=0) used to reach Mesa's run_for(0) RuntimeWarning; now it is a clear error."""
+    with pytest.raises(sim.InputError, match="at least 1"):
+        sim.run(baseline, steps=0)
