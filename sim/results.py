@@ -9,6 +9,7 @@ under the final name.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
@@ -139,25 +140,15 @@ class RunResult:
             The folder written.
 
         """
-        target = Path(folder)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
-        staging.mkdir()
-        try:
-            self.aggregates.to_parquet(staging / "aggregates.parquet", index=False)
-            self.countries.to_parquet(staging / "countries.parquet", index=False)
-            self.dynamics.to_parquet(staging / "dynamics.parquet", index=False)
-            self.offers.to_parquet(staging / "offers.parquet", index=False)
-            text = json.dumps(self.metadata, indent=2, sort_keys=True)
-            (staging / "metadata.json").write_text(text + "\n", encoding="utf-8")
-            for name, data in (extras or {}).items():
-                (staging / name).write_bytes(data)
-            fsync_tree(staging)
-            replace_folder(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+        frames = {
+            "aggregates.parquet": self.aggregates,
+            "countries.parquet": self.countries,
+            "dynamics.parquet": self.dynamics,
+            "offers.parquet": self.offers,
+        }
+        files = {name: _parquet_bytes(frame) for name, frame in frames.items()}
+        files["metadata.json"] = (json.dumps(self.metadata, indent=2, sort_keys=True) + "\n").encode()
+        return write_folder_atomically(folder, {**files, **(extras or {})})
 
     @classmethod
     def load(cls, folder: str | Path) -> RunResult:
@@ -184,6 +175,42 @@ class RunResult:
             metadata=json.loads((root / "metadata.json").read_text(encoding="utf-8")),
             offers=pd.read_parquet(root / "offers.parquet"),
         )
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def write_folder_atomically(folder: str | Path, files: Mapping[str, bytes]) -> Path:
+    """Write files into ``folder`` so that it appears complete or not at all.
+
+    Everything goes into a hidden staging sibling, is flushed to disk, and the staging
+    folder is then renamed into place (replacing an older folder, see
+    :func:`replace_folder`). On any failure the staging folder is removed.
+
+    Args:
+        folder: Destination folder.
+        files: File contents by file name.
+
+    Returns:
+        The folder written.
+
+    """
+    target = Path(folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        fsync_tree(staging)
+        replace_folder(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
 
 
 def fsync_tree(folder: Path) -> None:

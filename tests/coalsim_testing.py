@@ -47,3 +47,26 @@ needs_browser = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and not os.environ.get("CI"),
     reason="needs Debian's chromium and chromium-driver (./dev test installs them as root)",
 )
+
+
+def chrome(profile: Path, *, window_size: str | None = None, performance_log: bool = False):
+    """Headless Debian Chromium driven by selenium, with the flags this machine needs.
+
+    The background-networking flags keep Chromium from calling home (this machine has no
+    network, and the report and app tests count every request). Call ``quit()`` when done.
+    """
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={profile}",
+    ]  # fmt: skip
+    if window_size:
+        flags.append(f"--window-size={window_size}")
+    for flag in flags:
+        options.add_argument(flag)
+    logs = {"browser": "ALL", **({"performance": "ALL"} if performance_log else {})}
+    options.set_capability("goog:loggingPrefs", logs)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))

@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -603,22 +601,9 @@ def save_answer(
         The folder written.
 
     """
-    from sim.results import fsync_tree, replace_folder
+    from sim.results import write_folder_atomically
 
-    files = answer_files(answer, scenario, world)
-    target = Path(folder)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        fsync_tree(staging)
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
+    return write_folder_atomically(folder, answer_files(answer, scenario, world))
 
 
 def load_answer(folder: str | Path) -> Answer:

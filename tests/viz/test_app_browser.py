@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from coalsim_testing import REPO, SCENARIOS
+from coalsim_testing import REPO, SCENARIOS, chrome, needs_browser
 
 from sim.viz.app import SCENARIO_DIR_VARIABLE
 from sim.viz.app_command import solara_command
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 #: Longest wait for the server to answer, the page to render, or one step to show.
 SERVER_START_SECONDS = 40
@@ -36,7 +33,7 @@ STEP_SECONDS = 30
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+    needs_browser,
 ]
 
 
@@ -110,24 +107,7 @@ def app_server(tmp_path_factory) -> Iterator[AppServer]:
 
 @pytest.fixture
 def browser(tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1600,1200",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+    driver = chrome(tmp_path / "profile", window_size="1600,1200")
     yield driver
     driver.quit()
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from coalsim_testing import CHROMEDRIVER, CHROMIUM, needs_browser
+from coalsim_testing import chrome, needs_browser
 
 import sim
 from sim.viz.plots import Replications
@@ -28,23 +28,7 @@ def report_file(baseline, world, tmp_path_factory) -> Path:
 
 @pytest.fixture
 def browser(tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+    driver = chrome(tmp_path / "profile", performance_log=True)
     yield driver
     driver.quit()
 
