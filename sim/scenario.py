@@ -634,17 +634,13 @@ def check_against_world(scenario: Scenario, world: World) -> None:
     """
     where = scenario.source
     sets: list[tuple[str, CountrySet]] = []
+    codes: list[tuple[str, str]] = []  # (field, ISO3 code) pairs used as mapping keys
     for fid, fw in scenario.frameworks.items():
         for part in ("lead", "committed", "initial", "eligible"):
             value = getattr(fw, part)
             if value is not None:
                 sets.append((f"frameworks.{fid}.{part}", value))
-        for code in fw.entry_cost_overrides:
-            if code not in world.index:
-                raise InputError(
-                    where, f"frameworks.{fid}.entry_cost_overrides", "a known country code",
-                    f"'{code}'", did_you_mean(code, world.index),
-                )  # fmt: skip
+        codes += [(f"frameworks.{fid}.entry_cost_overrides", code) for code in fw.entry_cost_overrides]
     for pid, penalty in scenario.penalties.items():
         if penalty.targets is not None:
             sets.append((f"penalties.{pid}.targets", penalty.targets))
@@ -654,12 +650,13 @@ def check_against_world(scenario: Scenario, world: World) -> None:
     for fid, sponsor in scenario.sponsors.items():
         sets.append((f"sponsors.{fid}.targets", sponsor.targets))
         for lever, price in sponsor.levers.items():
-            for code in price.cost_overrides:
-                if code not in world.index:
-                    raise InputError(
-                        where, f"sponsors.{fid}.levers.{lever}.cost_overrides", "a known country code",
-                        f"'{code}'", did_you_mean(code, world.index),
-                    )  # fmt: skip
+            field = f"sponsors.{fid}.levers.{lever}.cost_overrides"
+            codes += [(field, code) for code in price.cost_overrides]
+    for field, code in codes:
+        if code not in world.index:
+            raise InputError(
+                where, field, "a known country code", f"'{code}'", did_you_mean(code, world.index)
+            )
     for field, country_set in sets:
         resolve(country_set, world, where, field)
     unknown_layers = set(scenario.peers.ties) - set(world.ties)
