@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import platform
-import shutil
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +25,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.analysis.equilibrium import check_equilibrium, summary_lines
+from sim.atomic import write_folder_atomically
 from sim.errors import InputError
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
@@ -181,58 +179,6 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
-
-
-def write_folder_atomically(folder: str | Path, files: Mapping[str, bytes]) -> Path:
-    """Write files into ``folder`` so that it appears complete or not at all.
-
-    Everything goes into a hidden staging sibling, is flushed to disk, and the staging
-    folder is then renamed into place (replacing an older folder, see
-    :func:`replace_folder`). On any failure the staging folder is removed.
-
-    Args:
-        folder: Destination folder.
-        files: File contents by file name.
-
-    Returns:
-        The folder written.
-
-    """
-    target = Path(folder)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        fsync_tree(staging)
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
-
-
-def fsync_tree(folder: Path) -> None:
-    """Flush every file in ``folder`` to disk before it is renamed into place."""
-    for path in folder.iterdir():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
-
-
-def replace_folder(staging: Path, target: Path) -> None:
-    """Move a complete ``staging`` folder to ``target``, replacing what was there.
-
-    The old folder is first renamed aside, so at every moment ``target`` is either the
-    old complete result or the new complete one.
-    """
-    if target.exists():
-        aside = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-        target.rename(aside)
-        staging.rename(target)
-        shutil.rmtree(aside, ignore_errors=True)
-    else:
-        staging.rename(target)
 
 
 def run(

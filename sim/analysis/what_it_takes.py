@@ -588,7 +588,7 @@ def save_answer(
     """Write an answer's folder atomically, replacing an older one.
 
     Every file is drawn in memory, written into a hidden sibling folder, flushed to disk,
-    and the folder is then renamed into place (:func:`sim.results.replace_folder`): the
+    and the folder is then renamed into place (:func:`sim.atomic.replace_folder`): the
     folder holds the old complete answer or the new one, never a part.
 
     Args:
@@ -601,7 +601,7 @@ def save_answer(
         The folder written.
 
     """
-    from sim.results import write_folder_atomically
+    from sim.atomic import write_folder_atomically
 
     return write_folder_atomically(folder, answer_files(answer, scenario, world))
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterable, Mapping
@@ -40,10 +39,11 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from sim.atomic import atomic_write, fsync_folder, replace_folder
 from sim.errors import InputError, did_you_mean
 from sim.experiment.spec import Experiment, ExperimentSpec
 from sim.metrics import NON_ALIGNED_ID
-from sim.results import package_version, replace_folder
+from sim.results import package_version
 
 #: Identifies a store folder and the version of its layout.
 STORE_FORMAT, STORE_VERSION = "coalsim-sweep", 1
@@ -112,41 +112,6 @@ class ChunkOutput:
 
     records: tuple[RunRecord, ...]
     tables: Mapping[str, bytes] = field(default_factory=dict)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    Args:
-        path: Destination file.
-        data: Its complete content.
-
-    """
-    temporary = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:12]}")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename inside ``folder`` durable (a no-op where folders cannot be opened)."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
 
 
 def parquet_bytes(data: pd.DataFrame | pa.Table) -> bytes:
@@ -282,7 +247,7 @@ class ResultStore:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
         store.folder = target
         return store
 

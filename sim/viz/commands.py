@@ -221,11 +221,13 @@ def _check_output_file(path: Path) -> None:
 
 def _write_pngs(folder: Path, figures: dict[str, Callable[[], Figure]]) -> list[Path]:
     """Draw every figure in memory first, then write each PNG atomically."""
-    from sim.viz.report import write_atomically
+    from sim.atomic import atomic_write
 
     images = {name: png_bytes(draw()) for name, draw in figures.items()}
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_atomically(folder / name, data) for name, data in images.items()]
+    for name, data in images.items():
+        atomic_write(folder / name, data)
+    return [folder / name for name in images]
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -275,8 +277,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """``coalsim report DIR... [--answers ANSWER_DIR...] -o report.html``: one self-contained HTML file."""
     from sim.analysis.what_it_takes import load_answer
+    from sim.atomic import atomic_write
     from sim.viz.maps import world_shapes
-    from sim.viz.report import build_report, write_atomically
+    from sim.viz.report import build_report
 
     out = Path(args.out)
     _check_output_file(out)
@@ -285,7 +288,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     world_shapes()
     why = {heading: draw for _, heading, draw in _why_figures(baseline, args.why)}
     page = build_report(scenarios, baseline, why, answers=answers)
-    write_atomically(out, page.encode("utf-8"))
+    atomic_write(out, page.encode("utf-8"))
     answered = f", {len(answers)} what-it-takes answers" if answers else ""
     print(
         f"Wrote {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {len(scenarios)} scenarios, "

@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import re
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -642,24 +639,4 @@ def build_report(
     )
 
 
-def write_atomically(path: str | Path, data: bytes) -> Path:
-    """Write a file through a temporary sibling, so no reader ever sees half of it.
-
-    Args:
-        path: Destination.
-        data: Content.
-
-    Returns:
-        The path written.
-    """
-    target = Path(path)
-    staging = target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
-        staging.write_bytes(data)
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
-    return target
-
-
-__all__ = ["CAVEATS", "build_report", "data_sources", "key_numbers", "sponsor_offers", "write_atomically"]
+__all__ = ["CAVEATS", "build_report", "data_sources", "key_numbers", "sponsor_offers"]

@@ -10,7 +10,7 @@ import pytest
 from coalsim_testing import synthetic_scenario
 
 import sim
-import sim.results
+import sim.atomic
 from sim.analysis.what_it_takes import (
     BUDGET_FIGURE,
     budget_curve,
@@ -103,7 +103,7 @@ def _fail_before_rename(monkeypatch):
     def fsync_tree(folder):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(sim.results, "fsync_tree", fsync_tree)
+    monkeypatch.setattr(sim.atomic, "fsync_tree", fsync_tree)
 
 
 @pytest.mark.parametrize("fail", [_fail_on_second_file, _fail_before_rename])

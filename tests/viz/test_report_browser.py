@@ -9,8 +9,9 @@ import pytest
 from coalsim_testing import chrome, needs_browser
 
 import sim
+from sim.atomic import atomic_write
 from sim.viz.plots import Replications
-from sim.viz.report import build_report, write_atomically
+from sim.viz.report import build_report
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,7 +24,9 @@ pytestmark = [
 def report_file(baseline, world, tmp_path_factory) -> Path:
     runs = [sim.run(baseline, seed=seed, steps=12, world=world) for seed in (1, 2)]
     page = build_report([Replications.from_runs(runs)])
-    return write_atomically(tmp_path_factory.mktemp("browser") / "report.html", page.encode("utf-8"))
+    path = tmp_path_factory.mktemp("browser") / "report.html"
+    atomic_write(path, page.encode("utf-8"))
+    return path
 
 
 @pytest.fixture
