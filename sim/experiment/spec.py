@@ -113,7 +113,13 @@ def _value_kind(value: Any) -> str | None:
 class ExperimentSpec(_Strict):
     """A validated, immutable sweep spec (the YAML file's content)."""
 
-    name: str | None = Field(default=None, description="defaults to the file name")
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=80,
+        description="defaults to the file name; also the default store folder results/<name>, so no "
+        "path separators or leading dot (it must not escape results/)",
+    )
     description: str = ""
     scenario: str
     parameters: dict[str, ParameterRange] = {}

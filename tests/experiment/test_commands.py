@@ -158,3 +158,19 @@ def test_tipping_without_a_crossing_exits_2(coalsim, capsys):
     ]
     assert coalsim(arguments) == 2
     assert "Widen the interval" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/abs", ".hidden", "a/b"])
+def test_a_spec_name_cannot_send_the_default_store_outside_results(name, tmp_path, capsys, monkeypatch):
+    """The default store is results/<spec name>: a name with a path in it is bad input."""
+    from coalsim_testing import SCENARIOS
+
+    from sim.cli import main
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"name: '{name}'\nscenario: {SCENARIOS / 'baseline.yaml'}\ndesign: grid\n"
+                    "replications: 1\nseed: 1\nparameters: {}\n")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", str(spec), "--quiet"]) == 2
+    assert "field 'name'" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
