@@ -1,0 +1,138 @@
+"""The bad-input corpus: every case exits 2 with one line naming where, and writes nothing.
+
+Scenario-file cases live in ``tests/test_cli.py`` (BAD_SCENARIOS and the tests after it);
+this corpus covers sweep specs and the command-line arguments of every subcommand. Each
+case runs the real CLI entry point in-process and checks the contract: exit status 2, a
+single ``coalsim:`` line on stderr that names the file or the argument, no traceback, and
+no new file anywhere under the case's working folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from coalsim_testing import SCENARIOS
+
+from sim.cli import main
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+SPEC_HEAD = f"scenario: {BASELINE}\nseed: 1\n"
+
+#: Sweep specs: (file text, text the message must contain).
+BAD_SPECS = {
+    "malformed yaml": ("scenario: [unclosed\n", "valid YAML"),
+    "empty file": ("", "spec.yaml"),
+    "a list": ("- 1\n- 2\n", "spec.yaml"),
+    "unknown key": (SPEC_HEAD + "desgin: grid\nparameters: {}\n", "Did you mean 'design'?"),
+    "unknown design": (SPEC_HEAD + "design: fractal\nparameters: {}\n", "design"),
+    "missing scenario": ("seed: 1\ndesign: grid\nparameters: {}\n", "scenario"),
+    "scenario not found": ("scenario: nowhere.yaml\nseed: 1\ndesign: grid\nparameters: {}\n", "nowhere.yaml"),
+    "unknown parameter path": (SPEC_HEAD + "design: grid\nparameters:\n  rule.temprature: {values: [0.1]}\n",
+                               "temprature"),
+    "low above high": (SPEC_HEAD + "design: lhs\nsamples: 4\nparameters:\n"
+                       "  rule.temperature: {low: 0.5, high: 0.1}\n", "rule.temperature"),
+    "value the scenario rejects": (SPEC_HEAD + "design: grid\nparameters:\n"
+                                   "  rule.activation_rate: {values: [0.5, 1.5]}\n", "activation_rate"),
+    "zero replications": (SPEC_HEAD + "design: grid\nreplications: 0\nparameters: {}\n", "replications"),
+    "negative seed": (f"scenario: {BASELINE}\nseed: -3\ndesign: grid\nparameters: {{}}\n", "seed"),
+    "samples as text": (SPEC_HEAD + "design: random\nsamples: many\nparameters:\n"
+                        "  rule.temperature: {low: 0.1, high: 0.5}\n", "samples"),
+    "range without high": (SPEC_HEAD + "design: lhs\nsamples: 4\nparameters:\n"
+                           "  rule.temperature: {low: 0.1}\n", "rule.temperature"),
+    "name with a path": ("name: ../out\n" + SPEC_HEAD + "design: grid\nparameters: {}\n", "name"),
+}
+
+
+def contract(argv: list[str], expected: str, folder: Path, capsys) -> None:
+    before = {p for p in folder.rglob("*")}
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coalsim:") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert expected in err, err
+    assert {p for p in folder.rglob("*")} == before, "bad input must write nothing"
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SPECS))
+def test_bad_sweep_spec(case, tmp_path, capsys, monkeypatch):
+    text, expected = BAD_SPECS[case]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    contract(["sweep", str(spec), "--quiet", "--out", str(tmp_path / "store")], expected, tmp_path, capsys)
+
+
+def good_spec(tmp_path: Path) -> str:
+    spec = tmp_path / "good.yaml"
+    spec.write_text(SPEC_HEAD + "design: grid\nreplications: 1\nparameters: {}\n", encoding="utf-8")
+    return str(spec)
+
+
+def a_file(tmp_path: Path) -> str:
+    path = tmp_path / "plain.txt"
+    path.write_text("not a folder", encoding="utf-8")
+    return str(path)
+
+
+#: Command lines: (builder of argv from tmp_path, text the message must contain; TMP
+#: stands for the case's temporary folder).
+BAD_ARGUMENTS = {
+    "run: no such scenario": (lambda t: ["run", str(t / "absent.yaml")], "absent.yaml"),
+    "run: seed not a number": (lambda t: ["run", BASELINE, "--seed", "abc"], "--seed"),
+    "run: unknown option": (lambda t: ["run", BASELINE, "--sed", "3"], "--sed"),
+    "run: out is a file": (lambda t: ["run", BASELINE, "--out", a_file(t)], "--out"),
+    "run: bad --set value": (lambda t: ["run", BASELINE, "--set", "rule.kind=majority"], "rule.kind"),
+    "run: --set into a scalar": (lambda t: ["run", BASELINE, "--set", "steps.x=1"], "steps"),
+    "validate: no files": (lambda t: ["validate"], "validate"),
+    "list: empty folder": (lambda t: ["list", "--folder", str(t)], "TMP"),
+    "params: no such scenario": (lambda t: ["params", str(t / "absent.yaml")], "absent.yaml"),
+    "unknown subcommand": (lambda t: ["runn"], "runn"),
+    "sweep: no such spec": (lambda t: ["sweep", str(t / "absent.yaml"), "--quiet"], "absent.yaml"),
+    "sweep: unknown executor": (lambda t: ["sweep", good_spec(t), "--executor", "gpu"], "--executor"),
+    "sweep: zero workers": (lambda t: ["sweep", good_spec(t), "--workers", "0", "--quiet",
+                                       "--out", str(t / "s")], "--workers"),
+    "sweep: out is a file": (lambda t: ["sweep", good_spec(t), "--quiet", "--out", a_file(t)], "plain.txt"),
+    "sensitivity: not a store": (lambda t: ["sensitivity", str(t), "--output", "final_share_gdp:waico"],
+                                 "TMP"),
+    "tipping: unknown parameter": (lambda t: ["tipping", BASELINE, "--param", "rule.temprature",
+                                              "--outcome", "final_share_gdp:waico", "--level", "0.5"],
+                                   "temprature"),
+    "tipping: unknown outcome": (lambda t: ["tipping", BASELINE, "--param", "rule.temperature",
+                                            "--outcome", "final_share_gdp:waicoo", "--level", "0.5"],
+                                 "waicoo"),
+    "plot: not a run folder": (lambda t: ["plot", str(t)], "TMP"),
+    "compare: not run folders": (lambda t: ["compare", str(t), "--out", str(t / "cmp")], "TMP"),
+    "report: not run folders": (lambda t: ["report", str(t), "-o", str(t / "r.html")], "TMP"),
+    "what-it-takes: unknown country": (lambda t: ["what-it-takes", BASELINE, "--country", "XXX",
+                                                  "--framework", "waico", "--out", str(t / "w")], "XXX"),
+    "what-it-takes: unknown framework": (lambda t: ["what-it-takes", BASELINE, "--country", "IND",
+                                                    "--framework", "wai", "--out", str(t / "w")], "wai"),
+    "what-it-takes: negative budget": (lambda t: ["what-it-takes", str(SCENARIOS / "waico_courting.yaml"),
+                                                  "--framework", "waico", "--budget", "-1",
+                                                  "--out", str(t / "w")], "budget"),
+    "calibrate: one fold": (lambda t: ["calibrate", "--scenario", BASELINE, "--folds", "1",
+                                       "--out", str(t / "c.yaml")], "--folds"),
+    "calibrate: no such scenario": (lambda t: ["calibrate", "--scenario", str(t / "absent.yaml"),
+                                               "--out", str(t / "c.yaml")], "absent.yaml"),
+    "app: port out of range": (lambda t: ["app", "--port", "99999"], "--port"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
+def test_bad_command_line(case, tmp_path, capsys, monkeypatch):
+    build, expected = BAD_ARGUMENTS[case]
+    argv, expected = build(tmp_path), expected.replace("TMP", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    try:
+        contract(argv, expected, tmp_path, capsys)
+    except SystemExit as exit_:  # argparse's own errors exit through our parser's error()
+        assert exit_.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("coalsim:") and expected in err and "Traceback" not in err
+
+
+def test_the_corpus_is_at_least_forty_cases():
+    from test_cli import BAD_SCENARIOS
+
+    assert len(BAD_SPECS) + len(BAD_ARGUMENTS) + len(BAD_SCENARIOS) >= 40
