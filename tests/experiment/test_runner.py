@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pyarrow.parquet as pq
@@ -152,3 +153,37 @@ def test_sigkill_then_resume_ends_identical_to_an_uninterrupted_sweep(small_stor
     assert not [p for p in out.rglob(".*")]
     for dataset in ("aggregates", "countries"):
         assert {p.name for p in (out / dataset).iterdir()} == set(final.runs["part"])
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_never_leaves_a_corrupt_store(small_store, tmp_path):
+    """Eight kills at random moments, each of a resume of the sweep the kill before stopped.
+
+    Each kill waits until the store holds a random number of finished runs (at most one
+    more than before), then up to 5 ms more, so kills land inside runs and
+    writes. After every kill, every visible file parses and every run the table calls
+    succeeded has all its rows; the last resume finishes identical to an uninterrupted sweep.
+    """
+    spec, reference = small_store
+    out = tmp_path / "killed"
+    total, rows, per_country = 6, 11 * 5, sim.World.load().n
+    rng = np.random.default_rng(20251112)
+    mid_sweep = 0
+    for _ in range(8):
+        before = max(_succeeded(out), 0)
+        target = min(before + int(rng.integers(0, 2)), total - 1)
+        process = subprocess.Popen([sys.executable, "-c", SWEEP_SCRIPT, str(spec), str(out)], cwd=REPO)
+        deadline = time.monotonic() + 60
+        while _succeeded(out) < target and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(float(rng.uniform(0.0, 0.005)))
+        mid_sweep += process.poll() is None and _succeeded(out) < total
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _check_readable(out, total, rows, per_country)
+    assert mid_sweep >= 4, f"only {mid_sweep} of 8 kills landed mid-sweep"
+    subprocess.run([sys.executable, "-c", SWEEP_SCRIPT, str(spec), str(out)], cwd=REPO, check=True)
+    final = load_results(out)
+    assert set(final.runs["status"]) == {"succeeded"}
+    pdt.assert_frame_equal(final.aggregates, load_results(reference).aggregates)
+    pdt.assert_frame_equal(final.countries, load_results(reference).countries)
