@@ -7,9 +7,11 @@ subfolders have conftest files of their own.
 from __future__ import annotations
 
 import os
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 import sim
 from sim.scenario import validate_scenario
@@ -70,3 +72,50 @@ def chrome(profile: Path, *, window_size: str | None = None, performance_log: bo
     logs = {"browser": "ALL", **({"performance": "ALL"} if performance_log else {})}
     options.set_capability("goog:loggingPrefs", logs)
     return webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+
+
+class PageResources(HTMLParser):
+    """Every attribute of an HTML page that could make a browser fetch something, and its text."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.references: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in {"src", "href", "srcset", "poster", "data", "action"}:
+                self.references.append((tag, name, value or ""))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def assert_self_contained(page: str) -> PageResources:
+    """Fail if the page would fetch anything: every reference is inline data or an anchor."""
+    resources = PageResources(page)
+    for tag, name, value in resources.references:
+        assert value.startswith(("data:", "#")), f"<{tag} {name}={value[:40]}> would be fetched"
+    assert "script" not in resources.tags and "@import" not in page and "url(" not in page
+    return resources
+
+
+def yaml_values(words: list[str], max_leaves: int = 8) -> st.SearchStrategy:
+    """Random YAML-shaped data (scalars, lists, mappings) for fuzzing file loaders.
+
+    Args:
+        words: Strings worth planting besides random text (ids the loader knows).
+        max_leaves: Largest number of scalars in one value.
+    """
+    scalars = st.one_of(
+        st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=True),
+        st.text(max_size=12), st.sampled_from(words),
+    )  # fmt: skip
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=max_leaves,
+    )

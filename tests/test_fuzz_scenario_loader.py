@@ -11,7 +11,7 @@ import copy
 
 import pytest
 import yaml
-from coalsim_testing import SCENARIOS
+from coalsim_testing import SCENARIOS, yaml_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,15 +21,7 @@ from sim.scenario import check_against_world, read_with_extends, set_dotted, val
 
 BASELINE_RAW = read_with_extends(SCENARIOS / "baseline.yaml")
 
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**12), 10**12), st.floats(allow_nan=True),
-    st.text(max_size=12), st.sampled_from(["waico", "us_led", "CHN", "eu", "logit", "all"]),
-)  # fmt: skip
-values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=8,
-)
+values = yaml_values(["waico", "us_led", "CHN", "eu", "logit", "all"])
 
 
 def leaf_paths(node, prefix=""):

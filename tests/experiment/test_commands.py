@@ -9,16 +9,14 @@ import pytest
 
 import sim.cli
 from sim.experiment import load_results
-from sim.experiment.commands import register
 from sim.experiment.runner import simulate, sweep
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
 
 @pytest.fixture
-def coalsim(monkeypatch):
-    """``coalsim`` with this module's subcommands wired in, as the lead will wire them."""
-    monkeypatch.setattr(sim.cli, "_extensions", lambda: [register])
+def coalsim():
+    """The ``coalsim`` command, run in-process."""
     return sim.cli.main
 
 

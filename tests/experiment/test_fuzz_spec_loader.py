@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import yaml
-from coalsim_testing import SCENARIOS
+from coalsim_testing import SCENARIOS, yaml_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,15 +15,7 @@ from sim.experiment.spec import load_experiment
 SPEC_RAW = yaml.safe_load((SCENARIOS / "sweeps" / "baseline_grid.yaml").read_text())
 SPEC_RAW["scenario"] = str(SCENARIOS / "baseline.yaml")
 
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**9), 10**9), st.floats(allow_nan=True),
-    st.text(max_size=10), st.sampled_from(["grid", "sobol", "lhs", "rule.kind", "values", "low"]),
-)  # fmt: skip
-values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=6,
-)
+values = yaml_values(["grid", "sobol", "lhs", "rule.kind", "values", "low"], max_leaves=6)
 TOP_KEYS = sorted(SPEC_RAW)
 
 

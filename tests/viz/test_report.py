@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import base64
 import html
-from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
+from coalsim_testing import assert_self_contained
 
 import sim
 import sim.cli
-from sim.viz.commands import register
 from sim.viz.plots import Replications
 from sim.viz.report import CAVEATS, data_sources, key_numbers
 
@@ -44,35 +43,14 @@ def folders(baseline, world, tmp_path_factory) -> dict[str, Path]:
 def report_page(folders, tmp_path_factory) -> str:
     """The report of both scenarios, written by ``coalsim report`` (drawn once for several tests)."""
     out = tmp_path_factory.mktemp("report") / "report.html"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sim.cli, "_extensions", lambda: [register])
-        assert sim.cli.main(["report", str(folders["baseline"]), str(folders["strict"]), "-o", str(out)]) == 0
+    assert sim.cli.main(["report", str(folders["baseline"]), str(folders["strict"]), "-o", str(out)]) == 0
     return out.read_text(encoding="utf-8")
-
-
-class _Resources(HTMLParser):
-    """Collects every attribute that could make a browser fetch something."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.references: list[tuple[str, str, str]] = []
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        for name, value in attrs:
-            if name in {"src", "href", "srcset", "poster", "data", "action"}:
-                self.references.append((tag, name, value or ""))
 
 
 @pytest.mark.slow
 def test_report_is_self_contained_and_complete(folders, report_page):
     page = report_page
-    parser = _Resources()
-    parser.feed(page)
-    for tag, name, value in parser.references:
-        assert value.startswith(("data:", "#")), f"<{tag} {name}={value[:40]}> would be fetched"
-    assert "script" not in parser.tags and "@import" not in page and "url(" not in page
+    parser = assert_self_contained(page)
     images = [value for tag, _, value in parser.references if tag == "img"]
     # per scenario: membership, map, frequency maps, transitions; then four comparisons
     assert len(images) == 2 * 4 + 4
@@ -109,9 +87,8 @@ def test_sources_come_from_the_shipped_sources_file():
 
 
 @pytest.fixture
-def coalsim(monkeypatch):
-    """``coalsim`` with these subcommands wired in (as sim.cli._extensions will do)."""
-    monkeypatch.setattr(sim.cli, "_extensions", lambda: [register])
+def coalsim():
+    """The ``coalsim`` command, run in-process."""
     return sim.cli.main
 
 
