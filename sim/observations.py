@@ -94,7 +94,9 @@ def load_observations(path: str | Path | None = None) -> pd.DataFrame:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(where, "", "a readable UTF-8 CSV file of observations", str(exc)) from None
     if header is None or tuple(header) != COLUMNS:
-        raise InputError(where, "header", f"the columns {', '.join(COLUMNS)}", ", ".join(header or []) or "nothing")
+        raise InputError(
+            where, "header", f"the columns {', '.join(COLUMNS)}", ", ".join(header or []) or "nothing"
+        )
     records = []
     seen: set[tuple[str, str]] = set()
     for number, cells in enumerate(body, start=2):
@@ -103,7 +105,9 @@ def load_observations(path: str | Path | None = None) -> pd.DataFrame:
         record = _check_row(dict(zip(COLUMNS, cells, strict=True)), where, number)
         key = (record["observation_id"], record["iso3"])
         if key in seen:
-            raise InputError(where, f"line {number}", "one row per observation and country", f"a repeat of {key}")
+            raise InputError(
+                where, f"line {number}", "one row per observation and country", f"a repeat of {key}"
+            )
         seen.add(key)
         records.append(record)
     frame = pd.DataFrame.from_records(records, columns=list(COLUMNS))
@@ -126,7 +130,9 @@ def _check_row(row: dict[str, str], where: str, number: int) -> dict[str, object
     if row["kind"] not in KINDS:
         raise fail("kind", f"one of {', '.join(KINDS)}", did_you_mean(row["kind"], KINDS))
     if row["confidence"] not in CONFIDENCE:
-        raise fail("confidence", f"one of {', '.join(CONFIDENCE)}", did_you_mean(row["confidence"], CONFIDENCE))
+        raise fail(
+            "confidence", f"one of {', '.join(CONFIDENCE)}", did_you_mean(row["confidence"], CONFIDENCE)
+        )
     if not row["source"].strip():
         raise fail("source", "a URL or document naming where the fact comes from")
     try:

@@ -296,7 +296,9 @@ def simulate(
         raise InputError("simulate()", "framework", f"one of the scenario's frameworks ({', '.join(ids)})",
                          repr(framework))  # fmt: skip
     if step < 1:
-        raise InputError("simulate()", "step", "a step of at least 1 (step 0 is the starting state)", str(step))
+        raise InputError(
+            "simulate()", "step", "a step of at least 1 (step 0 is the starting state)", str(step)
+        )
     seed_list = replication_seeds(scenario.seed, seeds) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise InputError("simulate()", "seeds", "at least one seed", "none")
@@ -374,8 +376,10 @@ def observed_count(observations: pd.DataFrame | None, framework: str, step: int)
     if rows.empty:
         return {}
     row = rows.iloc[0]
-    return {"observed": float(row["value"]), "observed_low": float(row["low"]), "observed_high": float(row["high"]),
-            "observation_id": row["observation_id"]}  # fmt: skip
+    return {
+        "observed": float(row["value"]), "observed_low": float(row["low"]),
+        "observed_high": float(row["high"]), "observation_id": row["observation_id"],
+    }  # fmt: skip
 
 
 def _labels(world: World, members: Sequence[str], where: str) -> np.ndarray:
@@ -391,8 +395,10 @@ def _labels(world: World, members: Sequence[str], where: str) -> np.ndarray:
 
 def _check_scorable(y: np.ndarray, where: str) -> None:
     if y.sum() < 2 or (1 - y).sum() < 2:
-        raise InputError(where, "iso3", "at least 2 observed members and 2 non-members among the countries scored",
-                         f"{int(y.sum())} members of {len(y)}")  # fmt: skip
+        raise InputError(
+            where, "iso3", "at least 2 observed members and 2 non-members among the countries scored",
+            f"{int(y.sum())} members of {len(y)}",
+        )  # fmt: skip
 
 
 def score(
@@ -447,7 +453,8 @@ def score(
         model=metrics(y, ensemble.probability[keep]), baselines=baselines,
         scored=world.iso3[keep].tolist(), members=world.iso3[keep & (y_all == 1)].tolist(),
         left_out=world.iso3[~keep & (y_all == 1)].tolist(),
-        validation=f"stratified {len(np.unique(stratified_folds(y)))}-fold cross-validation (assignment seed 0)",
+        validation=f"stratified {len(np.unique(stratified_folds(y)))}-fold cross-validation "
+        "(assignment seed 0)",
         count={**ensemble.count(), **observed_count(observations, framework, step)},
     )  # fmt: skip
 
@@ -472,9 +479,10 @@ def score_temporal(
     """Fit the baselines on observations up to a date and score everything on later ones.
 
     Training labels: the countries observed as members of ``framework`` on or before
-    ``cutoff_date`` (all other countries 0); the baselines are fitted on every country. Test: the countries not yet observed as
-    members (and not fixed by the scenario), labelled 1 if observed as members after the
-    cutoff. The model is scored on the same test countries at ``step``.
+    ``cutoff_date`` (all other countries 0); the baselines are fitted on every country.
+    Test: the countries not yet observed as members (and not fixed by the scenario),
+    labelled 1 if observed as members after the cutoff. The model is scored on the same
+    test countries at ``step``.
 
     Args:
         scenario: The scenario.
@@ -530,12 +538,12 @@ def report_lines(result: Score) -> list[str]:
         f"Framework '{result.framework}' at step {result.step}: {len(result.members)} observed members among "
         f"{len(result.scored)} countries scored ({len(result.left_out)} members left out: "
         f"{', '.join(result.left_out) or 'none'}).",
-        f"Baselines: {result.validation}. Log loss clips probabilities to [{result.eps:g}, {1 - result.eps:g}].",
+        f"Baselines: {result.validation}. "
+        f"Log loss clips probabilities to [{result.eps:g}, {1 - result.eps:g}].",
         "",
         f"{'forecast':22s} {'AUC':>6s} {'Brier':>7s} {'log loss':>9s}",
-        f"{'model':22s} {result.model['auc']:6.3f} {result.model['brier']:7.4f} {result.model['log_loss']:9.4f}",
     ]
-    for name, b in result.baselines.items():
+    for name, b in {"model": result.model, **result.baselines}.items():
         lines.append(f"{name:22s} {b['auc']:6.3f} {b['brier']:7.4f} {b['log_loss']:9.4f}")
     lines.append("")
     for name, wins in result.beats().items():
@@ -544,11 +552,15 @@ def report_lines(result: Score) -> list[str]:
         lines.append(f"The model {verdict} {name} ({detail}).")
     if result.count:
         c = result.count
-        line = f"Members at step {result.step}: median {c['median']:g}, 90% interval {c['low']:g}-{c['high']:g} " \
-               f"over {c['runs']} runs"
+        line = (
+            f"Members at step {result.step}: median {c['median']:g}, 90% interval {c['low']:g}-{c['high']:g} "
+            f"over {c['runs']} runs"
+        )
         if "observed" in c:
             inside = c["observed_low"] <= c["median"] <= c["observed_high"]
-            line += (f"; observed {c['observed']:g} (range {c['observed_low']:g}-{c['observed_high']:g}): "
-                     f"median {'inside' if inside else 'OUTSIDE'} the observed range")
+            line += (
+                f"; observed {c['observed']:g} (range {c['observed_low']:g}-{c['observed_high']:g}): "
+                f"median {'inside' if inside else 'OUTSIDE'} the observed range"
+            )
         lines.append(line + ".")
     return lines
