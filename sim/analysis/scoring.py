@@ -4,7 +4,8 @@ The model's forecast for country i is the fraction of runs (seeds, times posteri
 when given) in which i holds the framework at the scored step. Each naive baseline
 forecasts the same countries from the same data without any dynamics:
 
-* ``base_rate``: the share of observed members;
+* ``base_rate``: the share of observed members (its AUC is 0.5 by definition: out of fold,
+  its constants would differ only by which members each fold holds);
 * ``unga_usa_minus_chn``: a logit on UNGA agreement with the USA minus with China
   (``agree_usa_minus_chn_2019_2023``);
 * ``gdp_per_capita``: a logit on log10 GDP per capita (North Korea, without GDP, gets the
@@ -448,6 +449,9 @@ def score(
     _check_scorable(y, where)
     covariates = baseline_covariates(scenario, world, framework)
     baselines = {name: metrics(y, cross_validated(covariates[name][keep], y)) for name in BASELINES}
+    # A constant ranks no country above another. Its out-of-fold constants differ only by
+    # how many members each fold holds, which would rank countries by their own labels.
+    baselines["base_rate"]["auc"] = 0.5
     return Score(
         framework=framework, step=step,
         model=metrics(y, ensemble.probability[keep]), baselines=baselines,
