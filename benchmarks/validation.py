@@ -27,18 +27,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim import load_scenario  # noqa: E402
-from sim.analysis.scoring import Score, positives, score, score_temporal, simulate  # noqa: E402
-from sim.errors import InputError  # noqa: E402
-from sim.observations import load_observations  # noqa: E402
-from sim.world import World  # noqa: E402
+from sim import load_scenario
+from sim.analysis.scoring import Score, positives, score, score_temporal, simulate
+from sim.errors import InputError
+from sim.observations import load_observations
+from sim.world import World
 
 #: WAICO's founding month (16 July 2026).
 FOUNDING_STEP = 12
@@ -70,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
 
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="scenarios/baseline.yaml", help="scenario (default: %(default)s)")
+    parser.add_argument(
+        "--scenario", default="scenarios/baseline.yaml", help="scenario (default: %(default)s)"
+    )
     parser.add_argument("--seeds", type=int, default=10, help="runs (default: %(default)s)")
     args = parser.parse_args(argv)
     scenario = load_scenario(args.scenario)
@@ -80,10 +84,14 @@ def main(argv: list[str] | None = None) -> int:
 
     founding = simulate(scenario, "waico", FOUNDING_STEP, args.seeds, world=world).count()
     inside = 20 <= founding["median"] <= 40
-    print(f"1. WAICO members at step {FOUNDING_STEP}: median {founding['median']:g}, 90% interval "
-          f"{founding['low']:g}-{founding['high']:g}; observed 29 (20-40). Goal met: {'yes' if inside else 'NO'}.")  # fmt: skip
+    print(
+        f"1. WAICO members at step {FOUNDING_STEP}: median {founding['median']:g}, 90% interval "
+        f"{founding['low']:g}-{founding['high']:g}; observed 29 (20-40). "
+        f"Goal met: {'yes' if inside else 'NO'}."
+    )
 
     print("\n2. AUC of the model against every naive baseline on each visible hold-out")
+    common = {"seeds": args.seeds, "world": world}
     met = []
     for observation_id, rows in observations.groupby("observation_id", sort=True):
         framework = rows["framework"].iloc[0]
@@ -91,28 +99,32 @@ def main(argv: list[str] | None = None) -> int:
         if named.empty:
             continue
         step = FOUNDING_STEP if framework == "waico" else int(named["step"].max())
-        met.append(_report(f"{observation_id} ({framework}, step {step})", lambda: score(
-            scenario, named["iso3"].tolist(), framework, step, seeds=args.seeds, world=world,
-            where=f"observation '{observation_id}'")))  # fmt: skip
-    support = positives(observations, "waico")
-    met.append(_report(f"all WAICO-side support and endorsements (waico, step {FOUNDING_STEP})", lambda: score(
-        scenario, support["iso3"].unique().tolist(), "waico", FOUNDING_STEP, seeds=args.seeds, world=world)))  # fmt: skip
+        where = f"observation '{observation_id}'"
+        task = partial(score, scenario, named["iso3"].tolist(), framework, step, where=where, **common)
+        met.append(_report(f"{observation_id} ({framework}, step {step})", task))
+    support = positives(observations, "waico")["iso3"].unique().tolist()
+    task = partial(score, scenario, support, "waico", FOUNDING_STEP, **common)
+    met.append(_report(f"all WAICO-side support and endorsements (waico, step {FOUNDING_STEP})", task))
     for framework, cutoff in SPLITS:
         step = FOUNDING_STEP if framework == "waico" else None
-        met.append(_report(f"temporal split {framework} at {cutoff}", lambda f=framework, c=cutoff, s=step: (
-            score_temporal(scenario, observations, c, f, step=s, seeds=args.seeds, world=world))))  # fmt: skip
+        task = partial(score_temporal, scenario, observations, cutoff, framework, step=step, **common)
+        met.append(_report(f"temporal split {framework} at {cutoff}", task))
     scored = [m for m in met if m is not None]
-    print(f"   Goal (the model beats every baseline on every hold-out): "
-          f"{'yes' if scored and all(scored) else 'NO'} ({sum(scored)} of {len(scored)} scorable hold-outs).")  # fmt: skip
+    print(
+        f"   Goal (the model beats every baseline on every hold-out): "
+        f"{'yes' if scored and all(scored) else 'NO'} ({sum(scored)} of {len(scored)} scorable hold-outs)."
+    )
 
     un = simulate(scenario, "un", scenario.steps, args.seeds, world=world).holds.sum(axis=1)
     spread = (un.max() - un.min()) / max(float(np.median(un)), 1.0)
-    print(f"\n3. UN track members at the last step ({scenario.steps}): {sorted(un.tolist())}; range/median "
-          f"{spread:.1%}. Goal (at most 10%) met: {'yes' if spread <= 0.10 else 'NO'}.")  # fmt: skip
+    print(
+        f"\n3. UN track members at the last step ({scenario.steps}): {sorted(un.tolist())}; range/median "
+        f"{spread:.1%}. Goal (at most 10%) met: {'yes' if spread <= 0.10 else 'NO'}."
+    )
     return 0
 
 
-def _report(label: str, compute) -> bool | None:
+def _report(label: str, compute: Callable[[], Score]) -> bool | None:
     """Print one hold-out's line; return whether the model beat every baseline (None: not scorable)."""
     try:
         result = compute()
