@@ -321,3 +321,32 @@ def test_bad_score_arguments_exit_2(arguments, expected, capsys):
 def test_every_shipped_observation_with_members_names_countries_of_the_world(world):
     observations = load_observations()
     assert set(observations["iso3"].replace("", np.nan).dropna()) <= set(world.iso3)
+
+
+def test_base_rate_auc_is_one_half_not_a_fold_artefact(baseline, world):
+    """Out of fold, a constant's value depends on how many members its fold holds.
+
+    With 15 members over 10 folds, folds holding two members train on a lower rate, so the
+    raw out-of-fold constants rank members below non-members; a constant ranks no one.
+    """
+    members = [
+        "BLR",
+        "IRN",
+        "KAZ",
+        "KGZ",
+        "PAK",
+        "RUS",
+        "TJK",
+        "UZB",
+        "BRA",
+        "EGY",
+        "ETH",
+        "IDN",
+        "IND",
+        "ARE",
+        "ZAF",
+    ]
+    y = np.isin(world.iso3, members).astype(float)
+    assert auc(y, cross_validated(np.zeros((world.n, 0)), y)) < 0.45
+    result = score(baseline, members, "waico", 3, seeds=1, runner=holds_runner({}), world=world)
+    assert result.baselines["base_rate"]["auc"] == 0.5
