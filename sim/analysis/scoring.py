@@ -289,6 +289,7 @@ def simulate(
     Raises:
         InputError: If the framework is not in the scenario, the step is below 1, or no
             seeds are asked for.
+        ValueError: If the runner returns an array of the wrong shape.
 
     """
     world = world if world is not None else World.load()
@@ -306,7 +307,11 @@ def simulate(
     runner = runner or run_holds
     j = ids.index(framework)
     variants = [scenario.with_overrides(draw) for draw in draws] if draws else [scenario]
-    holds = np.concatenate([runner(variant, seed_list, step)[:, :, j] for variant in variants])
+    shape = (len(seed_list), world.n, len(ids))
+    parts = [np.asarray(runner(variant, seed_list, step)) for variant in variants]
+    if any(part.shape != shape for part in parts):
+        raise ValueError(f"the runner must return an array of shape {shape} (runs, countries, frameworks)")
+    holds = np.concatenate([part[:, :, j].astype(bool) for part in parts])
     return Ensemble(framework, step, holds, fixed_by_scenario(scenario, world, framework, step))
 
 

@@ -350,3 +350,11 @@ def test_base_rate_auc_is_one_half_not_a_fold_artefact(baseline, world):
     assert auc(y, cross_validated(np.zeros((world.n, 0)), y)) < 0.45
     result = score(baseline, members, "waico", 3, seeds=1, runner=holds_runner({}), world=world)
     assert result.baselines["base_rate"]["auc"] == 0.5
+
+
+def test_a_runner_of_the_wrong_shape_is_refused(baseline, world):
+    def runner(scenario, seeds, steps):
+        return np.zeros((len(seeds), world.n))
+
+    with pytest.raises(ValueError, match="shape"):
+        score(baseline, ["KAZ", "PAK"], "waico", 3, seeds=2, runner=runner, world=world)
