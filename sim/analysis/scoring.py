@@ -67,6 +67,7 @@ RIDGE = 1.0
 #: The naive baselines, in report order.
 BASELINES = ("base_rate", "unga_usa_minus_chn", "gdp_per_capita", "sco_brics", "static_utility")
 
+#: ``runner(scenario, seeds, steps)`` -> ``(runs, countries, frameworks)`` booleans.
 Runner = Callable[[Scenario, Sequence[int], int], np.ndarray]
 
 
@@ -113,12 +114,11 @@ def metrics(observed: np.ndarray, forecast: np.ndarray, eps: float = EPS) -> dic
 
 # -- baselines -------------------------------------------------------------------------
 def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = RIDGE) -> Callable[[np.ndarray], np.ndarray]:
-    """Fit a ridge-penalised logit by Newton's method and return its forecast function.
+    """Fit a ridge-penalised logit and return its forecast function.
 
-    Covariates are standardised on the training rows; the intercept is not penalised.
-    The penalised log-likelihood is concave, so the trust-region Newton fit finds its
-    unique maximum.
-    Covariates constant on the training rows are dropped.
+    Covariates are standardised on the training rows (those constant there are dropped);
+    the intercept is not penalised. The penalised log-likelihood is concave, so a
+    trust-region Newton method finds its unique maximum.
 
     Args:
         x: ``(m, f)`` training covariates (``f`` may be 0: the base rate).
