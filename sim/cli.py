@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -162,8 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 on success, 2 on bad input.
     """
     args = build_parser().parse_args(argv)
+    from sim.scenario import OverriddenParameterWarning
+
     try:
-        return int(args.handler(args) or 0)
+        with warnings.catch_warnings():  # a value an event sets again: one line each
+            warnings.simplefilter("default", OverriddenParameterWarning)
+            warnings.showwarning = lambda message, *_: print(f"coalsim: warning: {message}", file=sys.stderr)
+            return int(args.handler(args) or 0)
     except InputError as exc:
         print(f"coalsim: {exc.message}", file=sys.stderr)
         return EXIT_BAD_INPUT

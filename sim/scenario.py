@@ -16,7 +16,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import os
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -399,7 +401,10 @@ class Scenario(_Strict):
         raw = self.model_dump(mode="json")
         for path, value in overrides.items():
             set_dotted(raw, path, value, where=self.source)
-        return validate_scenario(raw, where=self.source)
+        scenario = validate_scenario(raw, where=self.source)
+        if any(path.startswith("events.") for path in overrides):
+            _check_event_changes(scenario)
+        return scenario
 
     def parameters(self) -> dict[str, Any]:
         """Every tunable leaf parameter, by dotted path (what ``coalsim params`` shows)."""
@@ -419,7 +424,9 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 def set_dotted(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
     """Set ``raw[a][b][c] = value`` for ``path == "a.b.c"``, creating mappings as needed.
 
-    A numeric part indexes into a list (``events.0.step``).
+    A numeric part indexes into a list (``events.0.step``). The keys of an event's ``set``
+    are dotted paths themselves, so ``events.<i>.set.<path>`` names the value that event
+    ``i`` gives ``<path>`` (it must be one the event sets).
 
     Args:
         raw: The nested data to change in place.
@@ -435,6 +442,9 @@ def set_dotted(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
     parts = path.split(".")
     if not path or any(p == "" for p in parts):
         raise InputError(where, path, "a dotted path such as 'rule.temperature'", repr(path))
+    if len(parts) > 3 and parts[0] == "events" and parts[2] == "set":
+        _check_event_sets(raw, parts, where)
+        parts = [*parts[:3], ".".join(parts[3:])]
     node: Any = raw
     for depth, part in enumerate(parts[:-1]):
         here = ".".join(parts[: depth + 1])
@@ -452,6 +462,19 @@ def set_dotted(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
         node[last] = value
     else:
         raise InputError(where, path, "a mapping to set a key in", describe(node))
+
+
+def _check_event_sets(raw: dict[str, Any], parts: list[str], where: str) -> None:
+    """Check that ``events.<i>.set.<path>`` names a path that event ``i`` sets."""
+    event = _list_item(raw.get("events") or [], parts[1], ".".join(parts[:2]), where)
+    changes = event.get("set") if isinstance(event, dict) else None
+    key = ".".join(parts[3:])
+    if not isinstance(changes, dict) or key not in changes:
+        sets = ", ".join(changes) if isinstance(changes, dict) else "nothing (it is not a 'set' event)"
+        raise InputError(
+            where, ".".join(parts), f"a path that event {parts[1]} sets ({sets})", f"'{key}'",
+            did_you_mean(key, changes or ()),
+        )  # fmt: skip
 
 
 def _list_item(items: list[Any], part: str, here: str, where: str) -> Any:
@@ -675,8 +698,11 @@ def check_against_world(scenario: Scenario, world: World) -> None:
 FROZEN_DURING_RUN = ("compatibility.exclusive", "steps", "seed", "events", "sponsors")
 
 
-def _check_event_changes(scenario: Scenario, world: World) -> None:
-    """Dry-run every ``set`` event in order, so a bad path fails at load, not mid-run."""
+def _check_event_changes(scenario: Scenario, world: World | None = None) -> None:
+    """Dry-run every ``set`` event in order, so a bad path fails at load, not mid-run.
+
+    With a ``world``, each changed scenario is also checked against it.
+    """
     current = scenario
     for i, event in enumerate(scenario.events):
         if event.set is None:
@@ -695,7 +721,8 @@ def _check_event_changes(scenario: Scenario, world: World) -> None:
             raise InputError(
                 scenario.source, f"events.{i}.set.{exc.field}", exc.expected, exc.found, exc.hint
             ) from None
-        check_against_world(current.model_copy(update={"events": ()}), world)
+        if world is not None:
+            check_against_world(current.model_copy(update={"events": ()}), world)
 
 
 def resolve(country_set: CountrySet, world: World, where: str, field: str) -> np.ndarray:
@@ -764,6 +791,99 @@ def _check_commitments(scenario: Scenario, world: World) -> None:
             )  # fmt: skip
 
 
+class OverriddenParameterWarning(UserWarning):
+    """A parameter the user set is set again by one of the scenario's events during the run."""
+
+
+def events_setting(scenario: Scenario, path: str) -> list[tuple[int, str]]:
+    """The ``set`` events that change ``path``, a value inside it, or a mapping holding it.
+
+    Args:
+        scenario: The scenario whose events to search.
+        path: A dotted parameter path.
+
+    Returns:
+        ``(event index, the path as the event writes it)`` pairs, in timeline order.
+
+    """
+    return [
+        (i, key)
+        for i, event in enumerate(scenario.events)
+        for key in (event.set or {})
+        if key == path or key.startswith(f"{path}.") or path.startswith(f"{key}.")
+    ]
+
+
+def warn_overridden(scenario: Scenario, paths: Iterable[str]) -> None:
+    """Warn for each path the user set that one of the scenario's events sets again.
+
+    Such a value holds only until the event's step; the value after it is addressed as
+    ``events.<i>.set.<path>``.
+
+    Args:
+        scenario: The scenario the values were set in.
+        paths: The dotted paths the user set.
+
+    Warns:
+        OverriddenParameterWarning: Once per path and event.
+
+    """
+    for path in paths:
+        for i, key in events_setting(scenario, path):
+            event = scenario.events[i]
+            note = f" ('{event.note}')" if event.note else ""
+            what = "it" if key == path else key
+            warnings.warn(
+                f"{scenario.source}: the value you set for {path} holds only until step {event.step}, "
+                f"when event {i}{note} sets {what} again; to change the value after that step, "
+                f"set events.{i}.set.{key}",
+                OverriddenParameterWarning,
+                stacklevel=3,
+            )
+
+
+#: Environment variable naming another folder of named scenarios (see :func:`scenarios_folder`).
+SCENARIOS_ENV = "COALSIM_SCENARIOS"
+
+
+def scenarios_folder() -> Path:
+    """The folder in which :func:`load_scenario` finds scenarios by name (``"baseline"``).
+
+    It is ``$COALSIM_SCENARIOS`` when that is set; otherwise the project's ``scenarios/``
+    beside the ``sim`` package, which is the project's own folder when coalsim runs from
+    a clone or an editable install (``pip install -e .``, as ``./dev setup`` does). A
+    wheel installs the package without the scenarios: there, set ``COALSIM_SCENARIOS``
+    to a folder of scenario files, or pass file paths.
+
+    Returns:
+        The folder (which need not exist).
+
+    """
+    configured = os.environ.get(SCENARIOS_ENV)
+    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def find_scenario(name: str | Path, relative_to: Path | None = None) -> Path | None:
+    """Where a scenario argument points: a file, or else a scenario named in :func:`scenarios_folder`.
+
+    Args:
+        name: A file path, or a bare name such as ``"baseline"`` or ``"baseline.yaml"``.
+        relative_to: The folder a relative path is relative to (default: the working folder).
+
+    Returns:
+        The file, or ``None`` if there is none.
+
+    """
+    path = Path(name)
+    given = path if relative_to is None else relative_to / path
+    if given.is_file():
+        return given
+    if len(path.parts) != 1 or path.name in (".", ".."):
+        return None
+    named = scenarios_folder() / (path.name if path.suffix in (".yaml", ".yml") else f"{path.name}.yaml")
+    return named if named.is_file() else None
+
+
 def load_scenario(
     path: str | Path,
     overrides: Mapping[str, Any] | Sequence[str] | None = None,
@@ -772,8 +892,11 @@ def load_scenario(
     """Load, merge, override, validate and check a scenario file.
 
     Args:
-        path: The YAML file.
+        path: The YAML file, or the name of a scenario in :func:`scenarios_folder`
+            (``"baseline"``) when no such file exists. Files it ``extends`` are found
+            relative to it, never to the working folder.
         overrides: ``{"dotted.path": value}`` or a list of ``"dotted.path=value"`` strings.
+            ``events.<i>.set.<path>`` changes the value event ``i`` sets.
         world: The world to check ids against; the shipped world by default.
 
     Returns:
@@ -782,8 +905,21 @@ def load_scenario(
     Raises:
         InputError: For any problem, naming the file and the field.
 
+    Warns:
+        OverriddenParameterWarning: For an override that an event of the scenario sets
+            again during the run.
+
     """
-    path = Path(path)
+    found = find_scenario(path)
+    if found is None and len(Path(path).parts) == 1:
+        folder = scenarios_folder()
+        names = sorted(file.stem for file in folder.glob("*.yaml"))
+        raise InputError(
+            str(path), "",
+            f"a scenario file, or the name of one in {folder} ({', '.join(names) or 'none there'})",
+            "neither", did_you_mean(Path(path).stem, names),
+        )  # fmt: skip
+    path = found or Path(path)
     raw = read_with_extends(path)
     pairs = (
         [parse_override(text) for text in overrides]
@@ -794,4 +930,5 @@ def load_scenario(
         set_dotted(raw, dotted, value, where="command line --set")
     scenario = validate_scenario(raw, where=str(path))
     check_against_world(scenario, world if world is not None else World.load())
+    warn_overridden(scenario, [dotted for dotted, _ in pairs])
     return scenario

@@ -8,8 +8,10 @@ Run from the project folder:
 The notebooks are written without outputs and with ``execution_count`` null, with
 fixed cell ids, so a change to a notebook shows in git as a change to its text only.
 Edit the cells here, not in Jupyter (or copy your edits back here), then run the script.
-Each notebook starts from the project folder (it opens ``scenarios/...``), runs top to
-bottom in well under a minute, and ends with questions for the reader.
+Each notebook works from whatever folder its kernel starts in (Jupyter starts it in
+``notebooks/``): it loads shipped scenarios by name (``sim.load_scenario("baseline")``) and
+writes results under the project's ``results/``. Each runs top to bottom in well under a
+minute and ends with questions for the reader.
 """
 
 from __future__ import annotations
@@ -46,14 +48,15 @@ convention. A country holds a *portfolio*: none of them (non-aligned), one, or s
 In this notebook you load the baseline scenario, step the model one month at a time, look at the
 countries with Mesa's AgentSet tools, and ask a country why it holds what it holds.
 
-Run the cells from top to bottom (Shift+Enter). Start Jupyter from the project folder, so that
-`scenarios/` is found.
+Run the cells from top to bottom (Shift+Enter); `./dev notebooks` opens JupyterLab here. A shipped
+scenario is loaded by its name (`"baseline"` is `scenarios/baseline.yaml`), so it is found whatever
+folder Jupyter starts in; a path to your own scenario file works too.
 """),
     code("""
 %matplotlib inline
 import sim
 
-scenario = sim.load_scenario("scenarios/baseline.yaml")
+scenario = sim.load_scenario("baseline")
 print(scenario.question)
 print("frameworks:", scenario.active_frameworks)
 print("steps (months):", scenario.steps, "  seed:", scenario.seed)
@@ -204,7 +207,7 @@ lever, not from luck.
 import pandas as pd
 import sim
 
-baseline = sim.load_scenario("scenarios/baseline.yaml")
+baseline = sim.load_scenario("baseline")
 lever = "frameworks.waico.levers.open_models"
 print(lever, "=", baseline.parameters()[lever])
 """),
@@ -299,8 +302,8 @@ for label in ("no offer", "double offer"):
 1. Predict first, then test: what happens if the US raises its export-control penalty on WAICO
    members (`penalties.us_export_controls.amount`, 0.4 in the baseline) to 1.2?
 2. Change `frameworks.waico.levers.capacity_building` by the same amounts instead of open models.
-   Are the results different? Why? (Hint: run `coalsim params scenarios/baseline.yaml` in a
-   terminal and look at `utility.lever_need`.)
+   Are the results different? Why? (Hint: run `coalsim params baseline` in a terminal and look
+   at `utility.lever_need`.)
 3. Look at the UN track in the comparison figure. What does its wide interval say about how the
    seeds ended, and what in the model could make a framework end either large or small?
    (Hint: the club value of a framework grows with the weight of its members.)
@@ -318,30 +321,29 @@ seeds, and stores every run so you can load, filter and plot them later, or resu
 it stopped. A sweep is described by a spec file like `scenarios/sweeps/baseline_grid.yaml`.
 
 Here you write a small one: the US export-control penalty at five levels, four seeds each, 48
-months per run (20 runs, a few seconds).
+months per run (20 runs, a few seconds). The spec names its scenario (`baseline`), and the spec
+and the runs go under the project's `results/` folder: `sim.scenarios_folder()` is the project's
+`scenarios/`, so its parent is the project, whatever folder Jupyter started in.
 """),
     code("""
 %matplotlib inline
-import tempfile
-from pathlib import Path
-
 import pandas as pd
-from sim.experiment import load_experiment, load_results, sweep
+import sim
+from sim.experiment import load_experiment, sweep
 
-# A scratch folder; in your own work, write sweeps under results/.
-workdir = Path(tempfile.mkdtemp(prefix="coalsim-sweep-"))
-baseline_file = Path("scenarios/baseline.yaml").resolve()
+workdir = sim.scenarios_folder().parent / "results" / "notebook_03"
+workdir.mkdir(parents=True, exist_ok=True)
 spec = workdir / "penalty_grid.yaml"
-spec.write_text(f\"\"\"
+spec.write_text(\"\"\"
 name: penalty_grid
 description: US export-control penalty on WAICO members, five levels, four seeds each.
-scenario: {baseline_file}
+scenario: baseline
 design: grid
 replications: 4
 seed: 1
 steps: 48
 parameters:
-  penalties.us_export_controls.amount: {{values: [0.0, 0.5, 1.0, 1.5, 2.0]}}
+  penalties.us_export_controls.amount: {values: [0.0, 0.5, 1.0, 1.5, 2.0]}
 \"\"\")
 experiment = load_experiment(spec)
 print(experiment.name, "-", experiment.run_count, "runs")
@@ -352,31 +354,38 @@ experiment.points
 
 `sweep` runs every design point with every seed and stores the runs as they finish. The seeds
 are the same at every point (common random numbers), so points differ only by the parameter.
+With `resume=True`, running the cell again reuses the runs already stored (without it, `sweep`
+refuses a folder that holds results).
 """),
     code("""
 store = workdir / "store"
-summary = sweep(spec, store)
-print(f"{summary.succeeded} runs succeeded, {summary.failed} failed, in {summary.seconds:.1f} s")
+summary = sweep(spec, store, resume=True)
+print(f"{summary.succeeded} runs made, {summary.skipped} reused, {summary.failed} failed, "
+      f"in {summary.seconds:.1f} s")
 """),
     md("""
 ## Load it
 
-`load_results` opens the store; each table is read only when you ask for it. The run table has one
-row per run: its parameter values, seed and status.
+`sim.load_results` opens the store; each table is read only when you ask for it. The run table has
+one row per run: its parameter values, seed and status.
 """),
     code("""
 penalty = "penalties.us_export_controls.amount"
-results = load_results(store)
+results = sim.load_results(store)
 results.runs[["run_id", penalty, "replication", "seed", "status", "seconds"]].head()
 """),
     md("""
 An *outcome* is one number per run, written `final_<measure>:<framework>`. Here: WAICO's share of
-world population after 48 months.
+world population after 48 months. `results.table(outcomes=[...])` makes one tidy row per run: the
+swept parameters by their short names (here `amount`), the replication and seed, then the outcomes.
 """),
     code("""
-outcome = results.outcome("final_share_population:waico")
-table = results.succeeded.set_index("run_id").join(outcome)
-table.groupby(penalty)[outcome.name].agg(["mean", "min", "max"]).round(3)
+outcome = "final_share_population:waico"
+table = results.table(outcomes=[outcome])
+table.head()
+"""),
+    code("""
+table.groupby("amount")[outcome].agg(["mean", "min", "max"]).round(3)
 """),
     md("""
 ## Plot it
@@ -387,7 +396,7 @@ Each dot is one run, the line the median over the seeds and the band the 5–95%
 from sim.viz.plots import tipping_figure
 
 frame = pd.DataFrame(
-    {"param_value": table[penalty], "outcome": table[outcome.name], "replicate": table["replication"]}
+    {"param_value": table["amount"], "outcome": table[outcome], "replicate": table["replication"]}
 )
 tipping_figure(
     frame, "US export-control penalty (utility units)", "WAICO's share of world population", percent=True
@@ -411,11 +420,12 @@ per_seed.sort_values(ascending=False).round(1)
 ## Your turn
 
 1. Add `rule.kind: {values: [logit, best_response]}` to the spec's parameters and run it into a new
-   folder. Does the decision rule change the penalty at which WAICO loses its majority?
-2. Change `replications: 4` to `8` and run `sweep(spec, store, resume=True)` on the same folder.
-   How many runs does it skip, and why can it reuse them?
-3. The same sweep from a terminal, on all your cores:
-   `coalsim sweep <spec file> --executor processes`.
+   folder (`workdir / "store_rules"`; the old store refuses a changed spec). Does the decision rule
+   change the penalty at which WAICO loses its majority?
+2. Change `replications: 4` to `8` and run the cells again. How many runs are reused, and why can
+   they be?
+3. The same sweep from a terminal in the project folder, on all your cores:
+   `coalsim sweep results/notebook_03/penalty_grid.yaml --executor processes --out results/penalty_grid`.
 """),
 ]
 
@@ -433,9 +443,7 @@ in seconds. Use more replications for real answers.
 """),
     code("""
 %matplotlib inline
-import tempfile
-from pathlib import Path
-
+import sim
 from sim.analysis.sensitivity import sensitivity
 from sim.analysis.tipping import tipping
 from sim.experiment import sweep
@@ -450,7 +458,7 @@ each probe it runs the scenario with the same four seeds and compares the mean w
 """),
     code("""
 point = tipping(
-    "scenarios/baseline.yaml",
+    "baseline",
     "penalties.us_export_controls.amount",
     "final_share_population:waico",
     level=0.5,
@@ -481,15 +489,16 @@ tipping_figure(
 A Morris screening moves one parameter at a time along random trajectories through the parameter
 space and measures each move's effect on the outcome. `mu_star` is the mean size of a parameter's
 effects (how much it matters), `mu` their mean with sign (which way), and `sigma` their spread
-(large when the effect depends on the other parameters or is not linear).
+(large when the effect depends on the other parameters or is not linear). The spec and its runs
+go under the project's `results/` folder; running the cell again reuses the stored runs.
 """),
     code("""
-workdir = Path(tempfile.mkdtemp(prefix="coalsim-morris-"))
-baseline_file = Path("scenarios/baseline.yaml").resolve()
+workdir = sim.scenarios_folder().parent / "results" / "notebook_04"
+workdir.mkdir(parents=True, exist_ok=True)
 spec = workdir / "morris.yaml"
-spec.write_text(f\"\"\"
+spec.write_text(\"\"\"
 name: morris_screen
-scenario: {baseline_file}
+scenario: baseline
 design: morris
 samples: 6
 levels: 4
@@ -497,14 +506,14 @@ replications: 2
 seed: 3
 steps: 48
 parameters:
-  frameworks.waico.levers.open_models: {{low: 0.0, high: 1.5}}
-  penalties.us_export_controls.amount: {{low: 0.0, high: 2.0}}
-  rule.switching_cost: {{low: 0.0, high: 0.5}}
-  rule.temperature: {{low: 0.05, high: 0.3}}
-  utility.peer: {{low: 0.0, high: 1.0}}
+  frameworks.waico.levers.open_models: {low: 0.0, high: 1.5}
+  penalties.us_export_controls.amount: {low: 0.0, high: 2.0}
+  rule.switching_cost: {low: 0.0, high: 0.5}
+  rule.temperature: {low: 0.05, high: 0.3}
+  utility.peer: {low: 0.0, high: 1.0}
 \"\"\")
-summary = sweep(spec, workdir / "store")
-print(f"{summary.succeeded} runs in {summary.seconds:.1f} s")
+summary = sweep(spec, workdir / "store", resume=True)
+print(f"{summary.succeeded} runs made, {summary.skipped} reused, in {summary.seconds:.1f} s")
 """),
     code("""
 screen = sensitivity(workdir / "store", "final_share_population:waico")
@@ -522,9 +531,9 @@ sensitivity_figure(screen.indices, "WAICO's share of world population")
    depend on the others?
 3. Is the tipping point the same for WAICO's share of *countries*
    (`final_share_count:waico`)? Why might it differ from the population share?
-4. Morris screens; Sobol indices measure, but need many more runs. Try
-   `coalsim sweep scenarios/sweeps/baseline_sobol.yaml --executor processes` and then
-   `coalsim sensitivity` in a terminal.
+4. Morris screens; Sobol indices measure, but need many more runs. In a terminal in the project
+   folder, try `coalsim sweep scenarios/sweeps/baseline_sobol.yaml --executor processes` and then
+   `coalsim sensitivity`.
 """),
 ]
 
@@ -630,7 +639,7 @@ in portfolios), and is each framework internally and externally stable?
     code("""
 from sim.analysis.equilibrium import check_equilibrium, summary_lines
 
-scenario = sim.load_scenario("scenarios/baseline.yaml")
+scenario = sim.load_scenario("baseline")
 for kind in ("logit", "best_response"):
     model = sim.CoalitionModel(scenario.with_overrides({"rule.kind": kind}), sim.World.load(), rng=1)
     model.run_for(100)

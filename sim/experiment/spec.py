@@ -50,7 +50,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import InputError, describe, did_you_mean
-from sim.scenario import MAX_STEPS, Scenario, load_scenario
+from sim.scenario import MAX_STEPS, Scenario, find_scenario, load_scenario, warn_overridden
 
 Design = Literal["grid", "random", "lhs", "sobol", "morris"]
 
@@ -555,13 +555,15 @@ def check_value(scenario: Scenario, path: str, value: Any, where: str, field: st
 
     """
     try:
-        return scenario.with_overrides({path: value})
+        changed = scenario.with_overrides({path: value})
     except InputError as exc:
         known = scenario.parameters()
         hint = exc.hint or (did_you_mean(path, known) if path not in known else "")
         raise InputError(
             where, field, f"a value the scenario accepts at '{exc.field}' ({exc.expected})", exc.found, hint
         ) from None
+    warn_overridden(scenario, [path])
+    return changed
 
 
 def experiment_from_spec(spec: ExperimentSpec, scenario: Scenario, source: str, text: str) -> Experiment:
@@ -602,7 +604,8 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read, validate and resolve a sweep spec file.
 
     Args:
-        path: The spec YAML file; its ``scenario`` is relative to it.
+        path: The spec YAML file; its ``scenario`` is a path relative to it or a
+            scenario's name (see :func:`sim.scenario.find_scenario`).
 
     Returns:
         The experiment, with its design drawn lazily.
@@ -615,12 +618,12 @@ def load_experiment(path: str | Path) -> Experiment:
     where = str(path)
     text, raw = _read_spec_file(path)
     spec = validate_spec(raw, where)
-    scenario_path = path.parent / spec.scenario
-    if not scenario_path.is_file():
+    scenario_path = find_scenario(spec.scenario, relative_to=path.parent)
+    if scenario_path is None:
         raise InputError(
             where,
             "scenario",
-            "a scenario file path relative to this spec",
+            "a scenario file path relative to this spec, or a scenario's name (baseline)",
             f"'{spec.scenario}', which does not exist",
         )
     scenario = load_scenario(scenario_path)

@@ -677,6 +677,60 @@ class SweepResults:
         )
         return outcome.evaluate(rows)
 
+    # -- One tidy table per run: parameters by short name, then outcomes ------------------
+
+    def table(self, outcomes: Iterable[str | Outcome]) -> pd.DataFrame:
+        """One row per succeeded run: its parameters (short names), seed, then the outcomes.
+
+        Args:
+            outcomes: Outcome names such as ``"final_share_gdp:waico"`` (see :class:`Outcome`).
+
+        Returns:
+            Indexed by run_id, in sample then replication order: a column per swept
+            parameter, named by :func:`short_names`, then replication and seed, then one
+            column per outcome, named as written.
+
+        Raises:
+            InputError: If an outcome name is invalid or none is given.
+
+        """
+        outcomes = list(outcomes)
+        if not outcomes:
+            raise InputError(str(self.folder), "outcomes", "at least one outcome name", "none")
+        runs = self.succeeded.sort_values(["sample", "replication"]).set_index("run_id")
+        runs.index = runs.index.astype(str)
+        names = short_names(self.parameters, taken=("replication", "seed"))
+        frame = runs[[*self.parameters, "replication", "seed"]].rename(columns=names)
+        for outcome in outcomes:
+            values = self.outcome(outcome)
+            frame[values.name] = values
+        return frame
+
+
+def short_names(paths: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
+    """The shortest trailing part of each dotted path that tells it from the others.
+
+    Args:
+        paths: Dotted parameter paths, e.g. ``["rule.temperature", "penalties.us.amount"]``.
+        taken: Names the short names must not clash with (other columns).
+
+    Returns:
+        Each path's short name, e.g. ``temperature`` and ``amount``; two paths ending
+        alike keep as many parts as tell them apart (``waico.levers.open_models``).
+
+    """
+    paths, taken = list(paths), set(taken)
+    names = {}
+    for path in paths:
+        parts = path.split(".")
+        for size in range(1, len(parts) + 1):
+            name = ".".join(parts[-size:])
+            clashes = [other for other in paths if other != path and f".{other}".endswith(f".{name}")]
+            if not clashes and name not in taken:
+                break
+        names[path] = name
+    return names
+
 
 def run_frame(table: pa.Table) -> pd.DataFrame:
     """The run table as pandas, with nullable integer and boolean outcome columns."""

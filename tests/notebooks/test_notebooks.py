@@ -1,9 +1,12 @@
-"""Every notebook runs top to bottom without an error, and is stored without outputs.
+"""Every notebook runs top to bottom, as Jupyter runs it, and is stored without outputs.
 
-Each notebook is executed by nbclient with the ``python3`` kernel (ipykernel in this
-interpreter's environment) and the project folder as its working directory, so that
-``scenarios/...`` resolves as it does for a student. The executed copy is written to the
-test's temporary folder only; the stored notebooks stay stripped. Set
+Jupyter starts a notebook's kernel in the notebook's own folder, so each notebook is
+executed by nbclient with the ``python3`` kernel (ipykernel in this interpreter's
+environment) and ITS OWN FOLDER as working directory. It runs in a copy of the project
+(``notebooks/`` and ``scenarios/``, with ``COALSIM_SCENARIOS`` pointing at the copy), so
+that what a notebook writes lands in the copy's ``results/`` and nowhere in the checkout;
+``jupyter nbconvert --execute`` is also run on the first notebook in the real
+``notebooks/`` folder, finding the scenarios beside the package. Set
 ``COALSIM_NOTEBOOK_OUTPUT`` to a folder to keep the executed copies there (to look at
 their figures).
 """
@@ -13,6 +16,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -53,27 +58,77 @@ def test_notebook_is_stored_without_outputs(path):
     assert notebook.cells[-1].cell_type == "markdown" and "Your turn" in notebook.cells[-1].source
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
-def test_notebook_runs_top_to_bottom(path, tmp_path):
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of the project's scenarios/ and an empty notebooks/ beside it, found by name."""
+    shutil.copytree(REPO / "scenarios", tmp_path / "scenarios")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setenv("COALSIM_SCENARIOS", str(tmp_path / "scenarios"))
+    return tmp_path
+
+
+def execute_in_own_folder(path: Path, project: Path) -> nbformat.NotebookNode:
+    """Execute a copy of the notebook in project/notebooks/, the working folder Jupyter gives it."""
     from nbclient import NotebookClient
 
-    working_copy = tmp_path / path.name
+    working_copy = project / "notebooks" / path.name
     shutil.copyfile(path, working_copy)
     notebook = nbformat.read(working_copy, as_version=4)
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_SECONDS,
         kernel_name="python3",
-        resources={"metadata": {"path": str(REPO)}},
+        resources={"metadata": {"path": str(working_copy.parent)}},
     )
     client.execute()  # raises CellExecutionError, naming the cell, on any error
-    nbformat.write(notebook, working_copy)
+    return notebook
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_runs_top_to_bottom_in_its_own_folder(path, project):
+    notebook = execute_in_own_folder(path, project)
     if os.environ.get("COALSIM_NOTEBOOK_OUTPUT"):
         keep = Path(os.environ["COALSIM_NOTEBOOK_OUTPUT"])
         keep.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(working_copy, keep / path.name)
+        nbformat.write(notebook, keep / path.name)
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
     figures = [output for output in outputs if "image/png" in output.get("data", {})]
     assert figures, "every notebook draws at least one figure"
+    assert [p.name for p in (project / "notebooks").iterdir()] == [path.name], "results go to results/"
+    written = sorted(p.name for p in project.iterdir())
+    assert written in (["notebooks", "scenarios"], ["notebooks", "results", "scenarios"])
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: sweep(..., resume=True) fails with KeyError on a store whose runs did not all "
+    "settle; fixed in sim/experiment/store.py on another branch (drop this mark after the merge)",
+)
+def test_a_sweep_notebook_runs_again_on_its_stored_results(project):
+    path = REPO / "notebooks" / "03_batches.ipynb"
+    execute_in_own_folder(path, project)
+    assert (project / "results" / "notebook_03" / "store" / "manifest.json").is_file()
+    again = execute_in_own_folder(path, project)
+    printed = "".join(output.get("text", "") for cell in again.cells for output in cell.get("outputs", []))
+    assert "0 runs made, 20 reused, 0 failed" in printed
+
+
+needs_nbconvert = pytest.mark.skipif(
+    importlib.util.find_spec("nbconvert") is None and not os.environ.get("CI"),
+    reason="needs nbconvert (pip install -e '.[notebooks]', which ./dev test does)",
+)
+
+
+@pytest.mark.slow
+@needs_nbconvert
+def test_jupyter_nbconvert_executes_a_notebook_from_the_notebooks_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("COALSIM_SCENARIOS", raising=False)
+    folder = REPO / "notebooks"
+    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute"]
+    command += ["01_first_steps.ipynb", "--output-dir", str(tmp_path)]
+    subprocess.run(command, cwd=folder, check=True, capture_output=True, timeout=300)
+    executed = nbformat.read(tmp_path / "01_first_steps.ipynb", as_version=4)
+    assert executed.cells[1].outputs, "the first code cell ran"
