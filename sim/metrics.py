@@ -7,7 +7,7 @@ index per step, and these functions turn that ``(T, n)`` array into tidy tables.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,15 +255,9 @@ class OutcomeSummary:
             ``"median 31 (90% interval 24-38) over 10 runs"``, ``"31 (one run)"``, or
             ``"split: 4 of 10 runs ~0-5, 6 of 10 runs ~184-193"``.
         """
-
-        def span(low: float, high: float) -> str:
-            a, b = number.format(low), number.format(high)
-            return a if a == b else f"{a}-{b}"
-
+        span = self._span(number)
         if self.split:
-            groups = ", ".join(
-                f"{c.runs} of {self.runs} runs ~{span(c.low, c.high)}" for c in self.clusters
-            )
+            groups = ", ".join(f"{c.runs} of {self.runs} runs ~{span(c.low, c.high)}" for c in self.clusters)
             return f"split: {groups}"
         if self.runs == 1:
             return f"{number.format(self.median)} (one run)"
@@ -271,6 +265,31 @@ class OutcomeSummary:
             f"median {number.format(self.median)} (90% interval {span(self.low, self.high)}) "
             f"over {self.runs} runs"
         )
+
+    def short(self, number: str = "{:.0f}") -> str:
+        """The summary for a table cell: ``"31 [24-38]"`` or ``"split: 4 ~0-5, 6 ~184-193"``.
+
+        Args:
+            number: A format string for one value.
+
+        Returns:
+            The median with the 90% interval in brackets (the median alone for one run),
+            or each group's number of runs and range.
+        """
+        span = self._span(number)
+        if self.split:
+            return "split: " + ", ".join(f"{c.runs} ~{span(c.low, c.high)}" for c in self.clusters)
+        if self.runs == 1:
+            return number.format(self.median)
+        return f"{number.format(self.median)} [{span(self.low, self.high)}]"
+
+    @staticmethod
+    def _span(number: str) -> Callable[[float, float], str]:
+        def span(low: float, high: float) -> str:
+            a, b = number.format(low), number.format(high)
+            return a if a == b else f"{a}-{b}"
+
+        return span
 
 
 def summarise_outcome(values: Sequence[float] | np.ndarray, scale: float) -> OutcomeSummary:

@@ -75,9 +75,10 @@ def test_a_single_outlier_below_ten_percent_of_runs_is_not_a_split(n, seed):
 def test_descriptions_read_as_the_headline():
     split = summarise_outcome([0, 1, 5, 5, 184, 190, 193, 186, 188, 191], scale=SCALE)
     assert split.describe() == "split: 4 of 10 runs ~0-5, 6 of 10 runs ~184-193"
-    assert summarise_outcome(np.arange(20, 41), scale=SCALE).describe() == (
-        "median 30 (90% interval 21-39) over 21 runs"
-    )
+    assert split.short() == "split: 4 ~0-5, 6 ~184-193"
+    spread = summarise_outcome(np.arange(20, 41), scale=SCALE)
+    assert spread.describe() == "median 30 (90% interval 21-39) over 21 runs"
+    assert spread.short() == "30 [21-39]"
     assert summarise_outcome([0.31], scale=1.0).describe("{:.0%}") == "31% (one run)"
     assert summarise_outcome([0.3, 0.3], scale=1.0).describe("{:.0%}") == (
         "median 30% (90% interval 30%) over 2 runs"

@@ -31,7 +31,7 @@ from sim.errors import InputError, did_you_mean
 from sim.viz.plots import (
     Replications,
     comparison_figure,
-    membership_bands_figure,
+    membership_figure,
     transition_figure,
     why_figure,
 )
@@ -240,7 +240,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     check_output_folder(out)
     world_shapes()  # fails early and clearly without geopandas
     figures: dict[str, Callable[[], Figure]] = {
-        "membership.png": lambda: membership_bands_figure(reps),
+        "membership.png": lambda: membership_figure(reps),
         "map.png": lambda: final_map_figure(reps),
         "transitions.png": lambda: transition_figure(reps),
     }

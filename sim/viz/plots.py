@@ -36,12 +36,13 @@ matplotlib.use("Agg")  # files only; the app and notebooks pick their own backen
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.errors import InputError
-from sim.metrics import NON_ALIGNED_ID
+from sim.metrics import NON_ALIGNED_ID, OutcomeSummary, summarise_outcome
 from sim.results import RunResult
 from sim.utility import COMPONENTS, NON_ALIGNED
 from sim.viz.style import (
@@ -213,9 +214,47 @@ class Replications:
 
     def final(self, measure: str) -> pd.DataFrame:
         """Each run's value of ``measure`` at its last step: columns seed, framework, value."""
+        return self.at_step(measure)
+
+    def at_step(self, measure: str, step: int | None = None) -> pd.DataFrame:
+        """Each run's value of ``measure`` at ``step`` (default: the last): columns seed, framework, value."""
         frame = self.aggregates()
-        last = frame[frame["step"] == frame["step"].max()]
-        return last[["seed", "framework", measure]].rename(columns={measure: "value"}).reset_index(drop=True)
+        chosen = frame["step"].max() if step is None else step
+        rows = frame[frame["step"] == chosen]
+        return rows[["seed", "framework", measure]].rename(columns={measure: "value"}).reset_index(drop=True)
+
+    def outcome(self, framework: str, measure: str, step: int | None = None) -> OutcomeSummary:
+        """A framework's ``measure`` at ``step`` (default: the last) summarised across runs.
+
+        Args:
+            framework: A framework id or ``non_aligned``.
+            measure: ``"members"`` or a share column.
+            step: The step (default: the last).
+
+        Returns:
+            Median and 90% interval, or the split (see :func:`sim.metrics.summarise_outcome`).
+        """
+        values = self.at_step(measure, step)
+        chosen = values.loc[values["framework"] == framework, "value"].to_numpy(float)
+        return summarise_outcome(chosen, scale=self.n_countries if measure == "members" else 1.0)
+
+    def seed_groups(self, summary: OutcomeSummary, framework: str, measure: str) -> list[list[int]]:
+        """The seeds of each group of a split final outcome (all seeds in one group otherwise).
+
+        Args:
+            summary: :meth:`outcome` of ``framework`` and ``measure`` at the last step.
+            framework: The framework id.
+            measure: The measure.
+
+        Returns:
+            One list of seeds, or the seeds below and above the split's threshold.
+        """
+        if summary.threshold is None:
+            return [self.seeds]
+        finals = self.at_step(measure)
+        finals = finals[finals["framework"] == framework]
+        below = finals["value"] < summary.threshold
+        return [finals.loc[below, "seed"].tolist(), finals.loc[~below, "seed"].tolist()]
 
     def portfolios_at(self, step: int) -> pd.DataFrame:
         """Each country's portfolio at ``step`` in every run: index iso3, one column per seed.
@@ -320,19 +359,29 @@ def _replication_note(reps: Replications) -> str:
 
 
 @styled
-def membership_bands_figure(reps: Replications, measures: Sequence[str] = MEMBERSHIP_MEASURES) -> Figure:
+def membership_figure(
+    runs: Replications | RunResult, measures: Sequence[str] = MEMBERSHIP_MEASURES
+) -> Figure:
     """Membership of every framework over time: median line and 5–95% band across seeds.
 
+    The one membership-over-time figure (``coalsim run``, ``coalsim plot``, the report,
+    the app and the notebooks draw this one). An outcome that splits across seeds (see
+    :func:`sim.metrics.summarise_outcome`, applied to each run's last value) is drawn
+    as its two groups of runs, each with its own median and band and labelled with its
+    number of runs, instead of one band spanning both.
+
     Args:
-        reps: The scenario's replications.
+        runs: The scenario's replications, or one run.
         measures: ``"members"`` (a count) and/or share columns of the aggregates.
 
     Returns:
-        A Figure with one panel per measure and one line per framework (plus non-aligned).
+        A Figure outside pyplot, with one panel per measure and one line per framework
+        (plus non-aligned), two for a split framework.
 
     Raises:
         InputError: If a measure is unknown.
     """
+    reps = runs if isinstance(runs, Replications) else Replications.from_runs([runs])
     for measure in measures:
         _check_measure(measure, "membership figure")
     ids = [*reps.framework_ids, NON_ALIGNED_ID]
@@ -340,28 +389,42 @@ def membership_bands_figure(reps: Replications, measures: Sequence[str] = MEMBER
     frame = reps.aggregates()
     columns = 2 if len(measures) > 1 else 1
     rows = -(-len(measures) // columns)
-    fig, axes = plt.subplots(
-        rows,
-        columns,
-        figsize=(5.4 * columns, 3.4 * rows + 0.6),
-        sharex=True,
-        squeeze=False,
-        layout="constrained",
-    )
+    fig = Figure(figsize=(5.4 * columns, 3.4 * rows + 0.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
+    splits: dict[str, str] = {}
     for ax, measure in zip(axes.ravel(), measures, strict=False):
-        bands = quantile_bands(frame, ["framework", "step"], measure)
         for fid in ids:
-            band = bands.loc[fid]
-            if len(reps.runs) > 1:
-                ax.fill_between(band.index, band["low"], band["high"], color=colours[fid], alpha=0.22, lw=0)
-            ax.plot(
-                band.index,
-                band["median"],
-                color=colours[fid],
-                lw=2,
-                ls="--" if fid == NON_ALIGNED_ID else "-",
-                label=framework_label(fid, reps.names),
-            )
+            summary = reps.outcome(fid, measure)
+            groups = reps.seed_groups(summary, fid, measure)
+            for number, seeds in enumerate(groups):
+                bands = quantile_bands(frame[frame["seed"].isin(seeds)], ["framework", "step"], measure).loc[
+                    fid
+                ]
+                if len(seeds) > 1:
+                    ax.fill_between(
+                        bands.index, bands["low"], bands["high"], color=colours[fid], alpha=0.22, lw=0
+                    )
+                ax.plot(
+                    bands.index,
+                    bands["median"],
+                    color=colours[fid],
+                    lw=2,
+                    ls="--" if fid == NON_ALIGNED_ID else "-",
+                    label=framework_label(fid, reps.names) if number == 0 else "_split",
+                )
+                if summary.split:
+                    ax.annotate(
+                        f"{len(seeds)} of {summary.runs} runs",
+                        (bands.index[-1], bands["median"].iloc[-1]),
+                        xytext=(-4, 4 if number else -10),
+                        textcoords="offset points",
+                        ha="right",
+                        fontsize=8,
+                        color=colours[fid],
+                    )
+            if summary.split:
+                splits.setdefault(fid, framework_label(fid, reps.names))
         ax.set_ylabel(_axis_label(measure, reps.n_countries))
         _format_measure_axis(ax, measure, reps.n_countries)
     for ax in axes.ravel()[len(measures) :]:
@@ -373,8 +436,20 @@ def membership_bands_figure(reps: Replications, measures: Sequence[str] = MEMBER
         handles.append(Patch(color=MID_GREY, alpha=0.3, lw=0))
         labels.append(BAND_TEXT)
     fig.suptitle(f"Who joins what over time: {reps.label}")
+    split_note = (
+        f" Split across runs (two groups of runs far apart at the end, drawn separately with their "
+        f"number of runs): {', '.join(splits.values())}."
+        if splits
+        else ""
+    )
     sources = "; ".join(dict.fromkeys(MEASURE_SOURCES[m] for m in measures if m in MEASURE_SOURCES))
-    add_foot(fig, f"{_replication_note(reps)} Weights: {sources}.", handles, labels, ncol=min(len(labels), 3))
+    add_foot(
+        fig,
+        f"{_replication_note(reps)}{split_note} Weights: {sources}.",
+        handles,
+        labels,
+        ncol=min(len(labels), 3),
+    )
     return fig
 
 
@@ -844,7 +919,7 @@ __all__ = [
     "QUANTILES",
     "Replications",
     "comparison_figure",
-    "membership_bands_figure",
+    "membership_figure",
     "quantile_bands",
     "sensitivity_figure",
     "tipping_figure",

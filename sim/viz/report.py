@@ -33,7 +33,7 @@ from sim.viz.plots import (
     QUANTILES,
     Replications,
     comparison_figure,
-    membership_bands_figure,
+    membership_figure,
     transition_figure,
 )
 from sim.viz.style import MEASURE_SOURCES, framework_label, png_bytes
@@ -195,7 +195,7 @@ def _scenario_section(reps: Replications, anchor: str) -> str:
     figures = [
         _Figure(
             "Membership over time: median and 5–95% range across replications.",
-            lambda: membership_bands_figure(reps),
+            lambda: membership_figure(reps),
             f"Line charts of membership over time in {reps.label}, by count, GDP, population, AI capacity.",
         ),
         _Figure(
