@@ -20,7 +20,7 @@ from sim.errors import InputError
 from sim.metrics import HEADLINE_QUANTILES, NON_ALIGNED_ID, SPLIT_GAP, SPLIT_MIN_SHARE
 from sim.results import run
 from sim.scenario import Scenario
-from sim.viz.plots import Replications, membership_figure
+from sim.viz.plots import Replications, groups_text, membership_figure
 from sim.viz.style import framework_label, png_bytes
 
 #: The month of the headline "members at founding": WAICO was founded on 16 July 2026.
@@ -102,7 +102,7 @@ def headlines(reps: Replications) -> pd.DataFrame:
                         "high": summary.high,
                         "runs": summary.runs,
                         "split": summary.split,
-                        "groups": "; ".join(f"{c.runs} runs {c.low:g}-{c.high:g}" for c in summary.clusters),
+                        "groups": groups_text(summary),
                         "text": summary.describe(number),
                         "cell": summary.short(number),
                     }
