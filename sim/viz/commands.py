@@ -9,7 +9,7 @@ in memory, and only then writes each file atomically. Bad input ends as one
 Make a scenario folder with several seeds like this::
 
     for seed in 1 2 3 4 5; do
-        coalsim run scenarios/baseline.yaml --seed $seed --out results/baseline/seed$seed
+        coalsim run scenarios/baseline.yaml --seed $seed --seeds 1 --out results/baseline/seed$seed
     done
     coalsim plot results/baseline --why BRA
     coalsim report results/baseline results/no_shanghai_body -o report.html

@@ -15,7 +15,7 @@ Parquet files) or a folder of such run folders, one per replication seed::
         seed2/...
         seed3/...
 
-made e.g. by ``coalsim run scenarios/baseline.yaml --seed N --out results/baseline/seedN``.
+made e.g. by ``coalsim run scenarios/baseline.yaml --seed N --seeds 1 --out results/baseline/seedN``.
 All runs of one scenario folder must come from the same scenario file and parameters
 (equal ``scenario_hash``), with different seeds and the same number of steps.
 :meth:`Replications.load` reads either layout; hidden folders and folders without
