@@ -307,3 +307,22 @@ def test_a_split_outcome_is_drawn_as_two_groups_not_one_band(split_reps):
     assert notes == sorted(f"{c.runs} of 10 runs" for c in summary.clusters)
     assert "Split across runs" in _caption(fig) and "UN track" in _caption(fig)
     assert [text.get_text() for text in fig.legends[0].get_texts()].count("UN track") == 1
+
+
+def test_comparison_draws_a_split_outcome_as_two_dots_with_their_runs(split_reps):
+    summary = split_reps.outcome("un", "members")
+    fig = comparison_figure([split_reps], None, "members")
+    ax = fig.axes[0]
+    un_colour = FIXED_COLOURS["un"]
+    segments = [
+        line.get_xdata()
+        for line in ax.get_lines()
+        if line.get_color().upper() == un_colour and len(line.get_xdata()) == 2
+    ]
+    assert sorted((float(low), float(high)) for low, high in segments) == [
+        (c.low, c.high) for c in summary.clusters
+    ]
+    assert sorted(text.get_text() for text in ax.texts) == sorted(
+        f"{c.runs} of 10 runs" for c in summary.clusters
+    )
+    assert "Two dots on one row" in _caption(fig)
