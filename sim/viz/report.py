@@ -701,7 +701,8 @@ def _summary_section(compared: Sequence[Replications], reference: Replications) 
     parts = [
         '<section class="summary" id="summary"><h2>Summary</h2>',
         '<p class="note">Each cell: median across runs with the 90% interval (5th to 95th percentile) '
-        f"in brackets, over {' or '.join(map(str, runs))} runs per scenario. Where the runs fall into two "
+        f"in brackets, over {' or '.join(map(str, runs))} run{'s' if runs != [1] else ''} per scenario "
+        "(with one run there is no interval). Where the runs fall into two "
         'groups far apart ("split: 4 ~0-5, 6 ~184-193": 4 runs between 0 and 5, 6 between 184 and 193), '
         "the groups are given instead of a median, which would lie where no run is.</p>",
     ]

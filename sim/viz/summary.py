@@ -136,7 +136,13 @@ def summary_text(reps: Replications) -> str:
     first = reps.runs[0].metadata
     seeds = reps.seeds
     title = (
-        f"{first['scenario']}: {len(seeds)} runs (seeds {seeds[0]}-{seeds[-1]}), {last} steps; "
+        f"{first['scenario']}: "
+        + (
+            f"{len(seeds)} runs (seeds {seeds[0]}-{seeds[-1]})"
+            if len(seeds) > 1
+            else f"1 run (seed {seeds[0]})"
+        )
+        + f", {last} steps; "
         f"{len(settled)} of {len(seeds)} runs settled"
     )
     note = (

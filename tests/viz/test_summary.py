@@ -38,7 +38,11 @@ def test_run_prints_and_writes_headlines_over_seeds(tmp_path, capsys):
 def test_one_seed_says_there_is_no_interval(tmp_path, capsys):
     assert main(["run", BASELINE, "--seeds", "1", "--steps", "5", "--out", str(tmp_path / "o")]) == 0
     printed = capsys.readouterr().out
-    assert "One run: no interval" in printed and "[" not in printed.split("\n")[2]
+    assert (
+        "1 run (seed 20250726)" in printed
+        and "One run: no interval" in printed
+        and "[" not in printed.split("\n")[2]
+    )
 
 
 def test_zero_seeds_is_bad_input_and_writes_nothing(tmp_path, capsys):
