@@ -7,7 +7,6 @@ never a traceback; nothing is written before all inputs have been checked.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -29,27 +28,29 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.results import RESULT_FILES, run
+    from sim.results import RESULT_FILES
     from sim.scenario import load_scenario
-    from sim.viz.summary import membership_figure, summary_table
+    from sim.viz.summary import HEADLINE_FILES, headline_files, run_replications, summary_text
 
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
     check_output_folder(out)
     scenario = load_scenario(args.scenario, overrides=args.set)
     if args.steps is not None and args.steps < 1:
         raise InputError("command line", "--steps", "a whole number of at least 1", str(args.steps))
-    result = run(scenario, seed=args.seed, steps=args.steps)
-    plot = io.BytesIO()
-    membership_figure(result).savefig(plot, format="png", dpi=120, bbox_inches="tight")
+    if args.seeds < 1:
+        raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
+    reps = run_replications(scenario, args.seeds, seed=args.seed, steps=args.steps)
+    result = reps.runs[0]
     try:
-        result.save(out, extras={"membership.png": plot.getvalue()})
+        result.save(out, extras=headline_files(reps))
     except OSError as exc:
         raise InputError(
             "command line", "--out", "a writable folder with free space",
             f"'{out}': {exc.strerror or exc} (nothing was written)",
         ) from None  # fmt: skip
-    print(summary_table(result))
-    print(f"\nResults in {out}/ ({', '.join([*RESULT_FILES, 'membership.png'])})")
+    print(summary_text(reps))
+    print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} seeds "
+          f"in {out}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip
     return 0
 
 
@@ -116,7 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one scenario and write its results and a plot")
     run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    run.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
+    run.add_argument("--seed", type=int, help="first random seed (default: the scenario's seed)")
+    run.add_argument("--seeds", type=int, default=10, metavar="N",
+                     help="run N seeds (seed, seed+1, ...) for the headline intervals; "
+                          "the first seed's run is saved in full (default: 10)")  # fmt: skip
     run.add_argument("--steps", type=int, help="number of steps (default: the scenario's steps)")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="override a parameter, e.g. --set rule.temperature=0.2 (repeatable)")  # fmt: skip

@@ -6,9 +6,14 @@ index per step, and these functions turn that ``(T, n)`` array into tidy tables.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from sim.errors import InputError
 from sim.utility import NON_ALIGNED
 from sim.world import WEIGHTINGS, World
 
@@ -188,6 +193,156 @@ def countries(
     return pd.DataFrame(columns)
 
 
+#: Quantiles of every headline interval: a 90% interval around the median.
+HEADLINE_QUANTILES = (0.05, 0.5, 0.95)
+
+#: A split needs an empty gap at least this wide, as a share of the outcome's possible range.
+SPLIT_GAP = 0.25
+
+#: Each side of a split must hold at least this share of the runs (and at least one run).
+SPLIT_MIN_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One group of runs of a split outcome.
+
+    Attributes:
+        runs: How many runs fall in the group.
+        low: The group's smallest value.
+        high: The group's largest value.
+    """
+
+    runs: int
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    """An outcome across runs: median and 90% interval, or the two groups of a split.
+
+    Attributes:
+        median: Median over the runs.
+        low: 5th percentile.
+        high: 95th percentile.
+        runs: Number of runs.
+        clusters: The lower and the upper group when the outcome splits, else empty.
+        threshold: The middle of the empty gap that separates the groups (``None``
+            unless split): runs below it are in the lower group.
+    """
+
+    median: float
+    low: float
+    high: float
+    runs: int
+    clusters: tuple[Cluster, ...] = ()
+    threshold: float | None = None
+
+    @property
+    def split(self) -> bool:
+        """Whether the runs fall into two separate groups."""
+        return bool(self.clusters)
+
+    def describe(self, number: str = "{:.0f}") -> str:
+        """The summary in words.
+
+        Args:
+            number: A format string for one value, e.g. ``"{:.0f}"`` for counts or
+                ``"{:.0%}"`` for shares.
+
+        Returns:
+            ``"median 31 (90% interval 24-38) over 10 runs"``, ``"31 (one run)"``, or
+            ``"split: 4 of 10 runs ~0-5, 6 of 10 runs ~184-193"``.
+        """
+        span = self._span(number)
+        if self.split:
+            groups = ", ".join(f"{c.runs} of {self.runs} runs ~{span(c.low, c.high)}" for c in self.clusters)
+            return f"split: {groups}"
+        if self.runs == 1:
+            return f"{number.format(self.median)} (one run)"
+        return (
+            f"median {number.format(self.median)} (90% interval {span(self.low, self.high)}) "
+            f"over {self.runs} runs"
+        )
+
+    def short(self, number: str = "{:.0f}") -> str:
+        """The summary for a table cell: ``"31 [24-38]"`` or ``"split: 4 ~0-5, 6 ~184-193"``.
+
+        Args:
+            number: A format string for one value.
+
+        Returns:
+            The median with the 90% interval in brackets (the median alone for one run),
+            or each group's number of runs and range.
+        """
+        span = self._span(number)
+        if self.split:
+            return "split: " + ", ".join(f"{c.runs} ~{span(c.low, c.high)}" for c in self.clusters)
+        if self.runs == 1:
+            return number.format(self.median)
+        return f"{number.format(self.median)} [{span(self.low, self.high)}]"
+
+    @staticmethod
+    def _span(number: str) -> Callable[[float, float], str]:
+        def span(low: float, high: float) -> str:
+            a, b = number.format(low), number.format(high)
+            return a if a == b else f"{a}-{b}"
+
+        return span
+
+
+def summarise_outcome(values: Sequence[float] | np.ndarray, scale: float) -> OutcomeSummary:
+    """Median, 90% interval and split detection of one outcome across runs.
+
+    **Split rule.** Sort the values and find the widest empty gap between neighbours.
+    The outcome *splits* when that gap is at least :data:`SPLIT_GAP` (a quarter) of
+    ``scale`` (the outcome's possible range) and at least half of the observed range,
+    and each side holds at least :data:`SPLIT_MIN_SHARE` of the runs (and at least one).
+    Two groups separated by more empty space than they themselves span, and far apart
+    on the outcome's own scale, are two different outcomes; their median lies in the
+    gap, where no run is, so it is reported as the two groups instead. Spreads that are
+    wide but filled (no wide empty gap) are not splits; their interval is wide.
+
+    Args:
+        values: The outcome in each run (e.g. members at the last step).
+        scale: Width of the outcome's possible range: the number of countries for a
+            count, 1 for a share.
+
+    Returns:
+        The :class:`OutcomeSummary`.
+
+    Raises:
+        InputError: If there are no values, a value is not finite, or ``scale`` is not
+            positive.
+    """
+    data = np.sort(np.asarray(values, dtype=float).ravel())
+    if data.size == 0:
+        raise InputError("summarise_outcome()", "values", "at least one run's value", "none")
+    if not np.isfinite(data).all():
+        raise InputError("summarise_outcome()", "values", "finite numbers", "NaN or infinity")
+    if not (np.isfinite(scale) and scale > 0):
+        raise InputError("summarise_outcome()", "scale", "a positive number", repr(scale))
+    low, median, high = np.quantile(data, HEADLINE_QUANTILES)
+    summary = OutcomeSummary(float(median), float(low), float(high), int(data.size))
+    if data.size < 2:
+        return summary
+    gaps = np.diff(data)
+    widest = int(np.argmax(gaps))
+    gap = float(gaps[widest])
+    below = widest + 1
+    least = max(1, math.ceil(SPLIT_MIN_SHARE * data.size))
+    observed = float(data[-1] - data[0])
+    if gap >= SPLIT_GAP * scale and gap >= 0.5 * observed and min(below, data.size - below) >= least:
+        clusters = (
+            Cluster(below, float(data[0]), float(data[widest])),
+            Cluster(int(data.size - below), float(data[below]), float(data[-1])),
+        )
+        threshold = float(data[widest] + gap / 2)
+        return OutcomeSummary(summary.median, summary.low, summary.high, summary.runs, clusters, threshold)
+    return summary
+
+
 def _tile_column(column: pd.Series, times: int) -> pd.Series:
     """``column`` repeated end to end ``times`` times, with a fresh range index.
 
@@ -202,12 +357,18 @@ def _tile_column(column: pd.Series, times: int) -> pd.Series:
 
 
 __all__ = [
+    "HEADLINE_QUANTILES",
     "NON_ALIGNED",
     "NON_ALIGNED_ID",
+    "SPLIT_GAP",
+    "SPLIT_MIN_SHARE",
+    "Cluster",
+    "OutcomeSummary",
     "aggregates",
     "converged_at",
     "countries",
     "dynamics",
     "membership_tensor",
     "portfolio_counts",
+    "summarise_outcome",
 ]

@@ -47,11 +47,12 @@ from mesa.visualization.utils import update_counter
 from sim.errors import InputError
 from sim.metrics import NON_ALIGNED_ID
 from sim.model import CoalitionModel
+from sim.results import RunResult
 from sim.scenario import Scenario, load_scenario
 from sim.utility import NON_ALIGNED
+from sim.viz import plots
 from sim.viz.maps import world_map_figure
 from sim.viz.plots import why_figure
-from sim.viz.style import framework_colours, framework_label, styled
 from sim.world import World
 
 #: Environment variable naming the scenario folder (``coalsim app --scenarios`` sets it).
@@ -235,6 +236,7 @@ class CoalitionApp(CoalitionModel):
         scenario_file: The file the scenario came from.
         overrides: The dotted overrides the sliders applied (values that differ from
             the scenario's).
+        seed: The seed the model was built with.
         seed_problem: Why the seed box was ignored, or ``None``.
 
     Raises:
@@ -265,8 +267,8 @@ class CoalitionApp(CoalitionModel):
             for knob in KNOBS
             if (value := chosen[knob.keyword]) is not None and float(value) != present.get(knob.path)
         }
-        seed, self.seed_problem = parse_seed(rng, scenario.seed)
-        super().__init__(scenario.with_overrides(self.overrides), World.load(), rng=seed)
+        self.seed, self.seed_problem = parse_seed(rng, scenario.seed)
+        super().__init__(scenario.with_overrides(self.overrides), World.load(), rng=self.seed)
         self.scenario_file = str(scenario_file)
 
 
@@ -289,32 +291,18 @@ def member_counts(model: CoalitionModel) -> pd.DataFrame:
     return counts
 
 
-@styled
-def membership_figure(model: CoalitionModel) -> Figure:
-    """Members of each framework over the steps run so far (from the DataCollector).
+def membership_figure(model: CoalitionApp) -> Figure:
+    """Members of each framework over the steps run so far: the shared membership figure.
 
     Args:
         model: The model.
 
     Returns:
-        A Figure outside pyplot (nothing to close).
+        :func:`sim.viz.plots.membership_figure` of the run so far, members only (a
+        Figure outside pyplot, nothing to close).
 
     """
-    counts = member_counts(model)
-    colours = framework_colours(counts.columns)
-    names = {fid: model.spec.frameworks[fid].name for fid in model.params.framework_ids}
-    fig = Figure(figsize=(5.6, 3.9), layout="constrained")
-    ax = fig.subplots()
-    for fid in counts.columns:
-        ax.plot(counts.index, counts[fid], color=colours[fid], lw=2,
-                ls="--" if fid == NON_ALIGNED_ID else "-", label=framework_label(fid, names))  # fmt: skip
-    ax.set_xlim(0, max(10, model.steps))
-    ax.set_ylim(0, model.world.n)
-    ax.set_xlabel("step")
-    ax.set_ylabel(f"member countries (of {model.world.n})")
-    ax.set_title(f"Members at step {model.steps}")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3)
-    return fig
+    return plots.membership_figure(RunResult.from_model(model, model.seed, record="final"), ("members",))
 
 
 def redraw_step(steps: int, every: int, asked: int | None = None) -> int:

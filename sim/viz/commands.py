@@ -9,7 +9,7 @@ in memory, and only then writes each file atomically. Bad input ends as one
 Make a scenario folder with several seeds like this::
 
     for seed in 1 2 3 4 5; do
-        coalsim run scenarios/baseline.yaml --seed $seed --out results/baseline/seed$seed
+        coalsim run scenarios/baseline.yaml --seed $seed --seeds 1 --out results/baseline/seed$seed
     done
     coalsim plot results/baseline --why BRA
     coalsim report results/baseline results/no_shanghai_body -o report.html
@@ -31,7 +31,9 @@ from sim.errors import InputError, did_you_mean
 from sim.viz.plots import (
     Replications,
     comparison_figure,
-    membership_bands_figure,
+    comparison_table,
+    membership_figure,
+    scenario_transitions,
     transition_figure,
     why_figure,
 )
@@ -240,7 +242,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     check_output_folder(out)
     world_shapes()  # fails early and clearly without geopandas
     figures: dict[str, Callable[[], Figure]] = {
-        "membership.png": lambda: membership_bands_figure(reps),
+        "membership.png": lambda: membership_figure(reps),
         "map.png": lambda: final_map_figure(reps),
         "transitions.png": lambda: transition_figure(reps),
     }
@@ -256,7 +258,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """``coalsim compare DIR... --out OUTDIR``: comparison PNGs, one per measure."""
+    """``coalsim compare DIR... --out OUTDIR``: comparison PNGs, one per measure, and their numbers as CSV."""
+    from sim.atomic import atomic_write
     from sim.cli import check_output_folder
 
     out = Path(args.out)
@@ -266,12 +269,42 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"compare_{measure}.png": (lambda m=measure: comparison_figure(scenarios, baseline, m))
         for measure in COMPARE_MEASURES
     }
+    tables = {
+        "compare.csv": comparison_table(scenarios, baseline, COMPARE_MEASURES),
+        "transitions.csv": _transitions_long(scenarios, baseline),
+    }
     written = _write_pngs(out, figures)
+    for name, table in tables.items():
+        atomic_write(out / name, table.to_csv(index=False).encode("utf-8"))
+        written.append(out / name)
     labels = ", ".join(reps.label for reps in scenarios)
-    print(f"Compared {labels} against {baseline.label}. Wrote {len(written)} figures to {out}/:")
+    print(f"Compared {labels} against {baseline.label}. Wrote {len(written)} files to {out}/:")
     for path in written:
         print(f"  {path.name}")
     return 0
+
+
+def _transitions_long(scenarios: Sequence[Replications], baseline: Replications) -> pd.DataFrame:
+    """Countries by modal final portfolio in the baseline and in each other scenario (non-zero cells)."""
+    frames = []
+    for reps in scenarios:
+        if reps is baseline:
+            continue
+        counts = scenario_transitions(baseline, reps).stack()
+        counts = counts[counts > 0]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "baseline": baseline.label,
+                    "scenario": reps.label,
+                    "baseline_portfolio": counts.index.get_level_values(0),
+                    "scenario_portfolio": counts.index.get_level_values(1),
+                    "countries": counts.to_numpy(),
+                }
+            )
+        )
+    columns = ["baseline", "scenario", "baseline_portfolio", "scenario_portfolio", "countries"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

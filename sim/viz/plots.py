@@ -15,7 +15,7 @@ Parquet files) or a folder of such run folders, one per replication seed::
         seed2/...
         seed3/...
 
-made e.g. by ``coalsim run scenarios/baseline.yaml --seed N --out results/baseline/seedN``.
+made e.g. by ``coalsim run scenarios/baseline.yaml --seed N --seeds 1 --out results/baseline/seedN``.
 All runs of one scenario folder must come from the same scenario file and parameters
 (equal ``scenario_hash``), with different seeds and the same number of steps.
 :meth:`Replications.load` reads either layout; hidden folders and folders without
@@ -36,12 +36,13 @@ matplotlib.use("Agg")  # files only; the app and notebooks pick their own backen
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.errors import InputError
-from sim.metrics import NON_ALIGNED_ID
+from sim.metrics import HEADLINE_QUANTILES, NON_ALIGNED_ID, OutcomeSummary, summarise_outcome
 from sim.results import RunResult
 from sim.utility import COMPONENTS, NON_ALIGNED
 from sim.viz.style import (
@@ -62,7 +63,7 @@ from sim.viz.style import (
 )
 
 #: Lower quantile, median and upper quantile of every band and interval.
-QUANTILES = (0.05, 0.5, 0.95)
+QUANTILES = HEADLINE_QUANTILES
 BAND_TEXT = "5–95% range across replications"
 
 #: Panels of the membership figure.
@@ -213,9 +214,47 @@ class Replications:
 
     def final(self, measure: str) -> pd.DataFrame:
         """Each run's value of ``measure`` at its last step: columns seed, framework, value."""
+        return self.at_step(measure)
+
+    def at_step(self, measure: str, step: int | None = None) -> pd.DataFrame:
+        """Each run's value of ``measure`` at ``step`` (default: the last): columns seed, framework, value."""
         frame = self.aggregates()
-        last = frame[frame["step"] == frame["step"].max()]
-        return last[["seed", "framework", measure]].rename(columns={measure: "value"}).reset_index(drop=True)
+        chosen = frame["step"].max() if step is None else step
+        rows = frame[frame["step"] == chosen]
+        return rows[["seed", "framework", measure]].rename(columns={measure: "value"}).reset_index(drop=True)
+
+    def outcome(self, framework: str, measure: str, step: int | None = None) -> OutcomeSummary:
+        """A framework's ``measure`` at ``step`` (default: the last) summarised across runs.
+
+        Args:
+            framework: A framework id or ``non_aligned``.
+            measure: ``"members"`` or a share column.
+            step: The step (default: the last).
+
+        Returns:
+            Median and 90% interval, or the split (see :func:`sim.metrics.summarise_outcome`).
+        """
+        values = self.at_step(measure, step)
+        chosen = values.loc[values["framework"] == framework, "value"].to_numpy(float)
+        return summarise_outcome(chosen, scale=self.n_countries if measure == "members" else 1.0)
+
+    def seed_groups(self, summary: OutcomeSummary, framework: str, measure: str) -> list[list[int]]:
+        """The seeds of each group of a split final outcome (all seeds in one group otherwise).
+
+        Args:
+            summary: :meth:`outcome` of ``framework`` and ``measure`` at the last step.
+            framework: The framework id.
+            measure: The measure.
+
+        Returns:
+            One list of seeds, or the seeds below and above the split's threshold.
+        """
+        if summary.threshold is None:
+            return [self.seeds]
+        finals = self.at_step(measure)
+        finals = finals[finals["framework"] == framework]
+        below = finals["value"] < summary.threshold
+        return [finals.loc[below, "seed"].tolist(), finals.loc[~below, "seed"].tolist()]
 
     def portfolios_at(self, step: int) -> pd.DataFrame:
         """Each country's portfolio at ``step`` in every run: index iso3, one column per seed.
@@ -268,12 +307,47 @@ class Replications:
         agreement = finals.eq(portfolios, axis=0).mean(axis=1)
         return pd.DataFrame({"portfolio": portfolios, "agreement": agreement})
 
+    def modal_final_portfolios(self) -> pd.Series:
+        """Each country's most frequent portfolio at the last step across the runs.
+
+        Ties go to the portfolio label that sorts first.
+
+        Returns:
+            Portfolio labels (``"waico+un"``, ``"non-aligned"``) indexed by iso3.
+        """
+        finals = self.portfolios_at(self.metadata["steps"])
+        return finals.mode(axis=1).iloc[:, 0].rename("portfolio")
+
     def seeds_text(self) -> str:
         """How many replications and which seeds, for captions."""
         seeds = self.seeds
         shown = ", ".join(map(str, seeds[:6])) + (", ..." if len(seeds) > 6 else "")
         plural = "s" if len(seeds) != 1 else ""
         return f"{len(seeds)} replication{plural} (seed{plural} {shown})"
+
+
+def scenario_transitions(before: Replications, after: Replications) -> pd.DataFrame:
+    """Where countries go between two scenarios: modal final portfolio in one against the other.
+
+    Args:
+        before: The reference scenario (rows).
+        after: The other scenario (columns).
+
+    Returns:
+        Counts of countries by their modal final portfolio in ``before`` (index) and in
+        ``after`` (columns), over the countries both scenarios model; portfolios ordered
+        as in the transition figure (non-aligned first, then by size and framework).
+    """
+    a, b = before.modal_final_portfolios(), after.modal_final_portfolios()
+    shared = a.index.intersection(b.index)
+    table = pd.crosstab(a.loc[shared], b.loc[shared])
+    ids = list(dict.fromkeys([*before.framework_ids, *after.framework_ids]))
+    order = _portfolio_order([*table.index, *table.columns], ids)
+    table = table.reindex(
+        index=[p for p in order if p in table.index], columns=[p for p in order if p in table.columns]
+    )
+    table.index.name, table.columns.name = before.label, after.label
+    return table
 
 
 def quantile_bands(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
@@ -320,19 +394,29 @@ def _replication_note(reps: Replications) -> str:
 
 
 @styled
-def membership_bands_figure(reps: Replications, measures: Sequence[str] = MEMBERSHIP_MEASURES) -> Figure:
+def membership_figure(
+    runs: Replications | RunResult, measures: Sequence[str] = MEMBERSHIP_MEASURES
+) -> Figure:
     """Membership of every framework over time: median line and 5–95% band across seeds.
 
+    The one membership-over-time figure (``coalsim run``, ``coalsim plot``, the report,
+    the app and the notebooks draw this one). An outcome that splits across seeds (see
+    :func:`sim.metrics.summarise_outcome`, applied to each run's last value) is drawn
+    as its two groups of runs, each with its own median and band and labelled with its
+    number of runs, instead of one band spanning both.
+
     Args:
-        reps: The scenario's replications.
+        runs: The scenario's replications, or one run.
         measures: ``"members"`` (a count) and/or share columns of the aggregates.
 
     Returns:
-        A Figure with one panel per measure and one line per framework (plus non-aligned).
+        A Figure outside pyplot, with one panel per measure and one line per framework
+        (plus non-aligned), two for a split framework.
 
     Raises:
         InputError: If a measure is unknown.
     """
+    reps = runs if isinstance(runs, Replications) else Replications.from_runs([runs])
     for measure in measures:
         _check_measure(measure, "membership figure")
     ids = [*reps.framework_ids, NON_ALIGNED_ID]
@@ -340,28 +424,42 @@ def membership_bands_figure(reps: Replications, measures: Sequence[str] = MEMBER
     frame = reps.aggregates()
     columns = 2 if len(measures) > 1 else 1
     rows = -(-len(measures) // columns)
-    fig, axes = plt.subplots(
-        rows,
-        columns,
-        figsize=(5.4 * columns, 3.4 * rows + 0.6),
-        sharex=True,
-        squeeze=False,
-        layout="constrained",
-    )
+    fig = Figure(figsize=(5.4 * columns, 3.4 * rows + 0.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
+    splits: dict[str, str] = {}
     for ax, measure in zip(axes.ravel(), measures, strict=False):
-        bands = quantile_bands(frame, ["framework", "step"], measure)
         for fid in ids:
-            band = bands.loc[fid]
-            if len(reps.runs) > 1:
-                ax.fill_between(band.index, band["low"], band["high"], color=colours[fid], alpha=0.22, lw=0)
-            ax.plot(
-                band.index,
-                band["median"],
-                color=colours[fid],
-                lw=2,
-                ls="--" if fid == NON_ALIGNED_ID else "-",
-                label=framework_label(fid, reps.names),
-            )
+            summary = reps.outcome(fid, measure)
+            groups = reps.seed_groups(summary, fid, measure)
+            for number, seeds in enumerate(groups):
+                bands = quantile_bands(frame[frame["seed"].isin(seeds)], ["framework", "step"], measure).loc[
+                    fid
+                ]
+                if len(seeds) > 1:
+                    ax.fill_between(
+                        bands.index, bands["low"], bands["high"], color=colours[fid], alpha=0.22, lw=0
+                    )
+                ax.plot(
+                    bands.index,
+                    bands["median"],
+                    color=colours[fid],
+                    lw=2,
+                    ls="--" if fid == NON_ALIGNED_ID else "-",
+                    label=framework_label(fid, reps.names) if number == 0 else "_split",
+                )
+                if summary.split:
+                    ax.annotate(
+                        f"{len(seeds)} of {summary.runs} runs",
+                        (bands.index[-1], bands["median"].iloc[-1]),
+                        xytext=(-4, -10 if number else 4),
+                        textcoords="offset points",
+                        ha="right",
+                        fontsize=8,
+                        color=colours[fid],
+                    )
+            if summary.split:
+                splits.setdefault(fid, framework_label(fid, reps.names))
         ax.set_ylabel(_axis_label(measure, reps.n_countries))
         _format_measure_axis(ax, measure, reps.n_countries)
     for ax in axes.ravel()[len(measures) :]:
@@ -373,8 +471,20 @@ def membership_bands_figure(reps: Replications, measures: Sequence[str] = MEMBER
         handles.append(Patch(color=MID_GREY, alpha=0.3, lw=0))
         labels.append(BAND_TEXT)
     fig.suptitle(f"Who joins what over time: {reps.label}")
+    split_note = (
+        f" Split across runs (two groups of runs far apart at the end, drawn separately with their "
+        f"number of runs): {', '.join(splits.values())}."
+        if splits
+        else ""
+    )
     sources = "; ".join(dict.fromkeys(MEASURE_SOURCES[m] for m in measures if m in MEASURE_SOURCES))
-    add_foot(fig, f"{_replication_note(reps)} Weights: {sources}.", handles, labels, ncol=min(len(labels), 3))
+    add_foot(
+        fig,
+        f"{_replication_note(reps)}{split_note} Weights: {sources}.",
+        handles,
+        labels,
+        ncol=min(len(labels), 3),
+    )
     return fig
 
 
@@ -478,6 +588,74 @@ def _difference(scenario: pd.Series, baseline: pd.Series) -> tuple[np.ndarray, b
     return np.subtract.outer(scenario.to_numpy(), baseline.to_numpy()).ravel(), False
 
 
+def comparison_table(
+    scenarios: Sequence[Replications], baseline: Replications, measures: Sequence[str]
+) -> pd.DataFrame:
+    """The numbers behind the comparison figures: final values and differences to a baseline.
+
+    Args:
+        scenarios: The scenarios (the baseline is added first if not among them).
+        baseline: The reference scenario.
+        measures: ``"members"`` and/or share columns.
+
+    Returns:
+        One row per scenario, framework and measure: median, low, high (5th and 95th
+        percentiles across runs), runs, split and groups (see
+        :func:`sim.metrics.summarise_outcome`), and the difference to the baseline
+        (``diff_median``, ``diff_low``, ``diff_high``, ``diff_split``, ``diff_groups``, in
+        the measure's units: countries or a share; paired by seed when both use the same
+        seeds, else over all pairs; empty for the baseline and for frameworks the baseline
+        lacks).
+
+    Raises:
+        InputError: If a measure is unknown.
+    """
+    shown = list(scenarios) if baseline in scenarios else [baseline, *scenarios]
+    rows = []
+    for measure in measures:
+        _check_measure(measure, "comparison table")
+        base = baseline.final(measure).set_index(["framework", "seed"])["value"]
+        for reps in shown:
+            finals = reps.final(measure).set_index(["framework", "seed"])["value"]
+            width = reps.n_countries if measure == "members" else 1.0
+            for fid in dict.fromkeys(finals.index.get_level_values(0)):
+                values = finals.loc[fid]
+                summary = summarise_outcome(values.to_numpy(), scale=width)
+                row = {
+                    "scenario": reps.label,
+                    "framework": fid,
+                    "measure": measure,
+                    "median": summary.median,
+                    "low": summary.low,
+                    "high": summary.high,
+                    "runs": summary.runs,
+                    "split": summary.split,
+                    "groups": groups_text(summary),
+                    "diff_median": np.nan,
+                    "diff_low": np.nan,
+                    "diff_high": np.nan,
+                    "diff_split": False,
+                    "diff_groups": "",
+                }
+                if reps is not baseline and fid in base.index.get_level_values(0):
+                    differences, _ = _difference(values, base.loc[fid])
+                    change = summarise_outcome(differences, scale=2 * width)
+                    row |= {
+                        "diff_median": change.median,
+                        "diff_low": change.low,
+                        "diff_high": change.high,
+                        "diff_split": change.split,
+                        "diff_groups": groups_text(change),
+                    }
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def groups_text(summary: OutcomeSummary) -> str:
+    """A split's groups for a table: ``"3 runs 1-4; 7 runs 184-193"`` (empty when not split)."""
+    return "; ".join(f"{c.runs} runs {c.low:.4g}-{c.high:.4g}" for c in summary.clusters)
+
+
 @styled
 def comparison_figure(
     scenarios: Sequence[Replications], baseline: Replications | None = None, measure: str = "share_gdp"
@@ -519,6 +697,7 @@ def comparison_figure(
     n_countries = shown[0].n_countries
     scale = 1.0 if measure == "members" else 100.0
     paired_all = True
+    split = False
     for s, reps in enumerate(shown):
         finals = reps.final(measure).set_index(["framework", "seed"])["value"]
         base = (
@@ -541,8 +720,8 @@ def comparison_figure(
                 )
                 continue
             values = finals.loc[fid]
-            low, mid, high = np.quantile(values.to_numpy(), QUANTILES)
-            _dot_interval(axes[0, 0], y, mid, low, high, colours[fid], marker)
+            range_width = n_countries if measure == "members" else 1.0
+            split |= _dot_outcome(axes[0, 0], y, values.to_numpy(), range_width, colours[fid], marker)
             if (
                 panels == 2
                 and reps is not baseline
@@ -551,8 +730,9 @@ def comparison_figure(
             ):
                 differences, paired = _difference(values, base.loc[fid])
                 paired_all &= paired
-                low, mid, high = np.quantile(differences * scale, QUANTILES)
-                _dot_interval(axes[0, 1], y, mid, low, high, colours[fid], marker)
+                split |= _dot_outcome(
+                    axes[0, 1], y, differences * scale, 2 * range_width * scale, colours[fid], marker
+                )
     ax = axes[0, 0]
     ax.set_yticks(range(len(ids)), [framework_label(fid, names) for fid in ids])
     ax.invert_yaxis()
@@ -578,6 +758,11 @@ def comparison_figure(
     ]
     fig.suptitle(f"Scenario comparison: {_axis_label(measure, n_countries)}")
     note = f"Intervals: {BAND_TEXT}."
+    if split:
+        note += (
+            " Two dots on one row: the runs split into two groups far apart; each group is drawn with its "
+            "median, its range and its number of runs."
+        )
     if panels == 2:
         note += (
             " Differences are paired by seed (same seeds in both scenarios)."
@@ -590,6 +775,42 @@ def comparison_figure(
         fig, note, handles, [h.get_label() for h in handles], ncol=min(len(handles), 3), title="scenario"
     )
     return fig
+
+
+def _dot_outcome(
+    ax: plt.Axes, y: float, values: np.ndarray, range_width: float, colour: str, marker: str
+) -> bool:
+    """Draw an outcome across runs as a dot and interval, or a split as one per group.
+
+    Args:
+        ax: The axes.
+        y: The row.
+        values: The outcome in each run.
+        range_width: Width of the outcome's possible range (see :func:`summarise_outcome`).
+        colour: The framework's colour.
+        marker: The scenario's marker.
+
+    Returns:
+        Whether the outcome split.
+    """
+    summary = summarise_outcome(values, scale=range_width)
+    if not summary.split:
+        _dot_interval(ax, y, summary.median, summary.low, summary.high, colour, marker)
+        return False
+    for cluster in summary.clusters:
+        group = values[(values >= cluster.low) & (values <= cluster.high)]
+        _dot_interval(ax, y, float(np.median(group)), cluster.low, cluster.high, colour, marker)
+        ax.annotate(
+            f"{cluster.runs} of {summary.runs} runs",
+            (float(np.median(group)), y),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            color=INK,
+        )
+    return True
 
 
 def _dot_interval(
@@ -844,8 +1065,11 @@ __all__ = [
     "QUANTILES",
     "Replications",
     "comparison_figure",
-    "membership_bands_figure",
+    "comparison_table",
+    "groups_text",
+    "membership_figure",
     "quantile_bands",
+    "scenario_transitions",
     "sensitivity_figure",
     "tipping_figure",
     "transition_figure",

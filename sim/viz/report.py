@@ -27,16 +27,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.metrics import NON_ALIGNED_ID
+from sim.metrics import NON_ALIGNED_ID, summarise_outcome
 from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
 from sim.viz.plots import (
     QUANTILES,
     Replications,
     comparison_figure,
-    membership_bands_figure,
+    membership_figure,
+    scenario_transitions,
     transition_figure,
 )
-from sim.viz.style import MEASURE_SOURCES, framework_label, png_bytes
+from sim.viz.style import MEASURE_SOURCES, framework_label, png_bytes, portfolio_frameworks, portfolio_label
+from sim.viz.summary import FOUNDING_STEP, headline_steps, headlines
 from sim.world import World
 
 if TYPE_CHECKING:
@@ -50,6 +52,15 @@ MEASURE_HEADINGS = {
     "share_population": "share of world population",
     "share_ai_capacity": "share of AI capacity (proxy)",
 }
+
+#: Number formats of a split's groups: shares (index 0) and member counts (index 1).
+_NUMBERS = ("{:.0%}", "{:.0f}")
+
+#: An observation to read the month-12 headline against (public count; see issue 12).
+WAICO_FOUNDING = (
+    "For comparison: 29 states signed WAICO's founding agreement in Shanghai on 16 July 2026 (month 12) "
+    '(CGTN, 17 July 2026, "29 countries sign agreement on establishing WAICO").'
+)
 
 #: How many countries the "Sponsors' offers" table lists per scenario.
 TOP_RECIPIENTS = 10
@@ -88,8 +99,10 @@ th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid var(--ink); }
 .headline { margin: 0.6rem 0; padding-left: 1.2rem; }
 td .range { color: var(--muted); font-size: 0.85em; white-space: nowrap; }
+td .split { font-style: italic; white-space: nowrap; }
 figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; height: auto; display: block; }
+@media screen and (min-width: 80rem) { figure { margin-left: -6rem; margin-right: -6rem; } }
 nav ol { columns: 2; }
 code { font-size: 0.9em; }
 @media print {
@@ -98,6 +111,7 @@ code { font-size: 0.9em; }
   nav { display: none; }
   section.scenario, section.comparison, section.answers { break-before: page; }
   nav + section.scenario { break-before: auto; }
+  figure { margin: 0.8rem 0; }
   figure, table, blockquote, .headline { break-inside: avoid; }
   h2, h3, .lead-in { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -135,10 +149,21 @@ def _spread(values: np.ndarray, number: Callable[[float], str], unit: str = "") 
     return _cell(mid, low, high, number, unit) if len(values) > 1 else html.escape(number(mid) + unit)
 
 
-def _interval(values: np.ndarray, measure: str) -> str:
+def _interval(values: np.ndarray, measure: str, n_countries: int) -> str:
+    """A final value across runs as a table cell: median [5–95%], or the two groups of a split."""
+    summary = summarise_outcome(values, scale=n_countries if measure == "members" else 1.0)
+    if summary.split:
+        return _split_cell(summary.short(_NUMBERS[measure == "members"]))
     if measure == "members":
         return _spread(values, lambda v: f"{v:.0f}")
     return _spread(100 * np.asarray(values), lambda v: f"{v:.1f}", "%")
+
+
+def _split_cell(text: str) -> str:
+    """A split's short text (``"split: 3 ~1-4, 7 ~184-193"``) as a cell, one group per line."""
+    head, groups = text.split(": ", 1)
+    lines = [f"{head}:", *(f"{group.replace(' ~', ' runs ~', 1)}" for group in groups.split(", "))]
+    return f'<span class="split">{"<br>".join(html.escape(line) for line in lines)}</span>'
 
 
 def _amount(value: float) -> str:
@@ -162,7 +187,8 @@ def key_numbers(reps: Replications) -> pd.DataFrame:
     for measure in KEY_MEASURES:
         finals = reps.final(measure)
         columns[MEASURE_HEADINGS[measure]] = [
-            _interval(finals.loc[finals["framework"] == fid, "value"].to_numpy(), measure) for fid in ids
+            _interval(finals.loc[finals["framework"] == fid, "value"].to_numpy(), measure, reps.n_countries)
+            for fid in ids
         ]
     return pd.DataFrame(columns, index=[framework_label(fid, reps.names) for fid in ids])
 
@@ -194,8 +220,9 @@ def _runs_line(reps: Replications) -> str:
 def _scenario_section(reps: Replications, anchor: str) -> str:
     figures = [
         _Figure(
-            "Membership over time: median and 5–95% range across replications.",
-            lambda: membership_bands_figure(reps),
+            "Membership over time: median and 5–95% range across replications; an outcome that splits "
+            "across runs is drawn as its two groups of runs, each with its number of runs.",
+            lambda: membership_figure(reps),
             f"Line charts of membership over time in {reps.label}, by count, GDP, population, AI capacity.",
         ),
         _Figure(
@@ -326,7 +353,7 @@ def _offers_part(reps: Replications) -> str:
 def _comparison_section(scenarios: Sequence[Replications], baseline: Replications) -> str:
     figures = [
         _Figure(
-            f"{MEASURE_HEADINGS[measure].capitalize()} at the last step; change against {baseline.label}.",
+            f"{_sentence(MEASURE_HEADINGS[measure])} at the last step; change against {baseline.label}.",
             lambda measure=measure: comparison_figure(scenarios, baseline, measure),
             f"Dot-and-interval chart comparing scenarios by {MEASURE_HEADINGS[measure]}.",
         )
@@ -339,6 +366,11 @@ def _comparison_section(scenarios: Sequence[Replications], baseline: Replication
         + "".join(_embed(figure) for figure in figures)
         + "</section>"
     )
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter, keeping the case of the rest ("GDP", "AI")."""
+    return text[:1].upper() + text[1:]
 
 
 def _share_words(share: float) -> str:
@@ -436,11 +468,12 @@ def _budget_answer(answer: Answer) -> str:
     question = answer.question
     runs = answer.tables["budget_runs"]
     grouped = runs.groupby("budget")
+    n = World.load().n
     columns = {
-        "members at the end": grouped["members"].apply(lambda v: _interval(v.to_numpy(), "members")),
-        "share of world GDP": grouped["share_gdp"].apply(lambda v: _interval(v.to_numpy(), "share_gdp")),
+        "members at the end": grouped["members"].apply(lambda v: _interval(v.to_numpy(), "members", n)),
+        "share of world GDP": grouped["share_gdp"].apply(lambda v: _interval(v.to_numpy(), "share_gdp", n)),
         "share of world population": grouped["share_population"].apply(
-            lambda v: _interval(v.to_numpy(), "share_population")
+            lambda v: _interval(v.to_numpy(), "share_population", n)
         ),
         "spent over the run (budget units)": grouped["spent"].apply(
             lambda v: _spread(v.to_numpy(float), _amount)
@@ -485,10 +518,16 @@ def _answers_section(answers: Sequence[Answer]) -> str:
 
 
 def _inline_markdown(text: str) -> str:
-    """Escape text and render the two inline marks SOURCES.md uses: **bold** and `code`."""
-    escaped = html.escape(" ".join(text.split()))
+    """Escape text and render the inline marks SOURCES.md uses: **bold**, *italic*, `code`, [links](url)."""
+    escaped = html.escape(" ".join(text.split()), quote=False)
+    escaped = re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
     escaped = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", escaped)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", escaped)
+    escaped = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", escaped)
+    return re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r'<a href="\2">\1</a>', escaped)
+
+
+#: A SOURCES.md heading that names a data file (``## countries.csv (193 rows)``), not a note.
+DATA_FILE_HEADING = r"^## (\S+\.(?:csv|json|geojson|parquet|yaml)\b.*)$"
 
 
 def data_sources() -> list[str]:
@@ -506,9 +545,9 @@ def data_sources() -> list[str]:
     paragraphs = [block.strip() for block in text.split("\n\n")]
     wanted = [p for p in paragraphs if p.startswith(("**Licences.**", "Citation for the UNGA data"))]
     points = data / "SOURCES_points.md"
-    headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
+    headings = re.findall(DATA_FILE_HEADING, text, flags=re.MULTILINE)
     if points.is_file():
-        headings += re.findall(r"^## (.+)$", points.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        headings += re.findall(DATA_FILE_HEADING, points.read_text(encoding="utf-8"), flags=re.MULTILINE)
     items = "".join(f"<li><code>{html.escape(heading)}</code></li>" for heading in headings)
     return [
         *(f"<p>{_inline_markdown(paragraph)}</p>" for paragraph in wanted),
@@ -557,6 +596,142 @@ def _answers_provenance(answers: Sequence[Answer]) -> str:
     return _table(pd.DataFrame(rows, index=labels), "what-it-takes answer")
 
 
+def headline_table(reps: Replications) -> pd.DataFrame:
+    """A scenario's headlines per framework (:func:`sim.viz.summary.headlines`) as HTML cells.
+
+    Args:
+        reps: The scenario's replications.
+
+    Returns:
+        One row per framework (and non-aligned); columns: members at month 12 (when
+        the runs reach it) and at the last month, shares of world population and GDP
+        at the last month. Cells: median [90% interval], or the split's groups.
+    """
+    table = headlines(reps)
+    last = int(reps.metadata["steps"])
+    headings = {
+        ("members", step): f"members at month {step}" + (" (end)" if step == last else "")
+        for step in headline_steps(reps)
+    }
+    headings |= {
+        ("share_population", last): "share of world population",
+        ("share_gdp", last): "share of world GDP",
+    }
+    cells = {heading: [] for heading in headings.values()}
+    for row in table.itertuples():
+        cell = _split_cell(row.cell) if row.split else html.escape(row.cell)
+        cells[headings[row.measure, row.step]].append(cell)
+    return pd.DataFrame(cells, index=list(dict.fromkeys(table["name"])))
+
+
+def _split_sentences(reps: Replications) -> str:
+    """The split outcomes of a scenario in words, or nothing."""
+    table = headlines(reps)
+    split = table[table["split"]]
+    if split.empty:
+        return ""
+    items = "".join(
+        f"<li>{html.escape(row.name)}, {html.escape(_headline_name(row.measure, row.step))}: "
+        f"{html.escape(row.text)}.</li>"
+        for row in split.itertuples()
+    )
+    return f'<p class="lead-in">Outcomes that split across runs (no single answer):</p><ul>{items}</ul>'
+
+
+def _headline_name(measure: str, step: int) -> str:
+    return f"members at month {step}" if measure == "members" else MEASURE_HEADINGS[measure]
+
+
+def transition_table(before: Replications, after: Replications) -> pd.DataFrame:
+    """:func:`~sim.viz.plots.scenario_transitions` with readable names and totals, as HTML cells.
+
+    Args:
+        before: The reference scenario (rows).
+        after: The other scenario (columns).
+
+    Returns:
+        Counts of countries by modal final portfolio, with a total row and column;
+        countries that keep their portfolio are in bold.
+    """
+    counts = scenario_transitions(before, after)
+    names = {**before.names, **after.names}
+    cells = pd.DataFrame(
+        [
+            [
+                (f"<strong>{n}</strong>" if row == column else str(n)) if n else ""
+                for column, n in zip(counts.columns, values, strict=True)
+            ]
+            + [str(values.sum())]
+            for row, values in zip(counts.index, counts.to_numpy(), strict=True)
+        ],
+        index=[portfolio_label(p, names) for p in counts.index],
+        columns=[*(portfolio_label(p, names) for p in counts.columns), "total"],
+    )
+    cells.loc["total"] = [str(n) for n in counts.sum(axis=0)] + [str(counts.to_numpy().sum())]
+    return cells
+
+
+def _where_waico_members_go(before: Replications, after: Replications) -> str:
+    """One sentence: where the countries that end in WAICO in ``before`` end in ``after``."""
+    counts = scenario_transitions(before, after)
+    rows = [p for p in counts.index if "waico" in portfolio_frameworks(p)]
+    if not rows:
+        return ""
+    moved = counts.loc[rows].sum(axis=0)
+    stay = int(sum(n for p, n in moved.items() if "waico" in portfolio_frameworks(p)))
+    names = {**before.names, **after.names}
+    elsewhere = ", ".join(
+        f"{n} to {portfolio_label(p, names)}"
+        for p, n in moved.sort_values(ascending=False).items()
+        if n and "waico" not in portfolio_frameworks(p)
+    )
+    total = int(moved.sum())
+    absent = "" if "waico" in after.framework_ids else f" (WAICO does not exist in {after.label})"
+    return (
+        f"<p>Of the {total} countries that end in WAICO in {html.escape(before.label)} (in most runs), "
+        f"{stay} end in WAICO in {html.escape(after.label + absent)}"
+        + (f"; {html.escape(elsewhere)}." if elsewhere else ".")
+        + "</p>"
+    )
+
+
+def _summary_section(compared: Sequence[Replications], reference: Replications) -> str:
+    """The answers first: each scenario's question and headlines, then where countries go."""
+    runs = sorted({len(reps.runs) for reps in compared})
+    parts = [
+        '<section class="summary" id="summary"><h2>Summary</h2>',
+        '<p class="note">Each cell: median across runs with the 90% interval (5th to 95th percentile) '
+        f"in brackets, over {' or '.join(map(str, runs))} run{'s' if runs != [1] else ''} per scenario "
+        "(with one run there is no interval). Where the runs fall into two "
+        'groups far apart ("split: 4 ~0-5, 6 ~184-193": 4 runs between 0 and 5, 6 between 184 and 193), '
+        "the groups are given instead of a median, which would lie where no run is.</p>",
+    ]
+    for reps in compared:
+        question = html.escape(reps.metadata.get("question", ""))
+        founding = (
+            f'<p class="note">{html.escape(WAICO_FOUNDING)}</p>'
+            if "waico" in reps.framework_ids and FOUNDING_STEP in headline_steps(reps)
+            else ""
+        )
+        parts.append(
+            f"<h3>{html.escape(reps.label)}</h3><p><strong>Question.</strong> {question}</p>"
+            + _table(headline_table(reps), "framework")
+            + founding
+            + _split_sentences(reps)
+        )
+    others = [reps for reps in compared if reps is not reference]
+    if others:
+        parts.append("<h3>Where do would-be WAICO members go?</h3>")
+        for other in others:
+            parts.append(
+                _where_waico_members_go(reference, other)
+                + f'<p class="lead-in">Countries by their final portfolio in most runs: rows '
+                f"{html.escape(reference.label)}, columns {html.escape(other.label)}.</p>"
+                + _table(transition_table(reference, other), f"{reference.label} \u2192 {other.label}")
+            )
+    return "".join(parts) + "</section>"
+
+
 def _anchor(index: int) -> str:
     return f"scenario-{index + 1}"
 
@@ -587,7 +762,9 @@ def build_report(
     contents = [
         f'<li><a href="#{_anchor(i)}">{html.escape(r.label)}</a></li>' for i, r in enumerate(compared)
     ]
-    parts = [_scenario_section(reps, _anchor(i)) for i, reps in enumerate(compared)]
+    contents.insert(0, '<li><a href="#summary">Summary</a></li>')
+    parts = [_summary_section(compared, reference)]
+    parts += [_scenario_section(reps, _anchor(i)) for i, reps in enumerate(compared)]
     if len(compared) > 1:
         contents.append('<li><a href="#comparison">Scenario comparison</a></li>')
         parts.append(_comparison_section(compared, reference))
@@ -639,4 +816,12 @@ def build_report(
     )
 
 
-__all__ = ["CAVEATS", "build_report", "data_sources", "key_numbers", "sponsor_offers"]
+__all__ = [
+    "CAVEATS",
+    "build_report",
+    "data_sources",
+    "headline_table",
+    "key_numbers",
+    "sponsor_offers",
+    "transition_table",
+]

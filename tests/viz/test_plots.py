@@ -16,7 +16,7 @@ from sim.metrics import NON_ALIGNED_ID
 from sim.viz.plots import (
     Replications,
     comparison_figure,
-    membership_bands_figure,
+    membership_figure,
     quantile_bands,
     sensitivity_figure,
     tipping_figure,
@@ -59,7 +59,7 @@ def _caption(fig) -> str:
 
 
 def test_membership_figure_has_one_line_per_framework_and_units(reps):
-    fig = membership_bands_figure(reps)
+    fig = membership_figure(reps)
     axes = fig.axes
     assert len(axes) == 4
     ids = [*reps.framework_ids, NON_ALIGNED_ID]
@@ -80,21 +80,21 @@ def test_membership_figure_has_one_line_per_framework_and_units(reps):
 
 
 def test_membership_median_line_is_the_median_of_the_runs(reps, runs):
-    fig = membership_bands_figure(reps, measures=("members",))
+    fig = membership_figure(reps, measures=("members",))
     waico = fig.axes[0].get_lines()[0]
     finals = [run.aggregates.query("framework == 'waico'")["members"].iloc[-1] for run in runs]
     assert waico.get_ydata()[-1] == np.median(finals)
 
 
 def test_one_replication_draws_no_band_and_says_so(runs):
-    fig = membership_bands_figure(Replications.from_runs(runs[:1]))
+    fig = membership_figure(Replications.from_runs(runs[:1]))
     assert not [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
     assert "One replication (seed 1)" in _caption(fig)
 
 
 def test_unknown_measure_is_an_input_error(reps):
     with pytest.raises(InputError, match="measure"):
-        membership_bands_figure(reps, measures=("share_votes",))
+        membership_figure(reps, measures=("share_votes",))
 
 
 def test_transition_counts_add_up_to_every_country(reps):
@@ -274,3 +274,47 @@ def test_quantile_bands_are_ordered(values, groups):
     frame = pd.DataFrame({"group": np.arange(len(values)) % groups, "value": values})
     bands = quantile_bands(frame, ["group"], "value")
     assert (bands["low"] <= bands["median"] + 1e-9).all() and (bands["median"] <= bands["high"] + 1e-9).all()
+
+
+def test_a_split_outcome_is_drawn_as_two_groups_not_one_band(split_reps):
+    summary = split_reps.outcome("un", "members")
+    assert summary.split and [c.runs for c in summary.clusters] == [3, 7]
+    fig = membership_figure(split_reps, measures=("members",))
+    ax = fig.axes[0]
+    un_colour = FIXED_COLOURS["un"]
+    lines = [line for line in ax.get_lines() if line.get_color().upper() == un_colour]
+    finals = sorted(line.get_ydata()[-1] for line in lines)
+    assert len(lines) == 2
+    assert finals[0] <= summary.clusters[0].high and finals[1] >= summary.clusters[1].low
+    last = split_reps.metadata["steps"]
+    for band in ax.collections:
+        if not isinstance(band, PolyCollection) or not np.allclose(
+            band.get_facecolor()[0][:3], plt.matplotlib.colors.to_rgb(un_colour)
+        ):
+            continue
+        vertices = band.get_paths()[0].vertices
+        at_end = vertices[np.isclose(vertices[:, 0], last), 1]
+        assert at_end.max() - at_end.min() < 0.5 * split_reps.n_countries
+    notes = sorted(text.get_text() for text in ax.texts)
+    assert notes == sorted(f"{c.runs} of 10 runs" for c in summary.clusters)
+    assert "Split across runs" in _caption(fig) and "UN track" in _caption(fig)
+    assert [text.get_text() for text in fig.legends[0].get_texts()].count("UN track") == 1
+
+
+def test_comparison_draws_a_split_outcome_as_two_dots_with_their_runs(split_reps):
+    summary = split_reps.outcome("un", "members")
+    fig = comparison_figure([split_reps], None, "members")
+    ax = fig.axes[0]
+    un_colour = FIXED_COLOURS["un"]
+    segments = [
+        line.get_xdata()
+        for line in ax.get_lines()
+        if line.get_color().upper() == un_colour and len(line.get_xdata()) == 2
+    ]
+    assert sorted((float(low), float(high)) for low, high in segments) == [
+        (c.low, c.high) for c in summary.clusters
+    ]
+    assert sorted(text.get_text() for text in ax.texts) == sorted(
+        f"{c.runs} of 10 runs" for c in summary.clusters
+    )
+    assert "Two dots on one row" in _caption(fig)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import pytest
 from coalsim_testing import assert_self_contained
 
 import sim
 import sim.cli
 from sim.viz.plots import Replications
-from sim.viz.report import CAVEATS, data_sources, key_numbers
+from sim.viz.report import CAVEATS, build_report, data_sources, headline_table, key_numbers, transition_table
 
 STEPS = 12
 SEEDS = (1, 2)
@@ -62,7 +65,9 @@ def test_report_is_self_contained_and_complete(folders, report_page):
         assert attribution in page
     for caveat in CAVEATS:
         assert caveat.split(".")[0] in page
-    assert page.count("<table>") == 2 + 1  # two key-number tables, one provenance table
+    # summary: two headline tables and one transition table; two key-number tables; provenance
+    assert page.count("<table>") == 3 + 2 + 1
+    assert "**" not in page and "*Journal" not in page
 
 
 def test_key_numbers_state_median_and_range(folders):
@@ -78,9 +83,68 @@ def test_key_numbers_state_median_and_range(folders):
 
 def test_sources_come_from_the_shipped_sources_file():
     text = " ".join(data_sources())
-    assert "Journal of Conflict Resolution" in text
+    assert "<em>Journal of Conflict Resolution</em>" in text
     assert "<code>countries.csv (193 rows)</code>" in text
     assert "small_states_points.csv" in text
+    listed = re.findall(r"<li><code>(.+?)</code></li>", text)
+    assert listed and all(re.match(r"\S+\.(csv|json|geojson)\b", name) for name in listed), listed
+    assert "*" not in text
+
+
+def test_the_summary_comes_first_and_gives_each_headline_with_its_interval(folders, report_page):
+    reps = Replications.load(folders["baseline"])
+    summary = report_page.index('id="summary"')
+    assert summary < report_page.index('class="scenario"')
+    assert report_page.index(html.escape(reps.metadata["question"]), summary) < report_page.index(
+        'class="scenario"'
+    )
+    table = headline_table(reps)
+    assert list(table.columns) == [
+        "members at month 12 (end)",
+        "share of world population",
+        "share of world GDP",
+    ]
+    finals = reps.final("members").query("framework == 'waico'")["value"].to_numpy()
+    low, mid, high = np.quantile(finals, (0.05, 0.5, 0.95))
+    interval = f"{low:.0f}" if f"{low:.0f}" == f"{high:.0f}" else f"{low:.0f}-{high:.0f}"
+    assert table.loc["WAICO", "members at month 12 (end)"] == f"{mid:.0f} [{interval}]"
+    assert "Where do would-be WAICO members go?" in report_page
+
+
+def test_a_split_outcome_is_reported_as_its_groups_not_a_median(split_reps):
+    finals = split_reps.final("members").query("framework == 'un'")["value"].to_numpy()
+    low_group, high_group = finals[finals < 97], finals[finals >= 97]
+    assert (len(low_group), len(high_group)) == (3, 7)
+    cell = headline_table(split_reps).loc[
+        "UN track", f"members at month {split_reps.metadata['steps']} (end)"
+    ]
+    assert cell.startswith('<span class="split">split:')
+    assert f"{len(low_group)} runs ~{low_group.min():.0f}" in cell
+    assert f"{len(high_group)} runs ~{high_group.min():.0f}" in cell
+    assert "split:" in key_numbers(split_reps).loc["UN track", "member countries"]
+    page = build_report([split_reps])
+    assert f"{len(low_group)} of 10 runs ~{low_group.min():.0f}" in page  # the split, in words
+
+
+def test_transition_table_counts_countries_by_modal_portfolio(split_reps, folders):
+    other = Replications.load(folders["strict"])
+    table = transition_table(split_reps, other)
+    assert table.loc["total", "total"] == str(split_reps.n_countries)
+    finals = split_reps.portfolios_at(split_reps.metadata["steps"])
+    modal = finals.apply(lambda row: sorted(row.value_counts().loc[lambda c: c == c.max()].index)[0], axis=1)
+    strict_finals = other.portfolios_at(other.metadata["steps"])
+    strict_modal = strict_finals.apply(
+        lambda row: sorted(row.value_counts().loc[lambda c: c == c.max()].index)[0], axis=1
+    )
+    stays = int((modal == strict_modal.reindex(modal.index)).sum())
+    diagonal = sum(int(re.sub(r"<.+?>", "", cell)) for cell in table.to_numpy().ravel() if "<strong>" in cell)
+    assert diagonal == stays
+
+
+def test_comparison_captions_keep_proper_names(report_page):
+    assert "Share of world GDP at the last step" in report_page
+    assert "Share of AI capacity (proxy) at the last step" in report_page
+    assert "world gdp" not in report_page and "ai capacity" not in report_page
 
 
 # -- the CLI --------------------------------------------------------------------------------------
@@ -113,12 +177,24 @@ def test_compare_writes_one_png_per_measure(coalsim, folders, tmp_path, capsys):
         == 0
     )
     assert sorted(path.name for path in out.iterdir()) == [
+        "compare.csv",
         "compare_members.png",
         "compare_share_ai_capacity.png",
         "compare_share_gdp.png",
         "compare_share_population.png",
+        "transitions.csv",
     ]
     assert "against baseline (baseline)" in capsys.readouterr().out
+    numbers = pd.read_csv(out / "compare.csv")
+    base, strict = Replications.load(folders["baseline"]), Replications.load(folders["strict"])
+    row = numbers.query("scenario == 'baseline (strict)' and framework == 'waico' and measure == 'members'")
+    finals = strict.final("members").query("framework == 'waico'").set_index("seed")["value"]
+    reference = base.final("members").query("framework == 'waico'").set_index("seed")["value"]
+    assert row["median"].item() == finals.median()
+    assert row["diff_median"].item() == (finals - reference).median()  # same seeds: paired
+    assert set(numbers["measure"]) == {"members", "share_gdp", "share_population", "share_ai_capacity"}
+    moves = pd.read_csv(out / "transitions.csv")
+    assert moves["countries"].sum() == base.n_countries and (moves["countries"] > 0).all()
 
 
 @pytest.mark.slow

@@ -1,0 +1,51 @@
+"""``coalsim run``: headlines over several seeds, printed and written beside the saved run."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+import sim
+from sim.cli import main
+
+BASELINE = "scenarios/baseline.yaml"
+
+
+def test_run_prints_and_writes_headlines_over_seeds(tmp_path, capsys):
+    out = tmp_path / "base"
+    assert main(["run", BASELINE, "--seed", "5", "--seeds", "4", "--steps", "20", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "4 runs (seeds 5-8), 20 steps" in printed
+    assert "members at month 12" in printed and "members at month 20" in printed
+    assert "median [90% interval] over 4 runs" in printed
+    saved = sim.RunResult.load(out)
+    assert saved.metadata["seed"] == 5
+    document = json.loads((out / "headlines.json").read_text())
+    assert document["seeds"] == [5, 6, 7, 8] and document["quantiles"] == [0.05, 0.5, 0.95]
+    table = pd.read_csv(out / "headlines.csv")
+    waico = table[(table["framework"] == "waico") & (table["measure"] == "members") & (table["step"] == 20)]
+    finals = [
+        sim.run(sim.load_scenario(BASELINE), seed=seed, steps=20).final_shares("members")["waico"]
+        for seed in (5, 6, 7, 8)
+    ]
+    assert waico["median"].item() == float(pd.Series(finals).median())
+    assert waico["runs"].item() == 4
+    assert len(table) == 5 * 4  # (4 frameworks + non-aligned) x (members at 12 and 20, population, GDP)
+    assert (out / "membership.png").stat().st_size > 10_000
+
+
+def test_one_seed_says_there_is_no_interval(tmp_path, capsys):
+    assert main(["run", BASELINE, "--seeds", "1", "--steps", "5", "--out", str(tmp_path / "o")]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "1 run (seed 20250726)" in printed
+        and "One run: no interval" in printed
+        and "[" not in printed.split("\n")[2]
+    )
+
+
+def test_zero_seeds_is_bad_input_and_writes_nothing(tmp_path, capsys):
+    assert main(["run", BASELINE, "--seeds", "0", "--out", str(tmp_path / "o")]) == 2
+    assert "--seeds" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
