@@ -150,13 +150,16 @@ class World:
 
         From the ``us_diffusion_rule`` rows of the affiliations (see
         :data:`US_COMPUTE_ACCESS`); a country the rule's lists do not name was in tier 2,
-        as was every actor of a synthetic world.
+        as was every actor of a synthetic world; the USA, whose exports the rule
+        restricts, has full access.
         """
         access = np.full(self.n, US_COMPUTE_ACCESS["tier2"])
         rows = self.affiliations[self.affiliations["framework"] == "us_diffusion_rule"]
         for code, tier in zip(rows["iso3"], rows["relation"], strict=True):
             if code in self.index and tier in US_COMPUTE_ACCESS:
                 access[self.index[code]] = US_COMPUTE_ACCESS[tier]
+        if "USA" in self.index:  # the rule restricts exports from the United States
+            access[self.index["USA"]] = US_COMPUTE_ACCESS["tier1"]
         access.flags.writeable = False
         return access
 

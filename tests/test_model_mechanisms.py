@@ -143,6 +143,7 @@ def test_absorptive_gap_needs_both_a_gap_and_a_base(world):
     access = world.us_compute_access
     assert access[world.index["JPN"]] == 1.0 and access[world.index["RUS"]] == 0.0
     assert access[world.index["KEN"]] == 0.5  # not named by the rule: tier 2
+    assert access[world.index["USA"]] == 1.0  # the exporter itself
     # Russia (cut off, a base to build on) needs capability levers more than Japan (tier 1)
     # and more than Burundi (little base to absorb them), unlike 'low_ai_capacity'.
     rus, jpn, bdi = (world.index[c] for c in ("RUS", "JPN", "BDI"))
