@@ -194,10 +194,7 @@ class ResultStore:
         fixed = runs.drop(columns=list(OUTCOME_COLUMNS))
         self._fixed = pa.Table.from_pandas(fixed, preserve_index=False)
         self._ids = pd.Index(fixed["run_id"])
-        self._outcomes = {
-            column: np.array([None if pd.isna(value) else value for value in runs[column]], dtype=object)
-            for column in OUTCOME_COLUMNS
-        }
+        self._outcomes = {column: _object_values(runs[column]) for column in OUTCOME_COLUMNS}
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -296,15 +293,25 @@ class ResultStore:
                 f"(stored: {len(old_design)} x {stored.spec.replications})",
                 "An lhs design cannot be extended; use a new --out folder.",
             )
-        runs = plan_table(experiment).set_index("run_id", drop=False)
-        old = stored.runs.set_index("run_id")
-        runs.loc[old.index, list(OUTCOME_COLUMNS)] = old[list(OUTCOME_COLUMNS)]
-        store = cls(folder, runs.reset_index(drop=True))
+        store = cls(folder, plan_table(experiment))
+        store._carry_over(stored.runs)
         store._remove_orphans()
-        if len(runs) != len(old):
+        if len(store.runs) != len(stored.runs):
             store._write_header(experiment)
             store._write_runs()
         return store
+
+    def _carry_over(self, old: pd.DataFrame) -> None:
+        """Copy how the runs of an older run table ended into this one, matching by run id.
+
+        Runs are matched by position in object arrays, not by pandas label alignment:
+        assigning a frame with nullable (``Int64``, ``boolean``) columns holding missing
+        values through ``.loc`` re-reads the values by label and fails with a KeyError
+        once the row order differs (more replications interleave new runs).
+        """
+        rows = self._ids.get_indexer(old["run_id"])
+        for column in OUTCOME_COLUMNS:
+            self._outcomes[column][rows] = _object_values(old[column])
 
     def _write_header(self, experiment: Experiment) -> None:
         """Write the spec, scenario, design and manifest (the manifest last)."""
@@ -381,6 +388,11 @@ class ResultStore:
                 values = [getattr(record, column) for record in records]
             self._outcomes[column][rows] = values
         self._write_runs()
+
+
+def _object_values(column: pd.Series) -> np.ndarray:
+    """A column's values as an object array, with ``None`` for every kind of missing value."""
+    return np.array([None if pd.isna(value) else value for value in column], dtype=object)
 
 
 def check_new_store(folder: Path) -> None:
