@@ -369,17 +369,26 @@ def sweep(
 
     def run_on(backend: Backend) -> SweepSummary:
         with store_lock(out):
-            store = open_store(experiment, out, resume)
-            total = len(store.runs)
-            skipped = total - len(store.pending())
-            succeeded, failed = run_pending(
-                store,
-                experiment,
-                backend,
-                chunk_size=chunk_size,
-                progress=progress,
-                run_callable=run_callable,
-            )
+            try:
+                store = open_store(experiment, out, resume)
+                total = len(store.runs)
+                skipped = total - len(store.pending())
+                succeeded, failed = run_pending(
+                    store,
+                    experiment,
+                    backend,
+                    chunk_size=chunk_size,
+                    progress=progress,
+                    run_callable=run_callable,
+                )
+            except OSError as exc:  # a full disk, or a store folder that became unwritable
+                raise InputError(
+                    str(out),
+                    "",
+                    "a store folder that can be written, with free space",
+                    f"{exc.strerror or exc} ({exc.filename or out})",
+                    "The runs stored before the error are kept; resuming the sweep continues from them.",
+                ) from None
         return SweepSummary(out, total, skipped, succeeded, failed, time.perf_counter() - started)
 
     if isinstance(executor, Executor):
