@@ -18,6 +18,11 @@ renamed. A chunk's part files are written before the run table that points to th
 so the run table is the one commit point: a run counts as done only once the table
 says so, readers read only the parts the table names, and a resumed sweep deletes
 part files no table names (left by a kill between the two writes) before it starts.
+
+One process writes a store at a time (:func:`store_lock`, an OS lock beside it).
+Every reader opens a store through :func:`check_store`, which names any file that is
+missing or unreadable; a resume reruns the runs whose part files are damaged and
+rewrites what the store shows it can rebuild (see :meth:`ResultStore.open_for_resume`).
 """
 
 from __future__ import annotations
