@@ -83,6 +83,9 @@ OUTCOME_TYPES = {
 }
 OUTCOME_COLUMNS = tuple(OUTCOME_TYPES)
 
+#: The spec fields a resume may increase.
+GROWABLE = ("samples", "replications")
+
 #: The files that describe a store (as opposed to the run table and the part files).
 HEADER_FILES = ("manifest.json", "design.parquet", "spec.yaml", "scenario.json")
 
@@ -493,28 +496,30 @@ def _check_same_sweep(health: StoreHealth, experiment: Experiment) -> None:
 
 
 def _stored_resume_key(folder: Path) -> str | None:
-    """The resume key of a store's own spec.yaml and scenario.json, or None if either is unreadable."""
+    """The resume key of a store's own spec.yaml and scenario.json, or None if either is unusable."""
     try:
-        spec, scenario = _stored_spec(folder), _stored_scenario(folder)
+        return f"{_stored_key_part(folder, 'spec.yaml')}:{_stored_key_part(folder, 'scenario.json')}"
     except (ValueError, OSError):
         return None
-    return f"{spec.digest(ignore=('samples', 'replications'))}:{scenario.digest()}"
 
 
-def _stored_spec(folder: Path) -> ExperimentSpec:
-    """The spec a store keeps in spec.yaml (raises InputError, a ValueError, if unusable)."""
-    _, raw = read_yaml_mapping(folder / "spec.yaml", "sweep spec", "sweep fields")
-    return validate_spec(raw, str(folder / "spec.yaml"))
+def _stored_key_part(folder: Path, name: str) -> str:
+    """The resume-key half of the store's spec.yaml or scenario.json.
 
+    Raises:
+        ValueError: If the file is unreadable or invalid (an InputError for the spec).
+        OSError: If it cannot be read.
 
-def _stored_scenario(folder: Path) -> Scenario:
-    """The base scenario a store keeps in scenario.json (raises ValueError if unusable)."""
-    return Scenario.model_validate(json.loads((folder / "scenario.json").read_text(encoding="utf-8")))
+    """
+    if name == "spec.yaml":
+        _, raw = read_yaml_mapping(folder / name, "sweep spec", "sweep fields")
+        return validate_spec(raw, str(folder / name)).digest(ignore=GROWABLE)
+    return Scenario.model_validate(json.loads((folder / name).read_text(encoding="utf-8"))).digest()
 
 
 def resume_key(experiment: Experiment) -> str:
     """What must not change for a store to be resumed: the spec without its sizes, the scenario."""
-    spec_part = experiment.spec.digest(ignore=("samples", "replications"))
+    spec_part = experiment.spec.digest(ignore=GROWABLE)
     return f"{spec_part}:{experiment.scenario.digest()}"
 
 
@@ -718,19 +723,23 @@ def _header_damage(folder: Path, manifest: dict[str, Any] | None) -> list[Damage
 
 
 def _text_problem(folder: Path, name: str, manifest: dict[str, Any] | None) -> str | None:
-    """Why the stored spec or scenario is unusable, or None."""
+    """Why the stored spec or scenario is unusable, or None.
+
+    Each is compared with its half of the manifest's resume key, which a resume that
+    grows the sweep leaves unchanged, so a reader never takes a store that a resume is
+    extending for a damaged one.
+    """
     path = folder / name
     if not path.is_file():
         return "missing"
     try:
-        if name == "spec.yaml":
-            digest, recorded = _stored_spec(folder).digest(), "spec_hash"
-        else:
-            digest, recorded = _stored_scenario(folder).digest(), "scenario_hash"
+        digest = _stored_key_part(folder, name)
     except (ValueError, OSError) as exc:
         return f"unreadable, truncated or overwritten: {type(exc).__name__}"
-    if manifest is not None and manifest.get(recorded) not in (None, digest):
-        return f"does not match the manifest's {recorded}: truncated or edited"
+    spec_part, _, scenario_part = str(manifest["resume_key"]).partition(":") if manifest else ("", "", "")
+    recorded = spec_part if name == "spec.yaml" else scenario_part
+    if manifest is not None and digest != recorded:
+        return "does not match the manifest: truncated or edited"
     return None
 
 
@@ -774,7 +783,7 @@ def inspect_store(folder: str | Path) -> StoreHealth:
             str(folder),
             "",
             "a sweep result folder (with manifest.json and runs.parquet)",
-            "no manifest.json" if folder.is_dir() else "no such folder",
+            "no manifest.json" if folder.is_dir() else "a file" if folder.exists() else "no such folder",
         )
     damage: list[Damage] = []
     manifest = _read_manifest(folder, damage)

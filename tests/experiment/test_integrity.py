@@ -223,3 +223,24 @@ def test_resume_removes_only_our_own_unnamed_files(pristine, tmp_path):
     sweep(spec, out, resume=True)
     assert not orphan.exists() and not temporary.exists()
     assert all(path.read_text() == "the user's own" for path in foreign)
+
+
+def test_a_store_being_extended_is_not_taken_for_a_damaged_one(pristine, tmp_path):
+    """A resume that grows a sweep writes spec.yaml before the manifest; a reader in between sees both."""
+    out = tmp_path / "store"
+    shutil.copytree(pristine[1], out)
+    (out / "spec.yaml").write_text(
+        yaml.safe_dump({**SPEC, "samples": 3, "replications": 3}), encoding="utf-8"
+    )
+    assert inspect_store(out).ok
+    (out / "spec.yaml").write_text(yaml.safe_dump({**SPEC, "steps": 9}), encoding="utf-8")
+    assert [str(d) for d in inspect_store(out).damage] == [
+        "spec.yaml (does not match the manifest: truncated or edited)"
+    ]
+
+
+def test_a_file_is_not_a_store(tmp_path):
+    path = tmp_path / "store"
+    path.write_text("x")
+    with pytest.raises(InputError, match="found a file"):
+        load_results(path)
