@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas.testing as pdt
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sim.cli
 from sim.errors import InputError
@@ -244,3 +247,23 @@ def test_a_file_is_not_a_store(tmp_path):
     path.write_text("x")
     with pytest.raises(InputError, match="found a file"):
         load_results(path)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_resume_reruns_exactly_the_runs_of_any_damaged_parts(pristine, data):
+    spec, reference = pristine
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "store"
+        shutil.copytree(reference, out)
+        files = sorted(out.glob("*/part-*.parquet"))
+        chosen = data.draw(st.lists(st.sampled_from(files), min_size=1, unique=True))
+        for path in chosen:
+            DAMAGES[data.draw(st.sampled_from(sorted(DAMAGES)))](path)
+        runs = load_results(reference).runs
+        expected = set(runs.loc[runs["part"].isin({path.name for path in chosen}), "run_id"])
+        assert set(inspect_store(out).lost_runs) == expected
+        summary = sweep(spec, out, resume=True, chunk_size=4)
+        assert (summary.skipped, summary.succeeded) == (len(runs) - len(expected), len(expected))
+        pdt.assert_frame_equal(load_results(out).aggregates, load_results(reference).aggregates)
+        pdt.assert_frame_equal(load_results(out).countries, load_results(reference).countries)
