@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas.testing as pdt
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -267,3 +269,24 @@ def test_resume_reruns_exactly_the_runs_of_any_damaged_parts(pristine, data):
         assert (summary.skipped, summary.succeeded) == (len(runs) - len(expected), len(expected))
         pdt.assert_frame_equal(load_results(out).aggregates, load_results(reference).aggregates)
         pdt.assert_frame_equal(load_results(out).countries, load_results(reference).countries)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda table: table.drop_columns(["converged_at"]), "lacks the columns converged_at"),
+        (lambda table: pa.concat_tables([table, table.slice(0, 1)]), "names a run twice"),
+        (
+            lambda table: table.set_column(
+                table.schema.get_field_index("status"), "status", pa.array(["done"] * table.num_rows)
+            ),
+            "a status other than",
+        ),
+    ],
+)
+def test_a_readable_run_table_that_does_not_hold_runs_is_damage(pristine, tmp_path, change, problem):
+    out = tmp_path / "store"
+    shutil.copytree(pristine[1], out)
+    pq.write_table(change(pq.read_table(out / "runs.parquet")), out / "runs.parquet")
+    with pytest.raises(InputError, match=rf"runs\.parquet \([^)]*{problem}"):
+        load_results(out)
