@@ -102,3 +102,45 @@ def test_full_disk_is_a_clear_error_and_writes_nothing(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert "No space left on device" in err and "nothing was written" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_full_disk_during_a_sweep_is_a_clear_error_and_resume_finishes(tmp_path, monkeypatch, capsys):
+    """A part file that cannot be written (ENOSPC) stops the sweep with exit 2.
+
+    The store keeps the runs stored before, passes its check, and a resume finishes it.
+    """
+    import errno
+
+    import pandas.testing as pdt
+    import yaml
+
+    import sim.experiment.store as store
+    from sim.cli import main
+    from sim.experiment import load_results, sweep
+    from sim.experiment.store import inspect_store, lock_path
+
+    spec = tmp_path / "spec.yaml"
+    entry_cost = {"frameworks.waico.entry_cost": {"low": 0.0, "high": 1.5}}
+    content = {"scenario": BASELINE, "design": "random", "samples": 4, "replications": 2, "seed": 2,
+               "steps": 30, "parameters": entry_cost}  # fmt: skip
+    spec.write_text(yaml.safe_dump(content))
+    real, calls = store.atomic_write, {"n": 0}
+
+    def disk_fills(path, data):
+        calls["n"] += 1
+        if path.parent.name == "aggregates" and calls["n"] > 12:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(store, "atomic_write", disk_fills)
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"coalsim: {out}: ") and "No space left on device" in err and "Traceback" not in err
+    health = inspect_store(out)
+    assert health.ok and 0 < health.counts()["succeeded"] < 8
+    assert not lock_path(out).exists()
+    monkeypatch.setattr(store, "atomic_write", real)
+    assert main(["sweep", str(spec), "--out", str(out), "--quiet", "--resume"]) == 0
+    sweep(spec, tmp_path / "reference")
+    pdt.assert_frame_equal(load_results(out).aggregates, load_results(tmp_path / "reference").aggregates)

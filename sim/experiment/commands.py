@@ -1,9 +1,10 @@
-"""The ``coalsim sweep``, ``coalsim sensitivity`` and ``coalsim tipping`` subcommands.
+"""The ``coalsim sweep``, ``check``, ``sensitivity`` and ``tipping`` subcommands.
 
-Thin faces over :func:`sim.experiment.sweep`, :func:`sim.analysis.sensitivity.sensitivity`
-and :func:`sim.analysis.tipping.tipping`; :func:`register` adds them to the ``coalsim``
-parser. Every bad input is an :class:`~sim.errors.InputError` (exit status 2, nothing
-written); a sweep with failed runs still stores the rest and exits with status 1.
+Thin faces over :func:`sim.experiment.sweep`, :func:`sim.experiment.store.inspect_store`,
+:func:`sim.analysis.sensitivity.sensitivity` and :func:`sim.analysis.tipping.tipping`;
+:func:`register` adds them to the ``coalsim`` parser. Every bad input is an
+:class:`~sim.errors.InputError` (exit status 2, nothing written); a sweep with failed
+runs still stores the rest and exits with status 1.
 """
 
 from __future__ import annotations
@@ -59,6 +60,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--out", help="result store folder (default: results/<spec name>)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=cmd_sweep)
+
+    check = commands.add_parser(
+        "check",
+        help="check a sweep store's files: OK, or which are damaged (exit 2)",
+        description="Read every file of a result store (manifest, run table, design, part files) "
+        "and report it OK, or name each missing or unreadable file; --resume of the sweep reruns "
+        "the runs whose part files are damaged.",
+    )
+    check.add_argument("store", help="result store folder (a sweep's --out)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(handler=cmd_check)
 
     sensitivity = commands.add_parser(
         "sensitivity", help="Sobol or Morris indices of an outcome over a stored sweep"
@@ -165,6 +177,30 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_RUNS_FAILED
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run ``coalsim check``: report a store OK, or each damaged file.
+
+    Args:
+        args: The parsed command line.
+
+    Returns:
+        0 for a complete store.
+
+    Raises:
+        InputError: For a folder that is not a store, or a damaged store (after the report).
+
+    """
+    import json
+
+    from sim.experiment.store import inspect_store
+
+    health = inspect_store(args.store)
+    print(json.dumps(health.summary(), indent=2) if args.json else health.report())
+    if not health.ok:
+        raise health.error()
     return 0
 
 

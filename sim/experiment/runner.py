@@ -37,7 +37,15 @@ import pyarrow as pa
 from sim.errors import InputError
 from sim.experiment.executors import Backend, open_backend
 from sim.experiment.spec import Experiment, RunTask, load_experiment
-from sim.experiment.store import ChunkOutput, ResultStore, RunRecord, check_new_store, parquet_bytes
+from sim.experiment.store import (
+    ChunkOutput,
+    ResultStore,
+    RunRecord,
+    check_new_store,
+    holds_store,
+    parquet_bytes,
+    store_lock,
+)
 from sim.results import RunResult, run
 from sim.scenario import Scenario
 from sim.world import World
@@ -237,7 +245,7 @@ def open_store(experiment: Experiment, out: str | Path, resume: bool = False) ->
 
     """
     out = Path(out)
-    if resume and (out / "manifest.json").is_file():
+    if resume and holds_store(out):
         return ResultStore.open_for_resume(out, experiment)
     return ResultStore.create(out, experiment)
 
@@ -346,7 +354,9 @@ def sweep(
         What the sweep did.
 
     Raises:
-        InputError: For a bad spec, executor option or output folder.
+        InputError: For a bad spec, executor option or output folder, a damaged store
+            that cannot be repaired, or a store another process is writing (each store
+            has one writer at a time, see :func:`~sim.experiment.store.store_lock`).
 
     """
     started = time.perf_counter()
@@ -354,16 +364,31 @@ def sweep(
     if chunk_size is not None and chunk_size < 1:
         raise InputError("command line", "chunk_size", "a whole number of at least 1", str(chunk_size))
     out = Path(out)
-    if not (resume and (out / "manifest.json").is_file()):
+    if not (resume and holds_store(out)):
         check_new_store(out)
 
     def run_on(backend: Backend) -> SweepSummary:
-        store = open_store(experiment, out, resume)
-        total = len(store.runs)
-        skipped = total - len(store.pending())
-        succeeded, failed = run_pending(
-            store, experiment, backend, chunk_size=chunk_size, progress=progress, run_callable=run_callable
-        )
+        with store_lock(out):
+            try:
+                store = open_store(experiment, out, resume)
+                total = len(store.runs)
+                skipped = total - len(store.pending())
+                succeeded, failed = run_pending(
+                    store,
+                    experiment,
+                    backend,
+                    chunk_size=chunk_size,
+                    progress=progress,
+                    run_callable=run_callable,
+                )
+            except OSError as exc:  # a full disk, or a store folder that became unwritable
+                raise InputError(
+                    str(out),
+                    "",
+                    "a store folder that can be written, with free space",
+                    f"{exc.strerror or exc} ({exc.filename or out})",
+                    "The runs stored before the error are kept; resuming the sweep continues from them.",
+                ) from None
         return SweepSummary(out, total, skipped, succeeded, failed, time.perf_counter() - started)
 
     if isinstance(executor, Executor):

@@ -18,15 +18,23 @@ renamed. A chunk's part files are written before the run table that points to th
 so the run table is the one commit point: a run counts as done only once the table
 says so, readers read only the parts the table names, and a resumed sweep deletes
 part files no table names (left by a kill between the two writes) before it starts.
+
+One process writes a store at a time (:func:`store_lock`, an OS lock beside it).
+Every reader opens a store through :func:`check_store`, which names any file that is
+missing or unreadable; a resume reruns the runs whose part files are damaged and
+rewrites what the store shows it can rebuild (see :meth:`ResultStore.open_for_resume`).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -41,9 +49,16 @@ import pyarrow.parquet as pq
 
 from sim.atomic import atomic_write, fsync_folder, replace_folder
 from sim.errors import InputError, did_you_mean
-from sim.experiment.spec import Experiment, ExperimentSpec
+from sim.experiment.spec import Experiment, ExperimentSpec, validate_spec
+from sim.files import read_yaml_mapping
 from sim.metrics import NON_ALIGNED_ID
 from sim.results import package_version
+from sim.scenario import Scenario
+
+try:
+    import fcntl
+except ImportError:  # Windows locks byte ranges with msvcrt instead
+    fcntl = None  # type: ignore[assignment]
 
 #: Identifies a store folder and the version of its layout.
 STORE_FORMAT, STORE_VERSION = "coalsim-sweep", 1
@@ -67,6 +82,18 @@ OUTCOME_TYPES = {
     "part": pa.string(),
 }
 OUTCOME_COLUMNS = tuple(OUTCOME_TYPES)
+
+#: The spec fields a resume may increase.
+GROWABLE = ("samples", "replications")
+
+#: The files that describe a store (as opposed to the run table and the part files).
+HEADER_FILES = ("manifest.json", "design.parquet", "spec.yaml", "scenario.json")
+
+#: Names of the part files a sweep writes: the only files a resume deletes from a dataset folder.
+PART_NAME = re.compile(r"part-[0-9a-f]{32}\.parquet")
+
+#: Names of the temporary files :func:`sim.atomic.atomic_write` leaves when killed.
+TEMPORARY_NAME = re.compile(r"\..+\.tmp-[0-9a-f]{12}")
 
 #: Measures an outcome may summarise: the share columns of the aggregates, or members.
 MEASURES = ("share_count", "share_gdp", "share_population", "share_ai_capacity", "members")
@@ -194,10 +221,7 @@ class ResultStore:
         fixed = runs.drop(columns=list(OUTCOME_COLUMNS))
         self._fixed = pa.Table.from_pandas(fixed, preserve_index=False)
         self._ids = pd.Index(fixed["run_id"])
-        self._outcomes = {
-            column: np.array([None if pd.isna(value) else value for value in runs[column]], dtype=object)
-            for column in OUTCOME_COLUMNS
-        }
+        self._outcomes = {column: _object_values(runs[column]) for column in OUTCOME_COLUMNS}
 
     @property
     def runs(self) -> pd.DataFrame:
@@ -253,11 +277,15 @@ class ResultStore:
 
     @classmethod
     def open_for_resume(cls, folder: str | Path, experiment: Experiment) -> ResultStore:
-        """Reopen a store to continue (or extend) its sweep.
+        """Reopen a store to continue (or extend) its sweep, repairing what can be repaired.
 
         The spec may differ from the stored one only in ``samples`` and
         ``replications``, and only upwards: the runs that exist must stay the same
-        runs. Part files that the run table does not name are deleted.
+        runs. Runs whose part files are damaged or missing become pending again (and
+        run again); part files that the run table does not name are deleted. A
+        damaged header file is rewritten from the spec when the store shows it is the
+        same sweep; a damaged run table is rebuilt only when no part file exists
+        (nothing it described would be lost).
 
         Args:
             folder: The store folder.
@@ -267,44 +295,79 @@ class ResultStore:
             The open store, with the new runs added as pending.
 
         Raises:
-            InputError: If the folder is not a store or the spec changed its runs.
+            InputError: If the folder is not a store, the spec changed its runs, or a
+                damaged manifest or run table cannot be rebuilt safely.
 
         """
         folder = Path(folder)
-        stored = load_results(folder)
-        manifest = stored.manifest
-        if manifest["resume_key"] != resume_key(experiment):
+        health = inspect_store(folder)
+        _check_same_sweep(health, experiment)
+        store = cls(folder, plan_table(experiment))
+        stored = health.runs
+        if stored is not None:
+            store._check_runs_kept(stored, experiment)
+            store._carry_over(stored)
+            store._forget_parts(health.lost_parts)
+        elif any(PART_NAME.fullmatch(path.name) for path in _own_files(folder)):
             raise InputError(
-                str(experiment.source),
+                str(folder / "runs.parquet"),
                 "",
-                "the spec this store was made with (only samples and replications may grow)",
-                f"a different spec or scenario than {folder}'s",
-                "Use a new --out folder for a different sweep.",
+                "a readable run table",
+                next(d.problem for d in health.damage if d.file == "runs.parquet"),
+                "Only the run table says which runs the store's part files hold, so it cannot be "
+                "rebuilt; move the store aside and sweep into a new folder.",
             )
-        old_design = stored.design.drop(columns="sample").to_numpy()
-        new_design = experiment.design
-        same_points = len(new_design) >= len(old_design) and np.array_equal(
-            new_design[: len(old_design)], old_design
-        )
-        if not same_points or experiment.spec.replications < stored.spec.replications:
+        grown = stored is None or len(store.runs) != len(stored)
+        for dataset in DATASETS:
+            (folder / dataset).mkdir(exist_ok=True)
+        if grown or any(damage.file in HEADER_FILES for damage in health.damage):
+            store._write_header(experiment)
+        if grown or health.lost_parts:
+            store._write_runs()
+        store._remove_orphans()
+        return store
+
+    def _check_runs_kept(self, stored: pd.DataFrame, experiment: Experiment) -> None:
+        """Check that every stored run is a run of the experiment, with the same seed and parameters."""
+        rows = self._ids.get_indexer(stored["run_id"])
+        fixed = [name for name in self._fixed.column_names if name in stored.columns]
+        planned = self._fixed.to_pandas().iloc[np.maximum(rows, 0)]
+        kept = (rows >= 0).all() and len(fixed) == self._fixed.num_columns
+        for name in fixed if kept else ():
+            kept &= np.array_equal(planned[name].to_numpy(dtype=object), stored[name].to_numpy(dtype=object))
+        if not kept:
+            design = experiment.spec.design
             raise InputError(
                 str(experiment.source),
                 "samples",
-                "as many or more samples and replications as "
-                f"{folder} holds, with its design points unchanged",
-                f"{len(new_design)} points x {experiment.spec.replications} replications "
-                f"(stored: {len(old_design)} x {stored.spec.replications})",
-                "An lhs design cannot be extended; use a new --out folder.",
+                f"as many or more samples and replications as {self.folder} holds, "
+                "with its design points unchanged",
+                f"{len(experiment.design)} points x {experiment.spec.replications} replications "
+                f"(stored: {stored['sample'].max() + 1} x {stored['replication'].max() + 1})",
+                f"The points of a {design} design change when it grows, so a {design} design cannot "
+                "be extended; sweep into a new folder."
+                if design in ("lhs", "grid")
+                else "",
             )
-        runs = plan_table(experiment).set_index("run_id", drop=False)
-        old = stored.runs.set_index("run_id")
-        runs.loc[old.index, list(OUTCOME_COLUMNS)] = old[list(OUTCOME_COLUMNS)]
-        store = cls(folder, runs.reset_index(drop=True))
-        store._remove_orphans()
-        if len(runs) != len(old):
-            store._write_header(experiment)
-            store._write_runs()
-        return store
+
+    def _forget_parts(self, parts: Iterable[str]) -> None:
+        """Make the runs held by the given part files pending again (their files are lost)."""
+        lost = np.isin(self._outcomes["part"].astype(str), list(parts))
+        for column in OUTCOME_COLUMNS:
+            self._outcomes[column][lost] = None
+        self._outcomes["status"][lost] = "pending"
+
+    def _carry_over(self, old: pd.DataFrame) -> None:
+        """Copy how the runs of an older run table ended into this one, matching by run id.
+
+        Runs are matched by position in object arrays, not by pandas label alignment:
+        assigning a frame with nullable (``Int64``, ``boolean``) columns holding missing
+        values through ``.loc`` re-reads the values by label and fails with a KeyError
+        once the row order differs (more replications interleave new runs).
+        """
+        rows = self._ids.get_indexer(old["run_id"])
+        for column in OUTCOME_COLUMNS:
+            self._outcomes[column][rows] = _object_values(old[column])
 
     def _write_header(self, experiment: Experiment) -> None:
         """Write the spec, scenario, design and manifest (the manifest last)."""
@@ -337,14 +400,11 @@ class ResultStore:
         atomic_write(self.folder / "runs.parquet", parquet_bytes(self._table()))
 
     def _remove_orphans(self) -> None:
-        """Delete temporary files and part files the run table does not name."""
+        """Delete our part and temporary files that the run table does not name (no other file)."""
         named = set(self._outcomes["part"]) - {None}
-        for dataset in DATASETS:
-            for path in (self.folder / dataset).iterdir():
-                if path.name not in named:
-                    path.unlink()
-        for path in self.folder.glob(".*.tmp-*"):
-            path.unlink()
+        for path in _own_files(self.folder):
+            if path.name not in named:
+                path.unlink()
 
     def pending(self) -> pd.Index:
         """Ids of the runs that have not succeeded (pending or failed), in plan order."""
@@ -383,6 +443,11 @@ class ResultStore:
         self._write_runs()
 
 
+def _object_values(column: pd.Series) -> np.ndarray:
+    """A column's values as an object array, with ``None`` for every kind of missing value."""
+    return np.array([None if pd.isna(value) else value for value in column], dtype=object)
+
+
 def check_new_store(folder: Path) -> None:
     """Check that a new store may be made in ``folder`` (absent or an empty folder).
 
@@ -402,10 +467,441 @@ def check_new_store(folder: Path) -> None:
         )
 
 
+def _check_same_sweep(health: StoreHealth, experiment: Experiment) -> None:
+    """Check that a spec continues the stored sweep (only samples and replications may grow).
+
+    The manifest records what may not change; when it is damaged, the stored spec and
+    scenario tell instead, and if they are damaged too nothing can vouch for the store.
+    """
+    if health.manifest is not None:
+        stored_key = health.manifest["resume_key"]
+    else:
+        stored_key = _stored_resume_key(health.folder)
+        if stored_key is None:
+            raise InputError(
+                str(health.folder / "manifest.json"),
+                "",
+                "a readable manifest (or a readable spec.yaml and scenario.json to rebuild it from)",
+                "; ".join(str(damage) for damage in health.damage if damage.file in HEADER_FILES),
+                "Nothing left in the store says which sweep it holds; sweep into a new folder.",
+            )
+    if stored_key != resume_key(experiment):
+        raise InputError(
+            str(experiment.source),
+            "",
+            "the spec this store was made with (only samples and replications may grow)",
+            f"a different spec or scenario than {health.folder}'s",
+            "Sweep into a new folder for a different sweep.",
+        )
+
+
+def _stored_resume_key(folder: Path) -> str | None:
+    """The resume key of a store's own spec.yaml and scenario.json, or None if either is unusable."""
+    try:
+        return f"{_stored_key_part(folder, 'spec.yaml')}:{_stored_key_part(folder, 'scenario.json')}"
+    except (ValueError, OSError):
+        return None
+
+
+def _stored_key_part(folder: Path, name: str) -> str:
+    """The resume-key half of the store's spec.yaml or scenario.json.
+
+    Raises:
+        ValueError: If the file is unreadable or invalid (an InputError for the spec).
+        OSError: If it cannot be read.
+
+    """
+    if name == "spec.yaml":
+        _, raw = read_yaml_mapping(folder / name, "sweep spec", "sweep fields")
+        return validate_spec(raw, str(folder / name)).digest(ignore=GROWABLE)
+    return Scenario.model_validate(json.loads((folder / name).read_text(encoding="utf-8"))).digest()
+
+
 def resume_key(experiment: Experiment) -> str:
     """What must not change for a store to be resumed: the spec without its sizes, the scenario."""
-    spec_part = experiment.spec.digest(ignore=("samples", "replications"))
+    spec_part = experiment.spec.digest(ignore=GROWABLE)
     return f"{spec_part}:{experiment.scenario.digest()}"
+
+
+# -- integrity -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A store file that is missing or cannot be read.
+
+    Attributes:
+        file: The file, relative to the store folder (e.g. ``aggregates/part-....parquet``).
+        problem: What is wrong with it.
+
+    """
+
+    file: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file} ({self.problem})"
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """What :func:`inspect_store` found in a store folder.
+
+    Attributes:
+        folder: The store folder.
+        damage: Every missing or unreadable file, header files first.
+        manifest: The manifest, unless it is damaged.
+        runs: The run table, unless it is damaged.
+        lost_parts: Part names the run table names whose file is damaged or missing in
+            some dataset; the runs they held must run again.
+        orphans: Part and temporary files of ours that the run table does not name (left
+            by a kill between a part and the run table, or written by a sweep now running).
+
+    """
+
+    folder: Path
+    damage: tuple[Damage, ...]
+    manifest: dict[str, Any] | None
+    runs: pd.DataFrame | None
+    lost_parts: frozenset[str]
+    orphans: tuple[Path, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every file of the store is present and readable."""
+        return not self.damage
+
+    @property
+    def lost_runs(self) -> list[str]:
+        """Ids of the runs recorded as succeeded whose rows are in damaged or missing parts."""
+        if self.runs is None:
+            return []
+        return list(self.runs.loc[self.runs["part"].isin(self.lost_parts), "run_id"])
+
+    def counts(self) -> dict[str, int]:
+        """Runs per status (empty when the run table is damaged)."""
+        if self.runs is None:
+            return {}
+        return {str(k): int(v) for k, v in self.runs["status"].value_counts().sort_index().items()}
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready account of the check."""
+        return {
+            "store": str(self.folder),
+            "ok": self.ok,
+            "damaged": [{"file": d.file, "problem": d.problem} for d in self.damage],
+            "runs": self.counts(),
+            "runs_to_rerun": self.lost_runs,
+            "unnamed_part_files": [str(path.relative_to(self.folder)) for path in self.orphans],
+        }
+
+    def report(self) -> str:
+        """A few lines for a terminal: OK with the run counts, or each damaged file."""
+        counts = ", ".join(f"{n} {status}" for status, n in self.counts().items())
+        lines = [f"{self.folder}: {'OK' if self.ok else 'DAMAGED'}" + (f" ({counts})" if counts else "")]
+        lines += [f"  damaged: {damage}" for damage in self.damage]
+        if self.lost_runs:
+            lines.append(f"  {len(self.lost_runs)} runs recorded as succeeded have lost rows")
+        if self.orphans:
+            lines.append(f"  {len(self.orphans)} part files the run table does not name (removed on resume)")
+        return "\n".join(lines)
+
+    def error(self) -> InputError:
+        """The error that a reader of a damaged store raises."""
+        shown = ", ".join(str(damage) for damage in self.damage[:4])
+        more = len(self.damage) - 4
+        found = f"damaged files: {shown}" + (f" and {more} more" if more > 0 else "")
+        if self.runs is None:
+            hint = "Without its run table the store cannot tell which runs its part files hold."
+        elif self.lost_runs and all(d.file not in HEADER_FILES for d in self.damage):
+            lost = len(self.lost_runs)
+            hint = f"Resuming the sweep reruns the {lost} runs whose part files are damaged or missing."
+        else:
+            hint = "Resuming the sweep with the spec it was made with rewrites them where that is safe."
+        return InputError(str(self.folder), "", "a complete sweep store", found, hint)
+
+
+def _parquet_problem(path: Path) -> str | None:
+    """Why a Parquet file cannot be read (its footer checked), or None if it can."""
+    if not path.is_file():
+        return "missing"
+    try:
+        pq.read_metadata(path)
+    except (pa.ArrowException, OSError) as exc:
+        size = path.stat().st_size
+        reason = str(exc).split(". ")[0].strip(". ") or type(exc).__name__
+        return f"not readable as Parquet, {size} bytes, truncated or overwritten: {reason}"
+    return None
+
+
+def _read_manifest(folder: Path, damage: list[Damage]) -> dict[str, Any] | None:
+    """The manifest, or None with its damage recorded; a manifest of another format is an error."""
+    path = folder / "manifest.json"
+    if not path.is_file():
+        damage.append(Damage("manifest.json", "missing"))
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        damage.append(Damage("manifest.json", "not UTF-8 text"))
+        return None
+    except json.JSONDecodeError as exc:
+        problem = f"not valid JSON, truncated or overwritten: {exc.msg} at line {exc.lineno}"
+        damage.append(Damage("manifest.json", problem))
+        return None
+    if not isinstance(manifest, dict):
+        damage.append(Damage("manifest.json", "not a JSON object"))
+        return None
+    if manifest.get("format") != STORE_FORMAT or manifest.get("format_version") != STORE_VERSION:
+        raise InputError(
+            str(path),
+            "format",
+            f"{STORE_FORMAT} version {STORE_VERSION}",
+            f"{manifest.get('format')} version {manifest.get('format_version')}",
+        )
+    missing = [key for key in ("spec", "parameters", "frameworks", "resume_key") if key not in manifest]
+    if missing:
+        damage.append(Damage("manifest.json", f"lacks {', '.join(missing)}"))
+        return None
+    try:
+        ExperimentSpec.model_validate(manifest["spec"])
+    except ValueError:
+        damage.append(Damage("manifest.json", "its spec is not a valid sweep spec"))
+        return None
+    return manifest
+
+
+def _read_run_table(folder: Path, parameters: list[str] | None, damage: list[Damage]) -> pd.DataFrame | None:
+    """The run table, or None with its damage recorded."""
+    path = folder / "runs.parquet"
+    problem = _parquet_problem(path)
+    if problem is None:
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as exc:
+            problem = f"not readable as Parquet: {str(exc).splitlines()[0]}"
+    if problem is not None:
+        damage.append(Damage("runs.parquet", problem))
+        return None
+    missing = [
+        name
+        for name in (*RUN_COLUMNS, *OUTCOME_COLUMNS, *(parameters or ()))
+        if name not in table.column_names
+    ]
+    if missing:
+        damage.append(Damage("runs.parquet", f"lacks the columns {', '.join(missing)}"))
+        return None
+    runs = run_frame(table)
+    succeeded = runs["status"] == "succeeded"
+    if runs["run_id"].duplicated().any():
+        problem = "names a run twice"
+    elif not runs["status"].isin(["pending", "succeeded", "failed"]).all():
+        problem = "holds a status other than pending, succeeded or failed"
+    elif runs.loc[succeeded, "part"].isna().any():
+        problem = "records a succeeded run without its part file"
+    if problem is not None:
+        damage.append(Damage("runs.parquet", problem))
+        return None
+    return runs
+
+
+def _header_damage(folder: Path, manifest: dict[str, Any] | None) -> list[Damage]:
+    """Damage to the design, spec and scenario files (the manifest is read separately).
+
+    The spec and scenario must parse and, when the manifest is readable, hash to the
+    values it records (a cut-short YAML file may still parse).
+    """
+    damage = []
+    problem = _parquet_problem(folder / "design.parquet")
+    if problem is not None:
+        damage.append(Damage("design.parquet", problem))
+    for name in ("spec.yaml", "scenario.json"):
+        problem = _text_problem(folder, name, manifest)
+        if problem is not None:
+            damage.append(Damage(name, problem))
+    return damage
+
+
+def _text_problem(folder: Path, name: str, manifest: dict[str, Any] | None) -> str | None:
+    """Why the stored spec or scenario is unusable, or None.
+
+    Each is compared with its half of the manifest's resume key, which a resume that
+    grows the sweep leaves unchanged, so a reader never takes a store that a resume is
+    extending for a damaged one.
+    """
+    path = folder / name
+    if not path.is_file():
+        return "missing"
+    try:
+        digest = _stored_key_part(folder, name)
+    except (ValueError, OSError) as exc:
+        return f"unreadable, truncated or overwritten: {type(exc).__name__}"
+    spec_part, _, scenario_part = str(manifest["resume_key"]).partition(":") if manifest else ("", "", "")
+    recorded = spec_part if name == "spec.yaml" else scenario_part
+    if manifest is not None and digest != recorded:
+        return "does not match the manifest: truncated or edited"
+    return None
+
+
+def _own_files(folder: Path) -> Iterator[Path]:
+    """The part files and temporary files of ours in a store's folders (no other file)."""
+    for path in folder.glob(".*.tmp-*"):
+        if TEMPORARY_NAME.fullmatch(path.name):
+            yield path
+    for dataset in DATASETS:
+        if (folder / dataset).is_dir():
+            for path in (folder / dataset).iterdir():
+                if PART_NAME.fullmatch(path.name) or TEMPORARY_NAME.fullmatch(path.name):
+                    yield path
+
+
+def holds_store(folder: Path) -> bool:
+    """Whether a folder holds a store, complete or damaged (its manifest or its run table)."""
+    return (folder / "manifest.json").exists() or (folder / "runs.parquet").exists()
+
+
+def inspect_store(folder: str | Path) -> StoreHealth:
+    """Check every file of a store: present, and readable as what it should be.
+
+    Parquet files are checked through their footer (which a truncated file lacks),
+    JSON and YAML files by parsing them, and the run table for its columns and
+    statuses; each part file the run table names is checked in both datasets.
+
+    Args:
+        folder: The store folder.
+
+    Returns:
+        What was found; :attr:`StoreHealth.ok` says whether the store is complete.
+
+    Raises:
+        InputError: If the folder is not a sweep store at all, or one of another format.
+
+    """
+    folder = Path(folder)
+    if not holds_store(folder):
+        raise InputError(
+            str(folder),
+            "",
+            "a sweep result folder (with manifest.json and runs.parquet)",
+            "no manifest.json" if folder.is_dir() else "a file" if folder.exists() else "no such folder",
+        )
+    damage: list[Damage] = []
+    manifest = _read_manifest(folder, damage)
+    damage += _header_damage(folder, manifest)
+    runs = _read_run_table(folder, None if manifest is None else list(manifest["parameters"]), damage)
+    lost: set[str] = set()
+    named: set[str] = set()
+    if runs is not None:
+        named = set(runs.loc[runs["status"] == "succeeded", "part"])
+        for part in sorted(named):
+            for dataset in DATASETS:
+                problem = _parquet_problem(folder / dataset / part)
+                if problem is not None:
+                    damage.append(Damage(f"{dataset}/{part}", problem))
+                    lost.add(part)
+    orphans = tuple(path for path in _own_files(folder) if path.name not in named) if runs is not None else ()
+    return StoreHealth(folder, tuple(damage), manifest, runs, frozenset(lost), orphans)
+
+
+def check_store(folder: str | Path) -> StoreHealth:
+    """Check a store on opening it, so no reader works on a damaged one.
+
+    Args:
+        folder: The store folder.
+
+    Returns:
+        The health of a complete store (its manifest and run table read).
+
+    Raises:
+        InputError: If the folder is not a store, or any of its files is missing or
+            unreadable (the message names each damaged file and what is wrong).
+
+    """
+    health = inspect_store(folder)
+    if not health.ok:
+        raise health.error()
+    return health
+
+
+# -- the write lock ------------------------------------------------------------------
+
+
+def lock_path(folder: Path) -> Path:
+    """The lock file of a store: beside it, since a new store's folder appears only at the end."""
+    return folder.parent / f".{folder.name}.lock"
+
+
+def _try_lock(handle: int) -> bool:
+    """Take an exclusive OS lock on an open file without waiting; False if another holds it."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
+def _holder(path: Path) -> str:
+    """The pid recorded in a lock file, as text for a message."""
+    try:
+        pid = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        pid = ""
+    return f"pid {pid}" if pid.isdigit() else "pid unknown"
+
+
+@contextmanager
+def store_lock(folder: str | Path) -> Iterator[None]:
+    """Hold a store's write lock: an OS-level exclusive lock on a file beside the store.
+
+    The operating system releases the lock when the holder exits, even by SIGKILL, so
+    a killed sweep never leaves a store locked. The file records the holder's pid and
+    is removed, still locked, on release; a process that opened the file before that
+    finds after locking that its file is no longer the one at the path, and tries again.
+
+    Args:
+        folder: The store folder (it may not exist yet).
+
+    Yields:
+        While the lock is held.
+
+    Raises:
+        InputError: If another process is writing the store.
+
+    """
+    folder = Path(folder)
+    path = lock_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if not _try_lock(handle):
+            os.close(handle)
+            raise InputError(
+                str(folder),
+                "",
+                "a store that no other process is writing",
+                f"one being written by another coalsim process ({_holder(path)})",
+                "Wait until that sweep ends, or write to another folder.",
+            )
+        try:
+            same = os.path.samestat(os.fstat(handle), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(handle)
+    try:
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        with suppress(OSError):  # Windows cannot remove an open file
+            path.unlink()
+        os.close(handle)
 
 
 @dataclass(frozen=True)
@@ -769,26 +1265,11 @@ def load_results(folder: str | Path) -> SweepResults:
         The results; ``.runs`` is read now, ``.aggregates`` and ``.countries`` on first use.
 
     Raises:
-        InputError: If the folder is not a complete store.
+        InputError: If the folder is not a store, or any of its files is missing or
+            unreadable (see :func:`check_store`).
 
     """
-    folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        raise InputError(
-            str(folder),
-            "",
-            "a sweep result folder (with manifest.json and runs.parquet)",
-            "no manifest.json" if folder.is_dir() else "no such folder",
-        )
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("format") != STORE_FORMAT or manifest.get("format_version") != STORE_VERSION:
-        raise InputError(
-            str(manifest_path),
-            "format",
-            f"{STORE_FORMAT} version {STORE_VERSION}",
-            f"{manifest.get('format')} version {manifest.get('format_version')}",
-        )
-    runs = run_frame(pq.read_table(folder / "runs.parquet"))
-    design = pd.read_parquet(folder / "design.parquet")
-    return SweepResults(folder, manifest, runs, design)
+    health = check_store(folder)
+    assert health.manifest is not None and health.runs is not None
+    design = pd.read_parquet(health.folder / "design.parquet")
+    return SweepResults(health.folder, health.manifest, health.runs, design)

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+GLOBAL_SOUTH = BASELINE.with_name("open_models_global_south.yaml")
 
 #: A sweep small enough for tests: 3 random points x 2 replications of 10 steps.
 SMALL = {
@@ -23,6 +24,21 @@ SMALL = {
         "frameworks.waico.levers.open_models": {"low": 0.0, "high": 1.2},
         "rule.kind": {"values": ["logit", "best_response"]},
         "frameworks.un.launch_step": {"low": 0, "high": 5},
+    },
+}
+
+
+#: The sweep of issue 15's resume crash, made small: lhs over two levers, runs of the
+#: scenario's 100 steps, longer than the 12-step convergence window, so most runs settle.
+SETTLING = {
+    "scenario": str(GLOBAL_SOUTH),
+    "design": "lhs",
+    "samples": 5,
+    "replications": 2,
+    "seed": 15,
+    "parameters": {
+        "frameworks.waico.levers.open_models": {"low": 0.0, "high": 1.5},
+        "frameworks.waico.entry_cost": {"low": 0.0, "high": 1.5},
     },
 }
 
@@ -51,5 +67,17 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("small_store")
     spec = folder / "spec.yaml"
     spec.write_text(yaml.safe_dump(SMALL, sort_keys=False), encoding="utf-8")
+    sweep(spec, folder / "out")
+    return spec, folder / "out"
+
+
+@pytest.fixture(scope="session")
+def settling_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The settling spec swept once, serially: (spec file, store folder)."""
+    from sim.experiment import sweep
+
+    folder = tmp_path_factory.mktemp("settling_store")
+    spec = folder / "spec.yaml"
+    spec.write_text(yaml.safe_dump(SETTLING, sort_keys=False), encoding="utf-8")
     sweep(spec, folder / "out")
     return spec, folder / "out"

@@ -214,12 +214,12 @@ def test_resume_deletes_parts_the_run_table_does_not_name(write_spec, tmp_path):
     spec = write_spec(samples=2, replications=1)
     sweep(spec, out)
     before = load_results(out).aggregates
-    orphan = out / "aggregates" / "part-orphan.parquet"
+    orphan = out / "aggregates" / "part-0123456789abcdef0123456789abcdef.parquet"
     orphan.write_bytes((out / "aggregates" / load_results(out).runs["part"].iloc[0]).read_bytes())
-    (out / ".runs.parquet.tmp-123").write_bytes(b"half")
+    (out / ".runs.parquet.tmp-0123456789ab").write_bytes(b"half")
     pdt.assert_frame_equal(load_results(out).aggregates, before)
     sweep(spec, out, resume=True)
-    assert not orphan.exists() and not (out / ".runs.parquet.tmp-123").exists()
+    assert not orphan.exists() and not (out / ".runs.parquet.tmp-0123456789ab").exists()
 
 
 def test_resume_without_a_store_starts_one(write_spec, tmp_path):

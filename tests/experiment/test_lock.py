@@ -1,0 +1,127 @@
+"""One writer per store: a second sweep or resume on the same folder exits 2 and writes nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import sim.cli
+from sim.errors import InputError
+from sim.experiment import load_results, sweep
+from sim.experiment.store import inspect_store, lock_path, store_lock
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def long_spec(tmp_path: Path) -> Path:
+    """A sweep of a few seconds (30 points x 2 replications of 60 steps)."""
+    spec = tmp_path / "long.yaml"
+    content = {
+        "scenario": str(REPO / "scenarios" / "baseline.yaml"),
+        "design": "random",
+        "samples": 30,
+        "replications": 2,
+        "seed": 8,
+        "steps": 60,
+        "parameters": {"frameworks.waico.entry_cost": {"low": 0.0, "high": 1.5}},
+    }
+    spec.write_text(yaml.safe_dump(content), encoding="utf-8")
+    return spec
+
+
+def test_a_second_writer_is_refused_and_writes_nothing(write_spec, tmp_path, capsys):
+    out = tmp_path / "out"
+    with store_lock(out):
+        with pytest.raises(
+            InputError, match=rf"being written by another coalsim process \(pid {os.getpid()}\)"
+        ):
+            sweep(write_spec(), out)
+        assert sim.cli.main(["sweep", str(write_spec()), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"coalsim: {out}: ") and f"(pid {os.getpid()})" in err and err.count("\n") == 1
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
+
+
+def test_a_lock_file_left_by_a_killed_sweep_does_not_block(write_spec, tmp_path):
+    out = tmp_path / "out"
+    lock_path(out).write_text("999999\n")
+    sweep(write_spec(samples=1, replications=1), out)
+    assert not lock_path(out).exists()
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _watch(processes: list[subprocess.Popen], out: Path) -> int:
+    """Read the store while the processes write it; return how often it was readable."""
+    readable = 0
+    while any(process.poll() is None for process in processes):
+        if out.is_dir() and (out / "manifest.json").exists():
+            health = inspect_store(out)
+            assert health.ok, health.report()
+            readable += 1
+        time.sleep(0.05)
+    return readable
+
+
+def _outcomes(processes: list[subprocess.Popen]) -> list[tuple[int, str]]:
+    results = []
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert "Traceback" not in err, err
+        results.append((process.returncode, err))
+    return sorted(results)
+
+
+def _assert_complete(out: Path) -> None:
+    results = load_results(out)
+    assert set(results.runs["status"]) == {"succeeded"}
+    for dataset in ("aggregates", "countries"):
+        assert {p.name for p in (out / dataset).iterdir()} == set(results.runs["part"])
+    assert not list(out.rglob(".*")) and not lock_path(out).exists()
+
+
+@pytest.mark.slow
+def test_two_sweeps_started_at_once_on_one_folder(long_spec, tmp_path):
+    out = tmp_path / "out"
+    processes = [_start("sweep", str(long_spec), "--out", str(out), "--quiet") for _ in range(2)]
+    _watch(processes, out)
+    (first, _), (second, err) = _outcomes(processes)
+    assert (first, second) == (0, 2)
+    pids = {process.pid for process in processes}
+    assert "being written by another coalsim process (pid " in err or "already holds files" in err
+    assert any(f"(pid {pid})" in err for pid in pids) or "already holds files" in err
+    _assert_complete(out)
+
+
+@pytest.mark.slow
+def test_two_resumes_at_once_leave_one_complete_store(long_spec, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(InputError):  # a store left half-done: the spec's runs, two of them finished
+        sweep(long_spec, out, chunk_size=1, progress=lambda done, *_: _raise_after(done, 2))
+    processes = [_start("sweep", str(long_spec), "--out", str(out), "--resume", "--quiet") for _ in range(2)]
+    readable = _watch(processes, out)
+    codes = [code for code, _ in _outcomes(processes)]
+    assert codes in ([0, 0], [0, 2])
+    assert readable > 0
+    _assert_complete(out)
+
+
+def _raise_after(done: int, runs: int) -> None:
+    if done >= runs:
+        raise InputError("test", "", "a stop", "one")
