@@ -102,11 +102,6 @@ def test_notebook_runs_top_to_bottom_in_its_own_folder(path, project):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: sweep(..., resume=True) fails with KeyError on a store whose runs did not all "
-    "settle; fixed in sim/experiment/store.py on another branch (drop this mark after the merge)",
-)
 def test_a_sweep_notebook_runs_again_on_its_stored_results(project):
     path = REPO / "notebooks" / "03_batches.ipynb"
     execute_in_own_folder(path, project)
