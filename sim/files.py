@@ -20,6 +20,7 @@ bomb is refused in milliseconds instead of being expanded.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,13 @@ class _GuardedLoader(yaml.SafeLoader):
 
 
 _GuardedLoader.add_constructor("tag:yaml.org,2002:map", _GuardedLoader.construct_yaml_map)
+# YAML 1.1 (PyYAML) reads 1e-3 and 1e308 as text; read them as numbers, as YAML 1.2 does, so
+# that they meet the schema's number checks instead of being refused as text.
+_GuardedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def _check_events(text: str, where: str) -> None:

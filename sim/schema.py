@@ -69,12 +69,22 @@ def _not_reserved(value: str) -> str:
     return value
 
 
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9_]*$"
+SAFE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+#: What each pattern means, for messages.
+PATTERN_WORDS = {
+    IDENTIFIER_PATTERN: "a plain id: lower-case letters, digits and underscores, starting with a letter",
+    SAFE_NAME_PATTERN: "a name usable as a folder name: letters, digits, '_', '.' and '-', starting "
+    "with a letter or digit (no path separators)",
+}
+
 #: A plain identifier (lower case, digits, underscores) that is not a reserved column name.
 Identifier = Annotated[
-    str, Strict(), Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40), AfterValidator(_not_reserved)
+    str, Strict(), Field(pattern=IDENTIFIER_PATTERN, max_length=40), AfterValidator(_not_reserved)
 ]
 #: A name that may become a file or folder name: no path separators, no leading dot.
-SafeName = Annotated[str, Strict(), Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=80)]
+SafeName = Annotated[str, Strict(), Field(pattern=SAFE_NAME_PATTERN, max_length=80)]
 
 #: true or false, never 0/1 or "yes".
 Flag = Annotated[bool, Strict()]
@@ -139,7 +149,8 @@ def check_whole(value: object, low: int, high: int, where: str, field: str) -> i
         InputError: If it is not a whole number in range.
     """
     if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
-        raise InputError(where, field, f"a whole number of at least {low:,} and at most {high:,}", describe(value))
+        expected = f"a whole number of at least {low:,} and at most {high:,}"
+        raise InputError(where, field, expected, describe(value))
     return int(value)
 
 
@@ -210,6 +221,9 @@ def translate(error: Mapping[str, Any], root: type[BaseModel], where: str) -> In
     expected = message.removeprefix("Input should be ").removeprefix("Value should be ")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         expected = f"a value {expected}"
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        expected = PATTERN_WORDS.get(pattern, f"text matching {pattern}")
     if kind in ("enum", "literal_error"):
         options = [o.strip("' ") for o in expected.replace(" or ", ",").split(",")]
         return InputError(where, field, expected, found, did_you_mean(str(error.get("input")), options))

@@ -51,7 +51,7 @@ from pydantic import Field, Strict, model_validator
 from sim.errors import InputError, describe, did_you_mean
 from sim.files import read_yaml_mapping
 from sim.scenario import Scenario, load_scenario
-from sim.schema import SafeName, Seed, StepCount, StrictModel, validate
+from sim.schema import SafeName, Seed, StepCount, StrictModel, inconsistent, validate
 
 Design = Literal["grid", "random", "lhs", "sobol", "morris"]
 
@@ -174,7 +174,9 @@ class ExperimentSpec(StrictModel):
         for path in self.parameters:
             first = seen.setdefault(canonical_path(path), path)
             if first != path:
-                raise ValueError(f"parameters: '{path}' names the same parameter as '{first}'")
+                raise inconsistent(
+                    f"parameters.{path}", "each parameter once", f"the same parameter as '{first}'"
+                )
             if path in RESERVED_PATHS:
                 raise ValueError(
                     f"parameters.{path}: the seed is not a parameter; each run's seed is spawned "
