@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -581,3 +582,17 @@ def test_scenarios_and_sweep_specs_share_one_strict_base():
     assert all(issubclass(model, StrictModel) for model in models), [
         m for m in models if not issubclass(m, StrictModel)
     ]
+
+
+def test_the_limits_section_of_the_scenario_doc_is_the_code():
+    from sim import files
+    from sim.experiment import spec
+
+    section = (REPO / "docs" / "scenarios.md").read_text(encoding="utf-8").split("## Limits", 1)[1]
+    reserved = section.split("Framework ids may not be", 1)[1].split("(`sim.schema.RESERVED_NAMES`)")[0]
+    assert set(re.findall(r"`([a-z0-9_]+)`", reserved)) == RESERVED_NAMES
+    for number in (files.MAX_YAML_BYTES, files.MAX_ALIASES, files.MAX_NODES, MAX_STEPS, spec.MAX_RUNS):
+        assert f"{number:,}" in section, number
+    for number in (files.MAX_DEPTH, MAX_EXTENDS):
+        assert f"at most {number} " in section, number
+    assert f"{spec.MAX_PLAN_BYTES / 2**30:.0f} GiB" in section
