@@ -15,7 +15,10 @@ A sweep spec is a YAML file::
 It is validated like a scenario file: every mistake is an :class:`~sim.errors.InputError`
 naming the file and field. :func:`load_experiment` also checks every parameter value
 against the scenario (each listed value and both ends of each range must give a valid
-scenario), so a sweep fails before its first run, not in its thousandth.
+scenario), so a sweep fails before its first run, not in its thousandth. The number of
+runs and the memory of the plan are counted from the spec (:func:`design_points`,
+:func:`plan_bytes`) and checked against :data:`MAX_RUNS` and :data:`MAX_PLAN_BYTES`
+before the design is drawn.
 
 Designs live in a *problem space* that SALib understands: a range ``{low, high}`` is
 the interval itself (``[low, high + 1)`` for whole-number parameters, which are then
