@@ -596,3 +596,29 @@ def test_the_limits_section_of_the_scenario_doc_is_the_code():
     for number in (files.MAX_DEPTH, MAX_EXTENDS):
         assert f"at most {number} " in section, number
     assert f"{spec.MAX_PLAN_BYTES / 2**30:.0f} GiB" in section
+
+
+# --- Files that are not files: a FIFO would block a reader forever, a folder, a device -------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device", "several documents"])
+def test_a_path_that_is_not_one_yaml_file_is_refused_without_blocking(kind, tmp_path):
+    path = tmp_path / "scenario.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "device":
+        path = Path("/dev/zero")
+    else:
+        path.write_text(f"extends: {BASELINE}\n---\nname: second\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        sim.load_scenario(path)
+    assert str(path) in caught.value.message
+
+
+def test_a_set_override_gets_the_same_limits_as_a_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bomb = "[" + ", ".join(["&a [1, 2]"] + ["*a"] * (MAX_ALIASES + 1)) + "]"
+    argv = ["run", str(BASELINE), "--set", f"sources={bomb}", "--out", str(tmp_path / "out")]
+    contract(argv, "aliases", tmp_path, capsys)
