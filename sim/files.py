@@ -1,13 +1,273 @@
-"""Reading user-written YAML files with errors that name the file and what was wrong."""
+r"""Reading user-written YAML: the one reader, with limits checked before any work.
+
+Every scenario file, sweep spec and ``--set`` value goes through :func:`parse_yaml`. It
+refuses, as an :class:`~sim.errors.InputError` naming the file, the line and the key:
+
+- a file larger than :data:`MAX_YAML_BYTES` (read with a cap, so a device that never
+  ends is not read whole), NUL bytes, content that is not UTF-8;
+- a key given twice in one mapping (YAML would silently keep the last);
+- tags that build Python objects (``!!python/...``) or any other unknown tag;
+- alias bombs: more than :data:`MAX_ALIASES` aliases, a document that would expand to more
+  than :data:`MAX_NODES` values, or an alias that refers to itself;
+- nesting deeper than :data:`MAX_DEPTH` (checked on the event stream, before the
+  recursive parts of PyYAML run, so no ``RecursionError``);
+- text that is not valid Unicode (a lone UTF-16 surrogate written as ``"\\ud800"``), which
+  would only fail later when a result is written.
+
+The sizes are counted on the node graph before it is turned into Python objects, so a
+bomb is refused in milliseconds instead of being expanded.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from sim.errors import InputError, describe
+
+#: Largest YAML file read (bytes). Shipped scenarios and specs are a few kilobytes.
+MAX_YAML_BYTES = 1_000_000
+
+#: Deepest nesting of mappings and lists (the scenario schema needs fewer than 10 levels).
+MAX_DEPTH = 40
+
+#: Most aliases (``*name``) in one document.
+MAX_ALIASES = 1_000
+
+#: Most values (scalars, lists and mappings) in one document once its aliases are expanded.
+MAX_NODES = 200_000
+
+#: The prefix of the tags PyYAML uses for Python objects.
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+#: The tag of a merge key (``<<: *base``), which the loader handles without a constructor.
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _line(node: Node) -> str:
+    return f"line {node.start_mark.line + 1}"
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys in a mapping."""
+
+    def __init__(self, text: str, where: str) -> None:
+        super().__init__(text)
+        self.where = where
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Build a mapping, refusing a key that appears twice (merge keys ``<<`` aside)."""
+        seen: dict[Any, Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue  # an unhashable key: PyYAML's own error names it below
+            if first is not key_node:
+                raise InputError(
+                    self.where, str(key), "each key once in a mapping",
+                    f"'{key}' twice ({_line(first)} and {_line(key_node)}); YAML would silently "
+                    "keep the last",
+                )  # fmt: skip
+        return super().construct_mapping(node, deep=deep)
+
+
+_GuardedLoader.add_constructor("tag:yaml.org,2002:map", _GuardedLoader.construct_yaml_map)
+# YAML 1.1 (PyYAML) reads 1e-3 and 1e308 as text; read them as numbers, as YAML 1.2 does, so
+# that they meet the schema's number checks instead of being refused as text.
+_GuardedLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _check_events(text: str, where: str) -> None:
+    """Refuse deep nesting and too many aliases from the event stream (not recursive)."""
+    depth = aliases = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError(
+                        where, "", f"lists and mappings nested at most {MAX_DEPTH} deep",
+                        f"deeper nesting at line {event.start_mark.line + 1}",
+                    )  # fmt: skip
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    raise InputError(
+                        where, "", f"at most {MAX_ALIASES} aliases (*name)",
+                        f"more, the last at line {event.start_mark.line + 1}",
+                    )  # fmt: skip
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, where) from None
+
+
+def _check_graph(root: Node, where: str, constructors: dict[str, Any]) -> None:
+    """Count the values a node graph expands to, its depth, cycles and unknown tags.
+
+    Walks the graph once per distinct node (aliases share nodes), iteratively.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
+            if size[key] > MAX_NODES:
+                raise InputError(
+                    where, "", f"a document of at most {MAX_NODES:,} values once aliases are expanded",
+                    f"more, from the value at {_line(node)} (an alias bomb?)",
+                )  # fmt: skip
+            if depth[key] > MAX_DEPTH:
+                raise InputError(
+                    where, "", f"lists and mappings nested at most {MAX_DEPTH} deep once aliases are "
+                    "expanded", f"deeper nesting from the value at {_line(node)}",
+                )  # fmt: skip
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise InputError(
+                where, "", "aliases that do not contain themselves", f"a recursive alias at {_line(node)}"
+            )
+        _check_tag(node, where, constructors)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in size)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_tag(node: Node, where: str, constructors: dict[str, Any]) -> None:
+    if node.tag in constructors or node.tag == _MERGE_TAG:
+        return
+    found = f"the tag '{node.tag}' at {_line(node)}"
+    if node.tag.startswith(_PYTHON_TAG):
+        found += " (tags that build Python objects are refused)"
+    raise InputError(where, "", "plain YAML values (numbers, text, lists, mappings)", found)
+
+
+def _syntax_error(exc: yaml.YAMLError, where: str) -> InputError:
+    mark = getattr(exc, "problem_mark", None)
+    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return InputError(where, "", "valid YAML", f"a syntax error{at} ({problem})")
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Refuse strings (keys included) that are not valid Unicode, such as lone surrogates."""
+    stack = [value]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = item[exc.start : exc.end]
+                raise InputError(
+                    where, "", "text that is valid Unicode",
+                    f"{describe(item)} holding the lone surrogate {bad!a}",
+                ) from None  # fmt: skip
+        elif isinstance(item, dict | list) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(item.items() if isinstance(item, dict) else item)
+        elif isinstance(item, tuple):
+            stack.extend(item)
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse one YAML document with every limit of this module checked first.
+
+    Args:
+        text: The YAML text.
+        where: The file (or ``"command line"``) it came from, for messages.
+
+    Returns:
+        The parsed value (``None`` for an empty document).
+
+    Raises:
+        InputError: If the text breaks a limit, is not valid YAML, repeats a key or uses
+            an unknown tag.
+    """
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(where, "", "a YAML text file", f"binary content (a NUL byte on line {line})")
+    _check_events(text, where)
+    loader = _GuardedLoader(text, where)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_graph(node, where, loader.yaml_constructors)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _syntax_error(exc, where) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an int of 5,000 digits, a date 2025-13-40
+        if isinstance(exc, InputError):
+            raise
+        reason = str(exc).split(";")[0]
+        raise InputError(where, "", "valid YAML values", f"a value YAML cannot read ({reason})") from None
+    finally:
+        loader.dispose()
+    _check_text(data, where)
+    return data
+
+
+def read_text(path: Path, kind: str) -> str:
+    """Read a user's text file with a size cap, as UTF-8 (a byte-order mark is allowed).
+
+    Args:
+        path: The file.
+        kind: What the file should be, for messages (e.g. ``"scenario file"``).
+
+    Returns:
+        The text.
+
+    Raises:
+        InputError: If the file is missing, not a regular file, unreadable, larger than
+            :data:`MAX_YAML_BYTES` or not UTF-8.
+    """
+    where = str(path)
+    try:
+        if not path.is_file():
+            raise InputError(where, "", f"an existing {kind}", "no such file")
+        with path.open("rb") as handle:
+            content = handle.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        raise InputError(where, "", f"a readable {kind}", exc.strerror or str(exc)) from None
+    if len(content) > MAX_YAML_BYTES:
+        raise InputError(where, "", f"a {kind} of at most {MAX_YAML_BYTES:,} bytes", "a larger file")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        found = f"binary or non-UTF-8 content (byte {exc.start}, line {line})"
+        raise InputError(where, "", "a UTF-8 text file in YAML", found) from None
 
 
 def read_yaml_mapping(path: Path, kind: str, fields: str) -> tuple[str, dict[str, Any]]:
@@ -22,25 +282,12 @@ def read_yaml_mapping(path: Path, kind: str, fields: str) -> tuple[str, dict[str
         The file's text and its parsed mapping.
 
     Raises:
-        InputError: If the file is missing, unreadable, binary, not YAML, empty or not
-            a mapping.
+        InputError: If the file is missing, unreadable, too large, binary, not YAML, breaks
+            a limit of :func:`parse_yaml`, is empty or is not a mapping.
     """
     where = str(path)
-    if not path.is_file():
-        raise InputError(where, "", f"an existing {kind}", "no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(where, "", "a UTF-8 text file in YAML", "binary or non-UTF-8 content") from None
-    except OSError as exc:
-        raise InputError(where, "", "a readable file", exc.strerror or str(exc)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(where, "", "valid YAML", f"a syntax error{at} ({problem})") from None
+    text = read_text(path, kind)
+    data = parse_yaml(text, where)
     if data is None:
         raise InputError(where, "", f"a mapping of {fields}", "an empty file")
     if not isinstance(data, dict):

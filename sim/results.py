@@ -26,9 +26,9 @@ import pandas as pd
 from sim import metrics
 from sim.analysis.equilibrium import check_equilibrium, summary_lines
 from sim.atomic import write_folder_atomically
-from sim.errors import InputError
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
+from sim.schema import check_seed, check_steps
 from sim.sponsors import offers_frame
 from sim.world import World
 
@@ -204,12 +204,13 @@ def run(
         The run's :class:`RunResult`.
 
     Raises:
-        InputError: If ``steps`` is given and below 1.
+        InputError: If ``steps`` or ``seed`` is outside the limits of a scenario's own
+            (see :mod:`sim.schema`), before any work starts.
 
     """
-    seed = scenario.seed if seed is None else seed
-    if steps is not None and steps < 1:
-        raise InputError("run()", "steps", "a whole number of at least 1", str(steps))
+    seed = check_seed(scenario.seed if seed is None else seed, "run()")
+    if steps is not None:
+        check_steps(steps, "run()")
     model = CoalitionModel(scenario, world if world is not None else World.load(), rng=seed, engine=engine)
     model.run_for(scenario.steps if steps is None else steps)
     return RunResult.from_model(model, seed, record)

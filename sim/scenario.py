@@ -14,6 +14,7 @@ Every failure is an :class:`~sim.errors.InputError` naming the file and field.
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -22,32 +23,43 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 import numpy as np
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import Field, PrivateAttr, Strict, field_validator, model_validator
 
 from sim.errors import InputError, describe, did_you_mean
-from sim.files import read_yaml_mapping
+from sim.files import MAX_DEPTH, parse_yaml, read_yaml_mapping
+from sim.schema import (
+    MAX_MAGNITUDE,
+    Flag,
+    Identifier,
+    LaterStep,
+    NonNegative,
+    Positive,
+    SafeName,
+    Seed,
+    Share,
+    Signed,
+    Step,
+    StepCount,
+    StrictModel,
+    inconsistent,
+    validate,
+)
 from sim.world import World
 
 #: Largest number of frameworks: portfolios grow as 2**k, and 2**10 options per
 #: country is where memory and time stop being interactive (see docs/model.md).
 MAX_FRAMEWORKS = 10
 
-#: Largest number of steps a scenario may ask for.
-MAX_STEPS = 100_000
+#: Lowest logit temperature: utilities (at most about 1e7 in size) divided by it stay finite.
+MIN_TEMPERATURE = 1e-6
 
-FrameworkId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+#: Longest chain of ``extends:`` (a file, its parent, its parent's parent, ...).
+MAX_EXTENDS = 16
+
+#: Earliest and latest ``as_of`` dates: the affiliation data cover recent decades only.
+EARLIEST_DATE, LATEST_DATE = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
+
+FrameworkId = Identifier
 Attribute = Literal["uniform", "ai_capacity", "low_ai_capacity"]
 
 
@@ -61,33 +73,7 @@ class Lever(StrEnum):
     MARKET_ACCESS = "market_access"
 
 
-def inconsistent(field: str, expected: str, found: str, hint: str = "") -> PydanticCustomError:
-    """An error for a rule that spans fields, carrying what the user should be told.
-
-    Args:
-        field: Dotted path of the offending field, relative to where the validator runs.
-        expected: What a valid value looks like.
-        found: What was there.
-        hint: An optional extra sentence.
-
-    Returns:
-        An error to raise inside a pydantic validator; :func:`validate_scenario` turns it
-        into an :class:`~sim.errors.InputError`.
-    """
-    return PydanticCustomError(
-        "inconsistent",
-        "{field}: expected {expected}, found {found}",
-        {"field": field, "expected": expected, "found": found, "hint": hint},
-    )
-
-
-class _Strict(BaseModel):
-    """Base for all schema parts: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CountrySet(_Strict):
+class CountrySet(StrictModel):
     """A set of countries named directly, by bloc, or by AI-governance affiliation.
 
     A plain list in YAML is read as ``countries``. ``exclude`` is itself a set (a plain
@@ -95,7 +81,7 @@ class CountrySet(_Strict):
     removed at the end.
     """
 
-    all: bool = Field(default=False, description="every country")
+    all: Flag = Field(default=False, description="every country")
     countries: tuple[str, ...] = ()
     blocs: tuple[str, ...] = ()
     affiliations: tuple[str, ...] = Field(
@@ -105,6 +91,25 @@ class CountrySet(_Strict):
     )
     as_of: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     exclude: CountrySet | None = None
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        """An unquoted YAML date arrives as a date: read it as the ISO text it was."""
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+    @field_validator("as_of")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError as exc:
+            raise inconsistent("", "a real date YYYY-MM-DD", f"'{value}' ({exc})") from None
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise inconsistent("", f"a date from {EARLIEST_DATE} to {LATEST_DATE}", f"'{value}'")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -119,7 +124,7 @@ class CountrySet(_Strict):
         return not (self.all or self.countries or self.blocs or self.affiliations)
 
 
-class Framework(_Strict):
+class Framework(StrictModel):
     """One governance framework countries may join."""
 
     name: str
@@ -131,24 +136,24 @@ class Framework(_Strict):
         default=CountrySet(), description="members at step 0 that may leave"
     )
     eligible: CountrySet | None = Field(default=None, description="who may join; all if omitted")
-    enabled: bool = True
-    launch_step: Annotated[int, Field(ge=0)] = 0
+    enabled: Flag = True
+    launch_step: Step = Field(default=0, description="not after the scenario's steps")
     levers: dict[Lever, NonNegative] = {}
-    entry_cost: Finite = 0.0
+    entry_cost: Signed = 0.0
     sovereignty_cost: NonNegative = 0.0
-    entry_cost_overrides: dict[str, Finite] = Field(
+    entry_cost_overrides: dict[str, Signed] = Field(
         default={}, description="entry cost for named countries, replacing entry_cost"
     )
 
 
-class PairCost(_Strict):
+class PairCost(StrictModel):
     """The cost of holding two particular frameworks together."""
 
     pair: tuple[FrameworkId, FrameworkId]
     cost: NonNegative
 
 
-class Compatibility(_Strict):
+class Compatibility(StrictModel):
     """Which frameworks may be held together, and at what cost."""
 
     exclusive: tuple[tuple[FrameworkId, FrameworkId], ...] = ()
@@ -156,15 +161,15 @@ class Compatibility(_Strict):
     pair_costs: tuple[PairCost, ...] = ()
 
 
-class Utility(_Strict):
+class Utility(StrictModel):
     """Weights of the utility components (see docs/model.md)."""
 
-    alignment: Finite = 1.0
-    club: Finite = 1.0
-    club_exponent: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.5
+    alignment: Signed = 1.0
+    club: Signed = 1.0
+    club_exponent: Annotated[float, Strict(), Field(gt=0, le=10, allow_inf_nan=False)] = 0.5
     club_weighting: Literal["count", "gdp", "population", "ai_capacity"] = "gdp"
-    peer: Finite = 0.0
-    levers: dict[Lever, Finite] = {lever: 1.0 for lever in Lever}
+    peer: Signed = 0.0
+    levers: dict[Lever, Signed] = {lever: 1.0 for lever in Lever}
     lever_need: dict[Lever, Attribute] = {
         Lever.OPEN_MODELS: "low_ai_capacity",
         Lever.CAPACITY_BUILDING: "low_ai_capacity",
@@ -175,25 +180,27 @@ class Utility(_Strict):
     autonomy: Attribute = "uniform"
 
 
-class Peers(_Strict):
+class Peers(StrictModel):
     """How strongly each tie layer of the world counts in peer influence."""
 
-    ties: dict[str, NonNegative] = {"blocs": 1.0, "region": 1.0, "alignment": 1.0}
+    ties: dict[Identifier, NonNegative] = {"blocs": 1.0, "region": 1.0, "alignment": 1.0}
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     """The decision rule that maps utilities to choices."""
 
     kind: Literal["logit", "best_response", "threshold"] = "logit"
-    temperature: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 0.1
-    activation_rate: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.2
+    temperature: Annotated[
+        float, Strict(), Field(ge=MIN_TEMPERATURE, le=MAX_MAGNITUDE, allow_inf_nan=False)
+    ] = 0.1
+    activation_rate: Annotated[float, Strict(), Field(gt=0, le=1, allow_inf_nan=False)] = 0.2
     switching_cost: NonNegative = 0.0
     threshold: NonNegative = Field(
         default=0.0, description="for kind=threshold: the least utility gain that makes a move"
     )
 
 
-class Penalty(_Strict):
+class Penalty(StrictModel):
     """A cost a framework's lead imposes on members of a rival framework."""
 
     imposed_by: FrameworkId
@@ -203,17 +210,17 @@ class Penalty(_Strict):
     targets: CountrySet | None = Field(default=None, description="who is exposed; all if omitted")
 
 
-class Commit(_Strict):
+class Commit(StrictModel):
     """Countries that join a framework for good."""
 
     framework: FrameworkId
     countries: CountrySet
 
 
-class Event(_Strict):
+class Event(StrictModel):
     """Something that happens at a step: a parameter change, a launch or a commitment."""
 
-    step: Annotated[int, Field(ge=1)]
+    step: LaterStep
     note: str = ""
     set: dict[str, Any] | None = None
     launch: FrameworkId | None = None
@@ -227,21 +234,20 @@ class Event(_Strict):
         return self
 
 
-class Convergence(_Strict):
+class Convergence(StrictModel):
     """When a run counts as settled: shares moved at most ``tolerance`` for ``window`` steps."""
 
-    window: Annotated[int, Field(ge=1)] = 12
-    tolerance: Annotated[float, Field(ge=0, le=1)] = 0.0
+    window: StepCount = 12
+    tolerance: Share = 0.0
 
 
 #: What a sponsor may spend on: a direct side payment (1 utility unit per unit) or a lever.
 OFFER_LEVERS = ("side_payment", *(lever.value for lever in Lever))
 
 OfferLever = Literal[OFFER_LEVERS]  # type: ignore[valid-type]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class OfferCost(_Strict):
+class OfferCost(StrictModel):
     """What one unit of a sponsor's lever costs it."""
 
     cost: Positive = Field(description="budget units per unit offered")
@@ -250,7 +256,7 @@ class OfferCost(_Strict):
     )
 
 
-class Sponsor(_Strict):
+class Sponsor(StrictModel):
     """A framework's sponsor: courts countries with offers paid from a budget (see docs/model.md)."""
 
     budget: NonNegative
@@ -269,7 +275,7 @@ class Sponsor(_Strict):
         default=0.1, description="utility offered beyond a country's gap to joining (greedy strategies)"
     )
     targets: CountrySet = CountrySet(all=True)
-    start_step: Annotated[int, Field(ge=1)] = 1
+    start_step: LaterStep = 1
 
     @model_validator(mode="after")
     def _levers_consistent(self) -> Self:
@@ -289,15 +295,15 @@ class Sponsor(_Strict):
         return self
 
 
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """A validated, immutable scenario."""
 
-    name: str
+    name: SafeName = Field(description="a short id; also the default output folder results/<name>")
     question: str
     description: str = ""
     sources: tuple[str, ...] = ()
-    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 100
-    seed: Annotated[int, Field(ge=0)] = 0
+    steps: StepCount = 100
+    seed: Seed = 0
     frameworks: dict[FrameworkId, Framework]
     compatibility: Compatibility = Compatibility()
     utility: Utility = Utility()
@@ -322,6 +328,8 @@ class Scenario(_Strict):
                 "", f"at most {MAX_FRAMEWORKS} frameworks (each country weighs 2**k portfolios)",
                 str(len(value)), "Past 10 frameworks that is too slow and too large to be useful.",
             )  # fmt: skip
+        if not any(fw.enabled for fw in value.values()):
+            raise inconsistent("", "at least one enabled framework", "every framework disabled")
         return value
 
     @model_validator(mode="after")
@@ -335,6 +343,12 @@ class Scenario(_Strict):
                     did_you_mean(fid, known),
                 )  # fmt: skip
 
+        for fid, fw in self.frameworks.items():
+            if fw.launch_step > self.steps:
+                raise inconsistent(
+                    f"frameworks.{fid}.launch_step", f"a step from 0 to {self.steps} (the last step)",
+                    f"{fw.launch_step}, so the framework would never open",
+                )  # fmt: skip
         for a, b in self.compatibility.exclusive:
             check(a, "compatibility.exclusive")
             check(b, "compatibility.exclusive")
@@ -433,8 +447,10 @@ def set_dotted(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
 
     """
     parts = path.split(".")
-    if not path or any(p == "" for p in parts):
-        raise InputError(where, path, "a dotted path such as 'rule.temperature'", repr(path))
+    if not path or any(p == "" for p in parts) or len(parts) > MAX_DEPTH:
+        raise InputError(
+            where, path, f"a dotted path of at most {MAX_DEPTH} parts such as 'rule.temperature'", repr(path)
+        )
     node: Any = raw
     for depth, part in enumerate(parts[:-1]):
         here = ".".join(parts[: depth + 1])
@@ -478,9 +494,9 @@ def parse_override(text: str, where: str = "command line") -> tuple[str, Any]:
     if not sep or not path.strip():
         raise InputError(where, "--set", "dotted.path=value", repr(text))
     try:
-        value = yaml.safe_load(value_text) if value_text.strip() else ""
-    except yaml.YAMLError as exc:
-        raise InputError(where, path.strip(), "a YAML value", repr(value_text), str(exc)) from None
+        value = parse_yaml(value_text, where) if value_text.strip() else ""
+    except InputError as exc:
+        raise InputError(where, path.strip(), f"a YAML value ({exc.expected})", exc.found) from None
     return path.strip(), value
 
 
@@ -504,8 +520,11 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+def read_with_extends(path: Path) -> dict[str, Any]:
     """Read a scenario file and everything it ``extends``, merged (child wins).
+
+    The chain is followed in a loop (not by recursion), at most :data:`MAX_EXTENDS` files
+    long; a path that cannot be resolved (a symlink loop) or a file met twice is an error.
 
     Args:
         path: The scenario file.
@@ -514,87 +533,58 @@ def read_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, An
         The merged raw mapping, without the ``extends`` key.
 
     Raises:
-        InputError: On unreadable files, cycles or missing parents.
+        InputError: On unreadable files, cycles, symlink loops, missing parents or a chain
+            longer than :data:`MAX_EXTENDS`.
 
     """
-    resolved = path.resolve()
-    if resolved in _chain:
-        cycle = " -> ".join(p.name for p in (*_chain, resolved))
-        raise InputError(str(path), "extends", "a chain of files without cycles", cycle)
-    _, data = read_yaml_mapping(path, "scenario file", "scenario fields")
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str) or not parent.strip():
-        raise InputError(str(path), "extends", "a path to another scenario file", describe(parent))
-    parent_path = (path.parent / parent).resolve()
-    if not parent_path.is_file():
-        raise InputError(
-            str(path), "extends", "a path (relative to this file) to an existing scenario",
-            f"'{parent}', which does not exist",
-        )  # fmt: skip
-    return deep_merge(read_with_extends(parent_path, (*_chain, resolved)), data)
+    chain: list[Path] = []
+    layers: list[dict[str, Any]] = []
+    current, named_by, written = path, None, str(path)
+    while True:
+        resolved = _resolved(current, named_by, written)
+        if resolved in chain:
+            cycle = " -> ".join(p.name for p in (*chain, resolved))
+            raise InputError(str(named_by), "extends", "a chain of files without cycles", cycle)
+        if len(chain) == MAX_EXTENDS:
+            raise InputError(
+                str(named_by), "extends", f"a chain of at most {MAX_EXTENDS} files", "a longer chain"
+            )
+        chain.append(resolved)
+        _, data = read_yaml_mapping(current, "scenario file", "scenario fields")
+        layers.append(data)
+        parent = data.pop("extends", None)
+        if parent is None:
+            break
+        if not isinstance(parent, str) or not parent.strip():
+            raise InputError(str(current), "extends", "a path to another scenario file", describe(parent))
+        current, named_by, written = current.parent / parent, current, parent
+    merged: dict[str, Any] = {}
+    for data in reversed(layers):
+        merged = deep_merge(merged, data)
+    return merged
 
 
-def _field_names(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
+def _resolved(path: Path, named_by: Path | None, written: str) -> Path:
+    """Resolve a scenario file's path, turning a missing file or a symlink loop into an error.
 
-
-def _schema_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
-    """Find the schema class whose fields an error location points into."""
-    model: type[BaseModel] | None = Scenario
-    for part in loc[:-1]:
-        if model is None:
-            return None
-        info = model.model_fields.get(str(part)) if isinstance(part, str) else None
-        if info is None:
-            continue  # a dict key or list index: stay with the value type below
-        annotation = info.annotation
-        model = _model_in(annotation)
-    return model
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _translate(error: dict[str, Any], where: str) -> InputError:
-    """Turn one pydantic error into an InputError with a readable expectation."""
-    loc = [
-        p for p in error["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
-    ]
-    field = ".".join(str(p) for p in loc)
-    kind = error["type"]
-    found = describe(error.get("input"))
-    if kind == "extra_forbidden":
-        schema = _schema_at(loc)
-        names = _field_names(schema) if schema else []
-        expected = f"one of the keys {', '.join(names)}" if names else "a known key"
-        hint = did_you_mean(str(loc[-1]), names)
-        return InputError(where, field, expected, f"unknown key '{loc[-1]}'", hint)
-    if kind == "missing":
-        return InputError(where, field, "this required field", "nothing")
-    if kind == "inconsistent":
-        context = error["ctx"]
-        path = ".".join(p for p in (field, context["field"]) if p)
-        return InputError(where, path, context["expected"], context["found"], context["hint"])
-    message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-        return InputError(where, field or "(top level)", "consistent values", message)
-    if kind == "enum" or kind == "literal_error":
-        expected = message.removeprefix("Input should be ")
-        name = str(error.get("input"))
-        options = [o.strip("' ") for o in expected.replace(" or ", ",").split(",")]
-        return InputError(where, field, expected, found, did_you_mean(name, options))
-    expected = message.removeprefix("Input should be ").removeprefix("Value should be ")
-    return InputError(where, field, expected, found)
+    Args:
+        path: The path to resolve.
+        named_by: The file whose ``extends`` names it, or ``None`` for the file asked for.
+        written: The path as the user wrote it, for messages.
+    """
+    where, field = (str(named_by), "extends") if named_by is not None else (str(path), "")
+    what = "a path (relative to this file) to an existing scenario" if named_by else "an existing scenario"
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        found = f"'{written}', which does not exist" if named_by else "no such file"
+        raise InputError(where, field, what, found) from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop: OSError ELOOP (RuntimeError before 3.13)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(where, field, what, f"'{written}', which cannot be resolved ({reason})") from None
+    if not resolved.is_file():
+        raise InputError(where, field, what, f"'{written}', which is not a file")
+    return resolved
 
 
 def validate_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
@@ -611,10 +601,7 @@ def validate_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenar
         InputError: For the first schema violation, naming the field.
 
     """
-    try:
-        scenario = Scenario.model_validate(dict(raw))
-    except ValidationError as exc:
-        raise _translate(exc.errors()[0], where) from None
+    scenario = validate(Scenario, raw, where)
     scenario._source = where
     return scenario
 

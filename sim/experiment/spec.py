@@ -15,7 +15,10 @@ A sweep spec is a YAML file::
 It is validated like a scenario file: every mistake is an :class:`~sim.errors.InputError`
 naming the file and field. :func:`load_experiment` also checks every parameter value
 against the scenario (each listed value and both ends of each range must give a valid
-scenario), so a sweep fails before its first run, not in its thousandth.
+scenario), so a sweep fails before its first run, not in its thousandth. The number of
+runs and the memory of the plan are counted from the spec (:func:`design_points`,
+:func:`plan_bytes`) and checked against :data:`MAX_RUNS` and :data:`MAX_PLAN_BYTES`
+before the design is drawn.
 
 Designs live in a *problem space* that SALib understands: a range ``{low, high}`` is
 the interval itself (``[low, high + 1)`` for whole-number parameters, which are then
@@ -46,19 +49,36 @@ from typing import Annotated, Any, Literal, Self
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, Strict, model_validator
 
 from sim.errors import InputError, describe, did_you_mean
-from sim.scenario import MAX_STEPS, Scenario, load_scenario
+from sim.files import read_yaml_mapping
+from sim.scenario import Scenario, load_scenario
+from sim.schema import SafeName, Seed, StepCount, StrictModel, inconsistent, validate
 
 Design = Literal["grid", "random", "lhs", "sobol", "morris"]
 
 #: Designs whose points SALib analyses for sensitivity.
 SENSITIVITY_DESIGNS = ("sobol", "morris")
 
-#: Largest number of runs one spec may ask for (a guard against a typo in samples).
-MAX_RUNS = 5_000_000
+#: Largest number of runs one spec may ask for (a guard against a typo in samples): the
+#: plan (tasks and run table) takes about a kilobyte per run.
+MAX_RUNS = 1_000_000
+
+#: Largest memory the plan of a sweep may take before any run (ASSUMPTION: a laptop's
+#: share), estimated by :func:`plan_bytes`.
+MAX_PLAN_BYTES = 1 << 30
+
+#: Estimated bytes per planned run (a RunTask, its seed and parameters, a run-table row).
+RUN_BYTES = 1_000
+
+#: Most listed values of one parameter.
+MAX_VALUES = 10_000
+
+#: A count of samples, replications or trajectories.
+Count = Annotated[int, Strict(), Field(ge=1, le=MAX_RUNS)]
+#: A finite end of a range (the field's own limits are checked against the scenario).
+RangeEnd = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 
 #: Spawn keys of the two random streams derived from the spec's seed.
 DESIGN_STREAM, RUNS_STREAM = 0, 1
@@ -67,16 +87,12 @@ DESIGN_STREAM, RUNS_STREAM = 0, 1
 RESERVED_PATHS = ("seed",)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ParameterRange(_Strict):
+class ParameterRange(StrictModel):
     """One swept parameter: a list of ``values`` or a range from ``low`` to ``high``."""
 
-    values: tuple[Any, ...] | None = Field(default=None, min_length=1)
-    low: Annotated[float, Field(allow_inf_nan=False)] | None = None
-    high: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    values: tuple[Any, ...] | None = Field(default=None, min_length=1, max_length=MAX_VALUES)
+    low: RangeEnd | None = None
+    high: RangeEnd | None = None
 
     @model_validator(mode="after")
     def _values_or_range(self) -> Self:
@@ -110,13 +126,11 @@ def _value_kind(value: Any) -> str | None:
     return None
 
 
-class ExperimentSpec(_Strict):
+class ExperimentSpec(StrictModel):
     """A validated, immutable sweep spec (the YAML file's content)."""
 
-    name: str | None = Field(
+    name: SafeName | None = Field(
         default=None,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-        max_length=80,
         description="defaults to the file name; also the default store folder results/<name>, so no "
         "path separators or leading dot (it must not escape results/)",
     )
@@ -124,11 +138,11 @@ class ExperimentSpec(_Strict):
     scenario: str
     parameters: dict[str, ParameterRange] = {}
     design: Design = "grid"
-    samples: Annotated[int, Field(ge=1)] | None = None
-    levels: Annotated[int, Field(ge=2, le=1000)] | None = None
-    replications: Annotated[int, Field(ge=1)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
-    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] | None = Field(
+    samples: Count | None = Field(default=None, description="design points (sobol: base samples N)")
+    levels: Annotated[int, Strict(), Field(ge=2, le=1000)] | None = None
+    replications: Count = 1
+    seed: Seed = 0
+    steps: StepCount | None = Field(
         default=None, description="steps per run; the scenario's steps when omitted"
     )
     countries: Literal["final", "all"] = Field(
@@ -159,7 +173,13 @@ class ExperimentSpec(_Strict):
             raise ValueError(f"morris 'levels' must be even, found {self.levels}")
         if "steps" in self.parameters and self.steps is not None:
             raise ValueError("'steps' is swept as a parameter, so the spec's own 'steps' would override it")
+        seen: dict[str, str] = {}
         for path in self.parameters:
+            first = seen.setdefault(canonical_path(path), path)
+            if first != path:
+                raise inconsistent(
+                    f"parameters.{path}", "each parameter once", f"the same parameter as '{first}'"
+                )
             if path in RESERVED_PATHS:
                 raise ValueError(
                     f"parameters.{path}: the seed is not a parameter; each run's seed is spawned "
@@ -181,6 +201,11 @@ class ExperimentSpec(_Strict):
         content = {k: v for k, v in self.model_dump(mode="json").items() if k not in ignore}
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def canonical_path(path: str) -> str:
+    """A dotted path with list indices written plainly (``events.01.step`` -> ``events.1.step``)."""
+    return ".".join(str(int(part)) if part.isdigit() else part for part in path.strip().split("."))
 
 
 @dataclass(frozen=True)
@@ -332,8 +357,8 @@ class Experiment:
 
     @property
     def run_count(self) -> int:
-        """Number of runs: design points times replications."""
-        return len(self.design) * self.spec.replications
+        """Number of runs: design points times replications (counted, not drawn)."""
+        return design_points(self.spec, self.axes) * self.spec.replications
 
     def tasks(self) -> list[RunTask]:
         """Every run of the sweep, sample by sample, replication by replication."""
@@ -383,6 +408,40 @@ def design_levels(spec: ExperimentSpec) -> int:
     return spec.levels or (4 if spec.design == "morris" else 3)
 
 
+def design_points(spec: ExperimentSpec, axes: Sequence[Axis]) -> int:
+    """The number of points a design will have, computed without drawing it.
+
+    Args:
+        spec: The validated spec.
+        axes: The swept parameters.
+
+    Returns:
+        Grid: the product of each axis's levels; random and lhs: ``samples``; sobol (first
+        order and total indices): ``samples * (parameters + 2)``; morris: ``samples *
+        (parameters + 1)`` (one trajectory per sample).
+    """
+    if spec.design == "grid":
+        return math.prod(len(axis.grid(design_levels(spec))) for axis in axes)
+    assert spec.samples is not None
+    per_sample = {"random": 1, "lhs": 1, "sobol": len(axes) + 2, "morris": len(axes) + 1}
+    return spec.samples * per_sample[spec.design]
+
+
+def plan_bytes(points: int, replications: int, parameters: int) -> int:
+    """Estimated memory of a sweep's plan: design matrices and one task per run.
+
+    Args:
+        points: Design points.
+        replications: Replications per point.
+        parameters: Swept parameters.
+
+    Returns:
+        Bytes: the design in problem space and decoded (about four float copies while it
+        is sampled and decoded) plus :data:`RUN_BYTES` per run.
+    """
+    return points * parameters * 8 * 4 + points * replications * RUN_BYTES
+
+
 def sample_design(spec: ExperimentSpec, axes: Sequence[Axis]) -> np.ndarray:
     """Draw the design matrix of a spec in problem space.
 
@@ -420,56 +479,6 @@ def sample_design(spec: ExperimentSpec, axes: Sequence[Axis]) -> np.ndarray:
     return morris.sample(problem, spec.samples, num_levels=levels, seed=seed)
 
 
-def _read_spec_file(path: Path) -> tuple[str, dict[str, Any]]:
-    """Read a spec file's text and YAML mapping, with clear errors."""
-    where = str(path)
-    if not path.is_file():
-        raise InputError(where, "", "an existing sweep spec file", "no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(where, "", "a UTF-8 text file in YAML", "binary or non-UTF-8 content") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(where, "", "valid YAML", f"a syntax error{at}") from None
-    if not isinstance(data, dict):
-        raise InputError(
-            where, "", "a mapping of sweep fields (scenario, parameters, design, ...)", describe(data)
-        )
-    return text, data
-
-
-def _translate(error: Any, where: str) -> InputError:
-    """Turn the first pydantic error into an InputError naming the spec field."""
-    loc = [str(part) for part in error["loc"]]
-    field = ".".join(loc) or "(top level)"
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        schema = ParameterRange if loc[0] == "parameters" else ExperimentSpec
-        names = list(schema.model_fields)
-        return InputError(
-            where,
-            field,
-            f"one of the keys {', '.join(names)}",
-            f"unknown key '{loc[-1]}'",
-            did_you_mean(loc[-1], names),
-        )
-    if kind == "missing":
-        return InputError(where, field, "this required field", "nothing")
-    message = str(error["msg"])
-    if message.startswith("Value error, "):
-        return InputError(where, field, "consistent values", message.removeprefix("Value error, "))
-    expected = message.removeprefix("Input should be ")
-    hint = ""
-    if kind == "literal_error":
-        options = [option.strip("' ") for option in expected.replace(" or ", ",").split(",")]
-        hint = did_you_mean(str(error.get("input")), options)
-    return InputError(where, field, expected, describe(error.get("input")), hint)
-
-
 def validate_spec(raw: dict[str, Any], where: str = "sweep spec") -> ExperimentSpec:
     """Validate raw spec data against the schema.
 
@@ -491,10 +500,7 @@ def validate_spec(raw: dict[str, Any], where: str = "sweep spec") -> ExperimentS
                 raise InputError(
                     where, f"parameters.{path}", "{values: [...]} or {low: x, high: y}", describe(entry)
                 )
-    try:
-        return ExperimentSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise _translate(exc.errors()[0], where) from None
+    return validate(ExperimentSpec, raw, where)
 
 
 def resolve_axes(spec: ExperimentSpec, scenario: Scenario, where: str) -> tuple[Axis, ...]:
@@ -582,20 +588,19 @@ def experiment_from_spec(spec: ExperimentSpec, scenario: Scenario, source: str, 
     """
     if spec.design in SENSITIVITY_DESIGNS:
         require_salib(f"the {spec.design} design", source)
-    experiment = Experiment(spec, source, text, scenario, resolve_axes(spec, scenario, source))
-    points = math.prod(len(axis.grid(experiment.levels)) for axis in experiment.axes)
-    if spec.design == "grid" and points * spec.replications > MAX_RUNS:
+    axes = resolve_axes(spec, scenario, source)
+    points = design_points(spec, axes)
+    field = "parameters" if spec.design == "grid" else "samples"
+    size = f"{points:,} design points x {spec.replications:,} replications"
+    if points * spec.replications > MAX_RUNS:
+        raise InputError(source, field, f"a sweep of at most {MAX_RUNS:,} runs", size)
+    memory = plan_bytes(points, spec.replications, len(axes))
+    if memory > MAX_PLAN_BYTES:
         raise InputError(
-            source,
-            "parameters",
-            f"a grid of at most {MAX_RUNS:,} runs",
-            f"{points:,} points x {spec.replications} replications",
-        )
-    if experiment.run_count > MAX_RUNS:
-        raise InputError(
-            source, "samples", f"a sweep of at most {MAX_RUNS:,} runs", f"{experiment.run_count:,}"
-        )
-    return experiment
+            source, field, f"a sweep whose plan fits in {MAX_PLAN_BYTES / 2**30:.0f} GiB of memory",
+            f"{size} x {len(axes)} parameters, about {memory / 2**30:.1f} GiB",
+        )  # fmt: skip
+    return Experiment(spec, source, text, scenario, axes)
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -613,7 +618,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     path = Path(path)
     where = str(path)
-    text, raw = _read_spec_file(path)
+    text, raw = read_yaml_mapping(path, "sweep spec file", "sweep fields (scenario, parameters, design, ...)")
     spec = validate_spec(raw, where)
     scenario_path = path.parent / spec.scenario
     if not scenario_path.is_file():

@@ -97,7 +97,7 @@ def test_unknown_parameter_path_suggests_the_closest(write_spec):
 
 @pytest.mark.parametrize(
     ("text", "found"),
-    [("design: [grid\n", "syntax error at line 2"), ("- a\n- b\n", "['a', 'b']"), ("", "None")],
+    [("design: [grid\n", "syntax error at line 2"), ("- a\n- b\n", "['a', 'b']"), ("", "an empty file")],
 )
 def test_unreadable_spec_files(tmp_path, text, found):
     path = tmp_path / "bad.yaml"
