@@ -1022,7 +1022,10 @@ texts are mapped by this table (an unknown text stops the build):
 {completeness}
 WAICO founding (16 Jul 2026, 29 states) is reported only by low-confidence secondary
 notes and no founder list was found, so no `waico` membership rows exist beyond the
-proposer, WAIC 2025 participants and one supporter.
+proposer, WAIC 2025 participants and one supporter. Dated observations after July 2025
+(the founding count, Pax Silica and CoE signatures, the SCO and BRICS AI statements, the
+UN track) are hand-curated in `observations.csv` for scoring the model; their sources and
+what could not be found are in `SOURCES_observations.md` (not built by this script).
 
 ## world_110m.geojson
 

@@ -1,4 +1,8 @@
-"""``coalsim calibrate``: fit static utility weights to observed affiliations.
+"""``coalsim calibrate`` (fit static utility weights to observed affiliations) and ``coalsim score``.
+
+``coalsim score`` scores the model's membership forecast against observed members (a CSV
+with an ``iso3`` column, or an observation id from ``sim/data/observations.csv``) beside
+the naive baselines of :mod:`sim.analysis.scoring`.
 
 The lead wires :func:`register` into ``sim/cli.py``. The command loads the base scenario,
 fits and cross-validates the pooled logit of :mod:`sim.analysis.calibration`, prints the
@@ -15,9 +19,13 @@ import os
 import textwrap
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.analysis.calibration import FEATURES, NOT_IDENTIFIED, SCENARIO_FIELDS, Calibration
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
 DEFAULT_OUT = Path("scenarios") / "calibrated.yaml"
@@ -50,6 +58,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--out", default=str(DEFAULT_OUT), help="scenario file to write (default: %(default)s)"
     )
     calibrate.set_defaults(handler=run_calibrate)
+    register_score(commands)
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
@@ -188,3 +197,117 @@ def write_scenario(calibration: Calibration, base: Path, out: Path, base_name: s
         os.replace(staging, out)
     finally:
         staging.unlink(missing_ok=True)
+
+
+def register_score(commands: argparse._SubParsersAction) -> None:
+    """Add the ``score`` subcommand to the ``coalsim`` parser.
+
+    Args:
+        commands: The subparsers object of ``coalsim``.
+
+    """
+    from sim.analysis.scoring import BASELINES, EPS, FOLDS
+
+    score = commands.add_parser(
+        "score",
+        help="score the model's membership forecast against observed members, beside naive baselines",
+        description="Run the scenario's seeds, take each country's share of runs holding the framework at "
+        "the step, and report AUC, Brier score and log loss (probabilities clipped to "
+        f"[{EPS:g}, {1 - EPS:g}]) for the model and for the naive baselines {', '.join(BASELINES)}, "
+        f"each scored out of sample by stratified {FOLDS}-fold cross-validation. Countries the scenario "
+        "fixes (members at step 0 or committed by an event) are not scored.",
+    )
+    score.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    score.add_argument(
+        "--observed", required=True, metavar="FILE|ID",
+        help="a CSV file with an 'iso3' column of observed members, or an observation id from "
+        "sim/data/observations.csv (e.g. sco_ai_statement_2025)",
+    )  # fmt: skip
+    score.add_argument(
+        "--framework", help="framework scored (default: the observation's, or waico for a file)"
+    )
+    score.add_argument("--step", type=int, help="step scored (default: the observation's, or 12 for a file)")
+    score.add_argument(
+        "--seeds", type=int, default=10, help="runs, seeds spawned from the scenario's (default: %(default)s)"
+    )
+    score.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    score.set_defaults(handler=run_score)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    """Handle ``coalsim score``.
+
+    Args:
+        args: Parsed arguments: ``scenario``, ``observed``, ``framework``, ``step``,
+            ``seeds``, ``json``.
+
+    Returns:
+        0 (the scores are printed).
+
+    Raises:
+        InputError: For a bad scenario, observed file or id, framework, step or seed count.
+
+    """
+    import json
+
+    from sim.analysis.scoring import report_lines, score
+    from sim.observations import load_observations
+    from sim.scenario import load_scenario
+
+    if args.seeds < 1:
+        raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
+    scenario = load_scenario(args.scenario)
+    observations = load_observations()
+    members, framework, step, where = _observed(args, observations)
+    frameworks = list(scenario.active_frameworks)
+    if framework not in frameworks:
+        raise InputError(
+            "command line", "--framework", f"one of the scenario's frameworks ({', '.join(frameworks)})",
+            repr(framework), did_you_mean(framework, frameworks),
+        )  # fmt: skip
+    if step < 1:
+        raise InputError(
+            "command line", "--step", "a step of at least 1 (step 0 is the starting state)", str(step),
+            "Pass --step to score an observation dated at step 0 at a later step.",
+        )  # fmt: skip
+    result = score(
+        scenario, members, framework, step, seeds=args.seeds, observations=observations, where=where
+    )
+    print(json.dumps(result.to_dict()) if args.json else "\n".join(report_lines(result)))
+    return 0
+
+
+def _observed(args: argparse.Namespace, observations: pd.DataFrame) -> tuple[list[str], str, int, str]:
+    """Members, framework, step and source name from ``--observed`` and its defaults."""
+    from sim.observations import POSITIVE_KINDS, load_member_list
+
+    path = Path(args.observed)
+    if path.is_file():
+        return (
+            load_member_list(path),
+            args.framework or "waico",
+            12 if args.step is None else args.step,
+            str(path),
+        )
+    ids = sorted(observations["observation_id"].unique())
+    if args.observed not in ids:
+        raise InputError(
+            "command line", "--observed",
+            "a CSV file with an 'iso3' column, or an observation id from sim/data/observations.csv",
+            repr(args.observed), did_you_mean(args.observed, ids),
+        )  # fmt: skip
+    rows = observations[observations["observation_id"] == args.observed]
+    named = rows[rows["kind"].isin(POSITIVE_KINDS)]
+    if named.empty:
+        raise InputError(
+            "command line", "--observed",
+            f"an observation naming members or supporters ({', '.join(POSITIVE_KINDS)})",
+            f"'{args.observed}', whose rows are {', '.join(sorted(rows['kind'].unique()))}",
+            "Counts are reported with every score of their framework and step.",
+        )  # fmt: skip
+    framework = rows["framework"].iloc[0]
+    if args.framework is not None and args.framework != framework:
+        raise InputError("command line", "--framework", f"'{framework}', the framework of '{args.observed}'",
+                         repr(args.framework))  # fmt: skip
+    step = int(named["step"].max()) if args.step is None else args.step
+    return named["iso3"].tolist(), framework, step, f"observation '{args.observed}'"

@@ -1,0 +1,360 @@
+"""Scoring the model against observed members beside naive baselines (sim/analysis/scoring.py).
+
+Metrics are checked against values worked out by hand on small examples (pair counting
+for the AUC, not the rank formula the code uses); out-of-sample baselines are checked by
+construction (an over-fitted logit scores well in sample and near chance out of fold on
+permuted labels); the CLI against its JSON schema and its bad-input contract.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from coalsim_testing import SCENARIOS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import expit
+
+import sim
+from sim.analysis.scoring import (
+    BASELINES,
+    auc,
+    brier,
+    cross_validated,
+    fit_logistic,
+    fixed_by_scenario,
+    log_loss,
+    metrics,
+    score,
+    score_temporal,
+    stratified_folds,
+)
+from sim.cli import main
+from sim.errors import InputError
+from sim.observations import load_observations, month_step
+
+# -- metrics on a hand-worked example ----------------------------------------------------
+#: Outcomes and forecasts of five countries.
+Y = np.array([1, 0, 1, 0, 0])
+P = np.array([0.9, 0.3, 0.4, 0.5, 0.1])
+
+
+def test_auc_by_pair_counting():
+    # Positive 0.9 outranks all three negatives (3 pairs); 0.4 outranks 0.3 and 0.1 but not
+    # 0.5 (2 pairs): 5 of 6 pairs.
+    assert auc(Y, P) == pytest.approx(5 / 6)
+
+
+def test_auc_counts_ties_half():
+    assert auc(np.array([1, 0, 0]), np.array([0.5, 0.5, 0.2])) == pytest.approx(0.75)
+
+
+def test_brier_by_hand():
+    # (0.1^2 + 0.3^2 + 0.6^2 + 0.5^2 + 0.1^2) / 5 = 0.72 / 5
+    assert brier(Y, P) == pytest.approx(0.144)
+
+
+def test_log_loss_by_hand():
+    # -(ln 0.9 + ln 0.7 + ln 0.4 + ln 0.5 + ln 0.9) / 5, logs from a table
+    assert log_loss(Y, P) == pytest.approx((2 * 0.1053605 + 0.3566749 + 0.9162907 + 0.6931472) / 5, abs=1e-6)
+
+
+def test_log_loss_clips_certain_mistakes_at_eps():
+    # A forecast of 0 for a member costs -ln(eps), not infinity.
+    assert log_loss(np.array([1]), np.array([0.0]), eps=1e-3) == pytest.approx(6.907755, abs=1e-6)
+
+
+def test_auc_needs_both_outcomes():
+    with pytest.raises(ValueError, match="positive and one negative"):
+        auc(np.ones(3), np.arange(3.0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    positives=st.lists(st.floats(0.5, 1.0, allow_nan=False), min_size=1, max_size=20),
+    negatives=st.lists(st.floats(0.0, 0.4999, allow_nan=False), min_size=1, max_size=20),
+)
+def test_auc_is_one_for_a_perfect_ranking_and_zero_reversed(positives, negatives):
+    y = np.array([1] * len(positives) + [0] * len(negatives))
+    p = np.array(positives + negatives)
+    assert auc(y, p) == 1.0
+    assert auc(y, -p) == 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_auc_of_an_unrelated_forecast_is_near_one_half(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.random(4000) < 0.3
+    # Standard error of the AUC under no relation: sqrt((n1 + n0 + 1) / (12 n1 n0)) ~ 0.01.
+    assert auc(y, rng.random(4000)) == pytest.approx(0.5, abs=0.05)
+
+
+# -- baselines -------------------------------------------------------------------------
+def test_logit_recovers_known_probabilities():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(20000, 1))
+    truth = expit(-1.0 + 2.0 * x[:, 0])
+    y = (rng.random(len(x)) < truth).astype(float)
+    forecast = fit_logistic(x, y, ridge=1e-9)(x)
+    assert np.abs(forecast - truth).max() < 0.03
+
+
+def test_logit_stays_finite_on_separated_binary_covariates():
+    # Members only among the flagged countries: the unpenalised fit would diverge.
+    x = np.zeros((100, 2))
+    x[:10, 0] = 1
+    y = np.zeros(100)
+    y[:8] = 1
+    forecast = fit_logistic(x, y)(x)
+    assert np.isfinite(forecast).all()
+    assert forecast[:8].min() > forecast[10:].max()
+
+
+def test_stratified_folds_spread_members_evenly():
+    y = np.zeros(50)
+    y[:7] = 1
+    fold = stratified_folds(y, folds=10)
+    # Seven members: seven folds of one member each (never more folds than members).
+    assert sorted(np.bincount(fold[y == 1]).tolist()) == [1] * 7
+    assert len(np.unique(fold)) == 7
+
+
+def test_cross_validation_keeps_an_overfitted_logit_at_chance_on_permuted_labels():
+    """By construction: noise covariates and permuted labels carry no information.
+
+    Fitted and scored on the same rows, a logit with many noise covariates ranks the
+    members it has seen well above chance; out of fold it cannot, unless the scored labels
+    leak into its fit.
+    """
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(120, 12))
+    base = np.zeros(120)
+    base[:12] = 1
+    in_sample, out_of_fold = [], []
+    for _ in range(20):
+        y = rng.permutation(base)
+        in_sample.append(auc(y, fit_logistic(x, y, ridge=1e-3)(x)))
+        out_of_fold.append(auc(y, cross_validated(x, y)))
+    assert np.mean(in_sample) > 0.7
+    assert np.mean(out_of_fold) == pytest.approx(0.5, abs=0.1)
+
+
+# -- the model's runs ------------------------------------------------------------------
+def holds_runner(members: dict[str, float]):
+    """A runner in which each listed country holds the first framework in that share of runs."""
+
+    def runner(scenario: sim.Scenario, seeds, steps: int) -> np.ndarray:
+        world = sim.World.load()
+        holds = np.zeros((len(seeds), world.n, len(scenario.active_frameworks)), dtype=bool)
+        for code, share in members.items():
+            holds[: round(share * len(seeds)), world.index[code], 0] = True
+        return holds
+
+    return runner
+
+
+def test_score_uses_the_runner_and_leaves_out_fixed_countries(baseline, world):
+    # The first framework is WAICO; CHN holds it from step 0 and is left out.
+    framework = baseline.active_frameworks[0]
+    runner = holds_runner({"KAZ": 1.0, "PAK": 1.0, "IRN": 0.5, "FRA": 0.5})
+    result = score(baseline, ["KAZ", "PAK", "IRN", "CHN"], framework, 12, seeds=4, runner=runner, world=world)
+    assert "CHN" in result.left_out and "CHN" not in result.scored
+    assert result.members == sorted(["IRN", "KAZ", "PAK"])
+    n = len(result.scored)
+    # Members forecast 1, 1, 0.5; one non-member 0.5, the other n - 4 non-members 0.
+    pairs = 2 * (n - 3) + 1 * (n - 4) + 0.5
+    assert result.model["auc"] == pytest.approx(pairs / (3 * (n - 3)))
+    # Runs 1-2 hold KAZ, PAK, IRN, FRA; runs 3-4 KAZ and PAK: counts 4, 4, 2, 2.
+    assert result.count["median"] == 3 and result.count["runs"] == 4
+    assert set(result.baselines) == set(BASELINES)
+    assert result.baselines["base_rate"]["auc"] == 0.5
+
+
+def test_posterior_draws_multiply_the_runs(baseline, world):
+    framework = baseline.active_frameworks[0]
+    draws = [{"rule.temperature": 0.1}, {"rule.temperature": 0.2}]
+    result = score(baseline, ["KAZ", "PAK", "IRN"], framework, 3, seeds=2, draws=draws,
+                   runner=holds_runner({"KAZ": 1.0}), world=world)  # fmt: skip
+    assert result.count["runs"] == 4
+
+
+def test_countries_committed_by_an_event_are_fixed_from_its_step(tmp_path, world):
+    path = tmp_path / "committed.yaml"
+    path.write_text(
+        f"extends: {SCENARIOS / 'baseline.yaml'}\n"
+        "events:\n  - step: 3\n    commit: {framework: us_led, countries: [BRA, IND]}\n",
+        encoding="utf-8",
+    )
+    scenario = sim.load_scenario(path)
+    before, after = (fixed_by_scenario(scenario, world, "us_led", step) for step in (2, 3))
+    assert not before[[world.index["BRA"], world.index["IND"]]].any()
+    assert after[[world.index["BRA"], world.index["IND"]]].all()
+
+
+def test_too_few_members_left_is_an_input_error(baseline, world):
+    framework = baseline.active_frameworks[0]
+    with pytest.raises(InputError, match="at least 2 observed members"):
+        score(baseline, ["KAZ"], framework, 2, seeds=1, runner=holds_runner({}), world=world)
+
+
+def test_unknown_code_is_an_input_error_with_a_suggestion(baseline, world):
+    with pytest.raises(InputError, match=r"KAZX.*Did you mean"):
+        score(baseline, ["KAZX", "PAK"], "waico", 2, seeds=1, runner=holds_runner({}), world=world)
+
+
+def temporal_table(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Observations (iso3, date, observation id) of framework us_led, kind member."""
+    return pd.DataFrame(
+        [{"observation_id": oid, "framework": "us_led", "kind": "member", "iso3": code,
+          "date": date.fromisoformat(day), "step": month_step(date.fromisoformat(day))}
+         for code, day, oid in rows]
+    )  # fmt: skip
+
+
+def test_temporal_split_baselines_never_see_the_later_labels(baseline, world):
+    """Baselines fitted before the cutoff forecast the same whoever joins after it."""
+    early = [("BRA", "2025-08-01", "a"), ("ARG", "2025-08-01", "a"), ("CHL", "2025-08-01", "a")]
+    runner = holds_runner({})
+    cutoff = date(2025, 12, 31)
+    late_one = [("PER", "2026-01-05", "b"), ("COL", "2026-01-05", "b")]
+    late_other = [("NGA", "2026-01-05", "b"), ("KEN", "2026-01-05", "b")]
+    one, other = (
+        score_temporal(
+            baseline, temporal_table([*early, *late]), cutoff, "us_led", seeds=1, runner=runner, world=world
+        )
+        for late in (late_one, late_other)
+    )
+    assert one.step == other.step == 6
+    assert one.members == ["COL", "PER"] and "BRA" not in one.scored
+    # The base rate is fitted on the same early labels both times: the same forecast.
+    assert one.baselines["base_rate"]["brier"] == pytest.approx(other.baselines["base_rate"]["brier"])
+
+
+def test_temporal_split_needs_both_sides(baseline, world):
+    table = temporal_table([("BRA", "2025-08-01", "a")])
+    with pytest.raises(InputError, match="before and after the cutoff"):
+        score_temporal(
+            baseline, table, date(2025, 12, 31), "us_led", seeds=1, runner=holds_runner({}), world=world
+        )
+
+
+def test_metrics_of_the_model_match_the_functions(baseline, world):
+    framework = baseline.active_frameworks[0]
+    result = score(
+        baseline, ["KAZ", "PAK"], framework, 2, seeds=2, runner=holds_runner({"KAZ": 1.0}), world=world
+    )
+    y = np.isin(result.scored, ["KAZ", "PAK"]).astype(float)
+    p = np.isin(result.scored, ["KAZ"]).astype(float)
+    assert result.model == metrics(y, p)
+
+
+# -- the command -----------------------------------------------------------------------
+def test_score_json_is_one_object_with_the_schema(capsys):
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+                 "--step", "3", "--seeds", "2", "--json"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    payload = json.loads(out)
+    assert set(payload["model"]) == {"auc", "brier", "log_loss"}
+    assert set(payload["baselines"]) == set(BASELINES)
+    for figures in [payload["model"], *payload["baselines"].values()]:
+        assert set(figures) == {"auc", "brier", "log_loss"}
+        assert 0 <= figures["auc"] <= 1 and 0 <= figures["brier"] <= 1 and figures["log_loss"] >= 0
+    assert payload["framework"] == "waico" and payload["step"] == 3
+    assert payload["count"]["runs"] == 2
+
+
+def test_score_table_says_per_baseline_whether_the_model_beats_it(capsys, tmp_path):
+    observed = tmp_path / "members.csv"
+    observed.write_text("iso3,note\nKAZ,x\nPAK,y\nIRN,z\n", encoding="utf-8")
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", str(observed), "--step", "2",
+                 "--seeds", "2"])  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    for name in BASELINES:
+        verdicts = [line for line in lines if line.startswith("The model") and f" {name} (" in line]
+        assert len(verdicts) == 1 and ("beats" in verdicts[0] or "NOT beat" in verdicts[0])
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("country\nKAZ\n", "'iso3' column"),
+        ("iso3\nKaz\n", "line 2, column 'iso3'"),
+        ("iso3\nKAZ\nXXX\n", "XXX"),
+        ("iso3\n", "at least one observed member"),
+        ("", "'iso3' column"),
+        (b"iso3\n\xff\xfe\n", "UTF-8"),
+    ],
+)
+def test_bad_observed_file_exits_2_with_one_paragraph(content, expected, tmp_path, capsys):
+    observed = tmp_path / "members.csv"
+    observed.write_bytes(content if isinstance(content, bytes) else content.encode())
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", str(observed), "--seeds", "1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("coalsim: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert expected in err and str(observed) in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--observed", "sco_ai_statment_2025"], "Did you mean 'sco_ai_statement_2025'"),
+        (["--observed", "waico_founding_count"], "member_count"),
+        (["--observed", "brics_rio_ai_2025"], "--step"),
+        (["--observed", "sco_ai_statement_2025", "--framework", "us_led"], "'waico', the framework"),
+        (["--observed", "sco_ai_statement_2025", "--seeds", "0"], "--seeds"),
+    ],
+)
+def test_bad_score_arguments_exit_2(arguments, expected, capsys):
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), *arguments])
+    err = capsys.readouterr().err
+    assert code == 2 and expected in err and err.count("\n") == 1
+
+
+def test_every_shipped_observation_with_members_names_countries_of_the_world(world):
+    observations = load_observations()
+    assert set(observations["iso3"].replace("", np.nan).dropna()) <= set(world.iso3)
+
+
+def test_base_rate_auc_is_one_half_not_a_fold_artefact(baseline, world):
+    """Out of fold, a constant's value depends on how many members its fold holds.
+
+    With 15 members over 10 folds, folds holding two members train on a lower rate, so the
+    raw out-of-fold constants rank members below non-members; a constant ranks no one.
+    """
+    members = [
+        "BLR",
+        "IRN",
+        "KAZ",
+        "KGZ",
+        "PAK",
+        "RUS",
+        "TJK",
+        "UZB",
+        "BRA",
+        "EGY",
+        "ETH",
+        "IDN",
+        "IND",
+        "ARE",
+        "ZAF",
+    ]
+    y = np.isin(world.iso3, members).astype(float)
+    assert auc(y, cross_validated(np.zeros((world.n, 0)), y)) < 0.45
+    result = score(baseline, members, "waico", 3, seeds=1, runner=holds_runner({}), world=world)
+    assert result.baselines["base_rate"]["auc"] == 0.5
+
+
+def test_a_runner_of_the_wrong_shape_is_refused(baseline, world):
+    def runner(scenario, seeds, steps):
+        return np.zeros((len(seeds), world.n))
+
+    with pytest.raises(ValueError, match="shape"):
+        score(baseline, ["KAZ", "PAK"], "waico", 3, seeds=2, runner=runner, world=world)
