@@ -43,10 +43,14 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
+from sim.files import read_yaml_mapping
 from sim.model import CoalitionModel
-from sim.scenario import Scenario
+from sim.observations import POSITIVE_KINDS, load_observations
+from sim.scenario import Scenario, load_scenario
+from sim.schema import NonNegative, Positive, Share, StrictModel, validate
 from sim.world import World
 
 #: The statistics a target can ask for.
@@ -553,3 +557,143 @@ def predictive_summary(predictive: pd.DataFrame) -> pd.DataFrame:
     )  # fmt: skip
     table["covered"] = (table["q05"] <= table["observed"]) & (table["observed"] <= table["q95"])
     return table.reset_index()
+
+
+# -- calibration specs ----------------------------------------------------------------
+class _PriorSpec(StrictModel):
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
+    log: bool = Field(default=False, strict=True)
+
+
+class _TargetSpec(StrictModel):
+    observation: str
+    name: str | None = None
+    step: int | None = Field(default=None, ge=0, strict=True)
+    observed: Share | None = None
+    tolerance: Positive | None = None
+    exclude: tuple[str, ...] = ()
+
+
+class _BudgetSpec(StrictModel):
+    population: int = Field(default=200, ge=2, le=100_000, strict=True)
+    generations: int = Field(default=8, ge=1, le=100, strict=True)
+    min_epsilon: NonNegative = 0.5
+    max_simulations: int = Field(default=40_000, ge=1, le=10_000_000, strict=True)
+
+
+class _CalibrationSpec(StrictModel):
+    scenario: str
+    observations: str | None = None
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, strict=True)
+    priors: dict[str, _PriorSpec] = Field(min_length=1)
+    targets: list[_TargetSpec] = Field(min_length=1)
+    budget: _BudgetSpec = _BudgetSpec()
+    quick_budget: _BudgetSpec = _BudgetSpec(
+        population=30, generations=2, min_epsilon=0.0, max_simulations=2_000
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationSpec:
+    """A calibration problem read from a file: scenario, priors, targets and budgets.
+
+    Attributes:
+        source: The spec file.
+        scenario: The scenario to calibrate (loaded and checked).
+        scenario_path: Its file.
+        priors: The priors.
+        targets: The targets, built from the observations file.
+        budget: The default budget.
+        quick_budget: A small budget (CI, a first look).
+        seed: The calibration's seed.
+
+    """
+
+    source: Path
+    scenario: Scenario
+    scenario_path: Path
+    priors: tuple[Prior, ...]
+    targets: tuple[Target, ...]
+    budget: Budget
+    quick_budget: Budget
+    seed: int
+
+
+def load_calibration_spec(path: str | Path, world: World | None = None) -> CalibrationSpec:
+    """Read a calibration spec (YAML) and build its priors and targets from the observations.
+
+    A target names an observation set of the observations file (``sim/data/observations.csv``
+    unless the spec names another, relative to the spec): a ``member_count`` set becomes a
+    ``count`` target (observed: its value; tolerance: a quarter of its low-high range unless
+    given), any other set a ``coverage`` target over its countries of the kinds that count as
+    support (:data:`sim.observations.POSITIVE_KINDS`), for which ``observed`` and ``tolerance``
+    must be given: whether supporters went on to join is itself unobserved, so the spec says
+    what share it assumes.
+
+    Args:
+        path: The spec file.
+        world: The world; the shipped countries when omitted.
+
+    Returns:
+        The spec, with the scenario loaded and every target checked against it.
+
+    Raises:
+        InputError: For any problem, naming the file and the field.
+
+    """
+    path = Path(path)
+    _, raw = read_yaml_mapping(path, "calibration spec", "calibration fields (scenario, priors, targets)")
+    spec = validate(_CalibrationSpec, raw, str(path))
+    world = world if world is not None else World.load()
+    scenario_path = (path.parent / spec.scenario).resolve()
+    scenario = load_scenario(scenario_path, world=world)
+    where = str(path)
+    priors = []
+    for dotted, prior in spec.priors.items():
+        if dotted not in scenario.parameters():
+            raise InputError(where, f"priors.{dotted}", "a parameter of the scenario (see coalsim params)",
+                             f"'{dotted}'")  # fmt: skip
+        try:
+            priors.append(Prior(dotted, prior.low, prior.high, prior.log))
+        except InputError as exc:
+            raise InputError(where, f"priors.{dotted}", exc.expected, exc.found) from None
+    observations = load_observations(None if spec.observations is None else path.parent / spec.observations)
+    targets = tuple(
+        _target(item, observations, where, f"targets.{i}") for i, item in enumerate(spec.targets)
+    )
+    names = [t.name for t in targets]
+    if len(set(names)) < len(names):
+        raise InputError(where, "targets", "targets with distinct names", f"{names}")
+    check_targets(scenario, world, targets)
+    budget, quick = (Budget(**b.model_dump()) for b in (spec.budget, spec.quick_budget))
+    return CalibrationSpec(path, scenario, scenario_path, tuple(priors), targets, budget, quick, spec.seed)
+
+
+def _target(item: _TargetSpec, observations: pd.DataFrame, where: str, field: str) -> Target:
+    """One target of a spec, built from its observation set."""
+    rows = observations[observations["observation_id"] == item.observation]
+    if rows.empty:
+        known = sorted(set(observations["observation_id"]))
+        raise InputError(where, f"{field}.observation", "an observation_id of the observations file",
+                         f"'{item.observation}'", did_you_mean(item.observation, known))  # fmt: skip
+    first = rows.iloc[0]
+    framework, step = str(first["framework"]), int(item.step if item.step is not None else rows["step"].max())
+    name = item.name or item.observation
+    if first["kind"] == "member_count":
+        low, high, value = float(first["low"]), float(first["high"]), float(first["value"])
+        tolerance = item.tolerance if item.tolerance is not None else (high - low) / 4
+        if not tolerance > 0:
+            raise InputError(where, f"{field}.tolerance", "a tolerance (the count's range is a single value)",
+                             "none")  # fmt: skip
+        return Target(name, framework, step, "count", value, tolerance)
+    members = rows[rows["kind"].isin(POSITIVE_KINDS)]["iso3"]
+    countries = tuple(sorted(set(members) - set(item.exclude)))
+    if item.observed is None or item.tolerance is None:
+        raise InputError(
+            where, field, "'observed' (the share of these countries assumed to hold the framework) and "
+            "'tolerance' for a list observation", "one of them missing",
+        )  # fmt: skip
+    if not countries:
+        raise InputError(where, field, "an observation set naming supporting countries", "none left")
+    return Target(name, framework, step, "coverage", item.observed, item.tolerance, countries)

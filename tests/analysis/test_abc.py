@@ -145,3 +145,83 @@ def test_a_prior_bound_outside_the_parameter_range_is_refused_before_any_simulat
         abc.calibrate(
             scenario, [abc.Prior("rule.activation_rate", 0.5, 2.0)], target, tmp_path / "abc.db", world=WORLD
         )
+
+
+# -- calibration specs ------------------------------------------------------------------
+SPEC = """\
+scenario: SCENARIO
+seed: 2
+priors:
+  frameworks.waico.entry_cost: {low: 0.0, high: 2.0}
+  rule.temperature: {low: 0.02, high: 0.5, log: true}
+targets:
+  - observation: waico_founding_count
+  - observation: sco_ai_statement_2025
+    name: sco_in_waico
+    observed: 0.5
+    tolerance: 0.25
+    exclude: [CHN]
+"""
+
+
+def write_spec(folder, text=SPEC):
+    from coalsim_testing import SCENARIOS
+
+    path = folder / "calibration.yaml"
+    path.write_text(text.replace("SCENARIO", str(SCENARIOS / "baseline.yaml")), encoding="utf-8")
+    return path
+
+
+def test_a_spec_builds_count_and_coverage_targets_from_the_observations(tmp_path):
+    spec = abc.load_calibration_spec(write_spec(tmp_path))
+    count, coverage = spec.targets
+    # waico_founding_count: 29 states, range 20-40 -> tolerance (40 - 20) / 4
+    assert (count.statistic, count.observed, count.tolerance, count.step) == ("count", 29.0, 5.0, 12)
+    # the SCO statement's signatories that count as support, without the excluded proposer
+    # and without India, which the file records as a non-signatory
+    assert coverage.statistic == "coverage" and "CHN" not in coverage.countries
+    assert "IND" not in coverage.countries and {"RUS", "KAZ", "PAK"} <= set(coverage.countries)
+    assert spec.priors[1] == abc.Prior("rule.temperature", 0.02, 0.5, log=True)
+    assert spec.seed == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            (
+                "frameworks.waico.entry_cost: {low: 0.0, high: 2.0}",
+                "frameworks.waico.entry_kost: {low: 0, high: 2}",
+            ),
+            "priors.frameworks.waico.entry_kost",
+        ),
+        (("{low: 0.0, high: 2.0}", "{low: 2.0, high: 0.0}"), "priors.frameworks.waico.entry_cost"),
+        (
+            ("{low: 0.02, high: 0.5, log: true}", "{low: 0.02, high: 0.5, log: 1}"),
+            "priors.rule.temperature.log",
+        ),
+        (
+            ("- observation: waico_founding_count", "- observation: waico_foundng_count"),
+            "targets.0.observation",
+        ),
+        (("    observed: 0.5\n", ""), "targets.1"),
+        (("    tolerance: 0.25\n", "    tolerance: -1\n"), "targets.1.tolerance"),
+        (("seed: 2", "seed: -2"), "seed"),
+        (("seed: 2", "seed: 2\nunknown: 1"), "unknown"),
+    ],
+)
+def test_bad_specs_name_the_field(tmp_path, change, field):
+    old, new = change
+    assert old in SPEC
+    path = write_spec(tmp_path, SPEC.replace(old, new))
+    with pytest.raises(InputError) as raised:
+        abc.load_calibration_spec(path)
+    assert raised.value.field.startswith(field), raised.value.message
+    assert raised.value.where == str(path)
+
+
+def test_the_shipped_baseline_spec_loads():
+    from coalsim_testing import SCENARIOS
+
+    spec = abc.load_calibration_spec(SCENARIOS / "calibration" / "baseline.yaml")
+    assert spec.scenario.name == "baseline" and spec.targets and spec.priors
