@@ -1,0 +1,699 @@
+"""Calibrate the simulation itself: approximate Bayesian computation (ABC-SMC) with pyabc.
+
+The model is stochastic and has no likelihood in closed form, so its unobserved magnitudes
+(entry costs, lever sizes, the logit temperature, weights, the activation rate, ...) are
+estimated by simulating it (Toni et al. 2009, "Approximate Bayesian computation scheme for
+parameter inference and model selection in dynamical systems", J. R. Soc. Interface 6:
+187-202; the implementation is pyabc, Schaelte et al. 2022, Bioinformatics 38: 4543).
+
+What is compared. Each observation the model can reproduce is a :class:`Target`: a
+statistic of the simulated state at a dated step, with the observed value and a
+``tolerance`` (how far off counts as one unit of misfit, e.g. a quarter of an uncertainty
+range). Two statistics exist:
+
+* ``count``: how many countries hold the framework at that step (e.g. WAICO's 29
+  founding states at step 12);
+* ``coverage``: the share of a named set of countries that hold it (e.g. the share of the
+  states observed to have expressed support by then).
+
+A particle (one draw of the parameters) is run with its own seed up to the latest target
+step, and its distance to the data is the root of the summed squared misfits,
+``sqrt(sum_t ((simulated_t - observed_t) / tolerance_t) ** 2)``. ABC-SMC accepts particles
+under a falling sequence of thresholds (the median distance of the previous population),
+each population proposed from the last by a multivariate normal kernel; the final weighted
+population approximates the posterior.
+
+What the answer holds. :class:`Posterior` has the weighted draws of the last population,
+each generation's threshold and number of simulations, and for each parameter how much the
+data narrowed it (the posterior's 90% width over the prior's): a parameter whose width
+barely shrinks is not identified by these observations, and is reported as such.
+
+The whole run is kept in pyabc's SQLite database, so an interrupted calibration resumes
+where it stopped (:func:`calibrate`, ``resume=True``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from sim.errors import InputError, did_you_mean
+from sim.files import read_yaml_mapping
+from sim.model import CoalitionModel
+from sim.observations import POSITIVE_KINDS, load_observations
+from sim.scenario import Scenario, load_scenario
+from sim.schema import NonNegative, Positive, Share, StrictModel, validate
+from sim.world import World
+
+#: The statistics a target can ask for.
+Statistic = Literal["count", "coverage"]
+
+#: Share of the prior's 90% width above which a parameter counts as not identified.
+NOT_IDENTIFIED_WIDTH = 0.8
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A uniform prior on one scenario parameter.
+
+    Attributes:
+        path: The parameter's dotted path, as ``--set`` takes it (``rule.temperature``).
+        low: Lower bound.
+        high: Upper bound.
+        log: Uniform on the logarithm (for scale parameters spanning orders of magnitude).
+
+    """
+
+    path: str
+    low: float
+    high: float
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.low) and np.isfinite(self.high) and self.low < self.high):
+            raise InputError(
+                "priors", self.path, "finite bounds with low < high", f"[{self.low}, {self.high}]"
+            )
+        if self.log and self.low <= 0:
+            raise InputError("priors", self.path, "positive bounds for a log-uniform prior", str(self.low))
+
+    def to_internal(self, value: float) -> float:
+        """The value on the scale the prior is uniform on."""
+        return float(np.log(value)) if self.log else float(value)
+
+    def from_internal(self, value: float) -> float:
+        """The parameter value of a point on the prior's uniform scale."""
+        return float(np.exp(value)) if self.log else float(value)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed pattern the simulation is compared with.
+
+    Attributes:
+        name: A short id (e.g. the observation id).
+        framework: The framework id.
+        step: The model step the observation refers to.
+        statistic: ``"count"`` of members or ``"coverage"`` of ``countries``.
+        observed: The observed value (a count, or a share in [0, 1]).
+        tolerance: One unit of misfit, in the statistic's units (> 0).
+        countries: The countries a ``coverage`` target is about.
+
+    """
+
+    name: str
+    framework: str
+    step: int
+    statistic: Statistic
+    observed: float
+    tolerance: float
+    countries: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.statistic not in ("count", "coverage"):
+            raise InputError("targets", self.name, "statistic 'count' or 'coverage'", repr(self.statistic))
+        if not (np.isfinite(self.tolerance) and self.tolerance > 0):
+            raise InputError("targets", self.name, "a finite tolerance above 0", str(self.tolerance))
+        if self.step < 0:
+            raise InputError("targets", self.name, "a step of at least 0", str(self.step))
+        if self.statistic == "coverage" and not self.countries:
+            raise InputError("targets", self.name, "the countries a coverage target is about", "none")
+
+
+def check_targets(scenario: Scenario, world: World, targets: Sequence[Target]) -> None:
+    """Check targets against a scenario and world before any simulation.
+
+    Raises:
+        InputError: If a target names a framework the scenario does not run, a step
+            beyond its horizon, or a country the world lacks.
+
+    """
+    if not targets:
+        raise InputError("targets", "", "at least one target", "none")
+    for target in targets:
+        if target.framework not in scenario.active_frameworks:
+            raise InputError(
+                "targets", target.name, f"one of the scenario's frameworks {scenario.active_frameworks}",
+                repr(target.framework),
+            )  # fmt: skip
+        if target.step > scenario.steps:
+            raise InputError("targets", target.name, f"a step within 0..{scenario.steps}", str(target.step))
+        unknown = [code for code in target.countries if code not in world.index]
+        if unknown:
+            raise InputError("targets", target.name, "ISO3 codes of the world's countries", str(unknown))
+
+
+def simulate_statistics(
+    scenario: Scenario, world: World, targets: Sequence[Target], seed: int
+) -> dict[str, float]:
+    """Run one simulation up to the last target step and measure every target.
+
+    Args:
+        scenario: The scenario with this particle's parameters.
+        world: The world.
+        targets: What to measure.
+        seed: The run's seed.
+
+    Returns:
+        Each target's simulated value, by target name.
+
+    """
+    model = CoalitionModel(scenario, world, rng=seed)
+    ids = model.params.framework_ids
+    rows = {t.name: np.array([world.index[c] for c in t.countries], dtype=np.int64) for t in targets}
+    values: dict[str, float] = {}
+    for step in range(max(t.step for t in targets) + 1):
+        if step > 0:
+            model.step()
+        due = [t for t in targets if t.step == step]
+        if not due:
+            continue
+        holds = model.holds
+        for target in due:
+            column = holds[:, ids.index(target.framework)]
+            if target.statistic == "count":
+                values[target.name] = float(column.sum())
+            else:
+                values[target.name] = float(column[rows[target.name]].mean())
+    return values
+
+
+def distance(simulated: Mapping[str, float], targets: Sequence[Target]) -> float:
+    """Root of the summed squared misfits, each in units of its target's tolerance."""
+    misfit = [(simulated[t.name] - t.observed) / t.tolerance for t in targets]
+    return float(np.sqrt(np.sum(np.square(misfit))))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much simulation a calibration may spend.
+
+    Attributes:
+        population: Particles per generation.
+        generations: Most generations to run.
+        min_epsilon: Stop once the threshold falls to this distance.
+        max_simulations: Stop once this many simulations have run in all.
+
+    """
+
+    population: int = 200
+    generations: int = 8
+    min_epsilon: float = 0.5
+    max_simulations: int = 40_000
+
+    def __post_init__(self) -> None:
+        for name in ("population", "generations", "max_simulations"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and value >= 1):
+                raise InputError("budget", name, "a whole number of at least 1", repr(value))
+        if not (np.isfinite(self.min_epsilon) and self.min_epsilon >= 0):
+            raise InputError("budget", "min_epsilon", "a finite number of at least 0", repr(self.min_epsilon))
+
+
+@dataclass(frozen=True, eq=False)
+class Posterior:
+    """The result of an ABC-SMC calibration.
+
+    Attributes:
+        priors: The priors, in order.
+        targets: The targets.
+        draws: One row per particle of the last population: a column per parameter path
+            (on the parameter's own scale) and ``weight`` (summing to 1).
+        generations: One row per generation: ``t``, ``epsilon``, ``samples`` (simulations
+            run), ``particles``.
+        scenario: The calibrated scenario's name.
+        seed: The seed the calibration ran with.
+
+    """
+
+    priors: tuple[Prior, ...]
+    targets: tuple[Target, ...]
+    draws: pd.DataFrame
+    generations: pd.DataFrame
+    scenario: str
+    seed: int
+
+    @property
+    def paths(self) -> list[str]:
+        """The calibrated parameters' dotted paths."""
+        return [prior.path for prior in self.priors]
+
+    def quantiles(self, q: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """Weighted quantiles of each parameter (rows: parameters; columns: q)."""
+        weights = self.draws["weight"].to_numpy()
+        rows = {
+            path: [_weighted_quantile(self.draws[path].to_numpy(), weights, p) for p in q]
+            for path in self.paths
+        }
+        return pd.DataFrame.from_dict(rows, orient="index", columns=list(q))
+
+    def median(self) -> dict[str, float]:
+        """The weighted posterior median of each parameter."""
+        return {path: float(value) for path, value in self.quantiles((0.5,))[0.5].items()}
+
+    def identification(self) -> pd.DataFrame:
+        """How much the data narrowed each parameter.
+
+        Returns:
+            One row per parameter: prior bounds, posterior 5%/50%/95%, ``width_ratio``
+            (posterior 90% width over the prior's, measured on the prior's uniform scale)
+            and ``identified`` (the ratio is below :data:`NOT_IDENTIFIED_WIDTH`).
+
+        """
+        table = self.quantiles()
+        rows = []
+        for prior in self.priors:
+            low, mid, high = (float(table.loc[prior.path, q]) for q in (0.05, 0.5, 0.95))
+            prior_width = 0.9 * (prior.to_internal(prior.high) - prior.to_internal(prior.low))
+            ratio = (prior.to_internal(high) - prior.to_internal(low)) / prior_width
+            rows.append({
+                "parameter": prior.path, "prior_low": prior.low, "prior_high": prior.high,
+                "log_scale": prior.log, "q05": low, "median": mid, "q95": high,
+                "width_ratio": ratio, "identified": ratio < NOT_IDENTIFIED_WIDTH,
+            })  # fmt: skip
+        return pd.DataFrame(rows)
+
+    def sample(self, n: int, rng: np.random.Generator) -> list[dict[str, float]]:
+        """Draw ``n`` parameter sets from the weighted population (with replacement)."""
+        picks = rng.choice(len(self.draws), size=n, p=self.draws["weight"].to_numpy())
+        return [{path: float(self.draws[path].iat[i]) for path in self.paths} for i in picks]
+
+    def save(self, folder: Path) -> dict[str, bytes]:
+        """The files that hold this posterior, by name (for an atomic folder writer)."""
+        meta = {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "priors": [asdict(prior) for prior in self.priors],
+            "targets": [asdict(target) for target in self.targets],
+        }
+        return {
+            "posterior.csv": self.draws.to_csv(index=False, float_format="%.10g").encode(),
+            "generations.csv": self.generations.to_csv(index=False).encode(),
+            "identification.csv": self.identification().to_csv(index=False, float_format="%.6g").encode(),
+            "calibration.json": (json.dumps(meta, indent=2) + "\n").encode(),
+        }
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Posterior:
+        """Read a posterior written from :meth:`save`.
+
+        Raises:
+            InputError: If a file is missing or damaged.
+
+        """
+        root = Path(folder)
+        try:
+            meta = json.loads((root / "calibration.json").read_text(encoding="utf-8"))
+            draws = pd.read_csv(root / "posterior.csv")
+            generations = pd.read_csv(root / "generations.csv")
+            priors = tuple(Prior(**item) for item in meta["priors"])
+            targets = tuple(
+                Target(**{**item, "countries": tuple(item["countries"])}) for item in meta["targets"]
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                str(root), "", "a calibration folder written by coalsim calibrate", str(exc)
+            ) from None
+        missing = [p.path for p in priors if p.path not in draws.columns] + (
+            [] if "weight" in draws.columns else ["weight"]
+        )
+        if missing:
+            raise InputError(
+                str(root / "posterior.csv"), "", "a column per parameter and 'weight'", f"missing {missing}"
+            )
+        return cls(priors, targets, draws, generations, str(meta["scenario"]), int(meta["seed"]))
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The q-quantile of a weighted sample (inverse of the weighted empirical CDF)."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    cumulative /= cumulative[-1]
+    return float(values[order][min(np.searchsorted(cumulative, q), len(values) - 1)])
+
+
+def calibrate(
+    scenario: Scenario,
+    priors: Sequence[Prior],
+    targets: Sequence[Target],
+    database: Path,
+    *,
+    budget: Budget = Budget(),
+    seed: int = 0,
+    world: World | None = None,
+    resume: bool = False,
+    workers: int = 1,
+    progress: bool = False,
+) -> Posterior:
+    """Calibrate a scenario's parameters to observed targets by ABC-SMC.
+
+    Args:
+        scenario: The scenario; its other parameters stay as they are.
+        priors: The parameters to estimate, with their priors.
+        targets: The observations to reproduce.
+        database: pyabc's SQLite file; kept, so that ``resume`` can continue a run.
+        budget: Population size, generations and stopping rules.
+        seed: Seeds pyabc's proposals and each particle's simulation (a run with one
+            worker is reproducible; with more, particles finish in a varying order).
+        world: The world; the shipped countries when omitted.
+        resume: Continue the calibration stored in ``database`` (same priors and targets)
+            instead of starting anew; with nothing stored, start anew.
+        workers: Processes simulating particles (pyabc's multicore sampler when > 1).
+        progress: Show pyabc's progress bar for each generation.
+
+    Returns:
+        The posterior.
+
+    Raises:
+        InputError: If a prior names an unknown parameter or a value outside its range,
+            a target does not fit the scenario, or ``database`` holds another calibration.
+
+    """
+    import pyabc  # the 'calibration' extra
+
+    world = world if world is not None else World.load()
+    priors, targets = tuple(priors), tuple(targets)
+    check_targets(scenario, world, targets)
+    names = [f"p{i}" for i in range(len(priors))]
+    for prior in priors:  # both ends must be valid values of the parameter
+        scenario.with_overrides({prior.path: prior.low}).with_overrides({prior.path: prior.high})
+
+    def model(particle: Mapping[str, float]) -> dict[str, float]:
+        values = {p.path: p.from_internal(particle[name]) for p, name in zip(priors, names, strict=True)}
+        run_seed = int(np.random.randint(0, 2**31 - 1))  # pyabc's own (seeded) stream
+        return simulate_statistics(scenario.with_overrides(values), world, targets, run_seed)
+
+    prior_distribution = pyabc.Distribution(**{
+        name: pyabc.RV("uniform", p.to_internal(p.low), p.to_internal(p.high) - p.to_internal(p.low))
+        for p, name in zip(priors, names, strict=True)
+    })  # fmt: skip
+    sampler = (
+        pyabc.sampler.SingleCoreSampler(check_max_eval=False)
+        if workers <= 1
+        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    )
+    sampler.show_progress = progress
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    np.random.seed(seed)
+    abc = pyabc.ABCSMC(
+        model, prior_distribution, lambda x, _: distance(x, targets),
+        population_size=budget.population, sampler=sampler, eps=_shrinking_median(pyabc),
+    )  # fmt: skip
+    database = Path(database)
+    signature_file = database.with_name(database.name + ".signature.json")
+    signature = _signature(scenario, priors, targets, budget, seed)
+    url = f"sqlite:///{database.resolve()}"
+    if resume and _resumable(database, signature_file, signature):
+        abc.load(url, 1)
+        done = abc.history.max_t + 1
+    else:
+        database.unlink(missing_ok=True)
+        signature_file.write_text(signature + "\n", encoding="utf-8")
+        abc.new(url, {t.name: t.observed for t in targets})
+        done = 0
+    history = abc.history
+    if done < budget.generations:
+        history = abc.run(
+            minimum_epsilon=budget.min_epsilon,
+            max_nr_populations=budget.generations - done,
+            max_total_nr_simulations=budget.max_simulations,
+        )
+    frame, weights = history.get_distribution(t=history.max_t)
+    draws = pd.DataFrame(
+        {p.path: [p.from_internal(v) for v in frame[name]] for p, name in zip(priors, names, strict=True)}
+    )
+    draws["weight"] = weights / weights.sum()
+    populations = history.get_all_populations()
+    generations = populations[populations["t"] >= 0][["t", "epsilon", "samples", "particles"]].reset_index(
+        drop=True
+    )
+    return Posterior(priors, targets, draws, generations, scenario.name, seed)
+
+
+#: Each generation's threshold is at most this fraction of the last one's.
+EPSILON_SHRINK = 0.9
+
+
+def _shrinking_median(pyabc: Any) -> Any:
+    """Pyabc's median threshold, forced to fall by :data:`EPSILON_SHRINK` each generation.
+
+    Member counts are integers and often tie: when more than half of a population has the
+    same distance (say, every particle that gives no members at all), the median of the
+    distances equals the threshold that admitted them and ABC-SMC stops moving. Capping each
+    threshold at a fraction of the last one keeps it falling; the acceptance rate then shows
+    what that costs, and the budget's ``max_simulations`` bounds it.
+    """
+
+    class ShrinkingMedianEpsilon(pyabc.epsilon.QuantileEpsilon):
+        def _update(self, t: int, weighted_distances: pd.DataFrame) -> None:
+            super()._update(t, weighted_distances)
+            previous = self._look_up.get(t - 1)
+            if previous is not None and np.isfinite(previous):
+                self._look_up[t] = min(self._look_up[t], EPSILON_SHRINK * previous)
+
+    return ShrinkingMedianEpsilon(alpha=0.5)
+
+
+def _signature(
+    scenario: Scenario, priors: Sequence[Prior], targets: Sequence[Target], budget: Budget, seed: int
+) -> str:
+    """What a stored calibration must match to be resumed (the budget's length may grow)."""
+    content = {
+        "scenario": scenario.digest(),
+        "priors": [asdict(p) for p in priors],
+        "targets": [asdict(t) for t in targets],
+        "population": budget.population,
+        "seed": seed,
+    }
+    return json.dumps(content, sort_keys=True)
+
+
+def _resumable(database: Path, signature_file: Path, signature: str) -> bool:
+    """Whether ``database`` holds a calibration of the same problem (False when it holds none).
+
+    Raises:
+        InputError: If it holds a calibration of another scenario, priors, targets,
+            population or seed, which resuming would silently mix in.
+
+    """
+    if not database.is_file():
+        return False
+    try:
+        stored = signature_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        stored = None
+    if stored != signature:
+        raise InputError(
+            str(database), "",
+            "a calibration of the same scenario, priors, targets, population and seed to resume",
+            "a calibration of something else (or one without its signature file)",
+            "Start anew without resuming, or write into another folder.",
+        )  # fmt: skip
+    return True
+
+
+def posterior_predictive(
+    scenario: Scenario,
+    posterior: Posterior,
+    *,
+    draws: int = 50,
+    seed: int = 0,
+    world: World | None = None,
+    targets: Sequence[Target] | None = None,
+    on_run: Callable[[], None] | None = None,
+) -> pd.DataFrame:
+    """Simulate the targets under parameters drawn from the posterior.
+
+    Args:
+        scenario: The scenario the posterior was fitted on.
+        posterior: The posterior.
+        draws: How many parameter sets to draw (each run with its own seed).
+        seed: Seeds the draws and the runs.
+        world: The world; the shipped countries when omitted.
+        targets: What to measure; the posterior's own targets when omitted (pass others
+            to check observations that were held out of the fit).
+        on_run: Called after each run (for a progress bar).
+
+    Returns:
+        One row per draw and target: ``draw``, ``target``, ``framework``, ``step``,
+        ``statistic``, ``simulated``, ``observed``, ``tolerance``.
+
+    """
+    world = world if world is not None else World.load()
+    targets = tuple(targets if targets is not None else posterior.targets)
+    check_targets(scenario, world, targets)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, values in enumerate(posterior.sample(draws, rng)):
+        simulated = simulate_statistics(
+            scenario.with_overrides(values), world, targets, int(rng.integers(2**31))
+        )
+        rows.extend(
+            {"draw": i, "target": t.name, "framework": t.framework, "step": t.step, "statistic": t.statistic,
+             "simulated": simulated[t.name], "observed": t.observed, "tolerance": t.tolerance}
+            for t in targets
+        )  # fmt: skip
+        if on_run is not None:
+            on_run()
+    return pd.DataFrame(rows)
+
+
+def predictive_summary(predictive: pd.DataFrame) -> pd.DataFrame:
+    """Per target: observed value, simulated median and 90% interval, and whether it covers it."""
+    grouped = predictive.groupby("target", sort=False)
+    table = grouped.agg(
+        framework=("framework", "first"), step=("step", "first"), statistic=("statistic", "first"),
+        observed=("observed", "first"),
+        q05=("simulated", lambda s: s.quantile(0.05)), median=("simulated", "median"),
+        q95=("simulated", lambda s: s.quantile(0.95)),
+    )  # fmt: skip
+    table["covered"] = (table["q05"] <= table["observed"]) & (table["observed"] <= table["q95"])
+    return table.reset_index()
+
+
+# -- calibration specs ----------------------------------------------------------------
+class _PriorSpec(StrictModel):
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
+    log: bool = Field(default=False, strict=True)
+
+
+class _TargetSpec(StrictModel):
+    observation: str
+    name: str | None = None
+    step: int | None = Field(default=None, ge=0, strict=True)
+    observed: Share | None = None
+    tolerance: Positive | None = None
+    exclude: tuple[str, ...] = ()
+
+
+class _BudgetSpec(StrictModel):
+    population: int = Field(default=200, ge=2, le=100_000, strict=True)
+    generations: int = Field(default=8, ge=1, le=100, strict=True)
+    min_epsilon: NonNegative = 0.5
+    max_simulations: int = Field(default=40_000, ge=1, le=10_000_000, strict=True)
+
+
+class _CalibrationSpec(StrictModel):
+    scenario: str
+    observations: str | None = None
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, strict=True)
+    priors: dict[str, _PriorSpec] = Field(min_length=1)
+    targets: list[_TargetSpec] = Field(min_length=1)
+    budget: _BudgetSpec = _BudgetSpec()
+    quick_budget: _BudgetSpec = _BudgetSpec(
+        population=30, generations=2, min_epsilon=0.0, max_simulations=2_000
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationSpec:
+    """A calibration problem read from a file: scenario, priors, targets and budgets.
+
+    Attributes:
+        source: The spec file.
+        scenario: The scenario to calibrate (loaded and checked).
+        scenario_path: Its file.
+        priors: The priors.
+        targets: The targets, built from the observations file.
+        budget: The default budget.
+        quick_budget: A small budget (CI, a first look).
+        seed: The calibration's seed.
+
+    """
+
+    source: Path
+    scenario: Scenario
+    scenario_path: Path
+    priors: tuple[Prior, ...]
+    targets: tuple[Target, ...]
+    budget: Budget
+    quick_budget: Budget
+    seed: int
+
+
+def load_calibration_spec(path: str | Path, world: World | None = None) -> CalibrationSpec:
+    """Read a calibration spec (YAML) and build its priors and targets from the observations.
+
+    A target names an observation set of the observations file (``sim/data/observations.csv``
+    unless the spec names another, relative to the spec): a ``member_count`` set becomes a
+    ``count`` target (observed: its value; tolerance: a quarter of its low-high range unless
+    given), any other set a ``coverage`` target over its countries of the kinds that count as
+    support (:data:`sim.observations.POSITIVE_KINDS`), for which ``observed`` and ``tolerance``
+    must be given: whether supporters went on to join is itself unobserved, so the spec says
+    what share it assumes.
+
+    Args:
+        path: The spec file.
+        world: The world; the shipped countries when omitted.
+
+    Returns:
+        The spec, with the scenario loaded and every target checked against it.
+
+    Raises:
+        InputError: For any problem, naming the file and the field.
+
+    """
+    path = Path(path)
+    _, raw = read_yaml_mapping(path, "calibration spec", "calibration fields (scenario, priors, targets)")
+    spec = validate(_CalibrationSpec, raw, str(path))
+    world = world if world is not None else World.load()
+    scenario_path = (path.parent / spec.scenario).resolve()
+    scenario = load_scenario(scenario_path, world=world)
+    where = str(path)
+    priors = []
+    for dotted, prior in spec.priors.items():
+        if dotted not in scenario.parameters():
+            raise InputError(where, f"priors.{dotted}", "a parameter of the scenario (see coalsim params)",
+                             f"'{dotted}'")  # fmt: skip
+        try:
+            priors.append(Prior(dotted, prior.low, prior.high, prior.log))
+        except InputError as exc:
+            raise InputError(where, f"priors.{dotted}", exc.expected, exc.found) from None
+    observations = load_observations(None if spec.observations is None else path.parent / spec.observations)
+    targets = tuple(
+        _target(item, observations, where, f"targets.{i}") for i, item in enumerate(spec.targets)
+    )
+    names = [t.name for t in targets]
+    if len(set(names)) < len(names):
+        raise InputError(where, "targets", "targets with distinct names", f"{names}")
+    check_targets(scenario, world, targets)
+    budget, quick = (Budget(**b.model_dump()) for b in (spec.budget, spec.quick_budget))
+    return CalibrationSpec(path, scenario, scenario_path, tuple(priors), targets, budget, quick, spec.seed)
+
+
+def _target(item: _TargetSpec, observations: pd.DataFrame, where: str, field: str) -> Target:
+    """One target of a spec, built from its observation set."""
+    rows = observations[observations["observation_id"] == item.observation]
+    if rows.empty:
+        known = sorted(set(observations["observation_id"]))
+        raise InputError(where, f"{field}.observation", "an observation_id of the observations file",
+                         f"'{item.observation}'", did_you_mean(item.observation, known))  # fmt: skip
+    first = rows.iloc[0]
+    framework, step = str(first["framework"]), int(item.step if item.step is not None else rows["step"].max())
+    name = item.name or item.observation
+    if first["kind"] == "member_count":
+        low, high, value = float(first["low"]), float(first["high"]), float(first["value"])
+        tolerance = item.tolerance if item.tolerance is not None else (high - low) / 4
+        if not tolerance > 0:
+            raise InputError(where, f"{field}.tolerance", "a tolerance (the count's range is a single value)",
+                             "none")  # fmt: skip
+        return Target(name, framework, step, "count", value, tolerance)
+    members = rows[rows["kind"].isin(POSITIVE_KINDS)]["iso3"]
+    countries = tuple(sorted(set(members) - set(item.exclude)))
+    if item.observed is None or item.tolerance is None:
+        raise InputError(
+            where, field, "'observed' (the share of these countries assumed to hold the framework) and "
+            "'tolerance' for a list observation", "one of them missing",
+        )  # fmt: skip
+    if not countries:
+        raise InputError(where, field, "an observation set naming supporting countries", "none left")
+    return Target(name, framework, step, "coverage", item.observed, item.tolerance, countries)

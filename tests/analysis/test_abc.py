@@ -1,0 +1,227 @@
+"""ABC-SMC calibration of the simulation: recovery of a known truth, identification, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from coalsim_testing import synthetic_scenario
+
+import sim
+from sim.analysis import abc
+from sim.errors import InputError
+
+pytest.importorskip("pyabc")
+
+WORLD = sim.World.synthetic(60, rng=11)
+TRUE_ENTRY_COST = 0.25
+STEP = 8
+
+
+def observed_count(entry_cost: float, seeds=range(20)) -> float:
+    """The mean member count of framework 'a' at STEP, simulated with a known entry cost."""
+    scenario = synthetic_scenario().with_overrides({"frameworks.a.entry_cost": entry_cost})
+    target = [abc.Target("a_count", "a", STEP, "count", 0.0, 1.0)]
+    return float(np.mean([abc.simulate_statistics(scenario, WORLD, target, s)["a_count"] for s in seeds]))
+
+
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory):
+    scenario = synthetic_scenario()
+    observed = observed_count(TRUE_ENTRY_COST)
+    targets = [abc.Target("a_count", "a", STEP, "count", observed, 1.0)]
+    priors = [
+        abc.Prior("frameworks.a.entry_cost", 0.0, 2.0),
+        abc.Prior("frameworks.c.entry_cost", 0.0, 3.0),  # c launches at step 5: barely matters
+    ]
+    database = tmp_path_factory.mktemp("abc") / "abc.db"
+    budget = abc.Budget(population=60, generations=4, min_epsilon=0.0)
+    posterior = abc.calibrate(scenario, priors, targets, database, budget=budget, seed=3, world=WORLD)
+    return scenario, priors, targets, database, budget, posterior
+
+
+def test_the_posterior_recovers_a_known_entry_cost(recovered):
+    *_, posterior = recovered
+    table = posterior.identification().set_index("parameter")
+    row = table.loc["frameworks.a.entry_cost"]
+    assert row["q05"] <= TRUE_ENTRY_COST <= row["q95"]
+    assert row["identified"], row
+    assert np.isclose(posterior.draws["weight"].sum(), 1.0)
+
+
+def test_a_parameter_the_targets_do_not_see_is_reported_as_not_identified(recovered):
+    # Framework c's entry cost only acts after its launch at step 5, through three steps of
+    # a 0.3 activation rate, on a framework the target does not count: the data cannot pin it.
+    *_, posterior = recovered
+    row = posterior.identification().set_index("parameter").loc["frameworks.c.entry_cost"]
+    assert not row["identified"], row
+
+
+def test_posterior_predictive_covers_the_observation_it_was_fitted_to(recovered):
+    scenario, *_, posterior = recovered
+    predictive = abc.posterior_predictive(scenario, posterior, draws=30, seed=1, world=WORLD)
+    summary = abc.predictive_summary(predictive).set_index("target")
+    assert summary.loc["a_count", "covered"], summary
+
+
+def test_resume_continues_the_stored_generations(recovered):
+    scenario, priors, targets, database, budget, posterior = recovered
+    longer = abc.Budget(population=budget.population, generations=budget.generations + 1, min_epsilon=0.0)
+    resumed = abc.calibrate(
+        scenario, priors, targets, database, budget=longer, seed=3, world=WORLD, resume=True
+    )
+    assert len(resumed.generations) == len(posterior.generations) + 1
+    assert resumed.generations["epsilon"].iloc[:-1].tolist() == posterior.generations["epsilon"].tolist()
+
+
+def test_resume_refuses_a_database_of_another_calibration(recovered):
+    scenario, priors, _, database, budget, _ = recovered
+    other = [abc.Target("a_count", "a", STEP, "count", 1.0, 2.0)]
+    with pytest.raises(InputError, match="same scenario, priors, targets"):
+        abc.calibrate(scenario, priors, other, database, budget=budget, seed=3, world=WORLD, resume=True)
+
+
+def test_save_and_load_give_the_same_posterior(recovered, tmp_path):
+    *_, posterior = recovered
+    for name, data in posterior.save(tmp_path).items():
+        (tmp_path / name).write_bytes(data)
+    again = abc.Posterior.load(tmp_path)
+    assert again.median() == pytest.approx(posterior.median())
+    assert again.priors == posterior.priors and again.targets == posterior.targets
+
+
+def test_distance_is_the_root_of_summed_squared_misfits_in_tolerance_units():
+    targets = [
+        abc.Target("x", "a", 1, "count", 10, 2.0),
+        abc.Target("y", "a", 1, "coverage", 0.5, 0.25, ("A0000",)),
+    ]
+    # (16 - 10) / 2 = 3 and (0.5 - 0.5) / 0.25 = 0 -> 3; (10, 1.5) -> 0 and 4 -> 4
+    assert abc.distance({"x": 16, "y": 0.5}, targets) == pytest.approx(3.0)
+    assert abc.distance({"x": 10, "y": 1.5}, targets) == pytest.approx(4.0)
+
+
+def test_coverage_counts_the_share_of_the_named_countries_that_hold_the_framework():
+    scenario = synthetic_scenario()
+    leads = ("A0000", "A0001")
+    target = [abc.Target("leads_in_a", "a", 0, "coverage", 1.0, 0.1, leads)]
+    # At step 0 nobody holds anything unless committed: synthetic leads are not committed.
+    model = sim.CoalitionModel(scenario, WORLD, rng=0)
+    expected = model.holds[[WORLD.index[c] for c in leads], 0].mean()
+    assert abc.simulate_statistics(scenario, WORLD, target, 0)["leads_in_a"] == expected
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: abc.Prior("rule.temperature", 1.0, 1.0), "low < high"),
+        (lambda: abc.Prior("rule.temperature", 0.0, 1.0, log=True), "positive bounds"),
+        (lambda: abc.Prior("rule.temperature", 0.0, float("inf")), "finite bounds"),
+        (lambda: abc.Target("t", "a", 1, "count", 1.0, 0.0), "tolerance above 0"),
+        (lambda: abc.Target("t", "a", 1, "coverage", 1.0, 1.0), "countries"),
+        (lambda: abc.Budget(population=0), "at least 1"),
+    ],
+)
+def test_bad_priors_targets_and_budgets_are_input_errors(make, message):
+    with pytest.raises(InputError, match=message):
+        make()
+
+
+def test_targets_are_checked_against_the_scenario_before_any_simulation(tmp_path):
+    scenario = synthetic_scenario()
+    priors = [abc.Prior("frameworks.a.entry_cost", 0.0, 1.0)]
+    for target, message in [
+        (abc.Target("t", "nope", 1, "count", 1.0, 1.0), "frameworks"),
+        (abc.Target("t", "a", 999, "count", 1.0, 1.0), "within 0..30"),
+        (abc.Target("t", "a", 1, "coverage", 1.0, 1.0, ("XXX",)), "ISO3"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            abc.calibrate(scenario, priors, [target], tmp_path / "abc.db", world=WORLD)
+    assert not (tmp_path / "abc.db").exists()
+
+
+def test_a_prior_bound_outside_the_parameter_range_is_refused_before_any_simulation(tmp_path):
+    scenario = synthetic_scenario()
+    target = [abc.Target("t", "a", 1, "count", 1.0, 1.0)]
+    with pytest.raises(InputError, match="activation_rate"):
+        abc.calibrate(
+            scenario, [abc.Prior("rule.activation_rate", 0.5, 2.0)], target, tmp_path / "abc.db", world=WORLD
+        )
+
+
+# -- calibration specs ------------------------------------------------------------------
+SPEC = """\
+scenario: SCENARIO
+seed: 2
+priors:
+  frameworks.waico.entry_cost: {low: 0.0, high: 2.0}
+  rule.temperature: {low: 0.02, high: 0.5, log: true}
+targets:
+  - observation: waico_founding_count
+  - observation: sco_ai_statement_2025
+    name: sco_in_waico
+    observed: 0.5
+    tolerance: 0.25
+    exclude: [CHN]
+"""
+
+
+def write_spec(folder, text=SPEC):
+    from coalsim_testing import SCENARIOS
+
+    path = folder / "calibration.yaml"
+    path.write_text(text.replace("SCENARIO", str(SCENARIOS / "baseline.yaml")), encoding="utf-8")
+    return path
+
+
+def test_a_spec_builds_count_and_coverage_targets_from_the_observations(tmp_path):
+    spec = abc.load_calibration_spec(write_spec(tmp_path))
+    count, coverage = spec.targets
+    # waico_founding_count: 29 states, range 20-40 -> tolerance (40 - 20) / 4
+    assert (count.statistic, count.observed, count.tolerance, count.step) == ("count", 29.0, 5.0, 12)
+    # the SCO statement's signatories that count as support, without the excluded proposer
+    # and without India, which the file records as a non-signatory
+    assert coverage.statistic == "coverage" and "CHN" not in coverage.countries
+    assert "IND" not in coverage.countries and {"RUS", "KAZ", "PAK"} <= set(coverage.countries)
+    assert spec.priors[1] == abc.Prior("rule.temperature", 0.02, 0.5, log=True)
+    assert spec.seed == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            (
+                "frameworks.waico.entry_cost: {low: 0.0, high: 2.0}",
+                "frameworks.waico.entry_kost: {low: 0, high: 2}",
+            ),
+            "priors.frameworks.waico.entry_kost",
+        ),
+        (("{low: 0.0, high: 2.0}", "{low: 2.0, high: 0.0}"), "priors.frameworks.waico.entry_cost"),
+        (
+            ("{low: 0.02, high: 0.5, log: true}", "{low: 0.02, high: 0.5, log: 1}"),
+            "priors.rule.temperature.log",
+        ),
+        (
+            ("- observation: waico_founding_count", "- observation: waico_foundng_count"),
+            "targets.0.observation",
+        ),
+        (("    observed: 0.5\n", ""), "targets.1"),
+        (("    tolerance: 0.25\n", "    tolerance: -1\n"), "targets.1.tolerance"),
+        (("seed: 2", "seed: -2"), "seed"),
+        (("seed: 2", "seed: 2\nunknown: 1"), "unknown"),
+    ],
+)
+def test_bad_specs_name_the_field(tmp_path, change, field):
+    old, new = change
+    assert old in SPEC
+    path = write_spec(tmp_path, SPEC.replace(old, new))
+    with pytest.raises(InputError) as raised:
+        abc.load_calibration_spec(path)
+    assert raised.value.field.startswith(field), raised.value.message
+    assert raised.value.where == str(path)
+
+
+def test_the_shipped_baseline_spec_loads():
+    from coalsim_testing import SCENARIOS
+
+    spec = abc.load_calibration_spec(SCENARIOS / "calibration" / "baseline.yaml")
+    assert spec.scenario.name == "baseline" and spec.targets and spec.priors
