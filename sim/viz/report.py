@@ -51,6 +51,9 @@ MEASURE_HEADINGS = {
     "share_ai_capacity": "share of AI capacity (proxy)",
 }
 
+#: The tag near the top of every report: ``coalsim report`` overwrites only a file that has it.
+GENERATOR = '<meta name="generator" content="coalsim report">'
+
 #: How many countries the "Sponsors' offers" table lists per scenario.
 TOP_RECIPIENTS = 10
 
@@ -632,6 +635,7 @@ def build_report(
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"{GENERATOR}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
@@ -639,4 +643,4 @@ def build_report(
     )
 
 
-__all__ = ["CAVEATS", "build_report", "data_sources", "key_numbers", "sponsor_offers"]
+__all__ = ["CAVEATS", "GENERATOR", "build_report", "data_sources", "key_numbers", "sponsor_offers"]
