@@ -196,7 +196,9 @@ def _protected(folder: Path, sources: Iterable[str | Path]) -> str:
     return ""
 
 
-def check_output_folder(folder: str | Path, kind: str, sources: Iterable[str | Path] = ()) -> None:
+def check_output_folder(
+    folder: str | Path, kind: str, sources: Iterable[str | Path] = (), given_as: str = ""
+) -> None:
     """Check that an output folder may be written (and replaced) before any work is done.
 
     A folder may be written when it is missing, empty, or an earlier output of the same
@@ -207,6 +209,7 @@ def check_output_folder(folder: str | Path, kind: str, sources: Iterable[str | P
         folder: The output folder (it may not exist yet).
         kind: The kind of output, e.g. ``"run"`` (a folder of another kind is refused).
         sources: The inputs of the command: a folder holding one is refused.
+        given_as: How the caller's user named the folder (e.g. an option), for the message.
 
     Raises:
         InputError: Naming the folder, what is in the way and what to do.
@@ -215,37 +218,40 @@ def check_output_folder(folder: str | Path, kind: str, sources: Iterable[str | P
     folder = Path(folder)
     where = str(folder)
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise InputError(where, "", "a folder for the output", "a file (or link)",
+        raise _refusal(where, given_as, "a folder for the output", "a file (or link)",
                          "Nothing was changed. Name a folder, e.g. results/NAME.")  # fmt: skip
     reason = _protected(folder, sources)
     if reason:
-        raise InputError(where, "", "a folder of its own for the output", reason,
+        raise _refusal(where, given_as, "a folder of its own for the output", reason,
                          "Nothing was changed. Name a new folder, e.g. results/NAME.")  # fmt: skip
     if folder.is_dir() and any(folder.iterdir()):
         marker = _marker(folder)
         if marker is None:
             names = sorted(entry.name for entry in folder.iterdir())
-            raise InputError(where, "", f"a new or empty folder, or an earlier coalsim {kind} output",
+            raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
                              f"a folder holding files coalsim did not write ({_some(names)})",
                              _REFUSED_HINT)  # fmt: skip
         if marker["kind"] != kind:
-            raise InputError(where, "", f"a new or empty folder, or an earlier coalsim {kind} output",
+            raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
                              f"a coalsim {marker['kind']} output", _REFUSED_HINT)  # fmt: skip
         foreign = _foreign_entries(folder, marker)
         if foreign:
-            raise InputError(where, "", f"a new or empty folder, or an earlier coalsim {kind} output",
+            raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
                              f"an earlier output that now also holds files coalsim did not write "
                              f"({_some(foreign)})", _REFUSED_HINT)  # fmt: skip
-    _check_writable(folder)
+    _check_writable(folder, given_as)
 
 
-def check_output_file(path: str | Path, mark: bytes, sources: Iterable[str | Path] = ()) -> None:
+def check_output_file(
+    path: str | Path, mark: bytes, sources: Iterable[str | Path] = (), given_as: str = ""
+) -> None:
     """Check that an output file may be written: new, or an earlier one with ``mark`` in it.
 
     Args:
         path: The output file.
         mark: Bytes every file of this kind holds near its start (its writer's signature).
         sources: The command's inputs, which are never overwritten.
+        given_as: How the caller's user named the file (e.g. an option), for the message.
 
     Raises:
         InputError: If ``path`` is a folder, an input, a file without the mark, or not
@@ -255,29 +261,38 @@ def check_output_file(path: str | Path, mark: bytes, sources: Iterable[str | Pat
     path = Path(path)
     where = str(path)
     if path.is_dir():
-        raise InputError(where, "", "a file name for the output", "a folder")
+        raise _refusal(where, given_as, "a file name for the output", "a folder")
     resolved = path.resolve()
     if any(resolved == Path(source).resolve() for source in sources):
-        raise InputError(where, "", "a file other than the command's inputs", "one of its inputs")
+        raise _refusal(where, given_as, "a file other than the command's inputs", "one of its inputs")
     if path.exists() or path.is_symlink():
         if path.is_symlink() or not path.is_file():
-            raise InputError(where, "", "a new file, or one coalsim wrote", "a link or special file",
+            raise _refusal(where, given_as, "a new file, or one coalsim wrote", "a link or special file",
                              "Nothing was changed. Name a new file.")  # fmt: skip
         with path.open("rb") as handle:
             head = handle.read(MARK_WINDOW)
         if mark not in head:
-            raise InputError(where, "", "a new file, or one this coalsim command wrote before",
+            raise _refusal(where, given_as, "a new file, or one this coalsim command wrote before",
                              "a file coalsim did not write",
                              "Nothing was changed. Name a new file, or move that one away.")  # fmt: skip
-    _check_writable(path)
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise _refusal(where, given_as, "a file in an existing folder", "in a folder that does not exist")
+    _check_writable(path, given_as)
 
 
-def _check_writable(path: Path) -> None:
+def _refusal(path: str | Path, given_as: str, expected: str, found: str, hint: str = "") -> InputError:
+    """The error for an output path, naming the option it came from when there is one."""
+    if given_as:
+        return InputError("command line", given_as, expected, f"'{path}', {found}", hint)
+    return InputError(str(path), "", expected, found, hint)
+
+
+def _check_writable(path: Path, given_as: str) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(str(path), "", "a path inside a writable folder", f"'{parent}', not writable")
+        raise _refusal(path, given_as, "a path inside a writable folder", f"in '{parent}', not writable")
 
 
 def _some(names: list[str], limit: int = 3) -> str:

@@ -129,7 +129,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sim.viz.summary import membership_figure, summary_table
 
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    check_output_folder(out, "run", sources=[args.scenario])
+    check_output_folder(out, "run", sources=[args.scenario], given_as="--out")
     scenario = load_with_overrides(args.scenario, args.set)
     if args.steps is not None and args.steps < 1:
         raise InputError("command line", "--steps", "a whole number of at least 1", str(args.steps))

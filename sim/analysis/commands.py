@@ -74,7 +74,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from sim.world import World
 
     base, out = Path(args.scenario), Path(args.out)
-    check_output_file(out, CALIBRATED_MARK, sources=[base])
+    check_output_file(out, CALIBRATED_MARK, sources=[base], given_as="--out")
     scenario = load_scenario(base)
     world = World.load()
     countries = build_dataset(world).rows["iso3"].nunique()

@@ -76,7 +76,7 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
         if args.out
         else RESULTS_DIR / f"{Path(args.scenario).stem}_{args.framework}_what_it_takes"
     )
-    check_output_folder(out, ANSWER_KIND, sources=[args.scenario])
+    check_output_folder(out, ANSWER_KIND, sources=[args.scenario], given_as="--out")
     scenario = load_scenario(args.scenario)
     if args.budget is None:
         if args.country is None:

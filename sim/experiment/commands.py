@@ -140,7 +140,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.spec)
     out = Path(args.out) if args.out else Path("results") / experiment.name
     if not (out / "manifest.json").is_file():  # a store: --resume continues it, the store refuses the rest
-        check_output_folder(out, "sweep", sources=[args.spec, experiment.scenario.source])
+        check_output_folder(out, "sweep", sources=[args.spec, experiment.scenario.source], given_as="--out")
     progress = _ProgressBar(args.quiet, experiment.name)
     try:
         summary = sweep(

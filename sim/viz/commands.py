@@ -252,7 +252,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     sources = [*args.folders, *([args.baseline] if args.baseline else [])]
-    check_output_folder(out, "figures", sources=sources)
+    check_output_folder(out, "figures", sources=sources, given_as="--out")
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
     figures = {
         f"compare_{measure}.png": (lambda m=measure: comparison_figure(scenarios, baseline, m))
@@ -275,7 +275,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     sources = [*args.folders, *args.answers, *([args.baseline] if args.baseline else [])]
-    check_output_file(out, GENERATOR.encode(), sources)
+    check_output_file(out, GENERATOR.encode(), sources, given_as="--out")
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
     answers = [load_answer(folder) for folder in args.answers]
     world_shapes()
