@@ -25,9 +25,6 @@ from sim.errors import InputError
 #: Exit status for bad input (files, fields, arguments).
 EXIT_BAD_INPUT = 2
 
-#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
-EXIT_INTERRUPTED = 130
-
 #: Exit status when standard output was closed early (128 + SIGPIPE).
 EXIT_BROKEN_PIPE = 141
 
@@ -37,8 +34,14 @@ SEED_LIMIT = 2**63
 SCENARIO_DIR = Path("scenarios")
 
 
-class Terminated(BaseException):
-    """Raised in the main thread by SIGTERM or SIGHUP, so that cleanup code runs.
+class Stopped(KeyboardInterrupt):
+    """Raised in the main thread by SIGINT, SIGTERM or SIGHUP, so that cleanup code runs.
+
+    A subclass of :class:`KeyboardInterrupt`, so code that cleans up after Ctrl-C does so
+    after any of these signals; and not ``KeyboardInterrupt`` itself, which Python (when
+    the exception passed through code run by ``PyRun_String``, as some extension modules
+    do on import) would turn into the process killing itself with SIGINT at exit, whatever
+    status :func:`main` returned.
 
     Args:
         signum: The signal received.
@@ -227,20 +230,25 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 @contextmanager
 def _signals_raise() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into :class:`Terminated` while a command runs (main thread only)."""
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped` while a command runs.
+
+    Only in the main thread (elsewhere signals cannot be handled); the handlers that were
+    there before are put back afterwards. After SIGTERM or SIGHUP further ones are ignored
+    so that the cleanup finishes; a second Ctrl-C stops even the cleanup.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    wanted = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    wanted = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     before = {signum: signal.getsignal(signum) for signum in wanted}
 
-    def terminate(signum: int, frame: object) -> None:
-        for other in wanted:  # a second signal must not interrupt the cleanup
-            signal.signal(other, signal.SIG_IGN)
-        raise Terminated(signum)
+    def stop(signum: int, frame: object) -> None:
+        for other in wanted:
+            signal.signal(other, signal.default_int_handler if other == signal.SIGINT else signal.SIG_IGN)
+        raise Stopped(signum)
 
     for signum in wanted:
-        signal.signal(signum, terminate)
+        signal.signal(signum, stop)
     try:
         yield
     finally:
@@ -275,12 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         _say(exc.message)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        _say("interrupted")
-        return EXIT_INTERRUPTED
-    except Terminated as exc:
-        _say("terminated")
-        return 128 + exc.signum
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        _say("interrupted" if signum == signal.SIGINT else "terminated")
+        return 128 + signum
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
