@@ -122,8 +122,13 @@ def load_with_overrides(path: str, overrides: Sequence[str]):
         return load_scenario(path, overrides=overrides)
     except InputError as exc:
         field = f"--set {exc.field}" if exc.field and exc.field != "--set" else "--set"
-        hint = exc.hint.splitlines()[0] if exc.hint else ""  # a YAML error's first line says it all
-        raise InputError("command line", field, exc.expected, exc.found, hint) from None
+        raise InputError("command line", field, exc.expected, exc.found, _without_marks(exc.hint)) from None
+
+
+def _without_marks(text: str) -> str:
+    """A YAML error's context and problem, without the lines that point into the value."""
+    lines = [line.strip() for line in text.splitlines() if line[:1].strip() and not line.startswith("in ")]
+    return "; ".join(lines)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
