@@ -185,7 +185,11 @@ def _protected(folder: Path, sources: Iterable[str | Path]) -> str:
     cwd = Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents:
         return "the current folder or one of its parents"
-    if resolved == Path.home().resolve():
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no HOME and no user entry: nothing to protect there
+        home = None
+    if resolved == home:
         return "the home folder"
     if (resolved / ".git").exists() or resolved == _PROJECT:
         return "the root of a repository"
@@ -224,10 +228,14 @@ def check_output_folder(
     if reason:
         raise _refusal(where, given_as, "a folder of its own for the output", reason,
                          "Nothing was changed. Name a new folder, e.g. results/NAME.")  # fmt: skip
-    if folder.is_dir() and any(folder.iterdir()):
+    try:
+        names = sorted(entry.name for entry in folder.iterdir()) if folder.is_dir() else []
+    except OSError as exc:
+        raise _refusal(where, given_as, "a folder coalsim can read and write",
+                       f"one it cannot read ({exc.strerror or exc})", _REFUSED_HINT) from None  # fmt: skip
+    if names:
         marker = _marker(folder)
         if marker is None:
-            names = sorted(entry.name for entry in folder.iterdir())
             raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
                              f"a folder holding files coalsim did not write ({_some(names)})",
                              _REFUSED_HINT)  # fmt: skip
@@ -269,8 +277,12 @@ def check_output_file(
         if path.is_symlink() or not path.is_file():
             raise _refusal(where, given_as, "a new file, or one coalsim wrote", "a link or special file",
                              "Nothing was changed. Name a new file.")  # fmt: skip
-        with path.open("rb") as handle:
-            head = handle.read(MARK_WINDOW)
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(MARK_WINDOW)
+        except OSError as exc:
+            raise _refusal(where, given_as, "a new file, or one coalsim wrote",
+                           f"a file it cannot read ({exc.strerror or exc})") from None  # fmt: skip
         if mark not in head:
             raise _refusal(where, given_as, "a new file, or one this coalsim command wrote before",
                              "a file coalsim did not write",
