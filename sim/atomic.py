@@ -174,7 +174,11 @@ def _foreign_entries(folder: Path, marker: dict) -> list[str]:
         if entry.name in listed and not entry.is_symlink():
             continue
         inner = None if entry.is_symlink() or not entry.is_dir() else _marker(entry)
-        if inner is None or _foreign_entries(entry, inner):
+        try:
+            ours = inner is not None and not _foreign_entries(entry, inner)
+        except OSError:  # a subfolder coalsim cannot read is not one it wrote
+            ours = False
+        if not ours:
             foreign.append(entry.name)
     return foreign
 
@@ -236,9 +240,14 @@ def check_output_folder(
     if names:
         marker = _marker(folder)
         if marker is None:
+            foreign = _foreign_entries(folder, {"files": []})
+            found = (
+                f"a folder holding files coalsim did not write ({_some(foreign)})"
+                if foreign
+                else f"a folder of other coalsim outputs ({_some(names)})"
+            )
             raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
-                             f"a folder holding files coalsim did not write ({_some(names)})",
-                             _REFUSED_HINT)  # fmt: skip
+                           found, _REFUSED_HINT)  # fmt: skip
         if marker["kind"] != kind:
             raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
                              f"a coalsim {marker['kind']} output", _REFUSED_HINT)  # fmt: skip
@@ -285,7 +294,7 @@ def check_output_file(
                            f"a file it cannot read ({exc.strerror or exc})") from None  # fmt: skip
         if mark not in head:
             raise _refusal(where, given_as, "a new file, or one this coalsim command wrote before",
-                             "a file coalsim did not write",
+                             "a file this command did not write",
                              "Nothing was changed. Name a new file, or move that one away.")  # fmt: skip
     if not (path.parent if str(path.parent) else Path(".")).is_dir():
         raise _refusal(where, given_as, "a file in an existing folder", "in a folder that does not exist")

@@ -237,6 +237,14 @@ def test_an_output_folder_with_a_subfolder_of_ours_is_still_ours(tmp_path):
         check_output_folder(tmp_path / "run", "run")
 
 
+def test_a_folder_of_runs_is_not_one_run(tmp_path):
+    """results/NAME with seed1, seed2 inside is not replaced by a run into results/NAME."""
+    for seed in ("seed1", "seed2"):
+        write_folder_atomically(tmp_path / "runs" / seed, {"a.json": b"{}"}, kind="run")
+    with pytest.raises(InputError, match="other coalsim outputs"):
+        check_output_folder(tmp_path / "runs", "run")
+
+
 def _dead_pid() -> int:
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                            text=True, check=True)  # fmt: skip
