@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from coalsim_testing import SCENARIOS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.atomic import MARKER, check_output_file, check_output_folder, staging_path, write_folder_atomically
@@ -243,6 +245,37 @@ def test_a_folder_of_runs_is_not_one_run(tmp_path):
         write_folder_atomically(tmp_path / "runs" / seed, {"a.json": b"{}"}, kind="run")
     with pytest.raises(InputError, match="other coalsim outputs"):
         check_output_folder(tmp_path / "runs", "run")
+
+
+NAMES = st.text(alphabet="abcxyz._-0123456789", min_size=1, max_size=12).filter(lambda n: n.strip(".") != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ours=st.sets(NAMES, min_size=1, max_size=4), theirs=st.lists(st.tuples(
+    st.lists(NAMES, max_size=2), NAMES), max_size=3))  # fmt: skip
+def test_any_file_coalsim_did_not_write_blocks_the_replacement(ours, theirs, tmp_path_factory):
+    """Write an output, drop any files of a user's into it: replaced only when none were dropped."""
+    root = tmp_path_factory.mktemp("tree")
+    out = root / "out"
+    write_folder_atomically(out, {name: name.encode() for name in ours}, kind="run")
+    dropped = []
+    for folders, name in theirs:
+        path = out.joinpath(*folders, name)
+        blocked = [parent for parent in path.parents if parent.is_relative_to(out) and parent.is_file()]
+        if path.exists() or blocked or name == MARKER:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"user data")
+        dropped.append(path)
+    before = snapshot(root)
+    try:
+        write_folder_atomically(out, {"new": b"new"}, kind="run")
+    except InputError:
+        assert dropped, "an output holding only coalsim's files must be replaceable"
+        assert snapshot(root) == before
+    else:
+        assert not dropped, f"replaced a folder holding a user's {dropped}"
+        assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, "new"])
 
 
 def _dead_pid() -> int:
