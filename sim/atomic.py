@@ -19,6 +19,7 @@ output removes staging left by a process that was killed (and only such staging)
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -137,7 +138,7 @@ def remove_stale_staging(target: Path) -> list[Path]:
 
     """
     removed = []
-    for path in target.parent.glob(f".{glob_escape(target.name)}.*-*"):
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*-*"):
         ours = path.name[len(target.name) + 2 :].startswith(("partial-", "old-", "tmp-"))
         if ours and _owner_is_gone(path):
             if path.is_dir() and not path.is_symlink():
@@ -146,11 +147,6 @@ def remove_stale_staging(target: Path) -> list[Path]:
                 path.unlink(missing_ok=True)
             removed.append(path)
     return removed
-
-
-def glob_escape(name: str) -> str:
-    """Escape the characters that :meth:`Path.glob` would read as a pattern."""
-    return re.sub(r"([\[\]*?])", r"[\1]", name)
 
 
 def _marker(folder: Path) -> dict | None:
