@@ -101,3 +101,17 @@ def test_a_closed_stdout_ends_quietly(tmp_path):
     assert done.returncode == 141, done.stderr
     assert done.stderr == ""
     assert sim.RunResult.load(tmp_path / "out").metadata["steps"] == 2  # the results were written first
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 0), (signal.SIGTERM, 143)])
+def test_the_app_stops_quietly_on_ctrl_c_and_reports_sigterm(signum, status, monkeypatch, capsys):
+    """Ctrl-C is how the app is meant to stop (status 0); SIGTERM is not a normal stop."""
+    import sim.viz.app_command
+    from sim.cli import Stopped
+
+    def serve(*args, **kwargs):
+        raise Stopped(signum)
+
+    monkeypatch.setattr(sim.viz.app_command.subprocess, "run", serve)
+    assert main(["app", "--scenarios", str(SCENARIOS)]) == status
+    assert "Traceback" not in capsys.readouterr().err
