@@ -402,7 +402,11 @@ def replace_folder(staging: Path, target: Path) -> None:
     if target.exists():
         aside = staging_path(target, "old")
         target.rename(aside)
-        staging.rename(target)
+        try:
+            staging.rename(target)
+        except BaseException:  # a failure or a signal between the renames: put the old one back
+            aside.rename(target)
+            raise
         shutil.rmtree(aside, ignore_errors=True)
     else:
         staging.rename(target)

@@ -295,3 +295,21 @@ def test_staging_of_a_killed_writer_is_removed_and_a_live_ones_is_kept(tmp_path)
         (folder / "x").write_bytes(b"x")
     write_folder_atomically(target, {"a.json": b"{}"}, kind="run")
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_a_signal_between_the_two_renames_leaves_the_old_output(tmp_path, monkeypatch):
+    """Interrupted after the old folder was set aside: it is put back, whole."""
+    out = write_folder_atomically(tmp_path / "out", {"a.json": b"old"}, kind="run")
+    rename = Path.rename
+
+    def interrupted_rename(self, target):
+        if ".partial-" in self.name:
+            raise KeyboardInterrupt
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", interrupted_rename)
+    with pytest.raises(KeyboardInterrupt):
+        write_folder_atomically(out, {"a.json": b"new"}, kind="run")
+    monkeypatch.undo()
+    assert (out / "a.json").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
