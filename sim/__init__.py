@@ -12,20 +12,39 @@ The public API is small::
 
 A scenario is a file path or the name of one in :func:`scenarios_folder` (the project's
 ``scenarios/``), so the same call works from any working folder, a notebook's included.
+
+The names are imported when first used, so that ``import sim.cli`` is quick and the
+``coalsim`` command handles Ctrl-C from its first moments (see :mod:`sim.cli`); the core
+package never imports the layers above it when imported (``load_results`` lives in the
+experiment layer and is fetched only when asked for).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from sim.errors import InputError
-from sim.model import CoalitionModel
-from sim.results import RunResult, run
-from sim.scenario import OverriddenParameterWarning, Scenario, load_scenario, scenarios_folder
-from sim.world import World
-
 if TYPE_CHECKING:
+    from sim.errors import InputError
     from sim.experiment.store import load_results
+    from sim.model import CoalitionModel
+    from sim.results import RunResult, run
+    from sim.scenario import OverriddenParameterWarning, Scenario, load_scenario, scenarios_folder
+    from sim.world import World
+
+#: Each public name and the module that defines it.
+_HOMES = {
+    "CoalitionModel": "sim.model",
+    "InputError": "sim.errors",
+    "OverriddenParameterWarning": "sim.scenario",
+    "RunResult": "sim.results",
+    "Scenario": "sim.scenario",
+    "World": "sim.world",
+    "load_results": "sim.experiment.store",
+    "load_scenario": "sim.scenario",
+    "run": "sim.results",
+    "scenarios_folder": "sim.scenario",
+}
 
 __all__ = [
     "CoalitionModel",
@@ -42,13 +61,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Give ``sim.load_results`` from the experiment layer on first use.
+    """Import a public name from its module on first use (PEP 562)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
 
-    The core package does not import the layers above it when it is imported; the
-    sweep reader is fetched only when asked for.
-    """
-    if name == "load_results":
-        from sim.experiment import store  # lazy: experiment sits above core
 
-        return store.load_results
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,17 +1,69 @@
-"""Writing results so that a crash never leaves a half-written file or folder.
+"""Writing outputs: never half a file or folder, never over what coalsim did not write.
 
 Readers see the old complete file (or folder) or the new complete one, never a mix:
 content goes to a hidden temporary sibling, is flushed to disk, and is renamed into
 place. Used by single runs (``RunResult.save``), sweep stores, answers and reports.
+
+One rule guards every output path (:func:`check_output_folder`,
+:func:`check_output_file`): coalsim never replaces or empties a folder it did not write.
+Every output folder holds a marker file (:data:`MARKER`) that names the folder's kind and
+the files coalsim put there; a folder may be replaced only when it is missing, empty, or
+of the same kind with nothing in it but the files its marker lists (and coalsim output
+folders inside it). The working folder and its parents, the home folder, a folder that
+holds a ``.git`` repository and any folder that holds the command's own inputs are never
+replaced. A single output file replaces only a file that carries its writer's mark.
+
+Staging names carry the writer's host and process id, so the next write of the same
+output removes staging left by a process that was killed (and only such staging).
 """
 
 from __future__ import annotations
 
+import glob
+import hashlib
+import json
 import os
+import re
 import shutil
+import socket
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from sim.errors import InputError
+
+#: The marker file inside every output folder coalsim writes.
+MARKER = ".coalsim-output.json"
+
+#: Staging older than this (seconds) is removed even when its owner cannot be checked.
+STALE_AFTER = 3600.0
+
+#: How much of an existing file is read to look for its writer's mark.
+MARK_WINDOW = 65536
+
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_STAGING = re.compile(r"\.(?:partial|old|tmp)-(?:(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-)?[0-9a-f]+$")
+
+#: The folder that holds the ``sim`` package (the repository root in a checkout).
+_PROJECT = Path(__file__).resolve().parents[1]
+
+_REFUSED_HINT = "Nothing was changed. Choose a new or empty folder, or move those files elsewhere first."
+
+
+def staging_path(target: Path, kind: str) -> Path:
+    """A hidden sibling of ``target`` named after this host and process.
+
+    Args:
+        target: The file or folder being written.
+        kind: ``"partial"`` (a folder being filled), ``"old"`` (an old folder set aside)
+            or ``"tmp"`` (a file being written).
+
+    Returns:
+        A new path that :func:`remove_stale_staging` recognises once its writer is gone.
+
+    """
+    return target.with_name(f".{target.name}.{kind}-{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -22,7 +74,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         data: Its complete content.
 
     """
-    temporary = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:12]}")
+    temporary = staging_path(path, "tmp")
     try:
         with temporary.open("wb") as handle:
             handle.write(data)
@@ -49,27 +101,255 @@ def fsync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-def write_folder_atomically(folder: str | Path, files: Mapping[str, bytes]) -> Path:
+def _owner_is_gone(path: Path) -> bool:
+    """Whether the process that named this staging path can no longer be writing to it."""
+    match = _STAGING.search(path.name)
+    if match is None:
+        return False
+    try:
+        age = time.time() - path.lstat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > STALE_AFTER:
+        return True
+    if match["pid"] is None or match["host"] != _HOST or os.name != "posix":
+        return False
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def remove_stale_staging(target: Path) -> list[Path]:
+    """Remove the staging left beside ``target`` by writers that were killed.
+
+    Only hidden siblings named like this module's own staging for this very target are
+    considered, and of those only the ones whose process has ended (or that are older
+    than :data:`STALE_AFTER`): a concurrent writer's staging is left alone.
+
+    Args:
+        target: The output file or folder about to be written.
+
+    Returns:
+        The paths removed.
+
+    """
+    removed = []
+    for path in target.parent.glob(f".{glob.escape(target.name)}.*-*"):
+        ours = path.name[len(target.name) + 2 :].startswith(("partial-", "old-", "tmp-"))
+        if ours and _owner_is_gone(path):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _marker(folder: Path) -> dict | None:
+    """The folder's marker, or ``None`` when it has none (or an unreadable one)."""
+    try:
+        content = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(content, dict) or content.get("written_by") != "coalsim":
+        return None
+    if not isinstance(content.get("kind"), str) or not isinstance(content.get("files"), list):
+        return None
+    return content
+
+
+def _foreign_entries(folder: Path, marker: dict) -> list[str]:
+    """Entries of an output folder that its marker does not account for."""
+    listed = {str(name) for name in marker["files"]} | {MARKER}
+    foreign = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name in listed and not entry.is_symlink():
+            continue
+        inner = None if entry.is_symlink() or not entry.is_dir() else _marker(entry)
+        try:
+            ours = inner is not None and not _foreign_entries(entry, inner)
+        except OSError:  # a subfolder coalsim cannot read is not one it wrote
+            ours = False
+        if not ours:
+            foreign.append(entry.name)
+    return foreign
+
+
+def _protected(folder: Path, sources: Iterable[str | Path]) -> str:
+    """Why ``folder`` may never be replaced, or ``""``."""
+    resolved = folder.resolve()
+    cwd = Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        return "the current folder or one of its parents"
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no HOME and no user entry: nothing to protect there
+        home = None
+    if resolved == home:
+        return "the home folder"
+    if (resolved / ".git").exists() or resolved == _PROJECT:
+        return "the root of a repository"
+    for source in sources:
+        path = Path(source).resolve()
+        if resolved == path or resolved in path.parents:
+            return f"a folder holding the input '{source}'"
+    return ""
+
+
+def check_output_folder(
+    folder: str | Path, kind: str, sources: Iterable[str | Path] = (), given_as: str = ""
+) -> None:
+    """Check that an output folder may be written (and replaced) before any work is done.
+
+    A folder may be written when it is missing, empty, or an earlier output of the same
+    ``kind`` holding nothing coalsim did not put there. It must be a folder (not a file),
+    inside a writable parent, and never one of the folders in the module docstring.
+
+    Args:
+        folder: The output folder (it may not exist yet).
+        kind: The kind of output, e.g. ``"run"`` (a folder of another kind is refused).
+        sources: The inputs of the command: a folder holding one is refused.
+        given_as: How the caller's user named the folder (e.g. an option), for the message.
+
+    Raises:
+        InputError: Naming the folder, what is in the way and what to do.
+
+    """
+    folder = Path(folder)
+    where = str(folder)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise _refusal(where, given_as, "a folder for the output", "a file (or link)",
+                         "Nothing was changed. Name a folder, e.g. results/NAME.")  # fmt: skip
+    reason = _protected(folder, sources)
+    if reason:
+        raise _refusal(where, given_as, "a folder of its own for the output", reason,
+                         "Nothing was changed. Name a new folder, e.g. results/NAME.")  # fmt: skip
+    try:
+        names = sorted(entry.name for entry in folder.iterdir()) if folder.is_dir() else []
+    except OSError as exc:
+        raise _refusal(where, given_as, "a folder coalsim can read and write",
+                       f"one it cannot read ({exc.strerror or exc})", _REFUSED_HINT) from None  # fmt: skip
+    if names:
+        marker = _marker(folder)
+        if marker is None:
+            foreign = _foreign_entries(folder, {"files": []})
+            found = (
+                f"a folder holding files coalsim did not write ({_some(foreign)})"
+                if foreign
+                else f"a folder of other coalsim outputs ({_some(names)})"
+            )
+            raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
+                           found, _REFUSED_HINT)  # fmt: skip
+        if marker["kind"] != kind:
+            raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
+                             f"a coalsim {marker['kind']} output", _REFUSED_HINT)  # fmt: skip
+        foreign = _foreign_entries(folder, marker)
+        if foreign:
+            raise _refusal(where, given_as, f"a new or empty folder, or an earlier coalsim {kind} output",
+                             f"an earlier output that now also holds files coalsim did not write "
+                             f"({_some(foreign)})", _REFUSED_HINT)  # fmt: skip
+    _check_writable(folder, given_as)
+
+
+def check_output_file(
+    path: str | Path, mark: bytes, sources: Iterable[str | Path] = (), given_as: str = ""
+) -> None:
+    """Check that an output file may be written: new, or an earlier one with ``mark`` in it.
+
+    Args:
+        path: The output file.
+        mark: Bytes every file of this kind holds near its start (its writer's signature).
+        sources: The command's inputs, which are never overwritten.
+        given_as: How the caller's user named the file (e.g. an option), for the message.
+
+    Raises:
+        InputError: If ``path`` is a folder, an input, a file without the mark, or not
+            inside a writable folder.
+
+    """
+    path = Path(path)
+    where = str(path)
+    if path.is_dir():
+        raise _refusal(where, given_as, "a file name for the output", "a folder")
+    resolved = path.resolve()
+    if any(resolved == Path(source).resolve() for source in sources):
+        raise _refusal(where, given_as, "a file other than the command's inputs", "one of its inputs")
+    if path.exists() or path.is_symlink():
+        if path.is_symlink() or not path.is_file():
+            raise _refusal(where, given_as, "a new file, or one coalsim wrote", "a link or special file",
+                             "Nothing was changed. Name a new file.")  # fmt: skip
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(MARK_WINDOW)
+        except OSError as exc:
+            raise _refusal(where, given_as, "a new file, or one coalsim wrote",
+                           f"a file it cannot read ({exc.strerror or exc})") from None  # fmt: skip
+        if mark not in head:
+            raise _refusal(where, given_as, "a new file, or one this coalsim command wrote before",
+                             "a file this command did not write",
+                             "Nothing was changed. Name a new file, or move that one away.")  # fmt: skip
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise _refusal(where, given_as, "a file in an existing folder", "in a folder that does not exist")
+    _check_writable(path, given_as)
+
+
+def _refusal(path: str | Path, given_as: str, expected: str, found: str, hint: str = "") -> InputError:
+    """The error for an output path, naming the option it came from when there is one."""
+    if given_as:
+        return InputError("command line", given_as, expected, f"'{path}', {found}", hint)
+    return InputError(str(path), "", expected, found, hint)
+
+
+def _check_writable(path: Path, given_as: str) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise _refusal(path, given_as, "a path inside a writable folder", f"in '{parent}', not writable")
+
+
+def _some(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(f"'{name}'" for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def write_folder_atomically(
+    folder: str | Path, files: Mapping[str, bytes], kind: str, sources: Iterable[str | Path] = ()
+) -> Path:
     """Write files into ``folder`` so that it appears complete or not at all.
 
-    Everything goes into a hidden staging sibling, is flushed to disk, and the staging
-    folder is then renamed into place (replacing an older folder, see
-    :func:`replace_folder`). On any failure the staging folder is removed.
+    The folder is first checked (:func:`check_output_folder`); everything then goes into a
+    hidden staging sibling with the marker file, is flushed to disk, and the staging
+    folder is renamed into place (replacing an older output, see :func:`replace_folder`).
+    On any failure, or a signal that raises, the staging folder is removed; staging left
+    by a killed writer of the same folder is removed first.
 
     Args:
         folder: Destination folder.
         files: File contents by file name.
+        kind: The kind of output (what may replace what, see :func:`check_output_folder`).
+        sources: The inputs of the command, whose folders are never replaced.
 
     Returns:
         The folder written.
 
+    Raises:
+        InputError: If the folder may not be replaced.
+
     """
     target = Path(folder)
+    check_output_folder(target, kind, sources)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    remove_stale_staging(target)
+    staging = staging_path(target, "partial")
     staging.mkdir()
     try:
-        for name, data in files.items():
+        marker = {"written_by": "coalsim", "kind": kind, "files": sorted(files)}
+        for name, data in {**files, MARKER: json.dumps(marker, indent=1).encode()}.items():
             (staging / name).write_bytes(data)
         fsync_tree(staging)
         replace_folder(staging, target)
@@ -77,6 +357,32 @@ def write_folder_atomically(folder: str | Path, files: Mapping[str, bytes]) -> P
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def write_file(path: str | Path, data: bytes, mark: bytes, sources: Iterable[str | Path] = ()) -> Path:
+    """Write one output file atomically, replacing only an earlier file with ``mark``.
+
+    Args:
+        path: Destination file.
+        data: Its complete content (it must hold ``mark``, so that it may be replaced later).
+        mark: The writer's signature (see :func:`check_output_file`).
+        sources: The command's inputs, which are never overwritten.
+
+    Returns:
+        The file written.
+
+    Raises:
+        InputError: If the file may not be replaced.
+        ValueError: If ``data`` lacks ``mark`` within its first :data:`MARK_WINDOW` bytes.
+
+    """
+    path = Path(path)
+    if mark not in data[:MARK_WINDOW]:
+        raise ValueError("an output file must carry its writer's mark near its start")
+    check_output_file(path, mark, sources)
+    remove_stale_staging(path)
+    atomic_write(path, data)
+    return path
 
 
 def fsync_tree(folder: Path) -> None:
@@ -90,12 +396,17 @@ def replace_folder(staging: Path, target: Path) -> None:
     """Move a complete ``staging`` folder to ``target``, replacing what was there.
 
     The old folder is first renamed aside, so at every moment ``target`` is either the
-    old complete result or the new complete one.
+    old complete result or the new complete one. Callers check first that the old
+    folder may be replaced (:func:`check_output_folder`).
     """
     if target.exists():
-        aside = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+        aside = staging_path(target, "old")
         target.rename(aside)
-        staging.rename(target)
+        try:
+            staging.rename(target)
+        except BaseException:  # a failure or a signal between the renames: put the old one back
+            aside.rename(target)
+            raise
         shutil.rmtree(aside, ignore_errors=True)
     else:
         staging.rename(target)

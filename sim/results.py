@@ -137,6 +137,10 @@ class RunResult:
         Returns:
             The folder written.
 
+        Raises:
+            InputError: If ``folder`` holds anything but an earlier run's files (see
+                :func:`sim.atomic.check_output_folder`); nothing is changed then.
+
         """
         frames = {
             "aggregates.parquet": self.aggregates,
@@ -146,7 +150,7 @@ class RunResult:
         }
         files = {name: _parquet_bytes(frame) for name, frame in frames.items()}
         files["metadata.json"] = (json.dumps(self.metadata, indent=2, sort_keys=True) + "\n").encode()
-        return write_folder_atomically(folder, {**files, **(extras or {})})
+        return write_folder_atomically(folder, {**files, **(extras or {})}, kind="run")
 
     @classmethod
     def load(cls, folder: str | Path) -> RunResult:

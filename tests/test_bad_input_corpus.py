@@ -9,12 +9,13 @@ no new file anywhere under the case's working folder.
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 from coalsim_testing import SCENARIOS
 
-from sim.cli import main
+from sim.cli import build_parser, main
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
 SPEC_HEAD = f"scenario: {BASELINE}\nseed: 1\n"
@@ -119,9 +120,108 @@ BAD_ARGUMENTS = {
 }
 
 
+#: ``--set`` overrides the file's values: every error they cause names ``--set``, in one line.
+BAD_SETS = {
+    "a Python-tagged YAML value": "x=!!python/object:os.system",
+    "a Python-tagged value at a real path": "rule.temperature=!!python/name:os.system",
+    "malformed YAML": "rule=[1",
+    "an unknown key": "rule.temprature=0.2",
+    "a value the schema rejects": "rule.temperature=-1",
+    "text for a number": "rule.temperature=abc",
+    "a non-finite number": "rule.temperature=.nan",
+    "no '='": "rule.temperature",
+    "no path": "=0.2",
+    "into a scalar": "steps.x=1",
+}
+for _command in ("run", "params"):
+    for _case, _text in BAD_SETS.items():
+        BAD_ARGUMENTS[f"{_command}: --set with {_case}"] = (
+            lambda t, c=_command, x=_text: [c, BASELINE, "--set", x], "--set"
+        )
+
+BAD_ARGUMENTS["what-it-takes: a country that may never hold the framework"] = (
+    lambda t: ["what-it-takes", BASELINE, "--country", "USA", "--framework", "waico", "--seeds", "1",
+               "--steps", "13", "--stay", "1", "--out", str(t / "w")],
+    "USA may not hold",
+)  # fmt: skip
+
+#: The smallest command line of each subcommand, to which one bad option is added.
+MINIMAL_ARGV = {
+    "run": lambda t: ["run", BASELINE, "--steps", "2"],
+    "validate": lambda t: ["validate", BASELINE],
+    "list": lambda t: ["list"],
+    "params": lambda t: ["params", BASELINE],
+    "sweep": lambda t: ["sweep", good_spec(t), "--quiet"],
+    "sensitivity": lambda t: ["sensitivity", str(t), "--output", "final_share_gdp:waico"],
+    "tipping": lambda t: ["tipping", BASELINE, "--param", "rule.temperature", "--outcome",
+                          "final_share_gdp:waico", "--level", "0.5", "--low", "0.1", "--steps", "2"],
+    "plot": lambda t: ["plot", str(t)],
+    "compare": lambda t: ["compare", str(t)],
+    "report": lambda t: ["report", str(t)],
+    "what-it-takes": lambda t: ["what-it-takes", BASELINE, "--framework", "waico", "--country", "IND"],
+    "calibrate": lambda t: ["calibrate", "--scenario", BASELINE],
+    "app": lambda t: ["app"],
+}  # fmt: skip
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def users_folder(t: Path) -> str:
+    folder = t / "mine"
+    folder.mkdir(exist_ok=True)
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    return str(folder)
+
+
+def option_cases() -> dict[str, tuple]:
+    """Bad values for every option of a class, found by walking the parser (new options included).
+
+    Every ``type=float`` option gets NaN, infinities and an overflow; every ``--seed`` a
+    negative and a too-large seed; every ``--out`` a folder and a file holding a user's data.
+    """
+    cases = {}
+    for name, sub in subcommands().items():
+        for action in sub._actions:
+            flag = action.option_strings[-1] if action.option_strings else ""
+            if action.type is float:
+                bad = ["nan", "inf", "-inf", "1e999"]
+            elif "--seed" in action.option_strings:
+                bad = ["-1", str(2**63)]
+            elif action.dest == "out":
+                bad = [users_folder, a_file]
+            else:
+                continue
+            for value in bad:
+                label = value if isinstance(value, str) else value.__name__
+                cases[f"{name}: {flag} {label}"] = (
+                    lambda t, n=name, f=flag, v=value: [*MINIMAL_ARGV[n](t), f, v(t) if callable(v) else v],
+                    flag,
+                )  # fmt: skip
+    return cases
+
+
+OPTION_CASES = option_cases()
+
+
+def test_every_subcommand_has_a_minimal_command_line():
+    assert set(subcommands()) <= set(MINIMAL_ARGV), "add the new subcommand to MINIMAL_ARGV"
+
+
+@pytest.mark.parametrize("case", sorted(OPTION_CASES))
+def test_bad_option_of_a_class(case, tmp_path, capsys, monkeypatch):
+    check_command_line(OPTION_CASES[case], tmp_path, capsys, monkeypatch)
+
+
 @pytest.mark.parametrize("case", sorted(BAD_ARGUMENTS))
 def test_bad_command_line(case, tmp_path, capsys, monkeypatch):
-    build, expected = BAD_ARGUMENTS[case]
+    check_command_line(BAD_ARGUMENTS[case], tmp_path, capsys, monkeypatch)
+
+
+def check_command_line(case: tuple, tmp_path: Path, capsys, monkeypatch) -> None:
+    build, expected = case
     argv, expected = build(tmp_path), expected.replace("TMP", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     try:

@@ -94,6 +94,33 @@ def test_bad_set_override_and_steps(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_set_errors_name_set_and_file_errors_name_the_file(tmp_path, capsys):
+    """With --set given, a mistake in the file still names the file; one the override makes names --set."""
+    bad_file = extends_baseline(tmp_path, "rule:\n  temperature: -1\n")
+    assert main(["params", str(bad_file), "--set", "rule.activation_rate=0.5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"coalsim: {bad_file}") and "--set" not in err
+    good_file = extends_baseline(tmp_path, "")
+    assert main(["params", str(good_file), "--set", "rule.temperature=-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coalsim: command line, field '--set rule.temperature'")
+    assert str(good_file) not in err
+
+
+@pytest.mark.parametrize(("argv", "option"), [
+    (["run", "--seed", "-1"], "--seed"),
+    (["run", "--seed", str(2**63)], "--seed"),
+    (["tipping", "--param", "rule.temperature", "--outcome", "final_share_gdp:waico", "--level", "nan"],
+     "--level"),
+])  # fmt: skip
+def test_seeds_and_non_finite_numbers_are_argument_errors(argv, option, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([argv[0], str(SCENARIOS / "baseline.yaml"), *argv[1:]])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coalsim: command line: argument " + option) and err.count("\n") == 1
+
+
 def test_unwritable_output(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("x")

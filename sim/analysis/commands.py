@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import textwrap
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,9 @@ if TYPE_CHECKING:
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
 DEFAULT_OUT = Path("scenarios") / "calibrated.yaml"
+
+#: The line every calibrated scenario holds: an existing ``--out`` file is replaced only if it has it.
+CALIBRATED_MARK = b"# Written by `coalsim calibrate`"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -71,15 +73,17 @@ def run_calibrate(args: argparse.Namespace) -> int:
         0 when the scenario was written, 1 when the fit did not converge (nothing written).
 
     Raises:
-        InputError: For a bad scenario, fold count or output path (nothing written).
+        InputError: For a bad scenario, fold count or output path (nothing written). An
+            existing ``--out`` file is replaced only when ``coalsim calibrate`` wrote it.
 
     """
     from sim.analysis.calibration import build_dataset, calibrate, report_lines
+    from sim.atomic import check_output_file
     from sim.scenario import load_scenario
     from sim.world import World
 
     base, out = Path(args.scenario), Path(args.out)
-    _check_out(out, base)
+    check_output_file(out, CALIBRATED_MARK, sources=[base], given_as="--out")
     scenario = load_scenario(base)
     world = World.load()
     countries = build_dataset(world).rows["iso3"].nunique()
@@ -98,19 +102,6 @@ def run_calibrate(args: argparse.Namespace) -> int:
     write_scenario(calibration, base, out, scenario.name)
     print(f"\nWrote {out} (extends {base}).")
     return 0
-
-
-def _check_out(out: Path, base: Path) -> None:
-    """Check the output path before any work: a file in a writable folder, not the base."""
-    if out.exists() and out.is_dir():
-        raise InputError("command line", "--out", "a scenario file to write", f"'{out}', a folder")
-    if out.resolve() == base.resolve():
-        raise InputError(
-            "command line", "--out", "a file other than the base scenario it extends", f"'{out}'"
-        )
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError("command line", "--out", "a path in an existing, writable folder", f"'{out}'")
 
 
 def scenario_text(calibration: Calibration, extends: str, base_name: str) -> str:
@@ -186,17 +177,19 @@ def write_scenario(calibration: Calibration, base: Path, out: Path, base_name: s
         InputError: If the written scenario does not validate (nothing is left behind).
 
     """
+    from sim.atomic import staging_path, write_file
     from sim.scenario import load_scenario
 
     folder = out.parent if str(out.parent) else Path(".")
     extends = Path(os.path.relpath(base.resolve(), folder.resolve())).as_posix()
-    staging = folder / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
-    staging.write_text(scenario_text(calibration, extends, base_name), encoding="utf-8")
+    text = scenario_text(calibration, extends, base_name).encode("utf-8")
+    trial = staging_path(folder / out.name, "tmp")
+    trial.write_bytes(text)
     try:
-        load_scenario(staging)
-        os.replace(staging, out)
+        load_scenario(trial)
     finally:
-        staging.unlink(missing_ok=True)
+        trial.unlink(missing_ok=True)
+    write_file(out, text, CALIBRATED_MARK, sources=[base])
 
 
 def register_score(commands: argparse._SubParsersAction) -> None:

@@ -67,8 +67,8 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
         InputError: For a bad scenario, country, framework, number or output folder.
 
     """
-    from sim.analysis.what_it_takes import budget_curve, save_answer, what_it_takes
-    from sim.cli import check_output_folder
+    from sim.analysis.what_it_takes import ANSWER_KIND, budget_curve, save_answer, what_it_takes
+    from sim.atomic import check_output_folder
     from sim.scenario import load_scenario
 
     out = (
@@ -76,7 +76,7 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
         if args.out
         else RESULTS_DIR / f"{Path(args.scenario).stem}_{args.framework}_what_it_takes"
     )
-    check_output_folder(out)
+    check_output_folder(out, ANSWER_KIND, sources=[args.scenario], given_as="--out")
     scenario = load_scenario(args.scenario)
     if args.budget is None:
         if args.country is None:
@@ -94,12 +94,13 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
         )  # fmt: skip
         print(answer.summary().T.to_string(float_format=lambda v: f"{v:.3g}"))
     try:
-        save_answer(answer, scenario, out)
+        save_answer(answer, scenario, out, sources=[args.scenario])
     except OSError as exc:
         raise InputError(
             "command line", "--out", "a writable folder with free space",
             f"'{out}': {exc.strerror or exc} (nothing was written)",
         ) from None  # fmt: skip
-    print(f"\nAnswer in {out}/ ({', '.join(sorted(path.name for path in out.iterdir()))}); "
+    names = sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
+    print(f"\nAnswer in {out}/ ({', '.join(names)}); "
           f"add it to a report with: coalsim report RUN_DIR... --answers {out} -o report.html")  # fmt: skip
     return 0

@@ -56,6 +56,9 @@ from sim.world import World
 #: Offers (utility units) beyond which a seed's threshold counts as infinite.
 MAX_OFFER = 64.0
 
+#: The kind of output folder an answer is (see :func:`sim.atomic.check_output_folder`).
+ANSWER_KIND = "what-it-takes"
+
 #: Quantiles that describe the spread of the per-seed thresholds and the budget curve.
 SPREAD = (0.05, 0.5, 0.95)
 
@@ -314,7 +317,8 @@ def what_it_takes(
         The thresholds per seed and per lever.
 
     Raises:
-        InputError: For an unknown country or framework, or a bad number.
+        InputError: For an unknown country or framework, a bad number, or a country the
+            scenario never lets hold the framework.
 
     """
     scenario, world, steps = _checked(scenario, framework, world, steps, seeds)
@@ -326,6 +330,7 @@ def what_it_takes(
     if not tolerance > 0:
         raise InputError("command line", "--tolerance", "a positive width", f"{tolerance:g}")
     column = scenario.active_frameworks.index(framework)
+    _check_can_hold(scenario, world, country, framework, steps)
     root_seed = scenario.seed if seed is None else seed
     run_seeds = replication_seeds(root_seed, seeds)
 
@@ -342,6 +347,26 @@ def what_it_takes(
         country, framework, share, stay, steps, tuple(run_seeds), thresholds,
         lever_prices(scenario, world, framework, row), tolerance, root_seed,
     )  # fmt: skip
+
+
+def _check_can_hold(scenario: Scenario, world: World, country: str, framework: str, steps: int) -> None:
+    """Refuse a country that the scenario never lets hold the framework: no offer could win it.
+
+    A run without offers is stepped to the end, so that launches, eligibility changed by
+    events and commitments are as they stand at the last step.
+    """
+    model = CoalitionModel(scenario, world)
+    model.run_for(steps)
+    params, row = model.params, world.index[country]
+    column = params.framework_ids.index(framework)
+    if not (params.available[row] & params.portfolios[:, column]).any():
+        raise InputError(
+            scenario.source, f"frameworks.{framework}",
+            f"a framework that {country} may hold at the end of the run, so that an offer could win it",
+            f"'{framework}', which {country} may not hold (not eligible, not launched within {steps} steps, "
+            "or excluded by a framework it is committed to)",
+            "No offer can make it join; ask about another country or framework.",
+        )  # fmt: skip
 
 
 def _bisect(wins, tolerance: float) -> float:
@@ -583,27 +608,36 @@ def answer_files(
 
 
 def save_answer(
-    answer: OfferThreshold | BudgetCurve, scenario: Scenario, folder: str | Path, world: World | None = None
+    answer: OfferThreshold | BudgetCurve,
+    scenario: Scenario,
+    folder: str | Path,
+    world: World | None = None,
+    sources: Sequence[str | Path] = (),
 ) -> Path:
-    """Write an answer's folder atomically, replacing an older one.
+    """Write an answer's folder atomically, replacing only an older answer.
 
     Every file is drawn in memory, written into a hidden sibling folder, flushed to disk,
-    and the folder is then renamed into place (:func:`sim.atomic.replace_folder`): the
-    folder holds the old complete answer or the new one, never a part.
+    and the folder is then renamed into place (:func:`sim.atomic.write_folder_atomically`):
+    the folder holds the old complete answer or the new one, never a part.
 
     Args:
         answer: The answer.
         scenario: The scenario it answers.
         folder: Destination folder.
         world: The world it ran in (default: the shipped one).
+        sources: Input files, whose folders are never replaced.
 
     Returns:
         The folder written.
 
+    Raises:
+        InputError: If ``folder`` holds anything but an earlier answer (nothing is changed).
+
     """
     from sim.atomic import write_folder_atomically
 
-    return write_folder_atomically(folder, answer_files(answer, scenario, world))
+    files = answer_files(answer, scenario, world)
+    return write_folder_atomically(folder, files, ANSWER_KIND, sources=[scenario.source, *sources])
 
 
 def load_answer(folder: str | Path) -> Answer:

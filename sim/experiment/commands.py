@@ -144,14 +144,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         0 when every run succeeded, 1 when some failed.
 
     """
-    from sim.cli import check_output_folder
+    from sim.atomic import check_output_folder
     from sim.experiment.runner import sweep
     from sim.experiment.spec import load_experiment
     from sim.experiment.store import load_results
 
     experiment = load_experiment(args.spec)
     out = Path(args.out) if args.out else Path("results") / experiment.name
-    check_output_folder(out)
+    if not (out / "manifest.json").is_file():  # a store: --resume continues it, the store refuses the rest
+        check_output_folder(out, "sweep", sources=[args.spec, experiment.scenario.source], given_as="--out")
     progress = _ProgressBar(args.quiet, experiment.name)
     try:
         summary = sweep(

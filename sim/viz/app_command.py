@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -101,7 +102,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         args: ``host``, ``port``, ``scenarios`` and ``open`` from the command line.
 
     Returns:
-        The server's exit status (0 after Ctrl+C).
+        The server's exit status (0 after Ctrl+C; SIGTERM or SIGHUP end as the CLI reports them).
 
     Raises:
         InputError: If an option is invalid (see :func:`check_app_options`).
@@ -114,7 +115,9 @@ def cmd_app(args: argparse.Namespace) -> int:
     environment = {**os.environ, SCENARIO_DIR_VARIABLE: str(scenarios.resolve())}
     try:
         return subprocess.run(solara_command(args.host, args.port, args.open), env=environment).returncode
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
+        if getattr(stop, "signum", signal.SIGINT) != signal.SIGINT:
+            raise  # SIGTERM or SIGHUP (raised as a KeyboardInterrupt by the CLI): not a normal stop
         return 0
 
 

@@ -20,8 +20,7 @@ Make a scenario folder with several seeds like this::
 from __future__ import annotations
 
 import argparse
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -213,33 +212,28 @@ def _country_name(iso3: str) -> str:
     return str(table.loc[iso3, "name"]) if iso3 in table.index else iso3
 
 
-def _check_output_file(path: Path) -> None:
-    if path.is_dir():
-        raise InputError("command line", "--out", "a file name for the report", f"'{path}', a folder")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError("command line", "--out", "a file in an existing, writable folder", f"'{path}'")
+def _write_pngs(
+    folder: Path,
+    figures: dict[str, Callable[[], Figure]],
+    sources: Sequence[str | Path],
+    extras: Mapping[str, bytes] | None = None,
+) -> list[Path]:
+    """Draw every figure in memory first, then write them (and any extra files) as one atomic folder."""
+    from sim.atomic import write_folder_atomically
 
-
-def _write_pngs(folder: Path, figures: dict[str, Callable[[], Figure]]) -> list[Path]:
-    """Draw every figure in memory first, then write each PNG atomically."""
-    from sim.atomic import atomic_write
-
-    images = {name: png_bytes(draw()) for name, draw in figures.items()}
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in images.items():
-        atomic_write(folder / name, data)
-    return [folder / name for name in images]
+    files = {**{name: png_bytes(draw()) for name, draw in figures.items()}, **(extras or {})}
+    write_folder_atomically(folder, files, kind="figures", sources=sources)
+    return [folder / name for name in files]
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """``coalsim plot DIR``: a scenario's figures into ``DIR/figures``."""
-    from sim.cli import check_output_folder
+    from sim.atomic import check_output_folder
     from sim.viz.maps import final_map_figure, membership_frequency_figure, world_shapes
 
     reps = Replications.load(args.folder)
     out = Path(args.folder) / "figures"
-    check_output_folder(out)
+    check_output_folder(out, "figures")
     world_shapes()  # fails early and clearly without geopandas
     figures: dict[str, Callable[[], Figure]] = {
         "membership.png": lambda: membership_figure(reps),
@@ -250,7 +244,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         figures["membership_frequency.png"] = lambda: membership_frequency_figure(reps)
     for iso3, _, draw in _why_figures(reps, args.why):
         figures[f"why_{iso3}.png"] = draw
-    written = _write_pngs(out, figures)
+    written = _write_pngs(out, figures, sources=())
     print(f"{reps.label}: {reps.seeds_text()}. Wrote {len(written)} figures to {out}/:")
     for path in written:
         print(f"  {path.name}")
@@ -259,11 +253,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``coalsim compare DIR... --out OUTDIR``: comparison PNGs, one per measure, and their numbers as CSV."""
-    from sim.atomic import atomic_write
-    from sim.cli import check_output_folder
+    from sim.atomic import check_output_folder
 
     out = Path(args.out)
-    check_output_folder(out)
+    sources = [*args.folders, *([args.baseline] if args.baseline else [])]
+    check_output_folder(out, "figures", sources=sources, given_as="--out")
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
     figures = {
         f"compare_{measure}.png": (lambda m=measure: comparison_figure(scenarios, baseline, m))
@@ -273,10 +267,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         "compare.csv": comparison_table(scenarios, baseline, COMPARE_MEASURES),
         "transitions.csv": _transitions_long(scenarios, baseline),
     }
-    written = _write_pngs(out, figures)
-    for name, table in tables.items():
-        atomic_write(out / name, table.to_csv(index=False).encode("utf-8"))
-        written.append(out / name)
+    extras = {name: table.to_csv(index=False).encode("utf-8") for name, table in tables.items()}
+    written = _write_pngs(out, figures, sources, extras)
     labels = ", ".join(reps.label for reps in scenarios)
     print(f"Compared {labels} against {baseline.label}. Wrote {len(written)} files to {out}/:")
     for path in written:
@@ -310,18 +302,19 @@ def _transitions_long(scenarios: Sequence[Replications], baseline: Replications)
 def cmd_report(args: argparse.Namespace) -> int:
     """``coalsim report DIR... [--answers ANSWER_DIR...] -o report.html``: one self-contained HTML file."""
     from sim.analysis.what_it_takes import load_answer
-    from sim.atomic import atomic_write
+    from sim.atomic import check_output_file, write_file
     from sim.viz.maps import world_shapes
-    from sim.viz.report import build_report
+    from sim.viz.report import GENERATOR, build_report
 
     out = Path(args.out)
-    _check_output_file(out)
+    sources = [*args.folders, *args.answers, *([args.baseline] if args.baseline else [])]
+    check_output_file(out, GENERATOR.encode(), sources, given_as="--out")
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
     answers = [load_answer(folder) for folder in args.answers]
     world_shapes()
     why = {heading: draw for _, heading, draw in _why_figures(baseline, args.why)}
     page = build_report(scenarios, baseline, why, answers=answers)
-    atomic_write(out, page.encode("utf-8"))
+    write_file(out, page.encode("utf-8"), GENERATOR.encode(), sources)
     answered = f", {len(answers)} what-it-takes answers" if answers else ""
     print(
         f"Wrote {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {len(scenarios)} scenarios, "

@@ -61,6 +61,8 @@ WAICO_FOUNDING = (
     "For comparison: 29 states signed WAICO's founding agreement in Shanghai on 16 July 2026 (month 12) "
     '(CGTN, 17 July 2026, "29 countries sign agreement on establishing WAICO").'
 )
+#: The tag near the top of every report: ``coalsim report`` overwrites only a file that has it.
+GENERATOR = '<meta name="generator" content="coalsim report">'
 
 #: How many countries the "Sponsors' offers" table lists per scenario.
 TOP_RECIPIENTS = 10
@@ -809,6 +811,7 @@ def build_report(
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"{GENERATOR}"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
@@ -818,6 +821,7 @@ def build_report(
 
 __all__ = [
     "CAVEATS",
+    "GENERATOR",
     "build_report",
     "data_sources",
     "headline_table",

@@ -18,6 +18,7 @@ from sim.analysis.what_it_takes import (
     save_answer,
     what_it_takes,
 )
+from sim.atomic import MARKER
 from sim.errors import InputError
 
 STEPS, STAY = 12, 3
@@ -53,7 +54,7 @@ def curve(scenario, world):
 def test_an_offer_answer_round_trips_with_its_question(offer, scenario, world, tmp_path):
     folder = save_answer(offer, scenario, tmp_path / "answer", world)
     assert sorted(path.name for path in folder.iterdir()) == [
-        "answer.json", "thresholds_per_seed.csv", "what_it_takes.csv"
+        MARKER, "answer.json", "thresholds_per_seed.csv", "what_it_takes.csv"
     ]  # fmt: skip
     loaded = load_answer(folder)
     question = loaded.question
