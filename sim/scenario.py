@@ -194,6 +194,12 @@ class Utility(StrictModel):
         "agreement with the lead minus with rival frameworks' leads, where the data have it",
     )
 
+    @field_validator("levers", "lever_need")
+    @classmethod
+    def _unnamed_levers_keep_their_defaults(cls, value: dict, info: Any) -> dict:
+        """A mapping that names some levers leaves the others at their defaults (not 0 or missing)."""
+        return {**cls.model_fields[info.field_name].default, **value}
+
 
 class Peers(StrictModel):
     """How strongly each tie layer of the world counts in peer influence."""

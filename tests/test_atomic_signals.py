@@ -22,7 +22,7 @@ import sim.atomic
 from sim.cli import main
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
-LONG_RUN = ("run", BASELINE, "--steps", "30000", "--seed", "3", "--out")  # several seconds
+LONG_RUN = ("run", BASELINE, "--steps", "10000", "--seeds", "8", "--seed", "3", "--out")  # several seconds
 
 
 def command(*args: str) -> list[str]:
@@ -56,10 +56,10 @@ def test_a_signal_at_a_random_moment_ends_in_one_line_and_no_staging(signum, sta
         if process.returncode == status:
             handled += 1
             assert err.strip().splitlines() == [line], err
-            assert not out.exists() or sim.RunResult.load(out).metadata["steps"] == 30000
+            assert not out.exists() or sim.RunResult.load(out).metadata["steps"] == 10000
         elif process.returncode == -signum == -signal.SIGTERM:
             assert err == ""
-            assert not out.exists() or sim.RunResult.load(out).metadata["steps"] == 30000
+            assert not out.exists() or sim.RunResult.load(out).metadata["steps"] == 10000
         else:
             assert process.returncode == 0, err  # it had finished before the signal
         assert staging(tmp_path, out.name) == []

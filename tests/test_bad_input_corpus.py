@@ -112,10 +112,11 @@ BAD_ARGUMENTS = {
     "what-it-takes: negative budget": (lambda t: ["what-it-takes", str(SCENARIOS / "waico_courting.yaml"),
                                                   "--framework", "waico", "--budget", "-1",
                                                   "--out", str(t / "w")], "budget"),
-    "calibrate: one fold": (lambda t: ["calibrate", "--scenario", BASELINE, "--folds", "1",
-                                       "--out", str(t / "c.yaml")], "--folds"),
-    "calibrate: no such scenario": (lambda t: ["calibrate", "--scenario", str(t / "absent.yaml"),
-                                               "--out", str(t / "c.yaml")], "absent.yaml"),
+    "calibrate: one fold": (lambda t: ["calibrate", "--method", "logit", "--scenario", BASELINE,
+                                       "--folds", "1", "--out", str(t / "c.yaml")], "--folds"),
+    "calibrate: no such scenario": (lambda t: ["calibrate", "--method", "logit", "--scenario",
+                                               str(t / "absent.yaml"), "--out", str(t / "c.yaml")],
+                                    "absent.yaml"),
     "app: port out of range": (lambda t: ["app", "--port", "99999"], "--port"),
 }
 
@@ -159,8 +160,10 @@ MINIMAL_ARGV = {
     "compare": lambda t: ["compare", str(t)],
     "report": lambda t: ["report", str(t)],
     "what-it-takes": lambda t: ["what-it-takes", BASELINE, "--framework", "waico", "--country", "IND"],
-    "calibrate": lambda t: ["calibrate", "--scenario", BASELINE],
+    "calibrate": lambda t: ["calibrate", "--method", "logit", "--scenario", BASELINE],
     "app": lambda t: ["app"],
+    "check": lambda t: ["check", str(t)],
+    "score": lambda t: ["score", BASELINE, "--observed", "sco_ai_statement_2025", "--seeds", "2"],
 }  # fmt: skip
 
 

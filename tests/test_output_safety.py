@@ -65,12 +65,14 @@ FOLDER_COMMANDS = {
     "what-it-takes": lambda t, r, out: ["what-it-takes", BASELINE, "--framework", "waico", "--budget", "0",
                                         "--seeds", "1", "--steps", "2", "--out", out],
     "compare": lambda t, r, out: ["compare", str(r), "--out", out],
+    "calibrate": lambda t, r, out: ["calibrate", str(SCENARIOS / "calibration" / "baseline.yaml"),
+                                    "--budget", "quick", "--draws", "10", "--out", out],
 }  # fmt: skip
 
 #: Commands that write one file, with the same arguments.
 FILE_COMMANDS = {
     "report": lambda t, r, out: ["report", str(r), "-o", out],
-    "calibrate": lambda t, r, out: ["calibrate", "--scenario", BASELINE, "--out", out],
+    "calibrate": lambda t, r, out: ["calibrate", "--method", "logit", "--scenario", BASELINE, "--out", out],
 }
 
 

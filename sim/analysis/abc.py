@@ -43,6 +43,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import yaml
 from pydantic import Field
 
 from sim.errors import InputError, did_you_mean
@@ -697,3 +698,79 @@ def _target(item: _TargetSpec, observations: pd.DataFrame, where: str, field: st
     if not countries:
         raise InputError(where, field, "an observation set naming supporting countries", "none left")
     return Target(name, framework, step, "coverage", item.observed, item.tolerance, countries)
+
+
+def calibrated_scenario_text(spec: CalibrationSpec, posterior: Posterior, extends: str) -> str:
+    """A scenario file that extends the calibrated one with the posterior medians.
+
+    Its header records what was fitted to what, each parameter's posterior median and 90%
+    interval, and which parameters the observations do not identify.
+
+    Args:
+        spec: The calibration spec.
+        posterior: Its posterior.
+        extends: The path of the base scenario, relative to where the file will live.
+
+    Returns:
+        The YAML text (it loads with :func:`sim.load_scenario`).
+
+    """
+    table = posterior.identification()
+    lines = [
+        f"# Written by `coalsim calibrate` from {spec.source.name}: ABC-SMC (pyabc), "
+        f"{len(posterior.generations)} generations of {len(posterior.draws)} particles, "
+        f"seed {posterior.seed}.",
+        "# Targets: " + "; ".join(
+            f"{t.name} ({t.framework}, step {t.step}, {t.statistic} {t.observed:g} "
+            f"+/- {t.tolerance:g})"
+            for t in posterior.targets
+        ),
+        "# Posterior median [90% interval] of each calibrated parameter:",
+        *(
+            f"#   {row.parameter}: {row.median:.4g} [{row.q05:.4g}, {row.q95:.4g}]"
+            + ("" if row.identified else "  NOT identified by these targets (the prior's range remains)")
+            for row in table.itertuples()
+        ),
+        "# The posterior draws are in posterior.csv beside this file; rerun coalsim calibrate rather",
+        "# than editing.",
+        f"extends: {extends}",
+        f"name: {spec.scenario.name}_calibrated",
+    ]
+    nested: dict[str, Any] = {}
+    for path, value in posterior.median().items():
+        node = nested
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = round(value, 6)
+    return "\n".join(lines) + "\n" + yaml.safe_dump(nested, default_flow_style=False, sort_keys=False)
+
+
+def report_lines(posterior: Posterior, predictive: pd.DataFrame) -> list[str]:
+    """A plain-text report: the run, each parameter's posterior, and the predictive check.
+
+    Args:
+        posterior: The posterior.
+        predictive: :func:`predictive_summary` of a posterior predictive run.
+
+    Returns:
+        The lines to print.
+
+    """
+    generations = posterior.generations
+    lines = [
+        f"ABC-SMC: {len(generations)} generations, {int(generations['samples'].sum())} simulations, "
+        f"final threshold {generations['epsilon'].iloc[-1]:.3g} (distance in tolerance units).",
+        "",
+        f"{'parameter':34s} {'median':>9s} {'90% interval':>21s}  identified",
+    ]
+    for row in posterior.identification().itertuples():
+        interval = f"[{row.q05:.3g}, {row.q95:.3g}]"
+        verdict = "yes" if row.identified else f"NO (keeps {row.width_ratio:.0%} of the prior's width)"
+        lines.append(f"{row.parameter:34s} {row.median:9.3g} {interval:>21s}  {verdict}")
+    lines += ["", f"{'target':34s} {'observed':>9s} {'simulated median [90%]':>26s}  covered"]
+    for row in predictive.itertuples():
+        interval = f"{row.median:.3g} [{row.q05:.3g}, {row.q95:.3g}]"
+        covered = "yes" if row.covered else "NO"
+        lines.append(f"{row.target:34s} {row.observed:9.3g} {interval:>26s}  {covered}")
+    return lines

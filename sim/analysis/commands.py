@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
 DEFAULT_OUT = Path("scenarios") / "calibrated.yaml"
+DEFAULT_SPEC = Path("scenarios") / "calibration" / "baseline.yaml"
 
 #: The line every calibrated scenario holds: an existing ``--out`` file is replaced only if it has it.
 CALIBRATED_MARK = b"# Written by `coalsim calibrate`"
@@ -42,29 +43,122 @@ def register(commands: argparse._SubParsersAction) -> None:
     """
     calibrate = commands.add_parser(
         "calibrate",
-        help="fit static utility weights to the complete affiliation lists and write a calibrated scenario",
-        description="Fit alignment, AI capacity, bloc and regional ties by maximum likelihood to the "
-        "affiliations listed completely in sim/data/ai_affiliations.csv, cross-validate against the base "
-        "rate, and write a scenario extending the base one. " + NOT_IDENTIFIED,
+        help="calibrate the simulation to observations by ABC-SMC (or fit the old reduced-form logit)",
+        description="Estimate a scenario's unobserved magnitudes by approximate Bayesian computation "
+        "(ABC-SMC with pyabc): the priors and targets come from a calibration spec (default "
+        f"{DEFAULT_SPEC}); the posterior, its identification table, posterior predictive checks, "
+        "figures and a calibrated scenario go into --out. An interrupted calibration continues with "
+        "--resume. With --method logit, the reduced-form pooled logit of earlier versions is fitted "
+        "instead and a scenario file written (it is not a calibration of the simulation: "
+        + NOT_IDENTIFIED + ")",
     )
     calibrate.add_argument(
-        "--scenario", default=str(DEFAULT_SCENARIO), help="base scenario (default: %(default)s)"
+        "spec", nargs="?", default=str(DEFAULT_SPEC), help="calibration spec (default: %(default)s)"
     )
     calibrate.add_argument(
-        "--folds", type=int, default=5, help="cross-validation folds (default: %(default)s)"
+        "--method", choices=("abc", "logit"), default="abc", help="abc (default) or the old logit fit"
     )
     calibrate.add_argument(
-        "--seed", type=int, default=0, help="seed of the fold assignment (default: %(default)s)"
+        "--budget", choices=("default", "quick"), default="default",
+        help="the spec's budget, or its small 'quick' one (CI, a first look)",
+    )  # fmt: skip
+    calibrate.add_argument("--resume", action="store_true", help="continue the calibration stored in --out")
+    calibrate.add_argument(
+        "--workers", type=int, default=1, help="processes simulating particles (default: %(default)s)"
     )
     calibrate.add_argument(
-        "--out", default=str(DEFAULT_OUT), help="scenario file to write (default: %(default)s)"
+        "--draws", type=int, default=100,
+        help="posterior draws for the predictive check (default: %(default)s)",
+    )  # fmt: skip
+    calibrate.add_argument(
+        "--scenario", default=str(DEFAULT_SCENARIO), help="logit only: base scenario (default: %(default)s)"
+    )
+    calibrate.add_argument(
+        "--folds", type=int, default=5, help="logit only: cross-validation folds (default: %(default)s)"
+    )
+    calibrate.add_argument(
+        "--seed", type=int, default=0, help="logit only: seed of the fold assignment (default: %(default)s)"
+    )
+    calibrate.add_argument(
+        "--out",
+        help="abc: output folder (default: results/calibration/SPEC-NAME); "
+        f"logit: scenario file to write (default: {DEFAULT_OUT})",
     )
     calibrate.set_defaults(handler=run_calibrate)
     register_score(commands)
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
-    """Handle ``coalsim calibrate``.
+    """Handle ``coalsim calibrate``: ABC-SMC by default, the reduced-form logit on request."""
+    return run_abc(args) if args.method == "abc" else run_logit(args)
+
+
+def run_abc(args: argparse.Namespace) -> int:
+    """Calibrate the simulation by ABC-SMC and write the calibration folder.
+
+    Args:
+        args: Parsed arguments: ``spec``, ``budget``, ``resume``, ``workers``, ``draws``, ``out``.
+
+    Returns:
+        0 when the folder was written.
+
+    Raises:
+        InputError: For a bad spec, argument or output folder (nothing written).
+
+    """
+    import shutil
+    import sys
+
+    from sim.analysis import abc
+    from sim.atomic import check_output_folder, write_folder_atomically
+    from sim.viz.calibration import posterior_figure, predictive_figure
+    from sim.viz.style import png_bytes
+
+    spec_path = Path(args.spec)
+    out = Path(args.out) if args.out else Path("results") / "calibration" / spec_path.stem
+    check_output_folder(out, "calibration", sources=[spec_path], given_as="--out")
+    for name, value, low in (("--workers", args.workers, 1), ("--draws", args.draws, 10)):
+        if not low <= value <= 10_000:
+            raise InputError("command line", name, f"a whole number from {low} to 10000", str(value))
+    spec = abc.load_calibration_spec(spec_path)
+    budget = spec.budget if args.budget == "default" else spec.quick_budget
+    database = out.parent / f".{out.name}.abc.db"
+    stored = out / "abc.db"
+    if args.resume and not database.exists() and stored.is_file():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(stored, database)
+        shutil.copyfile(out / "abc.db.signature.json", database.with_name(database.name + ".signature.json"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"Calibrating {spec.scenario.name} ({spec.scenario_path}) on {len(spec.targets)} targets, "
+          f"{len(spec.priors)} parameters: up to {budget.generations} generations of {budget.population} "
+          f"particles{' (resuming)' if args.resume else ''}.", flush=True)  # fmt: skip
+    posterior = abc.calibrate(
+        spec.scenario, spec.priors, spec.targets, database, budget=budget, seed=spec.seed,
+        resume=args.resume, workers=args.workers, progress=sys.stderr.isatty(),
+    )  # fmt: skip
+    predictive = abc.posterior_predictive(spec.scenario, posterior, draws=args.draws, seed=spec.seed)
+    summary = abc.predictive_summary(predictive)
+    extends = Path(os.path.relpath(spec.scenario_path, out.resolve())).as_posix()
+    files = {
+        **posterior.save(out),
+        "predictive.csv": predictive.to_csv(index=False).encode(),
+        "predictive_summary.csv": summary.to_csv(index=False).encode(),
+        "posterior.png": png_bytes(posterior_figure(posterior)),
+        "predictive.png": png_bytes(predictive_figure(predictive)),
+        "calibrated.yaml": abc.calibrated_scenario_text(spec, posterior, extends).encode(),
+        "abc.db": database.read_bytes(),
+        "abc.db.signature.json": database.with_name(database.name + ".signature.json").read_bytes(),
+    }
+    write_folder_atomically(out, files, "calibration", sources=[spec_path])
+    for path in (database, database.with_name(database.name + ".signature.json")):
+        path.unlink(missing_ok=True)  # the folder holds them now; --resume copies them back
+    print("\n".join(abc.report_lines(posterior, summary)))
+    print(f"\nWrote {out}/ ({', '.join(sorted(files))}).")
+    return 0
+
+
+def run_logit(args: argparse.Namespace) -> int:
+    """Fit the reduced-form pooled logit and write a scenario (``--method logit``).
 
     Args:
         args: Parsed arguments: ``scenario``, ``folds``, ``seed``, ``out``.
@@ -82,7 +176,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
     from sim.world import World
 
-    base, out = Path(args.scenario), Path(args.out)
+    base, out = Path(args.scenario), Path(args.out or DEFAULT_OUT)
     check_output_file(out, CALIBRATED_MARK, sources=[base], given_as="--out")
     scenario = load_scenario(base)
     world = World.load()

@@ -143,7 +143,7 @@ def cli_args(**values) -> argparse.Namespace:
     """Parse ``calibrate`` arguments with the command's own parser."""
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    argv = ["calibrate"] + [f"--{key}={value}" for key, value in values.items()]
+    argv = ["calibrate", "--method=logit"] + [f"--{key}={value}" for key, value in values.items()]
     return parser.parse_args(argv)
 
 

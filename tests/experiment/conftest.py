@@ -30,6 +30,8 @@ SMALL = {
 
 #: The sweep of issue 15's resume crash, made small: lhs over two levers, runs of the
 #: scenario's 100 steps, longer than the 12-step convergence window, so most runs settle.
+#: The open-models offer is swept as the value its event sets (events.0.set...), which is
+#: what holds from step 4 on; the top-level value would be overridden (and warn).
 SETTLING = {
     "scenario": str(GLOBAL_SOUTH),
     "design": "lhs",
@@ -37,7 +39,7 @@ SETTLING = {
     "replications": 2,
     "seed": 15,
     "parameters": {
-        "frameworks.waico.levers.open_models": {"low": 0.0, "high": 1.5},
+        "events.0.set.frameworks.waico.levers.open_models": {"low": 0.0, "high": 1.5},
         "frameworks.waico.entry_cost": {"low": 0.0, "high": 1.5},
     },
 }

@@ -23,7 +23,7 @@ from sim.experiment.runner import simulate
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "open_models_global_south.yaml"
 
 LEVERS = {
-    "frameworks.waico.levers.capacity_building": {"low": 0.0, "high": 1.5},
+    "events.0.set.frameworks.waico.levers.capacity_building": {"low": 0.0, "high": 1.5},
     "frameworks.waico.entry_cost": {"low": 0.0, "high": 1.5},
 }
 GRID = {path: {"values": [0.2, 1.0]} for path in LEVERS}

@@ -1,0 +1,85 @@
+"""``coalsim calibrate`` (ABC-SMC): the calibration folder, its calibrated scenario, resume."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from coalsim_testing import SCENARIOS
+
+import sim
+from sim.atomic import MARKER
+from sim.cli import main
+
+pytest.importorskip("pyabc")
+
+SPEC = SCENARIOS / "calibration" / "baseline.yaml"
+FILES = {
+    "abc.db", "abc.db.signature.json", "calibrated.yaml", "calibration.json", "generations.csv",
+    "identification.csv", "posterior.csv", "posterior.png", "predictive.csv", "predictive.png",
+    "predictive_summary.csv", MARKER,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("calibration") / "baseline"
+    assert main(["calibrate", str(SPEC), "--budget", "quick", "--draws", "10", "--out", str(out)]) == 0
+    return out
+
+
+def test_the_folder_holds_the_posterior_its_checks_and_a_calibrated_scenario(calibrated):
+    assert {path.name for path in calibrated.iterdir()} == FILES
+    assert not list(calibrated.parent.glob(".baseline.abc.db*")), "the working database moved into the folder"
+    posterior = sim.load_scenario(calibrated / "calibrated.yaml")
+    draws = pd.read_csv(calibrated / "posterior.csv")
+    assert draws["weight"].sum() == pytest.approx(1.0)
+    medians = {path: draws[path].quantile(0.5) for path in draws.columns if path != "weight"}
+    # the calibrated scenario sets each parameter to its weighted median, inside the prior
+    assert 0.0 <= posterior.frameworks["waico"].entry_cost <= 1.5
+    assert 0.03 <= posterior.rule.temperature <= 0.5
+    assert set(medians) == {"frameworks.waico.entry_cost", "frameworks.eu_coe.entry_cost",
+                            "utility.alignment", "utility.peer", "rule.temperature"}  # fmt: skip
+    predictive = pd.read_csv(calibrated / "predictive_summary.csv")
+    assert set(predictive["target"]) == {
+        "waico_founding_count",
+        "coe_ai_convention_count_2026_01",
+        "pax_silica_accessions_2026_01",
+    }
+
+
+def test_resume_continues_from_the_folder_with_more_generations(calibrated, tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    text = SPEC.read_text(encoding="utf-8").replace(
+        "scenario: ../baseline.yaml", f"scenario: {SCENARIOS}/baseline.yaml"
+    )
+    quick = "quick_budget: {population: 30, generations: "
+    longer = text.replace(quick + "2", quick + "3")
+    spec.write_text(longer, encoding="utf-8")
+    before = pd.read_csv(calibrated / "generations.csv")
+    capsys.readouterr()
+    argv = [
+        "calibrate",
+        str(spec),
+        "--budget",
+        "quick",
+        "--draws",
+        "10",
+        "--out",
+        str(calibrated),
+        "--resume",
+    ]
+    assert main(argv) == 0
+    after = pd.read_csv(calibrated / "generations.csv")
+    assert len(after) == len(before) + 1
+    assert after["epsilon"].iloc[: len(before)].tolist() == before["epsilon"].tolist()
+    assert "(resuming)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag"), [(["--workers", "0"], "--workers"), (["--draws", "3"], "--draws")],
+)  # fmt: skip
+def test_bad_arguments_exit_2_naming_the_option(extra, flag, tmp_path, capsys):
+    assert main(["calibrate", str(SPEC), "--budget", "quick", "--out", str(tmp_path / "c"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coalsim:") and flag in err and err.count("\n") == 1
+    assert not (tmp_path / "c").exists()
