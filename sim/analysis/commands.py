@@ -138,6 +138,7 @@ def run_abc(args: argparse.Namespace) -> int:
     )  # fmt: skip
     predictive = abc.posterior_predictive(spec.scenario, posterior, draws=args.draws, seed=spec.seed)
     summary = abc.predictive_summary(predictive)
+    point = abc.point_estimate(spec.scenario, posterior)
     extends = Path(os.path.relpath(spec.scenario_path, out.resolve())).as_posix()
     files = {
         **posterior.save(out),
@@ -145,7 +146,7 @@ def run_abc(args: argparse.Namespace) -> int:
         "predictive_summary.csv": summary.to_csv(index=False).encode(),
         "posterior.png": png_bytes(posterior_figure(posterior)),
         "predictive.png": png_bytes(predictive_figure(predictive)),
-        "calibrated.yaml": abc.calibrated_scenario_text(spec, posterior, extends).encode(),
+        "calibrated.yaml": abc.calibrated_scenario_text(spec, posterior, extends, point).encode(),
         "abc.db": database.read_bytes(),
         "abc.db.signature.json": database.with_name(database.name + ".signature.json").read_bytes(),
     }
@@ -153,6 +154,8 @@ def run_abc(args: argparse.Namespace) -> int:
     for path in (database, database.with_name(database.name + ".signature.json")):
         path.unlink(missing_ok=True)  # the folder holds them now; --resume copies them back
     print("\n".join(abc.report_lines(posterior, summary)))
+    print("\nSet in calibrated.yaml (the particle closest to the targets over 10 seeds): "
+          + ", ".join(f"{path} = {value:.4g}" for path, value in point.items()))
     print(f"\nWrote {out}/ ({', '.join(sorted(files))}).")
     return 0
 

@@ -225,3 +225,22 @@ def test_the_shipped_baseline_spec_loads():
 
     spec = abc.load_calibration_spec(SCENARIOS / "calibration" / "baseline.yaml")
     assert spec.scenario.name == "baseline" and spec.targets and spec.priors
+
+
+def test_the_point_estimate_is_the_particle_closest_to_the_targets(recovered):
+    scenario, *_, posterior = recovered
+    point = abc.point_estimate(scenario, posterior, seeds=range(5), world=WORLD)
+    assert point in [dict(zip(posterior.paths, row, strict=True)) for row in
+                     posterior.draws[posterior.paths].itertuples(index=False)]  # fmt: skip
+
+    def mean_distance(values):
+        varied = scenario.with_overrides(values)
+        return np.mean([
+            abc.distance(abc.simulate_statistics(varied, WORLD, posterior.targets, s), posterior.targets)
+            for s in range(5)
+        ])  # fmt: skip
+
+    # no particle of the posterior fits better over the same seeds
+    others = posterior.draws[posterior.paths].drop_duplicates().head(15)
+    assert all(mean_distance(point) <= mean_distance(dict(zip(posterior.paths, row, strict=True)))
+               for row in others.itertuples(index=False))  # fmt: skip
