@@ -1,9 +1,14 @@
 """The interactive app: step the coalition model in a browser with Mesa's SolaraViz.
 
-Start it from the project folder with ``coalsim app`` or ``solara run sim/viz/app.py``.
+Start it from the project folder with ``coalsim app`` or
+``solara run --no-check-version sim/viz/app.py``. (Without ``--no-check-version``, Solara asks
+PyPI for its latest version before it imports this module and may advise ``pip install
+solara==<latest>``, which breaks the app's pinned dependencies; solara 1.58 has no setting or
+environment variable for that check, so nothing in this module can turn it off.)
 Pick a scenario (any ``scenarios/*.yaml``; ``$COALSIM_SCENARIOS`` names another folder),
-move the sliders, press Reset to rebuild the model with them, then Step or Play. The page
-shows the step and who holds what now, a world map of portfolios
+move the sliders (each shows its value under its thumb and its unit in its label), press
+Reset to rebuild the model with them, then Step or Play. The page shows the step and who holds
+what now (frameworks by their short names), a world map of portfolios
 (:func:`sim.viz.maps.world_map_figure`), membership over time (from the model's
 DataCollector) and a country inspector: a country's options term by term
 (``Country.explain()`` drawn by :func:`sim.viz.plots.why_figure`) and its portfolio
@@ -15,14 +20,18 @@ scenario overrides. The sliders start at the picked scenario's own values, and p
 another scenario rebuilds the controls, so a slider never silently overrides the value
 a scenario file was written to test.
 
-Staying responsive: the world map and the why-chart are the heavy figures (~0.2 s and
-~0.3 s per draw, mostly drawing and PNG encoding; the map's shapes are read and projected
+Staying responsive: the world map and the why-chart are the heavy figures (~0.2-0.3 s
+each per draw, mostly drawing and PNG encoding; the map's shapes are read and projected
 once per process by :func:`sim.viz.maps.world_shapes`). They are redrawn every N steps
-(default :data:`REDRAW_EVERY`, a slider on the "Now" card) or at once with "Draw now", and
-each says which step it shows; the map of a past step comes from ``model.history``, so
+(default :data:`REDRAW_EVERY`, a slider on the "Now" card) or at once with "Draw map and
+why-chart now", and each says which step it shows; the map of a past step comes from ``model.history``, so
 what it shows never depends on when it was drawn. The step counter, the membership plot
-(~0.1 s) and the inspector's text follow every step. While playing, SolaraViz's "Render
+(~0.1-0.25 s) and the inspector's text follow every step. While playing, SolaraViz's "Render
 Interval" slider skips redraws of everything for that many steps.
+
+Legibility: the map and the membership plot each take a row of the page's width (side by side
+only on screens at Vuetify's "xlarge" breakpoint, 1904 px and wider), at resolutions chosen
+so that their smallest text stays at least 10 px high in a 1280 x 900 window.
 """
 
 from __future__ import annotations
@@ -53,6 +62,7 @@ from sim.utility import NON_ALIGNED
 from sim.viz import plots
 from sim.viz.maps import world_map_figure
 from sim.viz.plots import why_figure
+from sim.viz.style import framework_label, portfolio_label
 from sim.world import World
 
 #: Environment variable naming the scenario folder (``coalsim app --scenarios`` sets it).
@@ -67,11 +77,29 @@ DEFAULT_COUNTRY = "BRA"
 #: The map and the why-chart are redrawn every this many steps unless asked (~0.2-0.3 s each).
 REDRAW_EVERY = 5
 
-#: Figures shrink to their card; the wide explanation table scrolls inside its card.
+#: Pixels per inch of the membership figure (5.4 in wide: ~600 px; its 8.5 pt caption ~13 px
+#: high) and of the map (8 in: ~770 px). Each shrinks to its card when the card is narrower.
+MEMBERSHIP_DPI = 110
+MAP_DPI = 96
+
+#: Figures shrink to their card; the wide explanation table scrolls inside its card. Every
+#: slider (ours and SolaraViz's) shows its value under its thumb: Vuetify draws that label
+#: only while dragging, so it is shown always and restyled from a bubble to plain text. In
+#: the narrow sidebar a slider's label (with its unit) sits above it, so the slider keeps
+#: the sidebar's width.
 PAGE_CSS = """
 .coalsim-map img, .coalsim-membership img, .coalsim-why img { max-width: 100%; height: auto; }
 .coalsim-main { min-width: 0; max-width: 100%; }
 .coalsim-inspector { overflow-x: auto; }
+.v-slider .v-slider__thumb-label-container { display: block !important; }
+.v-slider .v-slider__thumb-label.primary {
+  background-color: transparent !important; color: inherit; width: auto !important; height: auto !important;
+  border-radius: 0; font-size: 12px; line-height: 1; transform: translate(-50%, 28px) !important;
+}
+.v-slider .v-slider__thumb-label > div { transform: none !important; }
+.v-input__slider { padding-bottom: 10px; }
+.v-navigation-drawer .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-navigation-drawer .v-input__slider .v-label { flex: 0 0 100%; margin-bottom: 4px; }
 """
 
 
@@ -82,7 +110,7 @@ class Knob:
     Attributes:
         keyword: The :class:`CoalitionApp` argument it fills.
         path: The dotted scenario path it overrides.
-        label: What the slider says.
+        label: What the slider says (its unit in brackets).
         low: Smallest value.
         high: Largest value (raised to the scenario's value if that is larger).
         step: Slider increment.
@@ -97,16 +125,20 @@ class Knob:
     step: float
 
 
-#: The incentives and rule parameters the app lets you move.
+#: The incentives and rule parameters the app lets you move. Offers, penalties, costs and
+#: the logit temperature are in the model's arbitrary utility units (docs/model.md: an offer
+#: of 1 is worth 1 at lever weight 1 and need 1), as in the why-chart.
 KNOBS = (
-    Knob("open_models", "frameworks.waico.levers.open_models", "WAICO open models", 0.0, 2.0, 0.05),
-    Knob("capacity_building", "frameworks.waico.levers.capacity_building", "WAICO capacity building",
+    Knob("open_models", "frameworks.waico.levers.open_models", "WAICO open models (utility units)",
          0.0, 2.0, 0.05),
-    Knob("export_penalty", "penalties.us_export_controls.amount", "US export-control penalty",
-         0.0, 2.0, 0.05),
-    Knob("temperature", "rule.temperature", "Choice noise (temperature)", 0.01, 1.0, 0.01),
-    Knob("activation_rate", "rule.activation_rate", "Activation rate", 0.01, 1.0, 0.01),
-    Knob("switching_cost", "rule.switching_cost", "Switching cost", 0.0, 1.0, 0.05),
+    Knob("capacity_building", "frameworks.waico.levers.capacity_building",
+         "WAICO capacity building (utility units)", 0.0, 2.0, 0.05),
+    Knob("export_penalty", "penalties.us_export_controls.amount",
+         "US export-control penalty (utility units)", 0.0, 2.0, 0.05),
+    Knob("temperature", "rule.temperature", "Choice noise, temperature (utility units)", 0.01, 1.0, 0.01),
+    Knob("activation_rate", "rule.activation_rate", "Activation rate (share of countries per step)",
+         0.01, 1.0, 0.01),
+    Knob("switching_cost", "rule.switching_cost", "Switching cost (utility units)", 0.0, 1.0, 0.05),
 )  # fmt: skip
 
 
@@ -291,6 +323,33 @@ def member_counts(model: CoalitionModel) -> pd.DataFrame:
     return counts
 
 
+def framework_names(model: CoalitionModel) -> dict[str, str]:
+    """The scenario's full framework names by id (for labels without a short name)."""
+    return {fid: model.spec.frameworks[fid].name for fid in model.params.framework_ids}
+
+
+def holdings_text(model: CoalitionModel) -> str:
+    """Members of each framework now, by readable name: ``"WAICO 1 · US/G7-led 22 · ..."``.
+
+    Args:
+        model: The model.
+
+    Returns:
+        Each framework's short name (:func:`sim.viz.style.framework_label`) and member
+        count, then the non-aligned count.
+
+    """
+    counts = member_counts(model).iloc[-1]
+    names = framework_names(model)
+    return " · ".join(f"{framework_label(fid, names)} {counts[fid]}" for fid in counts.index)
+
+
+def overrides_text(model: CoalitionApp) -> str:
+    """The slider values the model was built with, by slider label (empty when none differ)."""
+    labels = {knob.path: knob.label for knob in KNOBS}
+    return ", ".join(f"{labels[path]} = {value:g}" for path, value in model.overrides.items())
+
+
 def membership_figure(model: CoalitionApp) -> Figure:
     """Members of each framework over the steps run so far: the shared membership figure.
 
@@ -311,7 +370,7 @@ def redraw_step(steps: int, every: int, asked: int | None = None) -> int:
     Args:
         steps: Steps the model has run.
         every: Redraw interval of the heavy figures, in steps.
-        asked: A step the user asked to see now ("Draw now"); ignored once the model
+        asked: A step the user asked to see now ("Draw map and why-chart now"); ignored once the model
             has been reset to before it.
 
     Returns:
@@ -328,7 +387,7 @@ class Redraw:
 
     Attributes:
         every: The interval N (a slider).
-        asked: The step "Draw now" was pressed at, or ``None``.
+        asked: The step "Draw map and why-chart now" was pressed at, or ``None``.
 
     """
 
@@ -367,9 +426,8 @@ def map_figure(model: CoalitionModel, step: int) -> Figure:
 
     """
     figure = Figure(figsize=(8.0, 4.9), layout="constrained")
-    names = {fid: model.spec.frameworks[fid].name for fid in model.params.framework_ids}
     world_map_figure(portfolios_at(model, step), model.params.framework_ids, ax=figure.subplots(),
-                     names=names, title=f"Portfolios at step {step}")  # fmt: skip
+                     names=framework_names(model), title=f"Portfolios at step {step}")  # fmt: skip
     return figure
 
 
@@ -410,8 +468,7 @@ def why_image(model: CoalitionModel, iso3: str) -> Figure:
 
     """
     country = model.country(iso3)
-    names = {fid: model.spec.frameworks[fid].name for fid in model.params.framework_ids}
-    figure = why_figure(country.explain(), country.name, names=names)
+    figure = why_figure(country.explain(), country.name, names=framework_names(model))
     plt.close(figure)
     return figure
 
@@ -432,23 +489,21 @@ def Notice(message: str, kind: str) -> None:
 def NowCard(model: CoalitionApp, redraw: Redraw) -> None:
     """The step counter, what each framework holds now, and when the heavy figures redraw."""
     update_counter.get()
-    counts = member_counts(model).iloc[-1]
     shown = redraw.step(model.steps)
-    with solara.Card(classes=["coalsim-now"]), solara.Columns([3, 2]):
+    with solara.Card(classes=["coalsim-now"]), solara.Columns([1, 1]):
         with solara.Column(gap="4px"):
             solara.Text(f"Step {model.steps}", classes=["coalsim-step"], style={"font-size": "1.8em"})
-            solara.Text(f"{model.spec.name}, member countries: "
-                        + " · ".join(f"{fid} {counts[fid]}" for fid in counts.index))  # fmt: skip
+            status = f"{model.spec.name}, member countries: {holdings_text(model)}"
+            solara.Text(status, classes=["coalsim-status"])
             if model.overrides:
-                applied = ", ".join(f"{path} = {value:g}" for path, value in model.overrides.items())
-                solara.Text(f"Sliders applied: {applied}")
+                solara.Text(f"Sliders applied: {overrides_text(model)}")
             if model.seed_problem:
                 Notice(model.seed_problem, "warning")
         with solara.Column(gap="0px"):
             every = redraw.every
-            solara.SliderInt(f"Map and why-chart every {every.value} steps", value=every, min=1, max=20)
-            solara.Button("Draw now", on_click=lambda: redraw.asked.set(model.steps), outlined=True,
-                          disabled=shown == model.steps)  # fmt: skip
+            solara.SliderInt("Redraw every (steps)", value=every, min=1, max=20)
+            solara.Button("Draw map and why-chart now", on_click=lambda: redraw.asked.set(model.steps),
+                          outlined=True, disabled=shown == model.steps)  # fmt: skip
 
 
 @solara.component
@@ -457,7 +512,7 @@ def MembershipPlot(model: CoalitionApp) -> None:
     update_counter.get()
     figure = solara.use_memo(lambda: membership_figure(model), [model, model.steps])
     with solara.Div(classes=["coalsim-membership"]):
-        solara.FigureMatplotlib(figure, dependencies=[model, model.steps], format="png", dpi=72)
+        solara.FigureMatplotlib(figure, dependencies=[model, model.steps], format="png", dpi=MEMBERSHIP_DPI)
 
 
 @solara.component
@@ -467,7 +522,7 @@ def WorldMap(model: CoalitionApp, redraw: Redraw) -> None:
     step = redraw.step(model.steps)
     figure = solara.use_memo(lambda: map_figure(model, step), [model, step])
     with solara.Div(classes=["coalsim-map"]):
-        solara.FigureMatplotlib(figure, dependencies=[model, step], format="png", dpi=72)
+        solara.FigureMatplotlib(figure, dependencies=[model, step], format="png", dpi=MAP_DPI)
 
 
 @solara.component
@@ -485,10 +540,14 @@ def CountryInspector(model: CoalitionApp, redraw: Redraw) -> None:
     shown = redraw.step(model.steps)
     figure, drawn_at = solara.use_memo(lambda: (why_image(model, iso3), model.steps), [model, shown, iso3])
     country = model.country(iso3)
-    history = " → ".join(f"step {step}: {label}" for step, label in portfolio_changes(model, iso3))
+    names = framework_names(model)
+    history = " → ".join(
+        f"step {step}: {portfolio_label(label, names)}" for step, label in portfolio_changes(model, iso3)
+    )
     with solara.Div(classes=["coalsim-inspector"]):
         solara.Select("Country", values=list(choices), value=picked)
-        solara.HTML("p", f"<b>{escape(country.name)}</b> holds <b>{escape(country.portfolio)}</b> at step "
+        holds = portfolio_label(country.portfolio, names)
+        solara.HTML("p", f"<b>{escape(country.name)}</b> holds <b>{escape(holds)}</b> at step "
                          f"{model.steps}. <b>Portfolio history:</b> {escape(history)}. "
                          f"<b>The chart shows step {drawn_at}.</b>")  # fmt: skip
         with solara.Div(classes=["coalsim-why"]):
@@ -511,7 +570,7 @@ def ScenarioView(first_model: CoalitionApp, params: dict[str, object]) -> None:
     solara.Style(PAGE_CSS)
     with solara.Column(style={"padding": "8px"}, classes=["coalsim-main"]):
         NowCard(model.value, redraw)
-        with solara.Columns([3, 2]):
+        with solara.ColumnsResponsive(12, xlarge=[7, 5]):  # side by side only where both stay legible
             with solara.Card("World map"):
                 WorldMap(model.value, redraw)
             with solara.Card("Membership over time"):

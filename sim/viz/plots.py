@@ -998,7 +998,8 @@ def why_figure(
     Args:
         explanation: The frame of ``Country.explain()`` (index: portfolio label).
         country: The country's name for the title.
-        options: How many options to show (the most likely ones; the held one always).
+        options: How many options to show (the most likely ones; the held one always). The
+            title says how many of how many it shows.
         names: The scenario's framework names, for option titles.
 
     Returns:
@@ -1012,7 +1013,8 @@ def why_figure(
     _require_columns(explanation, (*terms, "total", "probability", "current"), "why figure")
     ranked = explanation.sort_values("probability", ascending=False)
     shown = ranked.head(options)
-    if not shown["current"].any():
+    plus_held = "" if shown["current"].any() else " and the one it holds"
+    if plus_held:
         shown = pd.concat([shown.iloc[: options - 1], ranked[ranked["current"]]])
     used = [term for term in terms if (shown[term].abs() > 1e-12).any()]
     labels = [COMPONENT_LABELS.get(term, term) for term in used] + ["total utility"]
@@ -1051,7 +1053,12 @@ def why_figure(
         ax.set_xlabel("utility (model units)")
     axes[0, 0].set_yticks(y, labels)
     axes[0, 0].invert_yaxis()
-    fig.suptitle(f"Why {country}: the options it weighs, term by term")
+    which = (
+        f"all {len(ranked)} portfolios open to it"
+        if len(shown) == len(ranked)
+        else f"the {len(shown) - bool(plus_held)} likeliest of {len(ranked)} portfolios open to it{plus_held}"
+    )
+    fig.suptitle(f"Why {country}: {which}, term by term")
     add_foot(
         fig,
         "Dark bars add to an option's utility, light bars subtract; the dotted bar is the sum. "

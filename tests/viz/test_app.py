@@ -19,6 +19,7 @@ import sim
 from sim.errors import InputError
 from sim.utility import NON_ALIGNED
 from sim.viz import app, app_command
+from sim.viz.plots import why_figure
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
 
@@ -145,6 +146,42 @@ def test_figures_are_drawn_without_leaking_pyplot_figures(stepped):
     assert plt.get_fignums() == before
 
 
+def test_status_line_names_frameworks_not_ids(stepped):
+    counts = app.member_counts(stepped).iloc[-1]
+    assert app.holdings_text(stepped) == (
+        f"WAICO {counts['waico']} · US/G7-led {counts['us_led']} · UN track {counts['un']} · "
+        f"EU/CoE {counts['eu_coe']} · non-aligned {counts['non_aligned']}"
+    )
+
+
+def test_applied_sliders_are_named_by_their_labels():
+    model = app.CoalitionApp(BASELINE, open_models=1.2, switching_cost=0.35)
+    assert (
+        app.overrides_text(model)
+        == "WAICO open models (utility units) = 1.2, Switching cost (utility units) = 0.35"
+    )
+    assert app.overrides_text(app.CoalitionApp(BASELINE)) == ""
+
+
+def test_every_slider_label_names_its_unit():
+    assert all(knob.label.endswith(")") and "(" in knob.label for knob in app.KNOBS)
+
+
+def test_why_chart_says_how_many_of_how_many_portfolios_it_shows(stepped):
+    explanation = stepped.country("BRA").explain()
+    assert len(explanation) == 4
+    assert app.why_image(stepped, "BRA").get_suptitle() == (
+        "Why Brazil: all 4 portfolios open to it, term by term"
+    )
+    top_two = why_figure(explanation, "Brazil", options=2)
+    assert len(top_two.axes) == 2
+    assert "the 2 likeliest of 4 portfolios open to it, term by term" in top_two.get_suptitle()
+    unlikely = explanation.assign(current=explanation["probability"] == explanation["probability"].min())
+    with_held = why_figure(unlikely, "Brazil", options=2)
+    assert "the 1 likeliest of 4 portfolios open to it and the one it holds," in with_held.get_suptitle()
+    plt.close("all")
+
+
 def test_country_choices_cover_the_world(world):
     choices = app.country_choices(world)
     assert sorted(choices.values()) == sorted(world.iso3)
@@ -174,12 +211,13 @@ def test_page_steps_and_resets_with_the_sliders(monkeypatch):
         rc.find(v.Btn, children=["Step"]).widget.click()
     assert counter() == ["Step 3"]
     assert "The chart shows step 0." in inspector_text()
-    rc.find(v.Btn, children=["Draw now"]).widget.click()
+    rc.find(v.Btn, children=["Draw map and why-chart now"]).widget.click()
     assert "The chart shows step 3." in inspector_text()
-    rc.find(v.Slider, label="WAICO open models").widget.v_model = 1.2
+    assert "US/G7-led" in rc.find(v.Html, class_="coalsim-status").widget.children[0]
+    rc.find(v.Slider, label="WAICO open models (utility units)").widget.v_model = 1.2
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert counter() == ["Step 0"]
-    rc.find(children=["Sliders applied: frameworks.waico.levers.open_models = 1.2"]).assert_single()
+    rc.find(children=["Sliders applied: WAICO open models (utility units) = 1.2"]).assert_single()
     seed_box = rc.find(v.TextField, label="Random seed").widget
     seed_box.v_model = "twelve"
     seed_box.fire_event("focusout", None)
@@ -214,6 +252,22 @@ def test_app_command_serves_app_py_with_the_options(monkeypatch):
     assert command[1:5] == ["-m", "solara", "run", str(app_command.APP_PATH)]
     assert command[5:] == ["--host", "0.0.0.0", "--port", "9000", "--no-open"]
     assert env[app.SCENARIO_DIR_VARIABLE] == str(SCENARIOS)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs '--no-check-version' in solara_command, which another branch is moving to sim/cli/",
+)
+def test_app_command_turns_off_solaras_update_check():
+    """Solara checks PyPI before it imports the app and advises an upgrade that breaks the pin.
+
+    Only ``solara run --no-check-version`` turns the check off (solara 1.58 has no setting
+    or environment variable for it), so the command must pass it.
+    """
+    from solara.__main__ import run
+
+    command = app_command.solara_command("localhost", app_command.DEFAULT_PORT)
+    assert run.make_context("run", command[4:]).params["check_version"] is False
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The app in a real browser: headless Chromium steps it five times and sees it change.
+"""The app in a real browser: headless Chromium steps it and checks what a user reads.
 
 The Solara server runs as ``coalsim app`` would run it (:func:`sim.viz.app_command.solara_command`)
 on a free localhost port. Set ``COALSIM_APP_SCREENSHOT`` to a path (e.g. ``docs/img/app.png``)
@@ -21,9 +21,14 @@ from pathlib import Path
 
 import pytest
 from coalsim_testing import REPO, SCENARIOS, chrome, needs_browser
+from matplotlib.text import Text
 
+from sim.viz import app
 from sim.viz.app import SCENARIO_DIR_VARIABLE
 from sim.viz.app_command import solara_command
+
+#: Smallest text, in CSS pixels, that counts as readable in a figure on the page.
+READABLE_PX = 10
 
 #: Longest wait for the server to answer, the page to render, or one step to show.
 SERVER_START_SECONDS = 40
@@ -210,3 +215,52 @@ def test_stepping_the_app_updates_counter_plot_and_map(browser, app_server, tmp_
         shutil.copyfile(screenshot, os.environ["COALSIM_APP_SCREENSHOT"])
     errors = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_app_is_readable_at_1280_by_900(app_server, tmp_path):
+    """At a laptop's window: slider values and units, names in the status line, legible membership text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as when
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = chrome(tmp_path / "profile", window_size="1280,900")
+    try:
+        driver.get(app_server.url)
+        WebDriverWait(driver, RENDER_SECONDS).until(
+            when.text_to_be_present_in_element((By.CSS_SELECTOR, ".coalsim-step"), "Step 0")
+        )
+        WebDriverWait(driver, RENDER_SECONDS).until(lambda d: _image(d, ".coalsim-membership")[1] > 0)
+        sliders = driver.execute_script("""
+            return [...document.querySelectorAll('.v-input__slider')].map(input => {
+                const thumb = input.querySelector('.v-slider__thumb').getBoundingClientRect();
+                const shown = input.querySelector('.v-slider__thumb-label');
+                const box = shown.getBoundingClientRect();
+                return {label: input.querySelector('label').innerText,
+                        value: input.querySelector('[role=slider]').getAttribute('aria-valuenow'),
+                        shown: shown.offsetParent === null ? '' : shown.innerText,
+                        below: box.top >= thumb.bottom,
+                        width: input.querySelector('.v-slider').getBoundingClientRect().width};
+            });""")  # fmt: skip
+        labels = [slider["label"] for slider in sliders]
+        assert {knob.label for knob in app.KNOBS} <= set(labels)
+        for slider in sliders:
+            assert slider["shown"] == slider["value"], f"{slider['label']} does not show its value"
+            assert slider["below"], f"{slider['label']}: its value covers the thumb"
+            assert slider["label"].endswith(")"), f"{slider['label']} does not name its unit"
+            assert slider["width"] >= 100, f"{slider['label']}: its slider is {slider['width']} px wide"
+
+        status = driver.find_element(By.CSS_SELECTOR, ".coalsim-status").text
+        assert "US/G7-led" in status and "us_led" not in status
+
+        figure = app.membership_figure(app.CoalitionApp(str(SCENARIOS / "baseline.yaml")))
+        smallest_pt = min(text.get_fontsize() for text in figure.findobj(Text) if text.get_text())
+        shown_width = driver.execute_script(
+            "return document.querySelector('.coalsim-membership img').getBoundingClientRect().width;"
+        )
+        smallest_px = smallest_pt / 72 * shown_width / figure.get_figwidth()  # points to CSS pixels
+        driver.save_screenshot(str(tmp_path / "app_1280.png"))
+        assert smallest_px >= READABLE_PX, (
+            f"the membership chart's smallest text is {smallest_px:.1f} px high"
+        )
+    finally:
+        driver.quit()
