@@ -11,10 +11,20 @@ The public API is small::
 
 from __future__ import annotations
 
+from sim.ensemble import run_many
 from sim.errors import InputError
 from sim.model import CoalitionModel
 from sim.results import RunResult, run
 from sim.scenario import Scenario, load_scenario
 from sim.world import World
 
-__all__ = ["CoalitionModel", "InputError", "RunResult", "Scenario", "World", "load_scenario", "run"]
+__all__ = [
+    "CoalitionModel",
+    "InputError",
+    "RunResult",
+    "Scenario",
+    "World",
+    "load_scenario",
+    "run",
+    "run_many",
+]

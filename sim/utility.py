@@ -252,7 +252,9 @@ def club_values(
 
     Args:
         params: The current parameters.
-        member_share: ``(k,)`` weighted share of all members of each framework.
+        member_share: ``(k,)`` weighted share of all members of each framework, or
+            ``(m, k)``: one row per country asked about (each in its own run of an
+            ensemble, :mod:`sim.ensemble`).
         holds: ``(m, k)`` current memberships of the countries asked about.
         rows: Which countries (world rows) ``holds`` belongs to; every country when omitted.
 
@@ -261,7 +263,7 @@ def club_values(
 
     """
     own_weight = params.club_share_weight if rows is None else params.club_share_weight.take(rows)
-    others = member_share[None, :] - own_weight[:, None] * holds
+    others = member_share - own_weight[:, None] * holds
     return params.club_coef * np.power(np.maximum(others, 0.0), params.club_exponent)
 
 
@@ -277,7 +279,8 @@ def framework_utilities(
 
     Args:
         params: The current parameters.
-        member_share: ``(k,)`` weighted member share of each framework.
+        member_share: ``(k,)`` weighted member share of each framework, or ``(m, k)``
+            one row per country asked about (see :func:`club_values`).
         holds: ``(m, k)`` current memberships of the countries asked about.
         peer_share: ``(m, k)`` share of their ties that are members.
         rows: Which countries (world rows) the ``m`` rows are; every country when omitted.
