@@ -6,32 +6,36 @@ mapping) and returns, run for run, the same :class:`~sim.results.RunResult` that
 trajectories, tables and metadata (the tests prove it for every decision rule, events,
 launches and peer effects).
 
-How: runs whose overrides lead to the same scenario (the same :meth:`Scenario.digest`,
-e.g. the replications of one sweep point) form one *ensemble*. Its state is one
+How: runs that share a *structure* (the same enabled frameworks, exclusive pairs, number of
+steps, and no sponsors) form one *ensemble*, whatever their magnitudes. Its state is one
 ``(runs, countries)`` array of portfolio indices, and each step does for all runs at once
 what :meth:`CoalitionModel.step <sim.model.CoalitionModel.step>` does for one:
 
-* events and launches are applied by a real :class:`~sim.model.CoalitionModel` (the
-  ensemble's *driver*): the scenario, the launched frameworks, the commitments and so the
-  parameter arrays do not depend on chance, so they are the same in every run. A commit
-  changes each country's portfolio as a function of its own portfolio alone; the driver's
-  own event code is applied once per portfolio that some country holds in some run, and
-  its answers are looked up for every run;
+* events and launches are applied by real :class:`~sim.model.CoalitionModel` objects, one
+  *driver* per distinct scenario (:meth:`Scenario.digest`), with the model's own event
+  code, at the steps its scenario names (launch and event steps): the scenario, the
+  launched frameworks, the commitments and so the parameter arrays do not depend on
+  chance, so all runs of one scenario share them. A commit changes each country's
+  portfolio as a function of its own portfolio alone; the driver's event code is applied
+  once per portfolio that some country holds (or per run, if there are fewer runs), and
+  each run's new state is looked up from the answers;
 * each run keeps its own random stream: one ``numpy`` Generator per run, created from its
   seed exactly as ``mesa.Model(rng=seed)`` creates ``model.rng``, and drawing the same
   ``(2, n)`` uniforms per step (activation, choice), several steps per call;
 * the revising (run, country) pairs decide together through the model's own functions
   (:func:`~sim.utility.framework_utilities`, :func:`~sim.utility.portfolio_utilities`,
-  :func:`~sim.rules.choose`), each row with the member shares of its own run; peer shares
-  come from one sparse product whose rows are the revising countries' rows of the peer
-  matrix, each pointing into its own run's memberships, so every sum is the same sum, in
-  the same order, as in a single run.
+  :func:`~sim.rules.choose`), each row with its own run's member shares and, when the
+  runs' scenarios differ, its own scenario's static utilities, availability and
+  coefficients (gathered into one :class:`~sim.utility.Parameters` with ``(m, 1)``
+  coefficient columns); peer shares come from one sparse product whose rows are the
+  revising countries' rows of the peer matrix, each pointing into its own run's
+  memberships, so every sum is the same sum, in the same order, as in a single run.
+  Scenarios with another rule kind, club exponent or peer matrix decide in separate
+  passes of the same step.
 
-Runs whose scenarios differ (other parameter values, other frameworks) go into separate
-ensembles automatically; so do runs beyond what :data:`DEFAULT_MAX_BYTES` of working memory
-holds (a run's cost, :func:`run_bytes`, is known in advance). Per-run parameter arrays
-(runs with different magnitudes sharing one ensemble) are not implemented: each distinct
-scenario is its own ensemble.
+Runs of other structures go into separate ensembles automatically; so do runs beyond what
+:data:`DEFAULT_MAX_BYTES` of working memory holds (a run's cost, :func:`run_bytes`, is
+known in advance).
 
 Scenarios with sponsors (:mod:`sim.sponsors`) are run one model per run (``sim.run``):
 a sponsor's offers depend on its budget and on the countries' gaps in order, country by
@@ -46,7 +50,12 @@ A sweep would call it once per chunk of tasks, e.g.::
         ...  # store result.aggregates and result.countries as for sim.run
 
 and ask :meth:`EnsembleResult.aggregates` for every run's aggregates in one frame when it
-needs no more than those.
+needs no more than those. What each costs (benchmarks/README.md): stepping is a tenth of a
+single run's time per run in large ensembles of one scenario; building a run's full
+:class:`RunResult` (tables, equilibrium check) costs about a third of a single run, so a
+sweep that stores every run's full result gains about 2.5x, one that needs aggregates only
+gains 7 to 9x; every distinct scenario costs one model construction (its check against the
+world and its country sets, about 10 ms), so a sweep of distinct points gains about 2x.
 """
 
 from __future__ import annotations
@@ -66,7 +75,7 @@ from sim.model import CoalitionModel
 from sim.results import RunResult, run
 from sim.rules import choose
 from sim.scenario import Scenario
-from sim.utility import framework_utilities, portfolio_utilities
+from sim.utility import STATIC_COMPONENTS, Parameters, framework_utilities, portfolio_utilities
 from sim.world import World
 
 Record = Literal["all", "final"]
@@ -82,24 +91,27 @@ DRAW_BLOCK = 10
 _WHERE = "run_many()"
 
 
-def run_bytes(n: int, steps: int, portfolios: int) -> int:
+def run_bytes(n: int, steps: int, frameworks: int) -> int:
     """Working memory of one run in an ensemble, in bytes (an upper bound).
 
     The history of portfolio indices (2 bytes per country and step), the block of random
-    numbers drawn ahead (:data:`DRAW_BLOCK` steps), and the per-step arrays of the
-    revising countries (memberships, framework and portfolio utilities, choice
-    probabilities), counted as if every country revised.
+    numbers drawn ahead (:data:`DRAW_BLOCK` steps), the per-step arrays of the revising
+    countries (memberships, framework and portfolio utilities, choice probabilities),
+    counted as if every country revised, and the run's own parameter arrays (static
+    components, availability), counted as if every run had its own scenario.
 
     Args:
         n: Countries.
         steps: Steps per run.
-        portfolios: Number of allowed portfolios ``P``.
+        frameworks: Enabled frameworks ``k`` (at most ``2**k`` portfolios).
 
     Returns:
         Bytes per run.
 
     """
-    return 2 * n * (steps + 1) + 8 * 2 * n * DRAW_BLOCK + 8 * n * (4 * portfolios + 16)
+    portfolios = 2**frameworks
+    arrays = 4 * portfolios + 16 + len(STATIC_COMPONENTS) * frameworks + portfolios
+    return 2 * n * (steps + 1) + 8 * 2 * n * DRAW_BLOCK + 8 * n * arrays
 
 
 def run_many(
@@ -144,27 +156,41 @@ def run_many(
     if not _whole(max_bytes, 1):
         raise InputError(_WHERE, "max_bytes", "a positive whole number of bytes", describe(max_bytes))
     world = world if world is not None else World.load()
-    groups: dict[str, tuple[Scenario, list[int]]] = {}
+    scenarios: dict[str, Scenario] = {}
+    ensembles: dict[tuple, list[tuple[int, str]]] = {}
     for i, changes in enumerate(overrides):
         varied = scenario.with_overrides(changes) if changes else scenario
-        groups.setdefault(varied.digest(), (varied, []))[1].append(i)
+        digest = varied.digest()
+        varied = scenarios.setdefault(digest, varied)
+        ensembles.setdefault(_structure(varied, steps), []).append((i, digest))
     runs: list[RunResult | tuple[_Batch, int]] = [None] * len(seeds)  # type: ignore[list-item]
     engines: list[Engine] = ["ensemble"] * len(seeds)
-    for varied, members in groups.values():
-        length = varied.steps if steps is None else int(steps)
-        if any(fid in varied.active_frameworks for fid in varied.sponsors):
-            for i in members:
-                runs[i] = run(varied, seed=seeds[i], steps=length, world=world, record=record)
+    for (frameworks, _, length, sponsored), members in ensembles.items():
+        if sponsored:
+            for i, digest in members:
+                runs[i] = run(scenarios[digest], seed=seeds[i], steps=length, world=world, record=record)
                 engines[i] = "per-run"
             continue
-        portfolios = 2 ** len(varied.active_frameworks)
-        size = max(1, max_bytes // run_bytes(world.n, length, portfolios))
+        size = max(1, max_bytes // run_bytes(world.n, length, len(frameworks)))
         for start in range(0, len(members), size):
             chunk = members[start : start + size]
-            batch = _simulate(varied, world, [seeds[i] for i in chunk], length, record)
-            for j, i in enumerate(chunk):
+            digests = list(dict.fromkeys(digest for _, digest in chunk))
+            scenario_of = np.array([digests.index(digest) for _, digest in chunk])
+            batch = _simulate(
+                [scenarios[digest] for digest in digests], scenario_of, world, [seeds[i] for i, _ in chunk],
+                length, record,
+            )  # fmt: skip
+            for j, (i, _) in enumerate(chunk):
                 runs[i] = (batch, j)
     return EnsembleResult(tuple(seeds), tuple(overrides), tuple(engines), runs)
+
+
+def _structure(scenario: Scenario, steps: int | None) -> tuple:
+    """What runs must share to be in one ensemble: frameworks, exclusive pairs, length, sponsors."""
+    frameworks = tuple(scenario.active_frameworks)
+    exclusive = tuple(pair for pair in scenario.compatibility.exclusive if set(pair) <= set(frameworks))
+    sponsored = any(fid in frameworks for fid in scenario.sponsors)
+    return frameworks, exclusive, scenario.steps if steps is None else int(steps), sponsored
 
 
 def _whole(value: object, least: int) -> bool:
@@ -199,25 +225,27 @@ def _check_parameters(parameters: Sequence[Mapping[str, Any]] | None, runs: int)
 
 @dataclass(frozen=True, eq=False)
 class _Batch:
-    """One ensemble's outcome: the driver at the end and every run's history.
+    """One ensemble's outcome: the drivers at the end and every run's history.
 
     Attributes:
-        driver: The model that applied the events; its scenario, parameters and
-            commitments are every run's at the end.
+        drivers: One model per scenario in the ensemble, that applied its events; its
+            scenario, parameters and commitments are its runs' at the end.
+        scenario_of: ``(runs,)`` each run's scenario (position in ``drivers``).
         seeds: The runs' seeds.
         history: ``(steps + 1, runs, n)`` portfolio indices.
         record: What each run's result keeps of the per-country states.
 
     """
 
-    driver: CoalitionModel
+    drivers: tuple[CoalitionModel, ...]
+    scenario_of: np.ndarray
     seeds: tuple[int, ...]
     history: np.ndarray
     record: Record
 
     def result(self, j: int) -> RunResult:
         """Run ``j``'s result, made by :meth:`RunResult.from_model` as for a single run."""
-        model = _copy_model(self.driver)
+        model = _copy_model(self.drivers[self.scenario_of[j]])
         model.history = self.history[:, j].astype(np.int64)
         model.portfolio = model.history[-1]
         model.steps = len(self.history) - 1
@@ -310,13 +338,12 @@ def _batch_aggregates(batch: _Batch, positions: list[int]) -> pd.DataFrame:
     its matrix product of portfolio sums by memberships may add in another order (BLAS
     blocks a taller matrix differently), and the shares would differ in the last bit.
     """
-    params, world = batch.driver.params, batch.driver.world
-    frames = [
-        metrics.aggregates(
-            batch.history[:, j].astype(np.int64), params.portfolios, params.framework_ids, world
-        )
-        for j in positions
-    ]
+    frames = []
+    for j in positions:
+        driver = batch.drivers[batch.scenario_of[j]]
+        params = driver.params
+        history = batch.history[:, j].astype(np.int64)
+        frames.append(metrics.aggregates(history, params.portfolios, params.framework_ids, driver.world))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -332,55 +359,203 @@ def _copy_model(model: CoalitionModel) -> CoalitionModel:
     return clone
 
 
-def _simulate(scenario: Scenario, world: World, seeds: list[int], steps: int, record: Record) -> _Batch:
-    """Run one ensemble: the runs of one scenario (without sponsors), one seed each."""
-    driver = CoalitionModel(scenario, world, rng=seeds[0])
+def _simulate(
+    scenarios: list[Scenario],
+    scenario_of: np.ndarray,
+    world: World,
+    seeds: list[int],
+    steps: int,
+    record: Record,
+) -> _Batch:
+    """Run one ensemble: runs of scenarios of one structure (without sponsors), one seed each.
+
+    Args:
+        scenarios: The distinct scenarios.
+        scenario_of: ``(runs,)`` each run's scenario (position in ``scenarios``).
+        world: The world.
+        seeds: Each run's seed.
+        steps: Steps.
+        record: What each run's result keeps of the per-country states.
+
+    Returns:
+        The batch.
+
+    """
+    drivers = [CoalitionModel(scenario, world) for scenario in scenarios]  # they draw nothing
+    members = [np.flatnonzero(scenario_of == g) for g in range(len(scenarios))]
     runs, n = len(seeds), world.n
     # Exactly as mesa.Model(rng=seed) makes model.rng from a whole-number seed.
     streams = [np.random.default_rng(seed) for seed in seeds]
     history = np.empty((steps + 1, runs, n), dtype=np.int16)
-    portfolio = np.repeat(driver.portfolio[None, :], runs, axis=0)
+    portfolio = np.stack([drivers[g].portfolio for g in scenario_of.tolist()])
     history[0] = portfolio
     draws = np.empty((runs, DRAW_BLOCK, 2, n))
     flat_draws = draws.reshape(-1)
-    run_start = np.arange(runs) * n
+    due = [_event_steps(driver) for driver in drivers]
+    stacked = None
     for step in range(1, steps + 1):
         block = (step - 1) % DRAW_BLOCK
         if block == 0:
             ahead = min(DRAW_BLOCK, steps - step + 1)
             for r, stream in enumerate(streams):
                 stream.random(out=draws[r, :ahead])
-        driver, portfolio = _apply_events(driver, portfolio, step)
-        rule, params = driver.spec.rule, driver.params
-        revising = np.flatnonzero(draws[:, block, 0] < rule.activation_rate)  # run * n + country
-        run_of, rows = np.divmod(revising, n)
-        holds = params.portfolios.astype(float).take(portfolio, axis=0)  # (runs, n, k), 0 or 1
-        current = portfolio.reshape(-1).take(revising)
-        u = framework_utilities(
-            params,
-            (params.club_share_weight @ holds).take(run_of, axis=0),
-            holds.reshape(runs * n, -1).take(revising, axis=0),
-            _peer_shares(params.peers, holds, run_start.take(run_of), rows),
-            rows,
+        for g, rows in enumerate(members):
+            if step in due[g]:
+                drivers[g], portfolio[rows] = _apply_events(drivers[g], portfolio[rows], step)
+                due[g] = _event_steps(drivers[g])
+        if stacked is None or not stacked.current(drivers):
+            stacked = _Stacked(drivers, scenario_of)
+        revising = np.flatnonzero(draws[:, block, 0] < stacked.activation[:, None])  # run * n + country
+        choice_draws = flat_draws.take(
+            revising + revising // n * ((DRAW_BLOCK * 2 - 1) * n) + (2 * block + 1) * n
         )
-        utilities = portfolio_utilities(params, u, current, rows)
-        choice_draws = flat_draws.take(revising + run_of * ((DRAW_BLOCK * 2 - 1) * n) + (2 * block + 1) * n)
         portfolio = portfolio.copy()
-        portfolio.reshape(-1)[revising] = choose(rule, utilities, current, choice_draws)
+        portfolio.reshape(-1)[revising] = stacked.decide(portfolio, revising, choice_draws)
         history[step] = portfolio
-    driver.portfolio = portfolio[0]  # any run's state: the driver stands for the ensemble
-    return _Batch(driver, tuple(seeds), history, record)
+    for g, rows in enumerate(members):  # any of its runs' state: the driver stands for them
+        drivers[g].portfolio = portfolio[rows[0]]
+    return _Batch(tuple(drivers), scenario_of, tuple(seeds), history, record)
+
+
+def _event_steps(driver: CoalitionModel) -> set[int]:
+    """The steps at which the driver's scenario may change anything: launches and events."""
+    spec = driver.spec
+    return {spec.frameworks[fid].launch_step for fid in spec.active_frameworks} | {
+        event.step for event in spec.events
+    }
+
+
+class _Stacked:
+    """The parameters of every scenario of an ensemble now, arranged for the revising rows.
+
+    With one scenario, its :class:`Parameters` serve every run as they are. With several,
+    their arrays are stacked (scenario ``g``'s rows at ``g * n``), and each step the
+    revising rows' values are gathered into one :class:`Parameters` whose coefficients
+    are ``(m, 1)`` columns, one per row (the utility functions broadcast them). Scenarios
+    that differ in what cannot be a per-row column (the rule's kind, the club exponent:
+    ``np.power`` takes a faster, differently rounded path for a scalar 0.5 or 2, and the
+    peer matrix) decide in separate passes.
+    """
+
+    def __init__(self, drivers: list[CoalitionModel], scenario_of: np.ndarray) -> None:
+        self.key = [(driver.params, driver.spec.rule) for driver in drivers]
+        self.params = [driver.params for driver in drivers]
+        self.rules = [driver.spec.rule for driver in drivers]
+        self.scenario_of = scenario_of
+        self.n = drivers[0].world.n
+        self.activation = np.array([rule.activation_rate for rule in self.rules]).take(scenario_of)
+        self.weight = np.stack([params.club_share_weight for params in self.params]).take(scenario_of, axis=0)
+        self.portfolios = self.params[0].portfolios.astype(float)
+        self.passes: dict[tuple, list[int]] = {}
+        for g, (params, rule) in enumerate(zip(self.params, self.rules, strict=True)):
+            peers = id(params.peers) if params.peers.nnz else None
+            self.passes.setdefault((rule.kind, params.club_exponent, peers), []).append(g)
+        if len(self.params) > 1:
+            self.static = np.concatenate([params.static_stack for params in self.params], axis=1)
+            self.columns = {
+                name: np.concatenate([getattr(params, name) for params in self.params])
+                for name in ("static_total", "available", "club_share_weight")
+            }
+            self.pair_cost = np.stack([params.pair_cost for params in self.params])
+            self.coefficients = {
+                name: np.array([getattr(params, name) for params in self.params])
+                for name in ("club_coef", "peer_coef", "switching_cost")
+            }
+            self.rule_values = {
+                name: np.array([getattr(rule, name) for rule in self.rules])
+                for name in ("temperature", "threshold")
+            }
+
+    def current(self, drivers: list[CoalitionModel]) -> bool:
+        """Whether the drivers' parameters and rules are still those stacked."""
+        return all(
+            params is driver.params and rule is driver.spec.rule
+            for (params, rule), driver in zip(self.key, drivers, strict=True)
+        )
+
+    def decide(self, portfolio: np.ndarray, revising: np.ndarray, draws: np.ndarray) -> np.ndarray:
+        """The new portfolios of the revising (run, country) pairs, as each run would choose.
+
+        Args:
+            portfolio: ``(runs, n)`` every run's portfolios.
+            revising: ``(m,)`` the revising pairs, as ``run * n + country``.
+            draws: ``(m,)`` their choice draws.
+
+        Returns:
+            ``(m,)`` their choices.
+
+        """
+        runs, n = portfolio.shape
+        holds = self.portfolios.take(portfolio, axis=0)  # (runs, n, k), 0 or 1
+        member = np.matmul(self.weight[:, None, :], holds)[:, 0]  # (runs, k), as w @ holds per run
+        current = portfolio.reshape(-1).take(revising)
+        chosen = np.empty(len(revising), dtype=np.int64)
+        group = self.scenario_of.take(revising // n)
+        for groups in self.passes.values():
+            at = slice(None) if len(self.passes) == 1 else np.flatnonzero(np.isin(group, groups))
+            pairs, g = revising[at], group[at]
+            run_of, rows = np.divmod(pairs, n)
+            params = self.params[groups[0]]
+            peer = _peer_shares(params.peers, holds, run_of * n, rows)
+            if len(self.params) == 1:
+                view, where, rule = params, rows, self.rules[0]
+            else:
+                view, where, rule = self._gathered(g * n + rows, g, params), None, self._rule(g, groups[0])
+            u = framework_utilities(
+                view,
+                member.take(run_of, axis=0),
+                holds.reshape(runs * n, -1).take(pairs, axis=0),
+                peer,
+                where,
+            )
+            utilities = portfolio_utilities(view, u, current[at], where)
+            chosen[at] = choose(rule, utilities, current[at], draws[at])
+        return chosen
+
+    def _gathered(self, stacked_rows: np.ndarray, g: np.ndarray, first: Parameters) -> Parameters:
+        """The revising rows' parameters, one row each (coefficients as ``(m, 1)`` columns)."""
+        static = self.static.take(stacked_rows, axis=1)
+        return Parameters(
+            framework_ids=first.framework_ids,
+            portfolios=first.portfolios,
+            labels=first.labels,
+            static=dict(zip(STATIC_COMPONENTS, static, strict=True)),
+            static_total=self.columns["static_total"].take(stacked_rows, axis=0),
+            pair_cost=self.pair_cost.take(g, axis=0),
+            available=self.columns["available"].take(stacked_rows, axis=0),
+            club_share_weight=self.columns["club_share_weight"].take(stacked_rows),
+            club_coef=self.coefficients["club_coef"].take(g)[:, None],
+            club_exponent=first.club_exponent,
+            peer_coef=self.coefficients["peer_coef"].take(g)[:, None],
+            peers=first.peers,
+            switching_cost=self.coefficients["switching_cost"].take(g)[:, None],
+        )
+
+    def _rule(self, g: np.ndarray, first: int):
+        """The rule of scenario ``first`` with each row's own temperature and threshold."""
+        return self.rules[first].model_copy(
+            update={
+                "temperature": self.rule_values["temperature"].take(g)[:, None],
+                "threshold": self.rule_values["threshold"].take(g),
+            }
+        )
 
 
 def _apply_events(
     driver: CoalitionModel, portfolio: np.ndarray, step: int
 ) -> tuple[CoalitionModel, np.ndarray]:
-    """Apply the events due at ``step`` to every run, with the model's own event code.
+    """Apply the events due at ``step`` to some runs of a scenario, with the model's own code.
 
     The driver applies them to a copy of itself holding one run's state; if that state
     changes (a commitment), the change is a function of each country's own portfolio, so
-    a copy is run for every portfolio some country holds, every country holding it, and
-    each run's new state looked up from those answers.
+    copies are run for every portfolio some country holds (every country holding it) and
+    each run's new state looked up from their answers, or, when there are fewer runs than
+    such portfolios, for every run's own state.
+
+    Args:
+        driver: The scenario's driver before the events.
+        portfolio: ``(runs, n)`` the runs' portfolios.
+        step: The step.
 
     Returns:
         The driver after the events, and the ``(runs, n)`` portfolios after them.
@@ -390,12 +565,16 @@ def _apply_events(
     probe = _step_events(driver, first, step)
     if probe.portfolio is first:  # no commitment: every run's state stands
         return probe, portfolio
+    held = np.unique(portfolio)
+    if len(portfolio) <= len(held):
+        after = [probe.portfolio] + [_step_events(driver, state, step).portfolio for state in portfolio[1:]]
+        return probe, np.stack(after)
     n = portfolio.shape[1]
-    after = np.empty((n, len(driver.params.portfolios)), dtype=np.int64)
-    for held in np.unique(portfolio).tolist():
-        probe = _step_events(driver, np.full(n, held, dtype=np.int64), step)
-        after[:, held] = probe.portfolio
-    return probe, after[np.arange(n)[None, :], portfolio]
+    lookup = np.empty((n, len(driver.params.portfolios)), dtype=np.int64)
+    for value in held.tolist():
+        probe = _step_events(driver, np.full(n, value, dtype=np.int64), step)
+        lookup[:, value] = probe.portfolio
+    return probe, lookup[np.arange(n)[None, :], portfolio]
 
 
 def _step_events(driver: CoalitionModel, portfolio: np.ndarray, step: int) -> CoalitionModel:

@@ -337,7 +337,7 @@ def portfolio_utilities(
         np.add(by_code[:, :width], u[:, j : j + 1], out=by_code[:, width : 2 * width])
     codes = params.portfolio_codes
     total = by_code.take(codes, axis=1) if len(codes) < 2**k else by_code
-    total -= params.pair_cost[None, :]
+    total -= params.pair_cost  # (P,), or (m, P): one row per country (sim.ensemble)
     staying = np.arange(m), current
     kept = total[staying]
     total -= params.switching_cost

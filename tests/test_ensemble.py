@@ -110,12 +110,36 @@ def test_per_run_parameters_and_structures_are_grouped(small_world):
     assert results[2].metadata["frameworks"] == ["a", "b", "d"]
 
 
+def test_magnitudes_share_one_ensemble(small_world):
+    scenario = events_scenario()
+    parameters = [
+        {},
+        {"rule.temperature": 0.05},
+        {"rule.temperature": 2.0, "rule.activation_rate": 0.9},
+        {"utility.club": 3.0, "utility.club_exponent": 0.7},  # another exponent: its own pass
+        {"utility.club_exponent": 2.0},
+        {"utility.peer": 0.0},
+        {"utility.peer": 1.5, "peers.ties": {"random": 1.0}},  # another peer matrix
+        {"rule.kind": "threshold", "rule.threshold": 0.2},
+        {"rule.kind": "threshold", "rule.threshold": 0.01},
+        {"rule.kind": "best_response"},
+        {"frameworks.c.launch_step": 2, "frameworks.a.entry_cost": 0.9},
+        {"compatibility.dual_cost": 0.4, "rule.switching_cost": 0.3},
+        {"utility.alignment": 2.0, "frameworks.b.levers.compute_access": 1.5},
+        {"events": []},
+    ] * 2
+    seeds = list(range(100, 100 + len(parameters)))
+    results = run_many(scenario, seeds, parameters, steps=14, world=small_world, record="all")
+    assert len({id(entry[0]) for entry in results._runs}) == 1, "one ensemble"
+    assert_same_runs(results, scenario, seeds, parameters, steps=14, world=small_world, record="all")
+
+
 def test_splitting_by_memory_changes_nothing(small_world):
     scenario = events_scenario()
     seeds = [5, 6, 7, 8, 9]
     whole = run_many(scenario, seeds, steps=10, world=small_world)
     one_each = run_many(scenario, seeds, steps=10, world=small_world, max_bytes=1)
-    two_each = run_many(scenario, seeds, steps=10, world=small_world, max_bytes=2 * run_bytes(60, 10, 16))
+    two_each = run_many(scenario, seeds, steps=10, world=small_world, max_bytes=2 * run_bytes(60, 10, 4))
     assert len({id(entry[0]) for entry in two_each._runs}) == 3
     for i in range(len(seeds)):
         np.testing.assert_array_equal(one_each.history(i), whole.history(i))
