@@ -399,13 +399,19 @@ def _simulate(
             ahead = min(DRAW_BLOCK, steps - step + 1)
             for r, stream in enumerate(streams):
                 stream.random(out=draws[r, :ahead])
+        founding = []
         for g, rows in enumerate(members):
             if step in due[g]:
                 drivers[g], portfolio[rows] = _apply_events(drivers[g], portfolio[rows], step)
                 due[g] = _event_steps(drivers[g])
+                if drivers[g]._founding:  # set by the model's events: a founding round now
+                    founding.append(rows)
         if stacked is None or not stacked.current(drivers):
             stacked = _Stacked(drivers, scenario_of)
-        revising = np.flatnonzero(draws[:, block, 0] < stacked.activation[:, None])  # run * n + country
+        activated = draws[:, block, 0] < stacked.activation[:, None]
+        for rows in founding:
+            activated[rows] = True  # every country of these runs decides at once
+        revising = np.flatnonzero(activated)  # run * n + country
         choice_draws = flat_draws.take(
             revising + revising // n * ((DRAW_BLOCK * 2 - 1) * n) + (2 * block + 1) * n
         )

@@ -10,10 +10,13 @@ the same seed (the tests prove it):
 * ``"agents"``: each ``Country`` computes its utilities with its own readable rule.
 
 One step: apply the events due at this step (parameter changes, launches,
-commitments); sponsors (:mod:`sim.sponsors`), in the scenario's order, make this step's
+commitments); a framework that launches ``universal`` makes every eligible country a
+member for good; sponsors (:mod:`sim.sponsors`), in the scenario's order, make this step's
 offers into ``side_payment``, each seeing the offers made before it; draw two uniform
 numbers per country (activation, choice); activated countries revise simultaneously
-against the memberships at the start of the step; record the new state. Sponsors draw no
+against the memberships at the start of the step (at the launch of a framework with a
+``founding_round`` every country is activated: the founding conference); record the new
+state. Sponsors draw no
 random numbers, so a run without sponsors is the same run as before they existed.
 
 What a scenario resolves to on a world (its check against the world, its country sets,
@@ -166,7 +169,11 @@ class CoalitionModel(mesa.Model):
         self.engine = engine
         ids = tuple(scenario.active_frameworks)
         self._launched = {fid for fid in ids if scenario.frameworks[fid].launch_step == 0}
+        self._founding = False
         self._committed = self._resolve_members("committed", ids)
+        for j, fid in enumerate(ids):
+            if fid in self._launched and scenario.frameworks[fid].universal:
+                self._committed[:, j] |= self._eligible(fid)
         self.params = self._rebuild()
         holds = self._committed | self._resolve_members("initial", ids)
         self._check_exclusive(holds, "initial")
@@ -264,7 +271,10 @@ class CoalitionModel(mesa.Model):
         self.spend.append(spent)
         n = self.world.n
         draws = self.rng.random((2, n))
-        revising = np.flatnonzero(draws[0] < self.spec.rule.activation_rate)
+        activated = draws[0] < self.spec.rule.activation_rate
+        if self._founding:
+            activated[:] = True  # a founding round: every country decides at once
+        revising = np.flatnonzero(activated)
         if self.engine == "vectorized":
             proposed = self._decide(revising, draws[1][revising])
         else:
@@ -295,32 +305,47 @@ class CoalitionModel(mesa.Model):
         return choose(self.spec.rule, utilities, current, choice_draws)
 
     def _apply_events(self, step: int) -> None:
-        """Apply the events and launches due at ``step``; rebuild parameters if needed."""
-        changed = False
-        for fid in self.params.framework_ids:
-            if self.spec.frameworks[fid].launch_step == step and fid not in self._launched:
-                self._launched.add(fid)
-                changed = True
+        """Apply the events and launches due at ``step``; rebuild parameters if needed.
+
+        Sets ``_founding``: whether a framework with a founding round launched now.
+        """
+        launching = [
+            fid for fid in self.params.framework_ids
+            if self.spec.frameworks[fid].launch_step == step and fid not in self._launched
+        ]  # fmt: skip
         for i, event in enumerate(self.spec.events):
             if event.step != step:
                 continue
-            changed = True
             if event.set is not None:
                 self.spec = self.spec.with_overrides(event.set)
                 self._spec_digest = self.spec.digest()
             elif event.launch is not None:
-                self._launched.add(event.launch)
+                if event.launch not in self._launched and event.launch not in launching:
+                    launching.append(event.launch)
             elif event.commit is not None:
-                self._commit(event.commit.framework, event.commit.countries, f"events.{i}.commit")
-        if changed:
+                framework, countries = event.commit.framework, event.commit.countries
+                if framework in self.params.framework_ids:  # else disabled: nothing to join
+                    joining = self.country_mask(countries, f"events.{i}.commit.countries")
+                    self._commit(framework, joining, f"events.{i}.commit")
+        launching = [fid for fid in launching if fid in self.params.framework_ids]
+        self._launched.update(launching)
+        for fid in launching:
+            if self.spec.frameworks[fid].universal:
+                self._commit(fid, self._eligible(fid), f"frameworks.{fid}.universal")
+        self._founding = any(self.spec.frameworks[fid].founding_round for fid in launching)
+        if launching or any(event.step == step for event in self.spec.events):
             self.params = self._rebuild()
 
-    def _commit(self, framework: str, countries, field: str) -> None:
-        """Make countries members of ``framework`` for good (an event)."""
-        if framework not in self.params.framework_ids:
-            return  # a disabled framework: nothing to join
+    def _eligible(self, fid: str) -> np.ndarray:
+        """Who may join framework ``fid``: its ``eligible`` set, or everyone."""
+        eligible = self.spec.frameworks[fid].eligible
+        if eligible is None:
+            return np.ones(self.world.n, dtype=bool)
+        return self.country_mask(eligible, f"frameworks.{fid}.eligible")
+
+    def _commit(self, framework: str, joining: np.ndarray, field: str) -> None:
+        """Make the countries in ``joining`` members of ``framework`` for good."""
         j = self.params.framework_ids.index(framework)
-        joining = self.country_mask(countries, f"{field}.countries")
         holds = self.holds.copy()
         holds[joining, j] = True
         for a, b in self.spec.compatibility.exclusive:

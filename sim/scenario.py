@@ -48,7 +48,7 @@ MAX_STEPS = 100_000
 FrameworkId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-Attribute = Literal["uniform", "ai_capacity", "low_ai_capacity"]
+Attribute = Literal["uniform", "ai_capacity", "low_ai_capacity", "absorptive_gap"]
 
 
 class Lever(StrEnum):
@@ -139,6 +139,14 @@ class Framework(_Strict):
     entry_cost_overrides: dict[str, Finite] = Field(
         default={}, description="entry cost for named countries, replacing entry_cost"
     )
+    founding_round: bool = Field(
+        default=False,
+        description="at its launch every country revises (a founding conference where states sign at once)",
+    )
+    universal: bool = Field(
+        default=False,
+        description="every eligible country is a member from launch and never leaves (no choice)",
+    )
 
 
 class PairCost(_Strict):
@@ -173,6 +181,11 @@ class Utility(_Strict):
         Lever.MARKET_ACCESS: "uniform",
     }
     autonomy: Attribute = "uniform"
+    alignment_measure: Literal["ideal_point", "bilateral"] = Field(
+        default="ideal_point",
+        description="'ideal_point': distance to the lead's UNGA ideal point; 'bilateral': UNGA "
+        "agreement with the lead minus with rival frameworks' leads, where the data have it",
+    )
 
 
 class Peers(_Strict):
@@ -201,6 +214,9 @@ class Penalty(_Strict):
     amount: NonNegative
     scaled_by: Attribute = "uniform"
     targets: CountrySet | None = Field(default=None, description="who is exposed; all if omitted")
+    exempt: CountrySet | None = Field(
+        default=None, description="already under comprehensive controls: no marginal penalty"
+    )
 
 
 class Commit(_Strict):
@@ -642,8 +658,9 @@ def check_against_world(scenario: Scenario, world: World) -> None:
                 sets.append((f"frameworks.{fid}.{part}", value))
         codes += [(f"frameworks.{fid}.entry_cost_overrides", code) for code in fw.entry_cost_overrides]
     for pid, penalty in scenario.penalties.items():
-        if penalty.targets is not None:
-            sets.append((f"penalties.{pid}.targets", penalty.targets))
+        for part in ("targets", "exempt"):
+            if getattr(penalty, part) is not None:
+                sets.append((f"penalties.{pid}.{part}", getattr(penalty, part)))
     for i, event in enumerate(scenario.events):
         if event.commit is not None:
             sets.append((f"events.{i}.commit.countries", event.commit.countries))

@@ -157,11 +157,21 @@ def build_parameters(
     def mask(country_set, field):
         return resolve(country_set, world, where, field)
 
+    leads = [mask(fw.lead, f"frameworks.{fid}.lead") for fid, fw in zip(ids, fws, strict=True)]
     alignment = np.zeros((n, k))
-    for j, (fid, fw) in enumerate(zip(ids, fws, strict=True)):
-        leads = mask(fw.lead, f"frameworks.{fid}.lead")
-        if leads.any():
-            centre = world.ideal_point[leads].mean()
+    for j in range(k):
+        if not leads[j].any():
+            continue
+        axis = None
+        if weights.alignment_measure == "bilateral":
+            rivals = np.any([leads[m] for m in range(k) if m != j], axis=0) & ~leads[j]
+            axis = _bilateral_axis(world, leads[j], rivals)
+        if axis is not None:
+            # Distance from the lead along the lead-versus-rival axis, per standard deviation.
+            gap = axis[leads[j]].mean() - axis
+            alignment[:, j] = -gap / (float(np.std(axis)) or 1.0)
+        else:
+            centre = world.ideal_point[leads[j]].mean()
             alignment[:, j] = -np.abs(world.ideal_point - centre) / world.alignment_spread
     static: dict[str, np.ndarray] = {"alignment": weights.alignment * alignment}
 
@@ -176,6 +186,8 @@ def build_parameters(
             exposed = world.attribute(rule.scaled_by) * rule.amount
             if rule.targets is not None:
                 exposed = exposed * mask(rule.targets, f"penalties.{pid}.targets")
+            if rule.exempt is not None:
+                exposed = exposed * ~mask(rule.exempt, f"penalties.{pid}.exempt")
             penalty[:, ids.index(rule.on_members_of)] += exposed
     static["penalty"] = -penalty
 
@@ -226,6 +238,33 @@ def build_parameters(
         peers=world.peer_matrix(scenario.peers.ties) if weights.peer != 0 else _no_peers(n),
         switching_cost=scenario.rule.switching_cost,
     )
+
+
+def _bilateral_axis(world: World, leads: np.ndarray, rivals: np.ndarray) -> np.ndarray | None:
+    """UNGA agreement with a framework's leads minus agreement with its rivals' leads.
+
+    Each side is the mean agreement with those of its countries the world has an
+    agreement column for (:meth:`World.agreement_with`: the USA and China in the shipped
+    data). ``None`` when either side has none, so the caller falls back to ideal points.
+
+    Args:
+        world: The world.
+        leads: ``(n,)`` the framework's leads.
+        rivals: ``(n,)`` the leads of the other enabled frameworks, the framework's own
+            leads removed.
+
+    Returns:
+        ``(n,)`` the axis, or ``None``.
+
+    """
+    sides = []
+    for side in (leads, rivals):
+        columns = [world.agreement_with(code) for code in world.iso3[side]]
+        known = [column for column in columns if column is not None]
+        if not known:
+            return None
+        sides.append(np.mean(known, axis=0))
+    return sides[0] - sides[1]
 
 
 def _no_peers(n: int) -> sparse.csr_array:

@@ -27,7 +27,17 @@ import pandas as pd
 from scipy import sparse
 
 #: Country attributes a scenario may use to scale levers, penalties or autonomy.
-ATTRIBUTES = ("uniform", "ai_capacity", "low_ai_capacity")
+ATTRIBUTES = ("uniform", "ai_capacity", "low_ai_capacity", "absorptive_gap")
+
+#: Access to US advanced AI chips under the AI Diffusion rule (15 Jan 2025, rescinded
+#: 13 May 2025) by tier: tier 1 unrestricted, tier 2 (every country not named in tiers 1
+#: and 3) capped, tier 3 barred. The rule's tiers are sourced (sim/data/ai_affiliations.csv);
+#: the numbers 1, 0.5, 0 spacing them evenly are an ASSUMPTION.
+US_COMPUTE_ACCESS = {"tier1": 1.0, "tier2": 0.5, "tier3": 0.0}
+
+#: Columns of the country table holding UNGA voting agreement with a country, by its code
+#: (share of votes cast the same way, 2019-2023; see sim/data/SOURCES.md).
+AGREEMENT_COLUMN = "agree_{code}_mean_2019_2023"
 
 #: Weights by which membership shares are measured.
 WEIGHTINGS = ("count", "gdp", "population", "ai_capacity")
@@ -106,6 +116,12 @@ class World:
     def attribute(self, name: str) -> np.ndarray:
         """Return a per-actor attribute used to scale levers, penalties and autonomy.
 
+        ``absorptive_gap`` is the need for capability levers (open models, capacity
+        building, infrastructure): the gap, low AI capacity ``1 - c`` plus missing access to
+        US chips ``1 - access`` (:attr:`us_compute_access`), times the capacity ``c`` to
+        absorb what is offered (Cohen and Levinthal 1990): a middle-income state cut off from
+        US chips needs them most, a state without a digital base cannot yet use them.
+
         Args:
             name: One of :data:`ATTRIBUTES`.
 
@@ -122,7 +138,46 @@ class World:
             return self.ai_capacity
         if name == "low_ai_capacity":
             return 1.0 - self.ai_capacity
+        if name == "absorptive_gap":
+            # A gap to close (low AI capacity, little access to US chips) AND the capacity
+            # to absorb what closes it: c * ((1 - c) + (1 - access)), in [0, 1].
+            return self.ai_capacity * ((1.0 - self.ai_capacity) + (1.0 - self.us_compute_access))
         raise ValueError(f"unknown attribute '{name}', expected one of {ATTRIBUTES}")
+
+    @cached_property
+    def us_compute_access(self) -> np.ndarray:
+        """``(n,)`` access to US advanced AI chips by AI Diffusion rule tier, in [0, 1].
+
+        From the ``us_diffusion_rule`` rows of the affiliations (see
+        :data:`US_COMPUTE_ACCESS`); a country the rule's lists do not name was in tier 2,
+        as was every actor of a synthetic world; the USA, whose exports the rule
+        restricts, has full access.
+        """
+        access = np.full(self.n, US_COMPUTE_ACCESS["tier2"])
+        rows = self.affiliations[self.affiliations["framework"] == "us_diffusion_rule"]
+        for code, tier in zip(rows["iso3"], rows["relation"], strict=True):
+            if code in self.index and tier in US_COMPUTE_ACCESS:
+                access[self.index[code]] = US_COMPUTE_ACCESS[tier]
+        if "USA" in self.index:  # the rule restricts exports from the United States
+            access[self.index["USA"]] = US_COMPUTE_ACCESS["tier1"]
+        access.flags.writeable = False
+        return access
+
+    def agreement_with(self, code: str) -> np.ndarray | None:
+        """Each actor's UNGA voting agreement with country ``code`` (2019-2023), if known.
+
+        Args:
+            code: An ISO3 code, e.g. ``"USA"``.
+
+        Returns:
+            ``(n,)`` shares in [0, 1], or ``None`` when the table has no such column (only
+            the USA and China have one in the shipped data; synthetic worlds have none).
+
+        """
+        column = AGREEMENT_COLUMN.format(code=code.lower())
+        if column not in self.table.columns:
+            return None
+        return self.table[column].to_numpy(dtype=float)
 
     @cached_property
     def weights(self) -> dict[str, np.ndarray]:

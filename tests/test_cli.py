@@ -130,4 +130,4 @@ def test_list_and_params(capsys):
     assert main(["params", str(SCENARIOS / "baseline.yaml"), "--set", "rule.temperature=0.3"]) == 0
     params = capsys.readouterr().out.splitlines()
     assert "rule.temperature = 0.3" in params
-    assert "frameworks.waico.levers.open_models = 0.6" in params
+    assert "frameworks.waico.levers.open_models = 0.96" in params

@@ -151,10 +151,10 @@ def test_sponsors_fall_back_to_one_model_per_run(world):
     courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
     seeds = [1, 2]
     parameters = [{}, {"sponsors": {}}]
-    results = run_many(courting, seeds, parameters, steps=8, world=world)
+    results = run_many(courting, seeds, parameters, steps=15, world=world)
     assert results.engines == ("per-run", "ensemble")
     assert len(results[0].offers) > 0
-    assert_same_runs(results, courting, seeds, parameters, steps=8, world=world, record="final")
+    assert_same_runs(results, courting, seeds, parameters, steps=15, world=world, record="final")
     with pytest.raises(ValueError, match="per-run"):
         results.history(0)
 

@@ -43,7 +43,7 @@ UNITS = {
     "Framework.entry_cost_overrides": "utility units",
     "PairCost.cost": "utility units",
     "Compatibility.dual_cost": "utility units",
-    "Utility.alignment": "utility units per sd of ideal-point distance",
+    "Utility.alignment": "utility units per sd of the alignment measure",
     "Utility.club": "utility units at a club share of 1",
     "Utility.club_exponent": "dimensionless",
     "Utility.peer": "utility units at a tie share of 1",

@@ -1,0 +1,161 @@
+"""The mechanisms a review found missing: founding rounds, universal tracks, marginal penalties,
+bilateral alignment and a compound need for capability levers. Each test fails without its
+mechanism (the field switched off or the code path removed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from coalsim_testing import synthetic_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.model import CoalitionModel
+from sim.utility import build_parameters
+
+FRAMEWORKS = {
+    "a": {"name": "A", "lead": ["A0000"], "committed": ["A0000"], "entry_cost": 0.2},
+    "b": {"name": "B", "lead": ["A0001"], "entry_cost": 0.2},
+    "c": {"name": "C", "entry_cost": -1.0, "launch_step": 5},
+}
+
+
+def run(scenario, world, seed, steps, engine="vectorized"):
+    model = CoalitionModel(scenario, world, rng=seed, engine=engine)
+    model.run_for(steps)
+    return model, model.params.portfolios[np.asarray(model.history)]
+
+
+def founding(flag: bool) -> sim.Scenario:
+    frameworks = {**FRAMEWORKS, "c": {**FRAMEWORKS["c"], "founding_round": flag}}
+    return synthetic_scenario(frameworks=frameworks, rule={"kind": "best_response", "activation_rate": 0.01})
+
+
+def test_a_founding_round_lets_every_country_decide_at_launch():
+    world = sim.World.synthetic(120, rng=2)
+    _, holds = run(founding(True), world, 2, 6)
+    assert not holds[:5, :, 2].any()  # nobody before the launch
+    assert holds[5, :, 2].all()  # everyone decides at once, and c pays to join
+    _, without = run(founding(False), world, 2, 6)
+    assert without[5, :, 2].sum() < 10  # otherwise only the few activated countries
+
+
+def test_a_founding_round_happens_once():
+    world = sim.World.synthetic(120, rng=2)
+    model = CoalitionModel(founding(True), world, rng=2)
+    model.run_for(4)  # the next step is step 5, the launch
+    revised = []
+    for _ in range(3):
+        before = model.portfolio.copy()
+        model.step()
+        revised.append(int((model.portfolio != before).sum()))
+    assert revised[0] > 100 and max(revised[1:]) < 10
+
+
+def test_a_universal_track_holds_every_eligible_country_from_launch_in_every_seed():
+    world = sim.World.synthetic(80, rng=1)
+    frameworks = {**FRAMEWORKS, "c": {**FRAMEWORKS["c"], "universal": True, "entry_cost": 5.0,
+                                      "eligible": {"all": True, "exclude": ["A0003"]}}}  # fmt: skip
+    scenario = synthetic_scenario(frameworks=frameworks)
+    eligible = np.arange(world.n) != 3
+    for seed in range(3):
+        _, holds = run(scenario, world, seed, 12)
+        assert not holds[:5, :, 2].any()
+        assert (holds[5:, :, 2] == eligible).all()  # despite a prohibitive entry cost
+
+
+def test_universal_at_step_zero_commits_from_the_start():
+    world = sim.World.synthetic(40, rng=1)
+    frameworks = {**FRAMEWORKS, "c": {"name": "C", "universal": True, "entry_cost": 5.0}}
+    _, holds = run(synthetic_scenario(frameworks=frameworks), world, 0, 5)
+    assert holds[:, :, 2].all()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_engines_identical_with_founding_round_and_universal_track(seed):
+    world = sim.World.synthetic(80, rng=seed)
+    frameworks = {**FRAMEWORKS, "b": {**FRAMEWORKS["b"], "universal": True, "launch_step": 3},
+                  "c": {**FRAMEWORKS["c"], "founding_round": True, "entry_cost": 0.1}}  # fmt: skip
+    scenario = synthetic_scenario(frameworks=frameworks, compatibility={"dual_cost": 0.1})
+    _, fast = run(scenario, world, seed, 12)
+    _, slow = run(scenario, world, seed, 12, engine="agents")
+    assert fast[5, :, 2].sum() > 10
+    np.testing.assert_array_equal(fast, slow)
+
+
+def penalty_row(baseline, world, exempt) -> np.ndarray:
+    scenario = baseline.with_overrides({"penalties.us_export_controls.exempt": exempt})
+    params = build_parameters(scenario, world, set(scenario.active_frameworks), np.zeros((world.n, 4), bool))
+    return params.static["penalty"][:, params.framework_ids.index("waico")]
+
+
+def test_the_export_control_penalty_is_marginal(baseline, world):
+    tier3 = penalty_row(baseline, world, {"affiliations": ["us_diffusion_rule:tier3"]})
+    everyone = penalty_row(baseline, world, None)
+    for code in ("RUS", "IRN", "PRK"):  # already barred from US chips under the diffusion rule
+        assert tier3[world.index[code]] == 0.0 and everyone[world.index[code]] < 0.0
+    for code in ("KAZ", "IND", "BRA"):
+        assert tier3[world.index[code]] == everyone[world.index[code]] < 0.0
+
+
+def test_the_shipped_baseline_exempts_the_tier3_countries(baseline, world):
+    assert baseline.penalties["us_export_controls"].exempt is not None
+    row = penalty_row(baseline, world, baseline.penalties["us_export_controls"].exempt.model_dump())
+    assert row[world.index["RUS"]] == 0.0
+
+
+def alignment(baseline, world, measure) -> dict[str, np.ndarray]:
+    scenario = baseline.with_overrides({"utility.alignment_measure": measure, "utility.alignment": 1.0})
+    params = build_parameters(scenario, world, set(scenario.active_frameworks), np.zeros((world.n, 4), bool))
+    return {fid: params.static["alignment"][:, j] for j, fid in enumerate(params.framework_ids)}
+
+
+def test_bilateral_alignment_puts_russia_closer_to_china_than_india(baseline, world):
+    ideal, bilateral = alignment(baseline, world, "ideal_point"), alignment(baseline, world, "bilateral")
+    rus, ind, chn = world.index["RUS"], world.index["IND"], world.index["CHN"]
+    assert ideal["waico"][rus] < ideal["waico"][ind]  # the one-dimensional artefact
+    assert bilateral["waico"][rus] > bilateral["waico"][ind]
+    assert bilateral["waico"][chn] == 0.0 and (bilateral["waico"] <= 0).all()
+    # A lead group is measured from its centre: the G7's mean on the USA-minus-China axis.
+    g7 = world.members(blocs=["g7"])
+    assert bilateral["us_led"][g7].mean() == pytest.approx(0.0)
+    assert bilateral["us_led"][world.index["USA"]] > 0.0
+    # Agreement with China minus with the USA, per standard deviation, measured from China.
+    axis = world.agreement_with("CHN") - world.agreement_with("USA")
+    np.testing.assert_allclose(bilateral["waico"], -(axis[chn] - axis) / axis.std())
+
+
+def test_bilateral_alignment_falls_back_to_ideal_points_without_agreement_data(baseline, world):
+    ideal, bilateral = alignment(baseline, world, "ideal_point"), alignment(baseline, world, "bilateral")
+    np.testing.assert_array_equal(bilateral["eu_coe"], ideal["eu_coe"])  # EU leads: no column
+    np.testing.assert_array_equal(bilateral["un"], 0.0)  # no lead
+    synthetic = synthetic_scenario(utility={"alignment_measure": "bilateral"})
+    world_s = sim.World.synthetic(30, rng=0)
+    params = build_parameters(synthetic, world_s, {"a", "b"}, np.zeros((30, 3), bool))
+    plain = build_parameters(synthetic_scenario(), world_s, {"a", "b"}, np.zeros((30, 3), bool))
+    np.testing.assert_array_equal(params.static["alignment"], plain.static["alignment"])
+
+
+def test_absorptive_gap_needs_both_a_gap_and_a_base(world):
+    need = world.attribute("absorptive_gap")
+    assert ((need >= 0) & (need <= 1)).all()
+    access = world.us_compute_access
+    assert access[world.index["JPN"]] == 1.0 and access[world.index["RUS"]] == 0.0
+    assert access[world.index["KEN"]] == 0.5  # not named by the rule: tier 2
+    assert access[world.index["USA"]] == 1.0  # the exporter itself
+    # Russia (cut off, a base to build on) needs capability levers more than Japan (tier 1)
+    # and more than Burundi (little base to absorb them), unlike 'low_ai_capacity'.
+    rus, jpn, bdi = (world.index[c] for c in ("RUS", "JPN", "BDI"))
+    assert need[rus] > need[jpn] and need[rus] > need[bdi]
+    poor = world.attribute("low_ai_capacity")
+    assert poor[bdi] > poor[rus]
+
+
+@settings(max_examples=50, deadline=None)
+@given(capacity=st.floats(0, 1))
+def test_absorptive_gap_on_a_synthetic_world_is_tier2_access(capacity):
+    world = sim.World.from_arrays(ideal_point=np.zeros(3), ai_capacity=np.array([capacity, 0.0, 1.0]))
+    need = world.attribute("absorptive_gap")
+    assert need[1] == 0.0 and 0.0 <= need[0] <= 1.0
+    assert need[0] == pytest.approx(capacity * ((1 - capacity) + 0.5))
