@@ -127,6 +127,9 @@ def test_magnitudes_share_one_ensemble(small_world):
         {"compatibility.dual_cost": 0.4, "rule.switching_cost": 0.3},
         {"utility.alignment": 2.0, "frameworks.b.levers.compute_access": 1.5},
         {"events": []},
+        {"frameworks.c.founding_round": True, "rule.activation_rate": 0.05},  # all decide at step 5
+        {"frameworks.d.universal": True},  # every country joins d at its launch event, for good
+        {"utility.alignment_measure": "bilateral"},
     ] * 2
     seeds = list(range(100, 100 + len(parameters)))
     results = run_many(scenario, seeds, parameters, steps=14, world=small_world, record="all")
