@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     model = CoalitionModel(baseline, world, rng=1)
     model.run_for(STEPS)  # the parameters after every event, for the floor's arithmetic
     start = model.history[0]
-    portfolios, rule = len(model.params.portfolios), baseline.rule
+    frameworks, rule = model.params.k, baseline.rule
 
     print("\n2. Runs in one ensemble: runs per CPU-second, and (x) the ratio to one run at a time")
     header = ["runs", "ensemble", "+ aggregates", "+ RunResults", "floor, revising rows", "floor, all rows"]
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{1 / floors[1]:7.0f} ({stepped / floors[1]:4.2f}x)",
         ]
         print(f"   {runs:>5} {' '.join(cells)} {peak / runs / 2**20:7.3f} "
-              f"{run_bytes(world.n, STEPS, portfolios) / 2**20:9.3f}")  # fmt: skip
+              f"{run_bytes(world.n, STEPS, frameworks) / 2**20:9.3f}")  # fmt: skip
         if runs == 1000:
             speedup, vs_floor = single[1] / stepped, stepped / floors[0]
             first = verdict(speedup, GOALS["speedup_1000"], True)

@@ -453,9 +453,16 @@ class _Stacked:
         self.weight = np.stack([params.club_share_weight for params in self.params]).take(scenario_of, axis=0)
         self.portfolios = self.params[0].portfolios.astype(float)
         self.passes: dict[tuple, list[int]] = {}
+        self.peers: dict[tuple, sparse.csr_array] = {}
         for g, (params, rule) in enumerate(zip(self.params, self.rules, strict=True)):
-            peers = id(params.peers) if params.peers.nnz else None
-            self.passes.setdefault((rule.kind, params.club_exponent, peers), []).append(g)
+            key = (rule.kind, params.club_exponent, id(params.peers) if params.peers.nnz else None)
+            self.passes.setdefault(key, []).append(g)
+            if key not in self.peers:  # 32-bit indices: a quarter less to gather each step
+                peers = params.peers
+                self.peers[key] = sparse.csr_array(
+                    (peers.data, peers.indices.astype(np.int32), peers.indptr.astype(np.int32)),
+                    shape=peers.shape,
+                )
         if len(self.params) > 1:
             self.static = np.concatenate([params.static_stack for params in self.params], axis=1)
             self.columns = {
@@ -497,12 +504,12 @@ class _Stacked:
         current = portfolio.reshape(-1).take(revising)
         chosen = np.empty(len(revising), dtype=np.int64)
         group = self.scenario_of.take(revising // n)
-        for groups in self.passes.values():
+        for key, groups in self.passes.items():
             at = slice(None) if len(self.passes) == 1 else np.flatnonzero(np.isin(group, groups))
             pairs, g = revising[at], group[at]
             run_of, rows = np.divmod(pairs, n)
             params = self.params[groups[0]]
-            peer = _peer_shares(params.peers, holds, run_of * n, rows)
+            peer = _peer_shares(self.peers[key], holds, (run_of * n).astype(np.int32), rows)
             if len(self.params) == 1:
                 view, where, rule = params, rows, self.rules[0]
             else:
