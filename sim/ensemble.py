@@ -82,8 +82,10 @@ Record = Literal["all", "final"]
 Engine = Literal["ensemble", "per-run"]
 
 #: Working memory one ensemble may use (see :func:`run_bytes`); more runs are split into
-#: several ensembles, run one after another.
-DEFAULT_MAX_BYTES = 256 * 2**20
+#: several ensembles, run one after another. 64 MB holds about 240 baseline runs: 200-run
+#: ensembles measured 10 to 25% faster per run than 1000-run ones (a step's arrays stay
+#: in the caches; benchmarks/README.md).
+DEFAULT_MAX_BYTES = 64 * 2**20
 
 #: Steps of random numbers each run draws in one call (fewer Python calls per step).
 DRAW_BLOCK = 10
