@@ -9,17 +9,22 @@ It prints, each measured here and now:
 
 1. runs per CPU-second of ``sim.run(baseline, record="final")`` one run at a time (each
    run builds its model, steps it and makes its RunResult, equilibrium check included);
-2. for 1, 10, 100 and 1000 baseline runs in one ensemble (``sim.run_many``, different
-   seeds): runs per CPU-second of the ensemble alone (the runs' trajectories, every
-   RunResult ready to be built), with every run's aggregates (``aggregates()``), and with
+2. for 1, 10, 100 and 1000 baseline runs in one ``sim.run_many`` call (different seeds;
+   1000 runs make ensembles of about 240, see :data:`sim.ensemble.DEFAULT_MAX_BYTES`):
+   runs per CPU-second of the ensemble alone (the runs' trajectories, every RunResult
+   ready to be built), with every run's aggregates (``aggregates()``), and with
    every RunResult built; each as a ratio to one run at a time;
-3. the floor: one numpy step over the whole ``(runs, countries)`` state with the model's
-   utility and logit arithmetic and no bookkeeping (:func:`ensemble_floor`, the ensemble
-   form of ``bench_engine.reference_loop``), timed over 10 steps and scaled to 100; the
-   engine computes only the revising countries' rows (a tenth in the baseline), so it may
-   beat this floor;
+3. two floors, timed over 10 steps and scaled to 100, with one generator for all runs, no
+   events and no history: one numpy step over the whole ``(runs, countries)`` state with
+   the model's utility and logit arithmetic (:func:`ensemble_floor`, the ensemble form of
+   ``bench_engine.reference_loop``), and the same arithmetic on the revising rows only, as
+   the engine does it (:func:`revising_floor`, a tenth of the rows in the baseline); the
+   floors run all the runs as one batch, the engine in ensembles of
+   :data:`sim.ensemble.DEFAULT_MAX_BYTES`;
 4. memory per run: the peak traced by ``tracemalloc`` while the ensemble runs, divided by
-   the runs, beside :func:`sim.ensemble.run_bytes`.
+   the runs, beside :func:`sim.ensemble.run_bytes`;
+5. runs that each have their own parameter values (one scenario per run, as in a sweep
+   of one replication), in one ensemble and one at a time.
 
 CPU time is this process's; the machine is shared, so the load average is printed and
 each figure is the best of a few repeats.
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -140,6 +146,36 @@ def revising_floor(params: Parameters, start: np.ndarray, rule: Rule, steps: int
     return portfolio
 
 
+def bench_distinct(baseline: sim.Scenario, world: sim.World, runs: int) -> None:
+    """Section 3: runs that each have their own parameter values (a sweep of one replication).
+
+    Temperature, club and peer weights drawn uniformly around the baseline's, one draw per
+    run: one ensemble of ``runs`` scenarios against each run on its own.
+    """
+    rng = np.random.default_rng(7)
+    parameters = [
+        {
+            "rule.temperature": float(rng.uniform(0.05, 0.3)),
+            "utility.club": float(rng.uniform(0.5, 1.5)),
+            "utility.peer": float(rng.uniform(0.0, 3.0)),
+        }
+        for _ in range(runs)
+    ]
+    seeds = list(range(runs))
+    start = time.process_time()
+    sim.run_many(baseline, seeds, parameters, world=world)
+    ensemble = (time.process_time() - start) / runs
+    start = time.process_time()
+    for seed, changes in zip(seeds[:50], parameters[:50], strict=True):
+        sim.run(baseline.with_overrides(changes), seed=seed, world=world, record="final")
+    alone = (time.process_time() - start) / 50
+    print(
+        f"\n3. {runs} runs, each with its own temperature, club and peer weights (a sweep of one replication)"
+    )
+    print(f"   one ensemble: {1 / ensemble:6.0f} runs per CPU-second; one at a time (50 runs): "
+          f"{1 / alone:6.0f}; ratio {alone / ensemble:4.1f}x")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the ensemble's throughput against one run at a time and against the floor."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -202,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             second = verdict(vs_floor, GOALS["vs_floor"])
             print(f"   1000 runs: {speedup:.1f}x one at a time ({first}); "
                   f"{vs_floor:.2f}x the revising-rows floor ({second})")  # fmt: skip
+    bench_distinct(baseline, world, 50 if args.quick else 200)
     print(f"\nload average after: {os.getloadavg()}")
     return 0
 
