@@ -254,6 +254,13 @@ class _Batch:
         model.spend = [0.0] * len(self.history)
         return RunResult.from_model(model, self.seeds[j], self.record)
 
+    def aggregates(self, j: int) -> pd.DataFrame:
+        """Run ``j``'s :attr:`RunResult.aggregates`, without the rest of its result."""
+        driver = self.drivers[self.scenario_of[j]]
+        params = driver.params
+        history = self.history[:, j].astype(np.int64)
+        return metrics.aggregates(history, params.portfolios, params.framework_ids, driver.world)
+
 
 class EnsembleResult(Sequence[RunResult]):
     """The results of :func:`run_many`: a sequence of :class:`RunResult`, one per seed.
@@ -314,39 +321,12 @@ class EnsembleResult(Sequence[RunResult]):
 
         Leaves out the rest of each result (countries, dynamics, the equilibrium check).
         """
-        frames: list[tuple[np.ndarray, pd.DataFrame]] = []
-        batches: dict[int, tuple[_Batch, list[int], list[int]]] = {}
+        frames = []
         for i, entry in enumerate(self._runs):
-            if isinstance(entry, RunResult):
-                frames.append((np.array([i]), entry.aggregates))
-            else:
-                batch, j = entry
-                batches.setdefault(id(batch), (batch, [], []))[1:][0].append(i)
-                batches[id(batch)][2].append(j)
-        for batch, indices, positions in batches.values():
-            frames.append((np.array(indices), _batch_aggregates(batch, positions)))
-        table = pd.concat(
-            [frame.assign(run=np.repeat(indices, len(frame) // len(indices))) for indices, frame in frames],
-            ignore_index=True,
-        )
-        table = table.sort_values("run", kind="stable", ignore_index=True)
+            frame = entry.aggregates if isinstance(entry, RunResult) else entry[0].aggregates(entry[1])
+            frames.append(frame.assign(run=i))
+        table = pd.concat(frames, ignore_index=True)
         return table[["run", *[column for column in table.columns if column != "run"]]]
-
-
-def _batch_aggregates(batch: _Batch, positions: list[int]) -> pd.DataFrame:
-    """The aggregates of some runs of a batch, run after run (each as ``RunResult.aggregates``).
-
-    One :func:`metrics.aggregates` call per run: given several runs' histories end to end,
-    its matrix product of portfolio sums by memberships may add in another order (BLAS
-    blocks a taller matrix differently), and the shares would differ in the last bit.
-    """
-    frames = []
-    for j in positions:
-        driver = batch.drivers[batch.scenario_of[j]]
-        params = driver.params
-        history = batch.history[:, j].astype(np.int64)
-        frames.append(metrics.aggregates(history, params.portfolios, params.framework_ids, driver.world))
-    return pd.concat(frames, ignore_index=True)
 
 
 def _copy_model(model: CoalitionModel) -> CoalitionModel:
