@@ -321,12 +321,13 @@ class EnsembleResult(Sequence[RunResult]):
 
         Leaves out the rest of each result (countries, dynamics, the equilibrium check).
         """
-        frames = []
-        for i, entry in enumerate(self._runs):
-            frame = entry.aggregates if isinstance(entry, RunResult) else entry[0].aggregates(entry[1])
-            frames.append(frame.assign(run=i))
+        frames = [
+            entry.aggregates if isinstance(entry, RunResult) else entry[0].aggregates(entry[1])
+            for entry in self._runs
+        ]
         table = pd.concat(frames, ignore_index=True)
-        return table[["run", *[column for column in table.columns if column != "run"]]]
+        table.insert(0, "run", np.repeat(np.arange(len(frames)), [len(frame) for frame in frames]))
+        return table
 
 
 def _copy_model(model: CoalitionModel) -> CoalitionModel:
