@@ -241,3 +241,34 @@ def test_random_worlds_and_rules_match_single_runs(seed, n, runs, kind, temperat
         model = sim.CoalitionModel(scenario, world, rng=s)
         model.run_for(8)
         np.testing.assert_array_equal(results.history(i), np.asarray(model.history))
+
+
+run_parameters = st.fixed_dictionaries(
+    {
+        "rule.kind": st.sampled_from(["logit", "best_response", "threshold"]),
+        "rule.temperature": st.floats(0.01, 3.0),
+        "rule.activation_rate": st.floats(0.05, 1.0),
+        "utility.club": st.floats(0.0, 3.0),
+        "utility.club_exponent": st.sampled_from([0.5, 1.0, 0.8, 2.0]),
+        "utility.peer": st.sampled_from([0.0, 0.5, 2.0]),
+        "frameworks.c.launch_step": st.integers(0, 6),
+        "frameworks.c.founding_round": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32),
+    n=st.integers(8, 40),
+    parameters=st.lists(run_parameters, min_size=1, max_size=5),
+)
+def test_random_parameters_in_one_ensemble_match_single_runs(seed, n, parameters):
+    world = sim.World.synthetic(n, rng=seed)
+    scenario = events_scenario()
+    seeds = [seed + r for r in range(len(parameters))]
+    results = run_many(scenario, seeds, parameters, steps=10, world=world)
+    for i, (s, changes) in enumerate(zip(seeds, parameters, strict=True)):
+        model = sim.CoalitionModel(scenario.with_overrides(changes), world, rng=s)
+        model.run_for(10)
+        np.testing.assert_array_equal(results.history(i), np.asarray(model.history))
