@@ -359,6 +359,13 @@ class Scenario(_Strict):
                     "compatibility.exclusive", "two different frameworks",
                     f"'{a}' paired with itself (a framework cannot exclude itself)",
                 )  # fmt: skip
+            for fid in (a, b):
+                if self.frameworks[fid].universal:
+                    raise inconsistent(
+                        f"frameworks.{fid}.universal", "false for a framework in compatibility.exclusive",
+                        "true", "Every eligible country holds a universal framework, so none could "
+                        "hold its rival.",
+                    )  # fmt: skip
         for pc in self.compatibility.pair_costs:
             for fid in pc.pair:
                 check(fid, "compatibility.pair_costs")

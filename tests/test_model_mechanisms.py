@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.errors import InputError
 from sim.model import CoalitionModel
 from sim.utility import build_parameters
 
@@ -70,6 +71,13 @@ def test_universal_at_step_zero_commits_from_the_start():
     frameworks = {**FRAMEWORKS, "c": {"name": "C", "universal": True, "entry_cost": 5.0}}
     _, holds = run(synthetic_scenario(frameworks=frameworks), world, 0, 5)
     assert holds[:, :, 2].all()
+
+
+def test_a_universal_framework_may_not_exclude_another(baseline):
+    with pytest.raises(InputError) as caught:
+        baseline.with_overrides({"compatibility.exclusive": [["waico", "us_led"], ["un", "waico"]]})
+    assert caught.value.field == "frameworks.un.universal"
+    assert "could hold its rival" in str(caught.value)
 
 
 @pytest.mark.parametrize("seed", [0, 1])

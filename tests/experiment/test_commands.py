@@ -94,7 +94,7 @@ def test_failed_runs_exit_1_and_say_how_to_retry(coalsim, write_spec, tmp_path, 
 
 def test_sensitivity_prints_indices(coalsim, write_spec, tmp_path, capsys):
     out = tmp_path / "out"
-    spec = write_spec(design="morris", samples=2, replications=1, steps=5)
+    spec = write_spec(design="morris", samples=2, replications=1, steps=13)  # WAICO founded at 12
     assert coalsim(["sweep", str(spec), "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
     assert (
