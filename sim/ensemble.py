@@ -271,7 +271,9 @@ class EnsembleResult(Sequence[RunResult]):
 
     Each run's result is built when asked for (``results[i]``, iterating), exactly as
     :func:`sim.run` builds it, equilibrium check included; :meth:`aggregates` gives every
-    run's aggregates at once, without building the rest.
+    run's aggregates at once, without building the rest. It holds the ensembles' models,
+    which do not pickle (nor does a :class:`CoalitionModel`): a worker process returns the
+    RunResults or aggregates it builds from it.
 
     Attributes:
         seeds: Each run's seed.
