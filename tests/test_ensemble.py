@@ -108,6 +108,9 @@ def test_per_run_parameters_and_structures_are_grouped(small_world):
     results = run_many(scenario, seeds, parameters, steps=12, world=small_world, record="all")
     assert_same_runs(results, scenario, seeds, parameters, steps=12, world=small_world, record="all")
     assert results[2].metadata["frameworks"] == ["a", "b", "d"]
+    batches = [id(entry[0]) for entry in results._runs]
+    assert len(set(batches)) == 3, "three structures: as given, without c, without the exclusive pair"
+    assert len({batches[i] for i in (0, 1, 3, 5, 6)}) == 1, "magnitudes share one ensemble"
 
 
 def test_magnitudes_share_one_ensemble(small_world):
