@@ -164,9 +164,10 @@ def run_many(
     world = world if world is not None else World.load()
     scenarios: dict[str, Scenario] = {}
     ensembles: dict[tuple, list[tuple[int, str]]] = {}
+    base = scenario.digest()
     for i, changes in enumerate(overrides):
         varied = scenario.with_overrides(changes) if changes else scenario
-        digest = varied.digest()
+        digest = varied.digest() if changes else base
         varied = scenarios.setdefault(digest, varied)
         ensembles.setdefault(_structure(varied, steps), []).append((i, digest))
     runs: list[RunResult | tuple[_Batch, int]] = [None] * len(seeds)  # type: ignore[list-item]
