@@ -53,8 +53,8 @@ and ask :meth:`EnsembleResult.aggregates` for every run's aggregates in one fram
 needs no more than those. What each costs (benchmarks/README.md): stepping is a tenth of a
 single run's time per run in large ensembles of one scenario; building a run's full
 :class:`RunResult` (tables, equilibrium check) costs about a third of a single run, so a
-sweep that stores every run's full result gains about 2.5x, one that needs aggregates only
-gains 7 to 9x; every distinct scenario costs one model construction (its check against the
+sweep that stores every run's full result gains 2 to 3.4x, one that needs aggregates only
+gains 8 to 9.6x; every distinct scenario costs one model construction (its check against the
 world and its country sets, about 10 ms), so a sweep of distinct points gains about 2x.
 """
 
