@@ -74,7 +74,7 @@ from sim.errors import InputError, describe
 from sim.model import CoalitionModel
 from sim.results import RunResult, run
 from sim.rules import choose
-from sim.scenario import Scenario
+from sim.scenario import Rule, Scenario
 from sim.utility import STATIC_COMPONENTS, Parameters, framework_utilities, portfolio_utilities
 from sim.world import World
 
@@ -434,11 +434,9 @@ class _Stacked:
     """
 
     def __init__(self, drivers: list[CoalitionModel], scenario_of: np.ndarray) -> None:
-        self.key = [(driver.params, driver.spec.rule) for driver in drivers]
         self.params = [driver.params for driver in drivers]
         self.rules = [driver.spec.rule for driver in drivers]
         self.scenario_of = scenario_of
-        self.n = drivers[0].world.n
         self.activation = np.array([rule.activation_rate for rule in self.rules]).take(scenario_of)
         self.weight = np.stack([params.club_share_weight for params in self.params]).take(scenario_of, axis=0)
         self.portfolios = self.params[0].portfolios.astype(float)
@@ -473,7 +471,7 @@ class _Stacked:
         """Whether the drivers' parameters and rules are still those stacked."""
         return all(
             params is driver.params and rule is driver.spec.rule
-            for (params, rule), driver in zip(self.key, drivers, strict=True)
+            for params, rule, driver in zip(self.params, self.rules, drivers, strict=True)
         )
 
     def decide(self, portfolio: np.ndarray, revising: np.ndarray, draws: np.ndarray) -> np.ndarray:
@@ -534,7 +532,7 @@ class _Stacked:
             switching_cost=self.coefficients["switching_cost"].take(g)[:, None],
         )
 
-    def _rule(self, g: np.ndarray, first: int):
+    def _rule(self, g: np.ndarray, first: int) -> Rule:
         """The rule of scenario ``first`` with each row's own temperature and threshold."""
         return self.rules[first].model_copy(
             update={
