@@ -25,6 +25,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sim.ensemble import run_many
     from sim.errors import InputError
     from sim.experiment.store import load_results
     from sim.model import CoalitionModel
@@ -43,6 +44,7 @@ _HOMES = {
     "load_results": "sim.experiment.store",
     "load_scenario": "sim.scenario",
     "run": "sim.results",
+    "run_many": "sim.ensemble",
     "scenarios_folder": "sim.scenario",
 }
 
@@ -56,6 +58,7 @@ __all__ = [
     "load_results",
     "load_scenario",
     "run",
+    "run_many",
     "scenarios_folder",
 ]
 

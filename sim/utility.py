@@ -291,7 +291,9 @@ def club_values(
 
     Args:
         params: The current parameters.
-        member_share: ``(k,)`` weighted share of all members of each framework.
+        member_share: ``(k,)`` weighted share of all members of each framework, or
+            ``(m, k)``: one row per country asked about (each in its own run of an
+            ensemble, :mod:`sim.ensemble`).
         holds: ``(m, k)`` current memberships of the countries asked about.
         rows: Which countries (world rows) ``holds`` belongs to; every country when omitted.
 
@@ -300,7 +302,7 @@ def club_values(
 
     """
     own_weight = params.club_share_weight if rows is None else params.club_share_weight.take(rows)
-    others = member_share[None, :] - own_weight[:, None] * holds
+    others = member_share - own_weight[:, None] * holds
     return params.club_coef * np.power(np.maximum(others, 0.0), params.club_exponent)
 
 
@@ -316,7 +318,8 @@ def framework_utilities(
 
     Args:
         params: The current parameters.
-        member_share: ``(k,)`` weighted member share of each framework.
+        member_share: ``(k,)`` weighted member share of each framework, or ``(m, k)``
+            one row per country asked about (see :func:`club_values`).
         holds: ``(m, k)`` current memberships of the countries asked about.
         peer_share: ``(m, k)`` share of their ties that are members.
         rows: Which countries (world rows) the ``m`` rows are; every country when omitted.
@@ -373,7 +376,7 @@ def portfolio_utilities(
         np.add(by_code[:, :width], u[:, j : j + 1], out=by_code[:, width : 2 * width])
     codes = params.portfolio_codes
     total = by_code.take(codes, axis=1) if len(codes) < 2**k else by_code
-    total -= params.pair_cost[None, :]
+    total -= params.pair_cost  # (P,), or (m, P): one row per country (sim.ensemble)
     staying = np.arange(m), current
     kept = total[staying]
     total -= params.switching_cost
