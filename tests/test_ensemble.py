@@ -40,7 +40,7 @@ def events_scenario(**changes) -> sim.Scenario:
             "a": {"name": "A", "lead": ["A0000"], "levers": {"open_models": 0.5}, "entry_cost": 0.2},
             "b": {"name": "B", "lead": ["A0001"], "levers": {"compute_access": 0.5}, "entry_cost": 0.2},
             "c": {"name": "C", "entry_cost": 0.4, "launch_step": 5},
-            "d": {"name": "D", "entry_cost": 0.1, "launch_step": 50},
+            "d": {"name": "D", "entry_cost": 0.1, "launch_step": 30},
         },
     }
     raw.update(changes)
