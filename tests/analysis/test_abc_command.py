@@ -43,6 +43,8 @@ def test_the_folder_holds_the_posterior_its_checks_and_a_calibrated_scenario(cal
     assert set(predictive["target"]) == {
         "waico_founding_count",
         "coe_ai_convention_count_2026_01",
+        "hap_friends_group_size",
+        "sco_endorsers_in_waico",
         "pax_silica_accessions_2026_01",
     }
 
