@@ -637,7 +637,7 @@ Every run checks its final state: could any country gain by changing its portfol
 in portfolios), and is each framework internally and externally stable?
 """),
     code("""
-from sim.analysis.equilibrium import check_equilibrium, summary_lines
+from sim.equilibrium import check_equilibrium, summary_lines
 
 scenario = sim.load_scenario("baseline")
 for kind in ("logit", "best_response"):

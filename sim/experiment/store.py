@@ -112,7 +112,7 @@ class RunRecord:
         worker: ``host:pid`` of the process that ran it.
         converged_at: The step the run settled at, if it did.
         is_nash: Whether its final state is a Nash equilibrium in portfolios (see
-            :mod:`sim.analysis.equilibrium`), if the run reported it.
+            :mod:`sim.equilibrium`), if the run reported it.
 
     """
 
