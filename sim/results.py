@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.equilibrium import check_equilibrium, summary_lines
 from sim.atomic import write_folder_atomically
+from sim.equilibrium import check_equilibrium, summary_lines
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
 from sim.schema import check_seed, check_steps

@@ -9,8 +9,8 @@ import pytest
 from coalsim_testing import SCENARIOS, synthetic_scenario
 
 import sim
-from sim.analysis.sponsor_commands import register
 from sim.analysis.what_it_takes import budget_curve, what_it_takes
+from sim.cli.what_it_takes import register
 from sim.errors import InputError
 from sim.model import CoalitionModel
 

@@ -1,6 +1,6 @@
 """``coalsim what-it-takes``: the smallest offer that wins a country, or what a budget buys.
 
-The lead wires :func:`register` into ``sim/cli.py``. Without ``--budget`` the command
+Without ``--budget`` the command
 answers "what would it take for COUNTRY to join FRAMEWORK and stay?"
 (:func:`sim.analysis.what_it_takes.what_it_takes`); with ``--budget B ...`` it answers
 "what membership does FRAMEWORK's sponsor reach for each budget?"

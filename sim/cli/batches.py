@@ -1,4 +1,4 @@
-"""The ``coalsim sweep``, ``check``, ``sensitivity`` and ``tipping`` subcommands.
+"""``coalsim sweep``, ``check``, ``sensitivity`` and ``tipping``: batches of runs.
 
 Thin faces over :func:`sim.experiment.sweep`, :func:`sim.experiment.store.inspect_store`,
 :func:`sim.analysis.sensitivity.sensitivity` and :func:`sim.analysis.tipping.tipping`;
