@@ -301,7 +301,7 @@ def _transitions_long(scenarios: Sequence[Replications], baseline: Replications)
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``coalsim report DIR... [--answers ANSWER_DIR...] -o report.html``: one self-contained HTML file."""
-    from sim.analysis.what_it_takes import load_answer
+    from sim.analysis.answers import load_answer
     from sim.atomic import check_output_file, write_file
     from sim.viz.maps import world_shapes
     from sim.viz.report import GENERATOR, build_report

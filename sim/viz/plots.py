@@ -28,6 +28,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -61,6 +62,9 @@ from sim.viz.style import (
     portfolio_label,
     styled,
 )
+
+if TYPE_CHECKING:
+    from sim.analysis.what_it_takes import BudgetCurve
 
 #: Lower quantile, median and upper quantile of every band and interval.
 QUANTILES = HEADLINE_QUANTILES
@@ -893,6 +897,28 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5)
     ax.set_title(f"Tipping curve: {outcome}")
     add_foot(fig, f"{frame['param_value'].nunique()} parameter values × {replicates} replicates each.")
+    return fig
+
+
+def budget_curve_figure(curve: BudgetCurve) -> Figure:
+    """The budget-to-membership curve: a framework's members at the end against the sponsor's budget.
+
+    Args:
+        curve: A :func:`sim.analysis.what_it_takes.budget_curve` answer.
+
+    Returns:
+        The figure (each seed and the median across seeds).
+
+    """
+    frame = curve.runs.rename(columns={"budget": "param_value", "members": "outcome"})
+    per = "per month" if curve.budget_period == "step" else "in total"
+    name = framework_label(curve.framework)
+    fig = tipping_figure(
+        frame[["param_value", "outcome", "replicate"]].assign(framework=curve.framework),
+        f"sponsor's budget ({per}, budget units)",
+        f"{name} members at the end (countries)",
+    )
+    fig.axes[0].set_title(f"What a greedy sponsor's budget buys: {name} members")
     return fig
 
 

@@ -4,7 +4,7 @@
 HTML: per scenario its question, a key-numbers table with intervals across
 replications, its figures and, where sponsors courted countries, what they spent and on
 whom; then the scenario comparison, an optional "why" chart per chosen country, the
-answers of ``coalsim what-it-takes`` (:func:`sim.analysis.what_it_takes.load_answer`:
+answers of ``coalsim what-it-takes`` (:func:`sim.analysis.answers.load_answer`:
 the offer that wins a country, or what a sponsor's budget buys), the data sources (read
 from ``sim/data/SOURCES.md``), the caveats and the provenance of every run and answer.
 Figures are embedded as base64 PNG; the page has no script, no web font, no stylesheet
@@ -32,6 +32,7 @@ from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figu
 from sim.viz.plots import (
     QUANTILES,
     Replications,
+    budget_curve_figure,
     comparison_figure,
     membership_figure,
     scenario_transitions,
@@ -42,7 +43,7 @@ from sim.viz.summary import FOUNDING_STEP, headline_steps, headlines
 from sim.world import World
 
 if TYPE_CHECKING:
-    from sim.analysis.what_it_takes import Answer
+    from sim.analysis.answers import Answer
 
 #: The measures of the key-numbers table and the comparison figures.
 KEY_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
@@ -490,7 +491,7 @@ def _budget_answer(answer: Answer) -> str:
     period = "per month" if question["budget_period"] == "step" else "in total"
     figure = _Figure(
         "Members at the end against the sponsor's budget: each seed and the median across seeds.",
-        lambda: answer.result().figure(),
+        lambda: budget_curve_figure(answer.result()),
         f"Line chart of {question['framework_name']} members at the end against the sponsor's budget.",
     )
     return (
@@ -753,7 +754,7 @@ def build_report(
         why: Optional "why" figures by heading (e.g. ``{"Brazil": lambda: why_figure(...)}``).
         title: The page title.
         answers: ``coalsim what-it-takes`` answers (see
-            :func:`sim.analysis.what_it_takes.load_answer`), one "What would it take?"
+            :func:`sim.analysis.answers.load_answer`), one "What would it take?"
             entry each.
 
     Returns:

@@ -13,6 +13,7 @@ from sim.analysis.what_it_takes import budget_curve, what_it_takes
 from sim.cli.what_it_takes import register
 from sim.errors import InputError
 from sim.model import CoalitionModel
+from sim.viz.plots import budget_curve_figure
 
 STEPS, STAY = 16, 4
 
@@ -113,7 +114,7 @@ def test_budget_curve_spends_within_budget_and_summarises_each_budget(scenario, 
     summary = curve.summary()
     assert list(summary.index) == [0.0, 2.0] and "members_median" in summary.columns
     assert "A0010_member_share_of_seeds" in summary.columns
-    assert "budget" in curve.figure().axes[0].get_xlabel()
+    assert "budget" in budget_curve_figure(curve).axes[0].get_xlabel()
     with pytest.raises(InputError):
         budget_curve(scenario, "b", [-1.0], world=world)
 
