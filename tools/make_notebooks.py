@@ -255,7 +255,8 @@ The picture: the median over the seeds with its 5–95% range (left), and each v
 to the baseline (right).
 """),
     code("""
-from sim.viz.plots import Replications, comparison_figure
+from sim.replications import Replications
+from sim.viz.plots import comparison_figure
 
 groups = {label: Replications.from_runs(results, label=label) for label, results in runs.items()}
 comparison_figure(

@@ -27,8 +27,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import InputError, did_you_mean
+from sim.replications import Replications
 from sim.viz.plots import (
-    Replications,
     comparison_figure,
     comparison_table,
     membership_figure,

@@ -36,7 +36,7 @@ from matplotlib.path import Path as MplPath
 
 from sim.errors import InputError
 from sim.metrics import NON_ALIGNED_ID
-from sim.viz.plots import Replications
+from sim.replications import Replications
 from sim.viz.style import (
     INK,
     MID_GREY,

@@ -1,6 +1,6 @@
 """One self-contained HTML file a policy team can open offline, forward and print.
 
-:func:`build_report` turns scenarios (each a :class:`~sim.viz.plots.Replications`) into
+:func:`build_report` turns scenarios (each a :class:`~sim.replications.Replications`) into
 HTML: per scenario its question, a key-numbers table with intervals across
 replications, its figures and, where sponsors courted countries, what they spent and on
 whom; then the scenario comparison, an optional "why" chart per chosen country, the
@@ -28,10 +28,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.metrics import NON_ALIGNED_ID, summarise_outcome
+from sim.replications import Replications
 from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
 from sim.viz.plots import (
     QUANTILES,
-    Replications,
     budget_curve_figure,
     comparison_figure,
     membership_figure,

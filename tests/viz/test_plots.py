@@ -13,8 +13,8 @@ from matplotlib.collections import PolyCollection
 import sim
 from sim.errors import InputError
 from sim.metrics import NON_ALIGNED_ID
+from sim.replications import Replications
 from sim.viz.plots import (
-    Replications,
     comparison_figure,
     membership_figure,
     quantile_bands,

@@ -14,7 +14,7 @@ import sim
 import sim.cli
 from sim.analysis.answers import load_answer, save_answer
 from sim.analysis.what_it_takes import budget_curve, what_it_takes
-from sim.viz.plots import Replications
+from sim.replications import Replications
 from sim.viz.report import sponsor_offers
 
 STEPS = 12
