@@ -6,7 +6,7 @@ weights, the decision rule, peer ties, penalties a rival applies, and a timeline
 events. It is validated by pydantic (unknown keys are errors) and immutable.
 
 Loading goes: read YAML -> merge with the file it ``extends`` (mappings merge key by
-key, anything else is replaced) -> apply ``--set dotted.path=value`` overrides ->
+key, anything else is replaced) -> apply ``dotted.path=value`` overrides (``coalsim --set``) ->
 validate the schema -> check every country, bloc and framework id against the world.
 Every failure is an :class:`~sim.errors.InputError` naming the file and field.
 """
@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal, Self
 import numpy as np
 from pydantic import Field, PrivateAttr, Strict, field_validator, model_validator
 
-from sim.errors import InputError, describe, did_you_mean
+from sim.errors import ARGUMENTS, InputError, describe, did_you_mean
 from sim.files import MAX_DEPTH, parse_yaml, read_yaml_mapping
 from sim.schema import (
     MAX_MAGNITUDE,
@@ -528,7 +528,7 @@ def _list_item(items: list[Any], part: str, here: str, where: str) -> Any:
     return items[int(part)]
 
 
-def parse_override(text: str, where: str = "command line") -> tuple[str, Any]:
+def parse_override(text: str, where: str = ARGUMENTS) -> tuple[str, Any]:
     """Parse ``dotted.path=value``; the value is read as YAML (numbers, lists, ...).
 
     Args:
@@ -544,7 +544,7 @@ def parse_override(text: str, where: str = "command line") -> tuple[str, Any]:
     """
     path, sep, value_text = text.partition("=")
     if not sep or not path.strip():
-        raise InputError(where, "--set", "dotted.path=value", repr(text))
+        raise InputError(where, "overrides", "dotted.path=value", repr(text))
     try:
         value = parse_yaml(value_text, where) if value_text.strip() else ""
     except InputError as exc:
@@ -944,7 +944,7 @@ def load_scenario(
         else list((overrides or {}).items())
     )
     for dotted, value in pairs:
-        set_dotted(raw, dotted, value, where="command line --set")
+        set_dotted(raw, dotted, value, where=ARGUMENTS)
     scenario = validate_scenario(raw, where=str(path))
     check_against_world(scenario, world if world is not None else World.load())
     warn_overridden(scenario, [dotted for dotted, _ in pairs])

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, did_you_mean
+from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
 from sim.results import run
@@ -217,22 +217,22 @@ def _checked(
     world = World.load() if world is None else world
     if framework not in scenario.active_frameworks:
         raise InputError(
-            "command line", "--framework",
+            ARGUMENTS, "framework",
             f"an enabled framework of {scenario.name} ({', '.join(scenario.active_frameworks)})",
             f"'{framework}'", did_you_mean(framework, scenario.active_frameworks),
         )  # fmt: skip
     steps = scenario.steps if steps is None else steps
     if steps < 1:
-        raise InputError("command line", "--steps", "a whole number of at least 1", str(steps))
+        raise InputError(ARGUMENTS, "steps", "a whole number of at least 1", str(steps))
     if seeds < 1:
-        raise InputError("command line", "--seeds", "a whole number of at least 1", str(seeds))
+        raise InputError(ARGUMENTS, "seeds", "a whole number of at least 1", str(seeds))
     return scenario, world, steps
 
 
 def _country_row(world: World, country: str) -> int:
     if country not in world.index:
         raise InputError(
-            "command line", "--country", "a known country code (ISO3)", f"'{country}'",
+            ARGUMENTS, "country", "a known country code (ISO3)", f"'{country}'",
             did_you_mean(country, world.index),
         )  # fmt: skip
     return world.index[country]
@@ -304,11 +304,11 @@ def what_it_takes(
     scenario, world, steps = _checked(scenario, framework, world, steps, seeds)
     row = _country_row(world, country)
     if not 0 < share <= 1:
-        raise InputError("command line", "--share", "a share in (0, 1]", f"{share:g}")
+        raise InputError(ARGUMENTS, "share", "a share in (0, 1]", f"{share:g}")
     if not 1 <= stay <= steps:
-        raise InputError("command line", "--stay", f"a whole number from 1 to {steps} (the steps)", str(stay))
+        raise InputError(ARGUMENTS, "stay", f"a whole number from 1 to {steps} (the steps)", str(stay))
     if not tolerance > 0:
-        raise InputError("command line", "--tolerance", "a positive width", f"{tolerance:g}")
+        raise InputError(ARGUMENTS, "tolerance", "a positive width", f"{tolerance:g}")
     column = scenario.active_frameworks.index(framework)
     _check_can_hold(scenario, world, country, framework, steps)
     root_seed = scenario.seed if seed is None else seed
@@ -403,7 +403,7 @@ def budget_curve(
     if country is not None:
         _country_row(world, country)
     if not budgets or any(not (b >= 0 and math.isfinite(b)) for b in budgets):
-        raise InputError("command line", "--budget", "one or more budgets >= 0", str(list(budgets)))
+        raise InputError(ARGUMENTS, "budgets", "one or more budgets >= 0", str(list(budgets)))
     base = scenario.sponsors.get(framework)
     spec = (
         base.model_dump(mode="json") if base is not None

@@ -7,7 +7,7 @@ may import every layer (core ``sim/*.py``, :mod:`sim.experiment`, :mod:`sim.anal
 check, sensitivity, tipping), :mod:`sim.cli.calibration` (calibrate, score),
 :mod:`sim.cli.what_it_takes`, :mod:`sim.cli.figures` (plot, compare, report) and
 :mod:`sim.cli.app`. Library functions raise :class:`~sim.errors.InputError` naming their
-own parameters; :func:`flags` renames them to the options the user typed.
+own parameters; :func:`as_typed` renames them to the options the user typed.
 
 Every mistake in a file or argument ends as one paragraph on stderr and exit status 2,
 never a traceback; nothing is written before all inputs have been checked. Ctrl-C ends
@@ -25,10 +25,10 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 
 #: Exit status for bad input (files, fields, arguments).
 EXIT_BAD_INPUT = 2
@@ -121,6 +121,41 @@ def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     return [module.register for module in (scenarios, batches, calibration, what_it_takes, figures, app)]
 
 
+def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.Namespace) -> InputError:
+    """A library call's mistake in its arguments, renamed to the options the user typed.
+
+    Library functions name their own parameters (``InputError(ARGUMENTS, "low", ...)``);
+    this is the one place that maps them to flags. The rule: parameter ``name`` is the
+    option ``--name`` (underscores as hyphens: ``conf_level`` is ``--conf-level``), unless
+    the command's ``flags`` default (``set_defaults(flags={"outcome": "--output"})``) maps
+    it otherwise; a field of several parameters (``low/high``) is renamed part by part. A
+    parameter the command has no option for keeps its name. Errors about files, and those
+    the CLI raises itself (``"command line"``), are returned unchanged.
+
+    Args:
+        error: The error raised by the command.
+        parser: The ``coalsim`` parser.
+        args: The parsed command line (its ``command`` and ``flags``).
+
+    Returns:
+        The error as the user should read it.
+
+    """
+    if error.where != ARGUMENTS:
+        return error
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    command = commands.choices.get(getattr(args, "command", None))
+    options = command._option_string_actions if command is not None else {}
+    renames: Mapping[str, str] = getattr(args, "flags", {})
+
+    def flag(name: str) -> str:
+        typed = renames.get(name, "--" + name.replace("_", "-"))
+        return typed if typed in options else name
+
+    field = "/".join(flag(name) for name in error.field.split("/"))
+    return InputError("command line", field, error.expected, error.found, error.hint)
+
+
 @contextmanager
 def _signals_raise() -> Iterator[None]:
     """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped` while a command runs.
@@ -167,9 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         output was closed early.
 
     """
+    parser = build_parser()
+    args = argparse.Namespace()
     try:
         with _signals_raise():
-            args = build_parser().parse_args(argv)
+            args = parser.parse_args(argv)
             from sim.scenario import OverriddenParameterWarning
 
             with warnings.catch_warnings():  # a value an event sets again: one line each
@@ -179,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return status
     except InputError as exc:
-        _say(exc.message)
+        _say(as_typed(exc, parser, args).message)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT

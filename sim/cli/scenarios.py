@@ -36,7 +36,7 @@ def load_with_overrides(path: str, overrides: Sequence[str]):
     try:
         return load_scenario(path, overrides=overrides)
     except InputError as exc:
-        field = f"--set {exc.field}" if exc.field and exc.field != "--set" else "--set"
+        field = "--set" if exc.field in ("", "overrides") else f"--set {exc.field}"
         raise InputError("command line", field, exc.expected, exc.found, _without_marks(exc.hint)) from None
 
 

@@ -51,7 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="the country must hold the framework at each of the last N steps "
                         "(default: %(default)s)")  # fmt: skip
     parser.add_argument("--out", help="output folder (default: results/<scenario>_<framework>_what_it_takes)")
-    parser.set_defaults(handler=run_what_it_takes)
+    parser.set_defaults(handler=run_what_it_takes, flags={"budgets": "--budget"})
 
 
 def run_what_it_takes(args: argparse.Namespace) -> int:

@@ -48,7 +48,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.atomic import atomic_write, fsync_folder, replace_folder
-from sim.errors import InputError, did_you_mean
+from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
 from sim.metrics import NON_ALIGNED_ID
@@ -460,9 +460,9 @@ def check_new_store(folder: Path) -> None:
     """
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError(
-            "command line",
-            "--out",
-            "a new or empty folder for the sweep (or --resume to continue the sweep stored there)",
+            ARGUMENTS,
+            "out",
+            "a new or empty folder for the sweep (or resume to continue the sweep stored there)",
             f"'{folder}', which already holds files",
         )
 
@@ -931,7 +931,7 @@ class Outcome:
 
     @classmethod
     def parse(
-        cls, text: str, frameworks: Iterable[str], where: str = "command line", field: str = "--output"
+        cls, text: str, frameworks: Iterable[str], where: str = ARGUMENTS, field: str = "outcome"
     ) -> Outcome:
         """Read an outcome name, checking the measure and framework.
 
@@ -939,7 +939,7 @@ class Outcome:
             text: e.g. ``"final_share_gdp:waico"``.
             frameworks: The framework ids it may name (with ``non_aligned``).
             where: Where the name came from, for messages.
-            field: The option or field, for messages.
+            field: The parameter or field, for messages.
 
         Returns:
             The outcome.

@@ -89,11 +89,11 @@ def test_a_committed_member_needs_nothing(scenario, world):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"country": "A00100"}, "--country"),
-        ({"framework": "bb"}, "--framework"),
-        ({"share": 0.0}, "--share"),
-        ({"stay": STEPS + 1}, "--stay"),
-        ({"seeds": 0}, "--seeds"),
+        ({"country": "A00100"}, "country"),
+        ({"framework": "bb"}, "framework"),
+        ({"share": 0.0}, "share"),
+        ({"stay": STEPS + 1}, "stay"),
+        ({"seeds": 0}, "seeds"),
     ],
 )
 def test_bad_questions_are_input_errors(change, field, scenario, world):
@@ -147,4 +147,19 @@ def test_cli_bad_input_writes_nothing(flag, value, tmp_path):
     args = parse(argv)
     with pytest.raises(InputError, match="Did you mean"):
         args.handler(args)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flag"),
+    [(["--budget", "-1"], "'--budget'"), (["--country", "IND", "--share", "0"], "'--share'")],
+)
+def test_cli_messages_name_the_options(arguments, flag, tmp_path, capsys):
+    """what_it_takes and budget_curve name their parameters (budgets, share); coalsim the options."""
+    from sim.cli import main
+
+    argv = ["what-it-takes", str(SCENARIOS / "baseline.yaml"), "--framework", "waico", "--steps", "2",
+            "--seeds", "1", "--out", str(tmp_path / "out"), *arguments]  # fmt: skip
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith(f"coalsim: command line, field {flag}:")
     assert not (tmp_path / "out").exists()
