@@ -29,7 +29,7 @@ import pandas as pd
 from sim.errors import InputError
 from sim.metrics import OutcomeSummary, summarise_outcome
 from sim.results import RunResult
-from sim.utility import NON_ALIGNED
+from sim.vocabulary import NON_ALIGNED
 
 
 @dataclass(frozen=True, eq=False)

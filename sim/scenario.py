@@ -46,6 +46,7 @@ from sim.schema import (
     inconsistent,
     validate,
 )
+from sim.vocabulary import Attribute
 from sim.world import World
 
 #: Largest number of frameworks: portfolios grow as 2**k, and 2**10 options per
@@ -62,7 +63,6 @@ MAX_EXTENDS = 16
 EARLIEST_DATE, LATEST_DATE = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
 
 FrameworkId = Identifier
-Attribute = Literal["uniform", "ai_capacity", "low_ai_capacity", "absorptive_gap"]
 
 
 class Lever(StrEnum):
@@ -280,8 +280,8 @@ class OfferCost(StrictModel):
     )
 
 
-class Sponsor(StrictModel):
-    """A framework's sponsor: courts countries with offers paid from a budget (see docs/model.md)."""
+class SponsorSpec(StrictModel):
+    """A framework's sponsor as a scenario declares it (the agent: :class:`sim.sponsors.Sponsor`)."""
 
     budget: NonNegative
     budget_period: Literal["step", "total"] = Field(
@@ -336,7 +336,7 @@ class Scenario(StrictModel):
     penalties: dict[FrameworkId, Penalty] = {}
     events: tuple[Event, ...] = ()
     convergence: Convergence = Convergence()
-    sponsors: dict[FrameworkId, Sponsor] = Field(
+    sponsors: dict[FrameworkId, SponsorSpec] = Field(
         default={}, description="sponsors by the framework they court for, acting in this order"
     )
 

@@ -31,8 +31,8 @@ from sim.experiment.executors import Backend, open_backend
 from sim.experiment.runner import Chunk, RunCallable, RunSettings, chunk_size_for, run_chunk, simulate
 from sim.experiment.spec import RunTask, check_value, replication_seeds
 from sim.experiment.store import Outcome
-from sim.metrics import NON_ALIGNED_ID
 from sim.scenario import Scenario, load_scenario
+from sim.vocabulary import NON_ALIGNED_ID
 
 #: A probe is "ambiguous" when its mean lies within this many standard errors of the level.
 AMBIGUITY_SE = 2.0

@@ -37,9 +37,7 @@ from sim.viz.plots import (
     why_figure,
 )
 from sim.viz.style import png_bytes
-
-#: Measures drawn by ``coalsim compare``, one PNG each.
-COMPARE_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
+from sim.vocabulary import MEMBERSHIP_MEASURES
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -261,10 +259,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
     figures = {
         f"compare_{measure}.png": (lambda m=measure: comparison_figure(scenarios, baseline, m))
-        for measure in COMPARE_MEASURES
+        for measure in MEMBERSHIP_MEASURES
     }
     tables = {
-        "compare.csv": comparison_table(scenarios, baseline, COMPARE_MEASURES),
+        "compare.csv": comparison_table(scenarios, baseline, MEMBERSHIP_MEASURES),
         "transitions.csv": _transitions_long(scenarios, baseline),
     }
     extras = {name: table.to_csv(index=False).encode("utf-8") for name, table in tables.items()}
@@ -324,7 +322,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 __all__ = [
-    "COMPARE_MEASURES",
     "cmd_compare",
     "cmd_plot",
     "cmd_report",

@@ -51,9 +51,9 @@ from sim.atomic import atomic_write, fsync_folder, replace_folder
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
-from sim.metrics import NON_ALIGNED_ID
 from sim.results import package_version
 from sim.scenario import Scenario
+from sim.vocabulary import MEASURES, NON_ALIGNED_ID
 
 try:
     import fcntl
@@ -94,9 +94,6 @@ PART_NAME = re.compile(r"part-[0-9a-f]{32}\.parquet")
 
 #: Names of the temporary files :func:`sim.atomic.atomic_write` leaves when killed.
 TEMPORARY_NAME = re.compile(r"\..+\.tmp-[0-9a-f]{12}")
-
-#: Measures an outcome may summarise: the share columns of the aggregates, or members.
-MEASURES = ("share_count", "share_gdp", "share_population", "share_ai_capacity", "members")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.errors import InputError
-from sim.metrics import HEADLINE_QUANTILES, NON_ALIGNED_ID, OutcomeSummary, summarise_outcome
+from sim.metrics import HEADLINE_QUANTILES, OutcomeSummary, summarise_outcome
 from sim.replications import Replications
 from sim.results import RunResult
 from sim.utility import COMPONENTS
@@ -44,10 +44,11 @@ from sim.viz.style import (
     add_foot,
     framework_colours,
     framework_label,
+    portfolio_display_label,
     portfolio_frameworks,
-    portfolio_label,
     styled,
 )
+from sim.vocabulary import MEMBERSHIP_MEASURES, NON_ALIGNED_ID
 
 if TYPE_CHECKING:
     from sim.analysis.what_it_takes import BudgetCurve
@@ -55,9 +56,6 @@ if TYPE_CHECKING:
 #: Lower quantile, median and upper quantile of every band and interval.
 QUANTILES = HEADLINE_QUANTILES
 BAND_TEXT = "5–95% range across replications"
-
-#: Panels of the membership figure.
-MEMBERSHIP_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
 
 STEP_LABEL = "months since July 2025 (model step)"
 
@@ -274,13 +272,13 @@ def transition_figure(reps: Replications, start: int = 0, end: int | None = None
             )
     ax.set_xticks(
         range(len(columns)),
-        [f"{portfolio_label(c, reps.names)} ({_count(matrix[:, j])})" for j, c in enumerate(columns)],
+        [f"{portfolio_display_label(c, reps.names)} ({_count(matrix[:, j])})" for j, c in enumerate(columns)],
         rotation=30,
         ha="right",
     )
     ax.set_yticks(
         range(len(rows)),
-        [f"{portfolio_label(r, reps.names)} ({_count(matrix[i])})" for i, r in enumerate(rows)],
+        [f"{portfolio_display_label(r, reps.names)} ({_count(matrix[i])})" for i, r in enumerate(rows)],
     )
     ax.set_xlabel(f"portfolio at month {end} (countries)")
     ax.set_ylabel(f"portfolio at month {start} (countries)")
@@ -804,10 +802,8 @@ def why_figure(
         ax.axvline(0, color=INK, lw=0.8)
         ax.axhline(y[-1] - 0.5, color=LIGHT_GREY, lw=1)
         held = " (held now)" if row["current"] else ""
-        ax.set_title(
-            f"{portfolio_label(str(label), names)}{held}\npicked with probability {row['probability']:.0%}",
-            fontsize=9.5,
-        )
+        shown = portfolio_display_label(str(label), names)
+        ax.set_title(f"{shown}{held}\npicked with probability {row['probability']:.0%}", fontsize=9.5)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("utility (model units)")
     axes[0, 0].set_yticks(y, labels)
@@ -822,7 +818,6 @@ def why_figure(
 
 
 __all__ = [
-    "MEMBERSHIP_MEASURES",
     "QUANTILES",
     "comparison_figure",
     "comparison_table",

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.metrics import NON_ALIGNED_ID, summarise_outcome
+from sim.metrics import summarise_outcome
 from sim.replications import Replications
 from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
 from sim.viz.plots import (
@@ -38,15 +38,21 @@ from sim.viz.plots import (
     scenario_transitions,
     transition_figure,
 )
-from sim.viz.style import MEASURE_SOURCES, framework_label, png_bytes, portfolio_frameworks, portfolio_label
+from sim.viz.style import (
+    MEASURE_SOURCES,
+    framework_label,
+    png_bytes,
+    portfolio_display_label,
+    portfolio_frameworks,
+)
 from sim.viz.summary import FOUNDING_STEP, headline_steps, headlines
+from sim.vocabulary import MEMBERSHIP_MEASURES, NON_ALIGNED_ID
 from sim.world import World
 
 if TYPE_CHECKING:
     from sim.analysis.answers import Answer
 
-#: The measures of the key-numbers table and the comparison figures.
-KEY_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
+#: Headings of the measures of the key-numbers table and the comparison figures.
 MEASURE_HEADINGS = {
     "members": "member countries",
     "share_gdp": "share of world GDP",
@@ -187,7 +193,7 @@ def key_numbers(reps: Replications) -> pd.DataFrame:
     """
     ids = [*reps.framework_ids, NON_ALIGNED_ID]
     columns = {}
-    for measure in KEY_MEASURES:
+    for measure in MEMBERSHIP_MEASURES:
         finals = reps.final(measure)
         columns[MEASURE_HEADINGS[measure]] = [
             _interval(finals.loc[finals["framework"] == fid, "value"].to_numpy(), measure, reps.n_countries)
@@ -360,7 +366,7 @@ def _comparison_section(scenarios: Sequence[Replications], baseline: Replication
             lambda measure=measure: comparison_figure(scenarios, baseline, measure),
             f"Dot-and-interval chart comparing scenarios by {MEASURE_HEADINGS[measure]}.",
         )
-        for measure in KEY_MEASURES
+        for measure in MEMBERSHIP_MEASURES
     ]
     return (
         '<section class="comparison" id="comparison"><h2>Scenario comparison</h2>'
@@ -556,7 +562,9 @@ def data_sources() -> list[str]:
         *(f"<p>{_inline_markdown(paragraph)}</p>" for paragraph in wanted),
         f"<p>{html.escape(MAP_SOURCE)}</p>",
         "<p>Weights behind the shares: "
-        + "; ".join(html.escape(f"{MEASURE_HEADINGS[m]}: {MEASURE_SOURCES[m]}") for m in KEY_MEASURES[1:])
+        + "; ".join(
+            html.escape(f"{MEASURE_HEADINGS[m]}: {MEASURE_SOURCES[m]}") for m in MEMBERSHIP_MEASURES[1:]
+        )
         + ".</p>",
         f"<p>Shipped data files, each documented in <code>sim/data/SOURCES.md</code>:</p><ul>{items}</ul>",
     ]
@@ -667,8 +675,8 @@ def transition_table(before: Replications, after: Replications) -> pd.DataFrame:
             + [str(values.sum())]
             for row, values in zip(counts.index, counts.to_numpy(), strict=True)
         ],
-        index=[portfolio_label(p, names) for p in counts.index],
-        columns=[*(portfolio_label(p, names) for p in counts.columns), "total"],
+        index=[portfolio_display_label(p, names) for p in counts.index],
+        columns=[*(portfolio_display_label(p, names) for p in counts.columns), "total"],
     )
     cells.loc["total"] = [str(n) for n in counts.sum(axis=0)] + [str(counts.to_numpy().sum())]
     return cells
@@ -684,7 +692,7 @@ def _where_waico_members_go(before: Replications, after: Replications) -> str:
     stay = int(sum(n for p, n in moved.items() if "waico" in portfolio_frameworks(p)))
     names = {**before.names, **after.names}
     elsewhere = ", ".join(
-        f"{n} to {portfolio_label(p, names)}"
+        f"{n} to {portfolio_display_label(p, names)}"
         for p, n in moved.sort_values(ascending=False).items()
         if n and "waico" not in portfolio_frameworks(p)
     )

@@ -12,8 +12,8 @@ import pytest
 import sim
 from sim.analysis.tipping import tipping
 from sim.errors import InputError
-from sim.metrics import NON_ALIGNED_ID
 from sim.results import RunResult
+from sim.vocabulary import NON_ALIGNED_ID
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 FRAMEWORKS = ["waico", "us_led", "un", "eu_coe", NON_ALIGNED_ID]
