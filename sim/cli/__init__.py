@@ -27,6 +27,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from sim.errors import ARGUMENTS, InputError
 
@@ -154,6 +155,28 @@ def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.
 
     field = "/".join(flag(name) for name in error.field.split("/"))
     return InputError("command line", field, error.expected, error.found, error.hint)
+
+
+@contextmanager
+def writing_to(out: Path) -> Iterator[None]:
+    """Report a failed write of ``--out`` (a full disk, a folder that became read-only) as bad input.
+
+    The library writes every output atomically, so a failure leaves nothing behind.
+
+    Args:
+        out: The output folder being written.
+
+    Raises:
+        InputError: Naming ``--out`` and the system's reason, instead of the ``OSError``.
+
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a writable folder with free space",
+            f"'{out}': {exc.strerror or exc} (nothing was written)",
+        ) from None  # fmt: skip
 
 
 @contextmanager
