@@ -225,10 +225,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         output was closed early.
 
     """
-    parser = build_parser()
-    args = argparse.Namespace()
+    parser, args = None, argparse.Namespace()
     try:
-        with _signals_raise():
+        with _signals_raise():  # before any import, so that Ctrl-C while importing is handled too
+            parser = build_parser()
             args = parser.parse_args(argv)
             from sim.scenario import OverriddenParameterWarning
 
@@ -239,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return status
     except InputError as exc:
-        _say(as_typed(exc, parser, args).message)
+        _say((exc if parser is None else as_typed(exc, parser, args)).message)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
