@@ -62,7 +62,7 @@ from sim.utility import NON_ALIGNED
 from sim.viz import plots
 from sim.viz.maps import world_map_figure
 from sim.viz.plots import why_figure
-from sim.viz.style import framework_label, portfolio_label
+from sim.viz.style import framework_label, portfolio_display_label
 from sim.world import World
 
 #: Environment variable naming the scenario folder (``coalsim app --scenarios`` sets it).
@@ -542,11 +542,12 @@ def CountryInspector(model: CoalitionApp, redraw: Redraw) -> None:
     country = model.country(iso3)
     names = framework_names(model)
     history = " → ".join(
-        f"step {step}: {portfolio_label(label, names)}" for step, label in portfolio_changes(model, iso3)
+        f"step {step}: {portfolio_display_label(label, names)}"
+        for step, label in portfolio_changes(model, iso3)
     )
     with solara.Div(classes=["coalsim-inspector"]):
         solara.Select("Country", values=list(choices), value=picked)
-        holds = portfolio_label(country.portfolio, names)
+        holds = portfolio_display_label(country.portfolio, names)
         solara.HTML("p", f"<b>{escape(country.name)}</b> holds <b>{escape(holds)}</b> at step "
                          f"{model.steps}. <b>Portfolio history:</b> {escape(history)}. "
                          f"<b>The chart shows step {drawn_at}.</b>")  # fmt: skip

@@ -16,9 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+from sim.cli import app as app_command
 from sim.errors import InputError
 from sim.utility import NON_ALIGNED
-from sim.viz import app, app_command
+from sim.viz import app
 from sim.viz.plots import why_figure
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -250,14 +251,10 @@ def test_app_command_serves_app_py_with_the_options(monkeypatch):
     assert app_command.cmd_app(_parse("--host", "0.0.0.0", "--port", "9000")) == 0
     [(command, env)] = calls
     assert command[1:5] == ["-m", "solara", "run", str(app_command.APP_PATH)]
-    assert command[5:] == ["--host", "0.0.0.0", "--port", "9000", "--no-open"]
+    assert command[5:] == ["--host", "0.0.0.0", "--port", "9000", "--no-open", "--no-check-version"]
     assert env[app.SCENARIO_DIR_VARIABLE] == str(SCENARIOS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs '--no-check-version' in solara_command, which another branch is moving to sim/cli/",
-)
 def test_app_command_turns_off_solaras_update_check():
     """Solara checks PyPI before it imports the app and advises an upgrade that breaks the pin.
 

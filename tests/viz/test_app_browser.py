@@ -1,6 +1,6 @@
 """The app in a real browser: headless Chromium steps it and checks what a user reads.
 
-The Solara server runs as ``coalsim app`` would run it (:func:`sim.viz.app_command.solara_command`)
+The Solara server runs as ``coalsim app`` would run it (:func:`sim.cli.app.solara_command`)
 on a free localhost port. Set ``COALSIM_APP_SCREENSHOT`` to a path (e.g. ``docs/img/app.png``)
 to keep the screenshot there as well as in the test's temporary folder.
 """
@@ -23,9 +23,9 @@ import pytest
 from coalsim_testing import REPO, SCENARIOS, chrome, needs_browser
 from matplotlib.text import Text
 
+from sim.cli.app import solara_command
 from sim.viz import app
 from sim.viz.app import SCENARIO_DIR_VARIABLE
-from sim.viz.app_command import solara_command
 
 #: Smallest text, in CSS pixels, that counts as readable in a figure on the page.
 READABLE_PX = 10

@@ -1,0 +1,260 @@
+"""The ``coalsim`` command: a thin face over the library API (the cli layer, the top one).
+
+The only package that knows about argparse, flags, exit statuses and terminal output; it
+may import every layer (core ``sim/*.py``, :mod:`sim.experiment`, :mod:`sim.analysis`,
+:mod:`sim.viz`) and nothing imports it. Each command group has its module:
+:mod:`sim.cli.scenarios` (run, validate, list, params), :mod:`sim.cli.batches` (sweep,
+check, sensitivity, tipping), :mod:`sim.cli.calibration` (calibrate, score),
+:mod:`sim.cli.what_it_takes`, :mod:`sim.cli.figures` (plot, compare, report) and
+:mod:`sim.cli.app`. Library functions raise :class:`~sim.errors.InputError` naming their
+own parameters; :func:`as_typed` renames them to the options the user typed.
+
+Every mistake in a file or argument ends as one paragraph on stderr and exit status 2,
+never a traceback; nothing is written before all inputs have been checked. Ctrl-C ends
+with ``coalsim: interrupted`` and status 130, SIGTERM (or SIGHUP) with ``coalsim:
+terminated`` and 128 + the signal number, after the cleanup of any half-written output;
+a closed standard output (``coalsim ... | head``) ends quietly with status 141.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from sim.errors import ARGUMENTS, InputError
+
+#: Exit status for bad input (files, fields, arguments).
+EXIT_BAD_INPUT = 2
+
+#: Exit status when standard output was closed early (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
+
+
+class Stopped(KeyboardInterrupt):
+    """Raised in the main thread by SIGINT, SIGTERM or SIGHUP, so that cleanup code runs.
+
+    A subclass of :class:`KeyboardInterrupt`, so code that cleans up after Ctrl-C does so
+    after any of these signals; and not ``KeyboardInterrupt`` itself, which Python (when
+    the exception passed through code run by ``PyRun_String``, as some extension modules
+    do on import) would turn into the process killing itself with SIGINT at exit, whatever
+    status :func:`main` returned.
+
+    Args:
+        signum: The signal received.
+
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _finite_float(text: str) -> float:
+    """An argparse type: a finite number (``nan``, ``inf`` and overflowing values are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, found {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    """An argparse type: a random seed, a whole number from 0 to 2**63 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    from sim.schema import MAX_SEED  # pydantic loads only when a seed is given
+
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63 - 1, found {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit with status 2 and one paragraph.
+
+    Every subcommand's parser is one of these, so the same checks hold for all options:
+    a ``type=float`` option takes only finite numbers, and every ``--seed`` takes only a
+    seed that numpy accepts and the result tables can store.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("type", float, _finite_float)
+
+    def add_argument(self, *names, **kwargs) -> argparse.Action:  # type: ignore[override]
+        if "--seed" in names:
+            kwargs["type"] = _seed
+        return super().add_argument(*names, **kwargs)
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"coalsim: command line: {message}. See '{self.prog} --help'.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``coalsim`` argument parser with all its subcommands."""
+    parser = _Parser(
+        prog="coalsim",
+        description="Coalition formation in global AI governance: run, check and explore scenarios.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    for register in _extensions():
+        register(commands)
+    return parser
+
+
+def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Each command group's ``register``, in the order ``coalsim --help`` lists them."""
+    from sim.cli import app, batches, calibration, figures, scenarios, what_it_takes
+
+    return [module.register for module in (scenarios, batches, calibration, what_it_takes, figures, app)]
+
+
+def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.Namespace) -> InputError:
+    """A library call's mistake in its arguments, renamed to the options the user typed.
+
+    Library functions name their own parameters (``InputError(ARGUMENTS, "low", ...)``);
+    this is the one place that maps them to flags. The rule: parameter ``name`` is the
+    option ``--name`` (underscores as hyphens: ``conf_level`` is ``--conf-level``), unless
+    the command's ``flags`` default (``set_defaults(flags={"outcome": "--output"})``) maps
+    it otherwise; a field of several parameters (``low/high``) is renamed part by part. A
+    parameter the command has no option for keeps its name. Errors about files, and those
+    the CLI raises itself (``"command line"``), are returned unchanged.
+
+    Args:
+        error: The error raised by the command.
+        parser: The ``coalsim`` parser.
+        args: The parsed command line (its ``command`` and ``flags``).
+
+    Returns:
+        The error as the user should read it.
+
+    """
+    if error.where != ARGUMENTS:
+        return error
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    command = commands.choices.get(getattr(args, "command", None))
+    options = command._option_string_actions if command is not None else {}
+    renames: Mapping[str, str] = getattr(args, "flags", {})
+
+    def flag(name: str) -> str:
+        typed = renames.get(name, "--" + name.replace("_", "-"))
+        return typed if typed in options else name
+
+    field = "/".join(flag(name) for name in error.field.split("/"))
+    return InputError("command line", field, error.expected, error.found, error.hint)
+
+
+@contextmanager
+def writing_to(out: Path) -> Iterator[None]:
+    """Report a failed write of ``--out`` (a full disk, a folder that became read-only) as bad input.
+
+    The library writes every output atomically, so a failure leaves nothing behind.
+
+    Args:
+        out: The output folder being written.
+
+    Raises:
+        InputError: Naming ``--out`` and the system's reason, instead of the ``OSError``.
+
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a writable folder with free space",
+            f"'{out}': {exc.strerror or exc} (nothing was written)",
+        ) from None  # fmt: skip
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped` while a command runs.
+
+    Only in the main thread (elsewhere signals cannot be handled); the handlers that were
+    there before are put back afterwards. After SIGTERM or SIGHUP further ones are ignored
+    so that the cleanup finishes; a second Ctrl-C stops even the cleanup.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    before = {signum: signal.getsignal(signum) for signum in wanted}
+
+    def stop(signum: int, frame: object) -> None:
+        for other in wanted:
+            signal.signal(other, signal.default_int_handler if other == signal.SIGINT else signal.SIG_IGN)
+        raise Stopped(signum)
+
+    for signum in wanted:
+        signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+
+
+def _say(message: str) -> None:
+    """Print one paragraph on stderr (whitespace and line breaks folded into single spaces)."""
+    with suppress(OSError):
+        print(f"coalsim: {' '.join(message.split())}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``coalsim`` command.
+
+    Args:
+        argv: Arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 1 when some runs of a sweep failed, 2 on bad input,
+        130 after Ctrl-C, 128 + the signal after SIGTERM or SIGHUP, 141 when standard
+        output was closed early.
+
+    """
+    parser, args = None, argparse.Namespace()
+    try:
+        with _signals_raise():  # before any import, so that Ctrl-C while importing is handled too
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            from sim.scenario import OverriddenParameterWarning
+
+            with warnings.catch_warnings():  # a value an event sets again: one line each
+                warnings.simplefilter("default", OverriddenParameterWarning)
+                warnings.showwarning = lambda message, *_: _say(f"warning: {message}")
+                status = int(args.handler(args) or 0)
+            sys.stdout.flush()
+            return status
+    except InputError as exc:
+        _say((exc if parser is None else as_typed(exc, parser, args)).message)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        _say("interrupted" if signum == signal.SIGINT else "terminated")
+        return 128 + signum
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so the exit flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
