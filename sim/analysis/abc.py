@@ -134,7 +134,7 @@ def check_targets(scenario: Scenario, world: World, targets: Sequence[Target]) -
 
     Raises:
         InputError: If a target names a framework the scenario does not run, a step
-            beyond its horizon, or a country the world lacks.
+            before the framework opens or beyond the horizon, or a country the world lacks.
 
     """
     if not targets:
@@ -147,6 +147,17 @@ def check_targets(scenario: Scenario, world: World, targets: Sequence[Target]) -
             )  # fmt: skip
         if target.step > scenario.steps:
             raise InputError("targets", target.name, f"a step within 0..{scenario.steps}", str(target.step))
+        launch = min(
+            [scenario.frameworks[target.framework].launch_step]
+            + [event.step for event in scenario.events if event.launch == target.framework]
+        )
+        if target.step < launch:
+            raise InputError(
+                "targets", target.name,
+                f"a step from {launch}, when '{target.framework}' opens (before it, no choice is made "
+                "and the target measures nothing the parameters change)", str(target.step),
+                "Give the target a step of its own (e.g. the date the observation refers to).",
+            )  # fmt: skip
         unknown = [code for code in target.countries if code not in world.index]
         if unknown:
             raise InputError("targets", target.name, "ISO3 codes of the world's countries", str(unknown))

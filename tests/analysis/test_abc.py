@@ -132,6 +132,7 @@ def test_targets_are_checked_against_the_scenario_before_any_simulation(tmp_path
         (abc.Target("t", "nope", 1, "count", 1.0, 1.0), "frameworks"),
         (abc.Target("t", "a", 999, "count", 1.0, 1.0), "within 0..30"),
         (abc.Target("t", "a", 1, "coverage", 1.0, 1.0, ("XXX",)), "ISO3"),
+        (abc.Target("t", "c", 3, "count", 5.0, 1.0), "from 5, when 'c' opens"),  # c launches at 5
     ]:
         with pytest.raises(InputError, match=message):
             abc.calibrate(scenario, priors, [target], tmp_path / "abc.db", world=WORLD)
@@ -158,6 +159,7 @@ targets:
   - observation: waico_founding_count
   - observation: sco_ai_statement_2025
     name: sco_in_waico
+    step: 12
     observed: 0.5
     tolerance: 0.25
     exclude: [CHN]
