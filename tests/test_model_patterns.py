@@ -49,8 +49,8 @@ def test_waico_is_founded_at_step_12_by_about_29_states(first_year, world):
     waico = holds[:10, :, :, ids.index("waico")].sum(axis=2)  # seeds 0-9
     assert (waico[:, :12] == 1).all()  # only China before the founding
     at_founding = waico[:, 12]
-    assert np.median(at_founding) == 27.0
-    assert np.percentile(at_founding, [5, 95]).tolist() == pytest.approx([23.0, 33.1])
+    assert np.median(at_founding) == 28.0
+    assert np.percentile(at_founding, [5, 95]).tolist() == pytest.approx([25.35, 31.1])
     assert 20 <= np.median(holds[:, 12, :, ids.index("waico")].sum(axis=1)) <= 40  # 100 seeds
 
 
@@ -62,7 +62,7 @@ def test_the_model_ranks_early_supporters_better_than_unga_agreement(first_year,
     heuristic = -world.table["agree_usa_minus_chn_2019_2023"].to_numpy()
     model_auc, heuristic_auc = auc(model[keep], supporters[keep]), auc(heuristic[keep], supporters[keep])
     assert heuristic_auc == pytest.approx(0.737, abs=5e-4)
-    assert model_auc == pytest.approx(0.792, abs=5e-4)
+    assert model_auc == pytest.approx(0.789, abs=5e-4)
     assert model_auc > heuristic_auc
 
 
