@@ -47,7 +47,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 from scipy.stats import rankdata
 
-from sim.errors import InputError, did_you_mean
+from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS
@@ -267,7 +267,7 @@ def simulate(
     scenario: Scenario,
     framework: str,
     step: int,
-    seeds: int | Sequence[int] = 10,
+    seeds: int | Sequence[int] = 50,
     draws: Sequence[Mapping[str, Any]] | None = None,
     runner: Runner | None = None,
     world: World | None = None,
@@ -287,8 +287,8 @@ def simulate(
         The :class:`Ensemble`.
 
     Raises:
-        InputError: If the framework is not in the scenario, the step is below 1, or no
-            seeds are asked for.
+        InputError: If the framework is not in the scenario, the step is below 1 or before
+            the framework opens, or no seeds are asked for.
         ValueError: If the runner returns an array of the wrong shape.
 
     """
@@ -301,6 +301,13 @@ def simulate(
         raise InputError(
             "simulate()", "step", "a step of at least 1 (step 0 is the starting state)", str(step)
         )
+    opens = min([scenario.frameworks[framework].launch_step]
+                + [event.step for event in scenario.events if event.launch == framework])  # fmt: skip
+    if step < opens:
+        raise InputError(
+            ARGUMENTS, "step", f"a step from {opens}, when '{framework}' opens (before it nobody can join, "
+            "so every forecast is the same)", str(step),
+        )  # fmt: skip
     seed_list = replication_seeds(scenario.seed, seeds) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise InputError("simulate()", "seeds", "at least one seed", "none")
@@ -413,7 +420,7 @@ def score(
     framework: str = "waico",
     step: int = 12,
     *,
-    seeds: int | Sequence[int] = 10,
+    seeds: int | Sequence[int] = 50,
     draws: Sequence[Mapping[str, Any]] | None = None,
     runner: Runner | None = None,
     world: World | None = None,
@@ -480,7 +487,7 @@ def score_temporal(
     framework: str,
     *,
     step: int | None = None,
-    seeds: int | Sequence[int] = 10,
+    seeds: int | Sequence[int] = 50,
     draws: Sequence[Mapping[str, Any]] | None = None,
     runner: Runner | None = None,
     world: World | None = None,

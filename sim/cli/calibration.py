@@ -225,7 +225,9 @@ def register_score(commands: argparse._SubParsersAction) -> None:
     )
     score.add_argument("--step", type=int, help="step scored (default: the observation's, or 12 for a file)")
     score.add_argument(
-        "--seeds", type=int, default=10, help="runs, seeds spawned from the scenario's (default: %(default)s)"
+        "--seeds", type=int, default=50,
+        help="runs, seeds spawned from the scenario's (default: %(default)s; per-country "
+        "frequencies from fewer runs are coarse)",
     )
     score.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     score.set_defaults(handler=run_score)

@@ -178,7 +178,7 @@ def test_score_uses_the_runner_and_leaves_out_fixed_countries(baseline, world):
 def test_posterior_draws_multiply_the_runs(baseline, world):
     framework = baseline.active_frameworks[0]
     draws = [{"rule.temperature": 0.1}, {"rule.temperature": 0.2}]
-    result = score(baseline, ["KAZ", "PAK", "IRN"], framework, 3, seeds=2, draws=draws,
+    result = score(baseline, ["KAZ", "PAK", "IRN"], framework, 12, seeds=2, draws=draws,
                    runner=holds_runner({"KAZ": 1.0}), world=world)  # fmt: skip
     assert result.count["runs"] == 4
 
@@ -199,12 +199,12 @@ def test_countries_committed_by_an_event_are_fixed_from_its_step(tmp_path, world
 def test_too_few_members_left_is_an_input_error(baseline, world):
     framework = baseline.active_frameworks[0]
     with pytest.raises(InputError, match="at least 2 observed members"):
-        score(baseline, ["KAZ"], framework, 2, seeds=1, runner=holds_runner({}), world=world)
+        score(baseline, ["KAZ"], framework, 12, seeds=1, runner=holds_runner({}), world=world)
 
 
 def test_unknown_code_is_an_input_error_with_a_suggestion(baseline, world):
     with pytest.raises(InputError, match=r"KAZX.*Did you mean"):
-        score(baseline, ["KAZX", "PAK"], "waico", 2, seeds=1, runner=holds_runner({}), world=world)
+        score(baseline, ["KAZX", "PAK"], "waico", 12, seeds=1, runner=holds_runner({}), world=world)
 
 
 def temporal_table(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
@@ -246,7 +246,7 @@ def test_temporal_split_needs_both_sides(baseline, world):
 def test_metrics_of_the_model_match_the_functions(baseline, world):
     framework = baseline.active_frameworks[0]
     result = score(
-        baseline, ["KAZ", "PAK"], framework, 2, seeds=2, runner=holds_runner({"KAZ": 1.0}), world=world
+        baseline, ["KAZ", "PAK"], framework, 12, seeds=2, runner=holds_runner({"KAZ": 1.0}), world=world
     )
     y = np.isin(result.scored, ["KAZ", "PAK"]).astype(float)
     p = np.isin(result.scored, ["KAZ"]).astype(float)
@@ -256,7 +256,7 @@ def test_metrics_of_the_model_match_the_functions(baseline, world):
 # -- the command -----------------------------------------------------------------------
 def test_score_json_is_one_object_with_the_schema(capsys):
     code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
-                 "--step", "3", "--seeds", "2", "--json"])  # fmt: skip
+                 "--step", "12", "--seeds", "2", "--json"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0
     payload = json.loads(out)
@@ -272,7 +272,7 @@ def test_score_json_is_one_object_with_the_schema(capsys):
 def test_score_table_says_per_baseline_whether_the_model_beats_it(capsys, tmp_path):
     observed = tmp_path / "members.csv"
     observed.write_text("iso3,note\nKAZ,x\nPAK,y\nIRN,z\n", encoding="utf-8")
-    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", str(observed), "--step", "2",
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", str(observed), "--step", "12",
                  "--seeds", "2"])  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
@@ -348,7 +348,7 @@ def test_base_rate_auc_is_one_half_not_a_fold_artefact(baseline, world):
     ]
     y = np.isin(world.iso3, members).astype(float)
     assert auc(y, cross_validated(np.zeros((world.n, 0)), y)) < 0.45
-    result = score(baseline, members, "waico", 3, seeds=1, runner=holds_runner({}), world=world)
+    result = score(baseline, members, "waico", 12, seeds=1, runner=holds_runner({}), world=world)
     assert result.baselines["base_rate"]["auc"] == 0.5
 
 
@@ -357,4 +357,12 @@ def test_a_runner_of_the_wrong_shape_is_refused(baseline, world):
         return np.zeros((len(seeds), world.n))
 
     with pytest.raises(ValueError, match="shape"):
-        score(baseline, ["KAZ", "PAK"], "waico", 3, seeds=2, runner=runner, world=world)
+        score(baseline, ["KAZ", "PAK"], "waico", 12, seeds=2, runner=runner, world=world)
+
+
+def test_a_step_before_the_framework_opens_is_refused_naming_step(capsys):
+    # WAICO opens at step 12: at step 2 nobody can join, and every forecast would be 0.
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+                 "--step", "2", "--seeds", "2"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "--step" in err and "when 'waico' opens" in err and err.count("\n") == 1
