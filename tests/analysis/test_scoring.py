@@ -265,7 +265,7 @@ def test_score_json_is_one_object_with_the_schema(capsys):
     for figures in [payload["model"], *payload["baselines"].values()]:
         assert set(figures) == {"auc", "brier", "log_loss"}
         assert 0 <= figures["auc"] <= 1 and 0 <= figures["brier"] <= 1 and figures["log_loss"] >= 0
-    assert payload["framework"] == "waico" and payload["step"] == 3
+    assert payload["framework"] == "waico" and payload["step"] == 12
     assert payload["count"]["runs"] == 2
 
 
