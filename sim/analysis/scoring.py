@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
-from scipy.stats import rankdata
 
+from sim.analysis.calibration import auc  # one AUC (Mann-Whitney ranks, ties half) for both
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
@@ -72,28 +72,6 @@ Runner = Callable[[Scenario, Sequence[int], int], np.ndarray]
 
 
 # -- metrics ---------------------------------------------------------------------------
-def auc(observed: np.ndarray, forecast: np.ndarray) -> float:
-    """Area under the ROC curve: the Mann-Whitney U of the forecasts, ties counted half.
-
-    Args:
-        observed: ``(m,)`` outcomes, 0 or 1.
-        forecast: ``(m,)`` scores; higher means more likely 1.
-
-    Returns:
-        The AUC in [0, 1].
-
-    Raises:
-        ValueError: If there are no positives or no negatives.
-
-    """
-    positive = np.asarray(observed).astype(bool)
-    n1, n0 = int(positive.sum()), int((~positive).sum())
-    if n1 == 0 or n0 == 0:
-        raise ValueError("AUC needs at least one positive and one negative outcome")
-    ranks = rankdata(forecast)
-    return float((ranks[positive].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
 def brier(observed: np.ndarray, forecast: np.ndarray) -> float:
     """Mean squared difference between forecast probabilities and 0/1 outcomes."""
     return float(np.mean((np.asarray(forecast, dtype=float) - np.asarray(observed, dtype=float)) ** 2))
