@@ -14,9 +14,13 @@ A scenario is a file path or the name of one in :func:`scenarios_folder` (the pr
 ``scenarios/``), so the same call works from any working folder, a notebook's included.
 
 The names are imported when first used, so that ``import sim.cli`` is quick and the
-``coalsim`` command handles Ctrl-C from its first moments (see :mod:`sim.cli`); the core
-package never imports the layers above it when imported (``load_results`` lives in the
-experiment layer and is fetched only when asked for).
+``coalsim`` command handles Ctrl-C from its first moments (see :mod:`sim.cli`).
+
+Layer rule (docs/architecture.md): the modules directly in ``sim/`` are the core, the
+lowest layer; they import only each other, never :mod:`sim.experiment`,
+:mod:`sim.analysis`, :mod:`sim.viz` or :mod:`sim.cli`. The one exception is documented
+here: ``sim.load_results`` names its home, :mod:`sim.experiment.store`, as a string and
+imports it only when asked for (``tests/test_layers.py`` allows exactly this).
 """
 
 from __future__ import annotations

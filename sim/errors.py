@@ -10,12 +10,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+#: The ``where`` of a mistake in the arguments of a library call. Its ``field`` is the
+#: parameter's name (``low``, ``out``); the ``coalsim`` command shows the option instead.
+ARGUMENTS = "arguments"
+
 
 class InputError(ValueError):
     """A user-supplied file, field or argument is wrong.
 
     Args:
-        where: The file (or ``"command line"``) the bad value came from.
+        where: The file the bad value came from, :data:`ARGUMENTS` for a function's
+            arguments, or ``"command line"`` (only the ``coalsim`` command raises this one).
         field: The dotted path of the field inside it, or ``""`` for the whole file.
         expected: What a valid value looks like.
         found: What was there instead.

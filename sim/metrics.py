@@ -14,11 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.utility import NON_ALIGNED
-from sim.world import WEIGHTINGS, World
-
-#: The pseudo-framework row that counts countries holding no framework.
-NON_ALIGNED_ID = "non_aligned"
+from sim.vocabulary import NON_ALIGNED, NON_ALIGNED_ID, WEIGHTINGS
+from sim.world import World
 
 
 def membership_tensor(history: np.ndarray, portfolios: np.ndarray) -> np.ndarray:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.analysis.equilibrium import check_equilibrium, summary_lines
 from sim.atomic import write_folder_atomically
+from sim.equilibrium import check_equilibrium, summary_lines
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
 from sim.schema import check_seed, check_steps
@@ -62,7 +62,7 @@ class RunResult:
         metadata: scenario name and hash, seed, steps, versions, convergence, and the
             equilibrium check of the final state (``equilibrium``: is it Nash in
             portfolios, who could gain, each framework's internal and external
-            stability; see :mod:`sim.analysis.equilibrium`).
+            stability; see :mod:`sim.equilibrium`).
 
     """
 

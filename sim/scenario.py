@@ -6,7 +6,7 @@ weights, the decision rule, peer ties, penalties a rival applies, and a timeline
 events. It is validated by pydantic (unknown keys are errors) and immutable.
 
 Loading goes: read YAML -> merge with the file it ``extends`` (mappings merge key by
-key, anything else is replaced) -> apply ``--set dotted.path=value`` overrides ->
+key, anything else is replaced) -> apply ``dotted.path=value`` overrides (``coalsim --set``) ->
 validate the schema -> check every country, bloc and framework id against the world.
 Every failure is an :class:`~sim.errors.InputError` naming the file and field.
 """
@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal, Self
 import numpy as np
 from pydantic import Field, PrivateAttr, Strict, field_validator, model_validator
 
-from sim.errors import InputError, describe, did_you_mean
+from sim.errors import ARGUMENTS, InputError, describe, did_you_mean
 from sim.files import MAX_DEPTH, parse_yaml, read_yaml_mapping
 from sim.schema import (
     MAX_MAGNITUDE,
@@ -46,6 +46,7 @@ from sim.schema import (
     inconsistent,
     validate,
 )
+from sim.vocabulary import Attribute
 from sim.world import World
 
 #: Largest number of frameworks: portfolios grow as 2**k, and 2**10 options per
@@ -62,7 +63,6 @@ MAX_EXTENDS = 16
 EARLIEST_DATE, LATEST_DATE = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
 
 FrameworkId = Identifier
-Attribute = Literal["uniform", "ai_capacity", "low_ai_capacity", "absorptive_gap"]
 
 
 class Lever(StrEnum):
@@ -280,8 +280,8 @@ class OfferCost(StrictModel):
     )
 
 
-class Sponsor(StrictModel):
-    """A framework's sponsor: courts countries with offers paid from a budget (see docs/model.md)."""
+class SponsorSpec(StrictModel):
+    """A framework's sponsor as a scenario declares it (the agent: :class:`sim.sponsors.Sponsor`)."""
 
     budget: NonNegative
     budget_period: Literal["step", "total"] = Field(
@@ -336,7 +336,7 @@ class Scenario(StrictModel):
     penalties: dict[FrameworkId, Penalty] = {}
     events: tuple[Event, ...] = ()
     convergence: Convergence = Convergence()
-    sponsors: dict[FrameworkId, Sponsor] = Field(
+    sponsors: dict[FrameworkId, SponsorSpec] = Field(
         default={}, description="sponsors by the framework they court for, acting in this order"
     )
 
@@ -528,7 +528,7 @@ def _list_item(items: list[Any], part: str, here: str, where: str) -> Any:
     return items[int(part)]
 
 
-def parse_override(text: str, where: str = "command line") -> tuple[str, Any]:
+def parse_override(text: str, where: str = ARGUMENTS) -> tuple[str, Any]:
     """Parse ``dotted.path=value``; the value is read as YAML (numbers, lists, ...).
 
     Args:
@@ -544,7 +544,7 @@ def parse_override(text: str, where: str = "command line") -> tuple[str, Any]:
     """
     path, sep, value_text = text.partition("=")
     if not sep or not path.strip():
-        raise InputError(where, "--set", "dotted.path=value", repr(text))
+        raise InputError(where, "overrides", "dotted.path=value", repr(text))
     try:
         value = parse_yaml(value_text, where) if value_text.strip() else ""
     except InputError as exc:
@@ -944,7 +944,7 @@ def load_scenario(
         else list((overrides or {}).items())
     )
     for dotted, value in pairs:
-        set_dotted(raw, dotted, value, where="command line --set")
+        set_dotted(raw, dotted, value, where=ARGUMENTS)
     scenario = validate_scenario(raw, where=str(path))
     check_against_world(scenario, world if world is not None else World.load())
     warn_overridden(scenario, [dotted for dotted, _ in pairs])

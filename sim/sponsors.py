@@ -40,7 +40,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.scenario import Sponsor as SponsorSpec
+from sim.scenario import SponsorSpec
 
 if TYPE_CHECKING:
     from sim.model import CoalitionModel

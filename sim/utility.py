@@ -23,6 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.scenario import Lever, Scenario, resolve
+from sim.vocabulary import NON_ALIGNED
 from sim.world import World
 
 #: Static components, in the order they are summed.
@@ -34,9 +35,6 @@ DYNAMIC_COMPONENTS = ("club", "peer", "offers")
 #: All framework-level components, in the order they are summed.
 COMPONENTS = ("alignment", "club", *[lever.value for lever in Lever], "peer", "offers", "penalty",
               "sovereignty", "entry")  # fmt: skip
-
-NON_ALIGNED = "non-aligned"
-
 
 def enumerate_portfolios(
     framework_ids: tuple[str, ...], exclusive: tuple[tuple[str, str], ...]

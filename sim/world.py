@@ -26,8 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-#: Country attributes a scenario may use to scale levers, penalties or autonomy.
-ATTRIBUTES = ("uniform", "ai_capacity", "low_ai_capacity", "absorptive_gap")
+from sim.vocabulary import ATTRIBUTES
 
 #: Access to US advanced AI chips under the AI Diffusion rule (15 Jan 2025, rescinded
 #: 13 May 2025) by tier: tier 1 unrestricted, tier 2 (every country not named in tiers 1
@@ -38,9 +37,6 @@ US_COMPUTE_ACCESS = {"tier1": 1.0, "tier2": 0.5, "tier3": 0.0}
 #: Columns of the country table holding UNGA voting agreement with a country, by its code
 #: (share of votes cast the same way, 2019-2023; see sim/data/SOURCES.md).
 AGREEMENT_COLUMN = "agree_{code}_mean_2019_2023"
-
-#: Weights by which membership shares are measured.
-WEIGHTINGS = ("count", "gdp", "population", "ai_capacity")
 
 #: Blocs that create peer ties (shared memberships). Development categories such as
 #: LDC, LLDC and SIDS describe a country but are not organisations, so they do not.

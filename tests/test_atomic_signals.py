@@ -116,12 +116,12 @@ def test_a_closed_stdout_ends_quietly(tmp_path):
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 0), (signal.SIGTERM, 143)])
 def test_the_app_stops_quietly_on_ctrl_c_and_reports_sigterm(signum, status, monkeypatch, capsys):
     """Ctrl-C is how the app is meant to stop (status 0); SIGTERM is not a normal stop."""
-    import sim.viz.app_command
+    import sim.cli.app
     from sim.cli import Stopped
 
     def serve(*args, **kwargs):
         raise Stopped(signum)
 
-    monkeypatch.setattr(sim.viz.app_command.subprocess, "run", serve)
+    monkeypatch.setattr(sim.cli.app.subprocess, "run", serve)
     assert main(["app", "--scenarios", str(SCENARIOS)]) == status
     assert "Traceback" not in capsys.readouterr().err

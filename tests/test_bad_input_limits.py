@@ -311,8 +311,8 @@ def test_a_framework_id_that_is_a_result_column_is_refused(name):
 
 
 def test_the_reserved_names_cover_every_column_coalsim_writes(baseline):
-    from sim.experiment.store import MEASURES, OUTCOME_COLUMNS, RUN_COLUMNS
-    from sim.metrics import NON_ALIGNED_ID
+    from sim.experiment.store import OUTCOME_COLUMNS, RUN_COLUMNS
+    from sim.vocabulary import MEASURES, NON_ALIGNED_ID
 
     result = sim.run(baseline, steps=3)
     written = {NON_ALIGNED_ID, *RUN_COLUMNS, *OUTCOME_COLUMNS, *MEASURES}

@@ -201,7 +201,7 @@ def test_a_report_replaces_its_own_earlier_report(run_folder, tmp_path, monkeypa
 
 def test_the_shipped_calibrated_scenario_may_be_rewritten_by_calibrate(tmp_path):
     """The mark that lets calibrate replace its file is in the file it ships."""
-    from sim.analysis.commands import CALIBRATED_MARK
+    from sim.analysis.calibration import CALIBRATED_MARK
 
     copy = tmp_path / "calibrated.yaml"
     shutil.copy(SCENARIOS / "calibrated.yaml", copy)

@@ -255,7 +255,8 @@ The picture: the median over the seeds with its 5–95% range (left), and each v
 to the baseline (right).
 """),
     code("""
-from sim.viz.plots import Replications, comparison_figure
+from sim.replications import Replications
+from sim.viz.plots import comparison_figure
 
 groups = {label: Replications.from_runs(results, label=label) for label, results in runs.items()}
 comparison_figure(
@@ -637,7 +638,7 @@ Every run checks its final state: could any country gain by changing its portfol
 in portfolios), and is each framework internally and externally stable?
 """),
     code("""
-from sim.analysis.equilibrium import check_equilibrium, summary_lines
+from sim.equilibrium import check_equilibrium, summary_lines
 
 scenario = sim.load_scenario("baseline")
 for kind in ("logit", "best_response"):

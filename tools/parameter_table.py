@@ -59,10 +59,10 @@ UNITS = {
     "Convergence.tolerance": "share",
     "OfferCost.cost": "budget units per unit offered",
     "OfferCost.cost_overrides": "budget units per unit offered",
-    "Sponsor.budget": "budget units (per step or in total)",
-    "Sponsor.units": "units of the lever",
-    "Sponsor.margin": "utility units",
-    "Sponsor.start_step": "step",
+    "SponsorSpec.budget": "budget units (per step or in total)",
+    "SponsorSpec.units": "units of the lever",
+    "SponsorSpec.margin": "utility units",
+    "SponsorSpec.start_step": "step",
 }
 
 #: Units of non-numeric fields whose values are codes of a kind.

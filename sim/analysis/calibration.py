@@ -50,7 +50,10 @@ covariates of a held-out country use only the leads, never other countries' outc
 
 from __future__ import annotations
 
+import os
+import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -58,7 +61,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 from scipy.stats import rankdata
 
-from sim.scenario import Scenario
+from sim.scenario import Scenario, load_scenario
 from sim.world import TIE_BLOCS, World
 
 #: Covariates shared by every affiliation, in the order of the fitted weights.
@@ -469,3 +472,94 @@ def report_lines(calibration: Calibration) -> list[str]:
         NOT_IDENTIFIED,
     ]
     return lines
+
+
+#: The line every calibrated scenario holds: an existing output file is replaced only if it has it.
+CALIBRATED_MARK = b"# Written by `coalsim calibrate`"
+
+
+def scenario_text(calibration: Calibration, extends: str, base_name: str) -> str:
+    """The calibrated scenario file: a header saying what was fitted, then the fields.
+
+    Args:
+        calibration: The calibration.
+        extends: The path of the base scenario, relative to the new file.
+        base_name: The base scenario's name.
+
+    Returns:
+        The YAML text.
+
+    """
+    cv = calibration.cv
+    table = calibration.table()
+    rows = calibration.dataset.rows
+    header = [
+        f"Question: the base scenario's ('{base_name}'), with the static utility weight(s) that",
+        "one cross-section of observed AI-governance affiliations can identify, fitted by maximum",
+        "likelihood.",
+        "",
+        "Written by `coalsim calibrate` (sim/analysis/calibration.py); rerun it rather than editing.",
+        *textwrap.wrap(
+            f"Fitted: a pooled binary logit on {len(rows)} country-affiliation rows "
+            f"({int(rows['member'].sum())} memberships) of the lists complete in sim/data/SOURCES.md "
+            f"({', '.join(calibration.dataset.outcomes)}), with one intercept per list and shared "
+            f"weights on {', '.join(FEATURES)}.",
+            96,
+        ),
+        "Weights per logit unit (standard error):",
+        *[f"  {term}: {table.loc[term, 'estimate']:.4f} ({table.loc[term, 'se']:.4f})" for term in FEATURES],
+        f"{cv.folds}-fold cross-validation by country (seed {cv.seed}): log-loss {cv.log_loss:.4f} "
+        f"(base rate {cv.log_loss_base:.4f}),",
+        f"AUC {cv.auc:.3f} (base rate {cv.auc_base:.3f}).",
+        f"Mapping: utility weight = logit weight x rule.temperature ({calibration.temperature:g}).",
+        "Only the alignment weight has a term of the same form in the model; the other weights have no",
+        "model term to receive them and are not set.",
+        *textwrap.wrap(NOT_IDENTIFIED, 96),
+    ]
+    lines = [f"# {line}".rstrip() for line in header]
+    lines += [
+        f"extends: {extends}",
+        f"name: {base_name}_calibrated",
+        "description: >-",
+        f"  The '{base_name}' scenario with utility weights fitted to observed affiliations",
+        "  (coalsim calibrate); see the header for what was fitted and what cannot be.",
+    ]
+    sections: dict[str, list[str]] = {}
+    for name, path in SCENARIO_FIELDS.items():
+        section, field = path.split(".", 1)
+        estimate, se = table.loc[name, "estimate"], table.loc[name, "se"]
+        value = calibration.scenario_fields[path]
+        sections.setdefault(section, []).append(
+            f"  {field}: {value:.6g}  # fitted {estimate:.4f} (se {se:.4f}) x temperature "
+            f"{calibration.temperature:g}"
+        )
+    for section, entries in sections.items():
+        lines += [f"{section}:", *entries]
+    return "\n".join(lines) + "\n"
+
+
+def write_scenario(calibration: Calibration, base: Path, out: Path, base_name: str) -> None:
+    """Write the calibrated scenario atomically, after checking that it loads.
+
+    Args:
+        calibration: The calibration.
+        base: The base scenario file.
+        out: The file to write.
+        base_name: The base scenario's name.
+
+    Raises:
+        InputError: If the written scenario does not validate (nothing is left behind).
+
+    """
+    from sim.atomic import staging_path, write_file
+
+    folder = out.parent if str(out.parent) else Path(".")
+    extends = Path(os.path.relpath(base.resolve(), folder.resolve())).as_posix()
+    text = scenario_text(calibration, extends, base_name).encode("utf-8")
+    trial = staging_path(folder / out.name, "tmp")
+    trial.write_bytes(text)
+    try:
+        load_scenario(trial)
+    finally:
+        trial.unlink(missing_ok=True)
+    write_file(out, text, CALIBRATED_MARK, sources=[base])

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 from sim.experiment.spec import SENSITIVITY_DESIGNS, require_salib
 from sim.experiment.store import Outcome, SweepResults, load_results
 
@@ -225,6 +225,6 @@ def sensitivity(
             seed=seed,
         )
     except InputError as exc:
-        raise InputError(str(results.folder), "--output", exc.expected, exc.found) from None
+        raise InputError(ARGUMENTS, "outcome", exc.expected, f"{exc.found} in {results.folder}") from None
     name = outcome if isinstance(outcome, str) else outcome.name
     return Sensitivity(name, method, table, len(means), replications, conf_level)

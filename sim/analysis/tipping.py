@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 from sim.experiment.executors import Backend, open_backend
 from sim.experiment.runner import Chunk, RunCallable, RunSettings, chunk_size_for, run_chunk, simulate
 from sim.experiment.spec import RunTask, check_value, replication_seeds
 from sim.experiment.store import Outcome
-from sim.metrics import NON_ALIGNED_ID
 from sim.scenario import Scenario, load_scenario
+from sim.vocabulary import NON_ALIGNED_ID
 
 #: A probe is "ambiguous" when its mean lies within this many standard errors of the level.
 AMBIGUITY_SE = 2.0
@@ -177,8 +177,8 @@ def _default_bounds(scenario: Scenario, parameter: str) -> tuple[float, float]:
     current = scenario.parameters().get(parameter)
     if not isinstance(current, int | float) or isinstance(current, bool):
         raise InputError(
-            "command line",
-            "--param",
+            ARGUMENTS,
+            "parameter",
             "a numeric parameter (see `coalsim params`)",
             f"{parameter!r} = {current!r}",
         )
@@ -276,15 +276,15 @@ def tipping(
     low = default_low if low is None else low
     high = default_high if high is None else high
     if not low < high:
-        raise InputError("command line", "--low", f"a value below --high ({high:g})", f"{low:g}")
+        raise InputError(ARGUMENTS, "low", f"a value below high ({high:g})", f"{low:g}")
     if replications < 1:
-        raise InputError("command line", "--replications", "a whole number of at least 1", str(replications))
+        raise InputError(ARGUMENTS, "replications", "a whole number of at least 1", str(replications))
     tolerance = (high - low) / 100 if tolerance is None else tolerance
     if tolerance <= 0:
-        raise InputError("command line", "--tolerance", "a positive width", f"{tolerance:g}")
+        raise InputError(ARGUMENTS, "tolerance", "a positive width", f"{tolerance:g}")
     integer = isinstance(scenario.parameters().get(parameter), int)
-    for end, field in ((low, "--low"), (high, "--high")):
-        check_value(scenario, parameter, int(end) if integer else end, "command line", field)
+    for end, field in ((low, "low"), (high, "high")):
+        check_value(scenario, parameter, int(end) if integer else end, ARGUMENTS, field)
     seeds = replication_seeds(scenario.seed if seed is None else seed, replications)
     settings = RunSettings(steps=steps)
 
@@ -302,8 +302,8 @@ def tipping(
         lower, upper = measure(low), measure(high)
         if (lower.mean >= level) == (upper.mean >= level):
             raise InputError(
-                "command line",
-                "--low/--high",
+                ARGUMENTS,
+                "low/high",
                 f"an interval over which {outcome} crosses {level:g}",
                 f"a mean of {lower.mean:.4g} at {lower.value:g} and {upper.mean:.4g} at {upper.value:g}",
                 "Widen the interval or choose another level.",

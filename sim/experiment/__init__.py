@@ -10,6 +10,10 @@ The public API::
     results.aggregates                # per-step shares per run, with parameter columns
     results.select({"rule.temperature": (0.05, 0.1)}).countries
     results.outcome("final_share_gdp:waico")
+
+Layer rule (docs/architecture.md): the experiment layer, just above the core. A module
+here may import the core (``sim/*.py``) and this package, never :mod:`sim.analysis`,
+:mod:`sim.viz` or :mod:`sim.cli`; errors name a function's own parameters, never flags.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 
 BackendKind = Literal["serial", "processes", "dask"]
 
@@ -120,15 +120,15 @@ def open_backend(
 
     """
     if kind not in BACKENDS:
-        raise InputError("command line", "--executor", f"one of {', '.join(BACKENDS)}", repr(kind))
+        raise InputError(ARGUMENTS, "executor", f"one of {', '.join(BACKENDS)}", repr(kind))
     if workers is not None and workers < 1:
-        raise InputError("command line", "--workers", "a whole number of at least 1", str(workers))
+        raise InputError(ARGUMENTS, "workers", "a whole number of at least 1", str(workers))
     if address is not None and kind != "dask":
         raise InputError(
-            "command line",
-            "--address",
-            "--executor dask (an address is a Dask scheduler)",
-            f"--executor {kind}",
+            ARGUMENTS,
+            "address",
+            "the dask executor (an address is a Dask scheduler)",
+            f"the {kind} executor",
         )
     if kind == "serial":
         yield Backend(SerialExecutor(), 1, "serial")
@@ -171,9 +171,9 @@ def _dask_backend(workers: int | None, address: str | None) -> Iterator[Backend]
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError(
-            "command line",
-            "--executor",
-            "Dask installed for --executor dask",
+            ARGUMENTS,
+            "executor",
+            "Dask installed for the dask executor",
             "no module named dask.distributed",
             "Install the extra: pip install 'coalsim[dask]'.",
         ) from None
@@ -187,8 +187,8 @@ def _dask_backend(workers: int | None, address: str | None) -> Iterator[Backend]
             client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(
-                "command line",
-                "--address",
+                ARGUMENTS,
+                "address",
                 "a reachable Dask scheduler (tcp://host:port)",
                 repr(address),
                 str(exc),

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 from sim.experiment.executors import Backend, open_backend
 from sim.experiment.spec import Experiment, RunTask, load_experiment
 from sim.experiment.store import (
@@ -362,7 +362,7 @@ def sweep(
     started = time.perf_counter()
     experiment = spec if isinstance(spec, Experiment) else load_experiment(spec)
     if chunk_size is not None and chunk_size < 1:
-        raise InputError("command line", "chunk_size", "a whole number of at least 1", str(chunk_size))
+        raise InputError(ARGUMENTS, "chunk_size", "a whole number of at least 1", str(chunk_size))
     out = Path(out)
     if not (resume and holds_store(out)):
         check_new_store(out)

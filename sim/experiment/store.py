@@ -48,12 +48,12 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.atomic import atomic_write, fsync_folder, replace_folder
-from sim.errors import InputError, did_you_mean
+from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
-from sim.metrics import NON_ALIGNED_ID
 from sim.results import package_version
 from sim.scenario import Scenario
+from sim.vocabulary import MEASURES, NON_ALIGNED_ID
 
 try:
     import fcntl
@@ -95,9 +95,6 @@ PART_NAME = re.compile(r"part-[0-9a-f]{32}\.parquet")
 #: Names of the temporary files :func:`sim.atomic.atomic_write` leaves when killed.
 TEMPORARY_NAME = re.compile(r"\..+\.tmp-[0-9a-f]{12}")
 
-#: Measures an outcome may summarise: the share columns of the aggregates, or members.
-MEASURES = ("share_count", "share_gdp", "share_population", "share_ai_capacity", "members")
-
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -112,7 +109,7 @@ class RunRecord:
         worker: ``host:pid`` of the process that ran it.
         converged_at: The step the run settled at, if it did.
         is_nash: Whether its final state is a Nash equilibrium in portfolios (see
-            :mod:`sim.analysis.equilibrium`), if the run reported it.
+            :mod:`sim.equilibrium`), if the run reported it.
 
     """
 
@@ -462,9 +459,9 @@ def check_new_store(folder: Path) -> None:
     """
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError(
-            "command line",
-            "--out",
-            "a new or empty folder for the sweep (or --resume to continue the sweep stored there)",
+            ARGUMENTS,
+            "out",
+            "a new or empty folder for the sweep (or resume to continue the sweep stored there)",
             f"'{folder}', which already holds files",
         )
 
@@ -933,7 +930,7 @@ class Outcome:
 
     @classmethod
     def parse(
-        cls, text: str, frameworks: Iterable[str], where: str = "command line", field: str = "--output"
+        cls, text: str, frameworks: Iterable[str], where: str = ARGUMENTS, field: str = "outcome"
     ) -> Outcome:
         """Read an outcome name, checking the measure and framework.
 
@@ -941,7 +938,7 @@ class Outcome:
             text: e.g. ``"final_share_gdp:waico"``.
             frameworks: The framework ids it may name (with ``non_aligned``).
             where: Where the name came from, for messages.
-            field: The option or field, for messages.
+            field: The parameter or field, for messages.
 
         Returns:
             The outcome.

@@ -35,8 +35,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from sim.errors import InputError
-from sim.metrics import NON_ALIGNED_ID
-from sim.viz.plots import Replications
+from sim.replications import Replications
 from sim.viz.style import (
     INK,
     MID_GREY,
@@ -45,11 +44,12 @@ from sim.viz.style import (
     add_foot,
     framework_colours,
     framework_label,
+    portfolio_display_label,
     portfolio_frameworks,
-    portfolio_label,
     portfolio_style,
     styled,
 )
+from sim.vocabulary import NON_ALIGNED_ID
 
 #: Equal Earth (EPSG:8857): an equal-area world projection that keeps shapes familiar.
 PROJECTION = "EPSG:8857"
@@ -263,7 +263,7 @@ def _legend(
         handle = Patch(
             facecolor=style.face,
             edgecolor="white",
-            label=f"{portfolio_label(label, names)} ({counts[label]})",
+            label=f"{portfolio_display_label(label, names)} ({counts[label]})",
         )
         handles.append(handle)
         handler_map[handle] = _PortfolioSwatch(style.stripes)

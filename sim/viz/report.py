@@ -1,10 +1,10 @@
 """One self-contained HTML file a policy team can open offline, forward and print.
 
-:func:`build_report` turns scenarios (each a :class:`~sim.viz.plots.Replications`) into
+:func:`build_report` turns scenarios (each a :class:`~sim.replications.Replications`) into
 HTML: per scenario its question, a key-numbers table with intervals across
 replications, its figures and, where sponsors courted countries, what they spent and on
 whom; then the scenario comparison, an optional "why" chart per chosen country, the
-answers of ``coalsim what-it-takes`` (:func:`sim.analysis.what_it_takes.load_answer`:
+answers of ``coalsim what-it-takes`` (:func:`sim.analysis.answers.load_answer`:
 the offer that wins a country, or what a sponsor's budget buys), the data sources (read
 from ``sim/data/SOURCES.md``), the caveats and the provenance of every run and answer.
 Figures are embedded as base64 PNG; the page has no script, no web font, no stylesheet
@@ -27,25 +27,32 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.metrics import NON_ALIGNED_ID, summarise_outcome
+from sim.metrics import summarise_outcome
+from sim.replications import Replications
 from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
 from sim.viz.plots import (
     QUANTILES,
-    Replications,
+    budget_curve_figure,
     comparison_figure,
     membership_figure,
     scenario_transitions,
     transition_figure,
 )
-from sim.viz.style import MEASURE_SOURCES, framework_label, png_bytes, portfolio_frameworks, portfolio_label
+from sim.viz.style import (
+    MEASURE_SOURCES,
+    framework_label,
+    png_bytes,
+    portfolio_display_label,
+    portfolio_frameworks,
+)
 from sim.viz.summary import FOUNDING_STEP, headline_steps, headlines
+from sim.vocabulary import MEMBERSHIP_MEASURES, NON_ALIGNED_ID
 from sim.world import World
 
 if TYPE_CHECKING:
-    from sim.analysis.what_it_takes import Answer
+    from sim.analysis.answers import Answer
 
-#: The measures of the key-numbers table and the comparison figures.
-KEY_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
+#: Headings of the measures of the key-numbers table and the comparison figures.
 MEASURE_HEADINGS = {
     "members": "member countries",
     "share_gdp": "share of world GDP",
@@ -186,7 +193,7 @@ def key_numbers(reps: Replications) -> pd.DataFrame:
     """
     ids = [*reps.framework_ids, NON_ALIGNED_ID]
     columns = {}
-    for measure in KEY_MEASURES:
+    for measure in MEMBERSHIP_MEASURES:
         finals = reps.final(measure)
         columns[MEASURE_HEADINGS[measure]] = [
             _interval(finals.loc[finals["framework"] == fid, "value"].to_numpy(), measure, reps.n_countries)
@@ -359,7 +366,7 @@ def _comparison_section(scenarios: Sequence[Replications], baseline: Replication
             lambda measure=measure: comparison_figure(scenarios, baseline, measure),
             f"Dot-and-interval chart comparing scenarios by {MEASURE_HEADINGS[measure]}.",
         )
-        for measure in KEY_MEASURES
+        for measure in MEMBERSHIP_MEASURES
     ]
     return (
         '<section class="comparison" id="comparison"><h2>Scenario comparison</h2>'
@@ -490,7 +497,7 @@ def _budget_answer(answer: Answer) -> str:
     period = "per month" if question["budget_period"] == "step" else "in total"
     figure = _Figure(
         "Members at the end against the sponsor's budget: each seed and the median across seeds.",
-        lambda: answer.result().figure(),
+        lambda: budget_curve_figure(answer.result()),
         f"Line chart of {question['framework_name']} members at the end against the sponsor's budget.",
     )
     return (
@@ -555,7 +562,9 @@ def data_sources() -> list[str]:
         *(f"<p>{_inline_markdown(paragraph)}</p>" for paragraph in wanted),
         f"<p>{html.escape(MAP_SOURCE)}</p>",
         "<p>Weights behind the shares: "
-        + "; ".join(html.escape(f"{MEASURE_HEADINGS[m]}: {MEASURE_SOURCES[m]}") for m in KEY_MEASURES[1:])
+        + "; ".join(
+            html.escape(f"{MEASURE_HEADINGS[m]}: {MEASURE_SOURCES[m]}") for m in MEMBERSHIP_MEASURES[1:]
+        )
         + ".</p>",
         f"<p>Shipped data files, each documented in <code>sim/data/SOURCES.md</code>:</p><ul>{items}</ul>",
     ]
@@ -666,8 +675,8 @@ def transition_table(before: Replications, after: Replications) -> pd.DataFrame:
             + [str(values.sum())]
             for row, values in zip(counts.index, counts.to_numpy(), strict=True)
         ],
-        index=[portfolio_label(p, names) for p in counts.index],
-        columns=[*(portfolio_label(p, names) for p in counts.columns), "total"],
+        index=[portfolio_display_label(p, names) for p in counts.index],
+        columns=[*(portfolio_display_label(p, names) for p in counts.columns), "total"],
     )
     cells.loc["total"] = [str(n) for n in counts.sum(axis=0)] + [str(counts.to_numpy().sum())]
     return cells
@@ -683,7 +692,7 @@ def _where_waico_members_go(before: Replications, after: Replications) -> str:
     stay = int(sum(n for p, n in moved.items() if "waico" in portfolio_frameworks(p)))
     names = {**before.names, **after.names}
     elsewhere = ", ".join(
-        f"{n} to {portfolio_label(p, names)}"
+        f"{n} to {portfolio_display_label(p, names)}"
         for p, n in moved.sort_values(ascending=False).items()
         if n and "waico" not in portfolio_frameworks(p)
     )
@@ -753,7 +762,7 @@ def build_report(
         why: Optional "why" figures by heading (e.g. ``{"Brazil": lambda: why_figure(...)}``).
         title: The page title.
         answers: ``coalsim what-it-takes`` answers (see
-            :func:`sim.analysis.what_it_takes.load_answer`), one "What would it take?"
+            :func:`sim.analysis.answers.load_answer`), one "What would it take?"
             entry each.
 
     Returns:

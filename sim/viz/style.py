@@ -25,8 +25,7 @@ from typing import BinaryIO
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from sim.metrics import NON_ALIGNED_ID
-from sim.utility import NON_ALIGNED
+from sim.vocabulary import NON_ALIGNED, NON_ALIGNED_ID
 
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -128,7 +127,7 @@ def portfolio_frameworks(label: str) -> tuple[str, ...]:
     return () if label in (NON_ALIGNED, NON_ALIGNED_ID) else tuple(label.split("+"))
 
 
-def portfolio_label(label: str, names: Mapping[str, str] | None = None) -> str:
+def portfolio_display_label(label: str, names: Mapping[str, str] | None = None) -> str:
     """A readable portfolio name, e.g. ``"WAICO (Shanghai) + UN track"``."""
     parts = portfolio_frameworks(label)
     return " + ".join(framework_label(fid, names) for fid in parts) if parts else "non-aligned"

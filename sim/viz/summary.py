@@ -17,11 +17,13 @@ import json
 import pandas as pd
 
 from sim.errors import InputError
-from sim.metrics import HEADLINE_QUANTILES, NON_ALIGNED_ID, SPLIT_GAP, SPLIT_MIN_SHARE
+from sim.metrics import HEADLINE_QUANTILES, SPLIT_GAP, SPLIT_MIN_SHARE
+from sim.replications import Replications
 from sim.results import run
 from sim.scenario import Scenario
-from sim.viz.plots import Replications, groups_text, membership_figure
+from sim.viz.plots import groups_text, membership_figure
 from sim.viz.style import framework_label, png_bytes
+from sim.vocabulary import NON_ALIGNED_ID
 
 #: The month of the headline "members at founding": WAICO was founded on 16 July 2026.
 FOUNDING_STEP = 12

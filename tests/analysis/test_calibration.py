@@ -26,7 +26,7 @@ from sim.analysis.calibration import (
     log_loss,
     report_lines,
 )
-from sim.analysis.commands import register, run_calibrate
+from sim.cli.calibration import register, run_calibrate
 from sim.errors import InputError
 
 

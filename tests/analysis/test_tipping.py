@@ -12,8 +12,8 @@ import pytest
 import sim
 from sim.analysis.tipping import tipping
 from sim.errors import InputError
-from sim.metrics import NON_ALIGNED_ID
 from sim.results import RunResult
+from sim.vocabulary import NON_ALIGNED_ID
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 FRAMEWORKS = ["waico", "us_led", "un", "eu_coe", NON_ALIGNED_ID]
@@ -136,21 +136,21 @@ def test_no_crossing_in_the_interval_is_an_input_error():
             replications=2,
             run_callable=logistic_outcome,
         )
-    assert caught.value.field == "--low/--high"
+    assert caught.value.field == "low/high"
     assert "Widen the interval" in caught.value.message
 
 
 @pytest.mark.parametrize(
     ("param", "options", "field"),
     [
-        ("rule.kind", {}, "--param"),
-        ("penalties.us_export_controls.amount", {"low": -1.0}, "--low"),
-        ("rule.temperature", {"low": 1.0, "high": 0.5}, "--low"),
-        ("rule.temperature", {"replications": 0}, "--replications"),
-        ("rule.temperature", {"tolerance": 0.0}, "--tolerance"),
+        ("rule.kind", {}, "parameter"),
+        ("penalties.us_export_controls.amount", {"low": -1.0}, "low"),
+        ("rule.temperature", {"low": 1.0, "high": 0.5}, "low"),
+        ("rule.temperature", {"replications": 0}, "replications"),
+        ("rule.temperature", {"tolerance": 0.0}, "tolerance"),
     ],
 )
-def test_bad_arguments_name_the_option(param, options, field):
+def test_bad_arguments_name_the_parameter(param, options, field):
     with pytest.raises(InputError) as caught:
         tipping(BASELINE, param, "final_share_population:waico", 0.5, **options)
     assert caught.value.field == field

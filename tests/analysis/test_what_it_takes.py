@@ -9,10 +9,11 @@ import pytest
 from coalsim_testing import SCENARIOS, synthetic_scenario
 
 import sim
-from sim.analysis.sponsor_commands import register
 from sim.analysis.what_it_takes import budget_curve, what_it_takes
+from sim.cli.what_it_takes import register
 from sim.errors import InputError
 from sim.model import CoalitionModel
+from sim.viz.plots import budget_curve_figure
 
 STEPS, STAY = 16, 4
 
@@ -88,11 +89,11 @@ def test_a_committed_member_needs_nothing(scenario, world):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"country": "A00100"}, "--country"),
-        ({"framework": "bb"}, "--framework"),
-        ({"share": 0.0}, "--share"),
-        ({"stay": STEPS + 1}, "--stay"),
-        ({"seeds": 0}, "--seeds"),
+        ({"country": "A00100"}, "country"),
+        ({"framework": "bb"}, "framework"),
+        ({"share": 0.0}, "share"),
+        ({"stay": STEPS + 1}, "stay"),
+        ({"seeds": 0}, "seeds"),
     ],
 )
 def test_bad_questions_are_input_errors(change, field, scenario, world):
@@ -113,7 +114,7 @@ def test_budget_curve_spends_within_budget_and_summarises_each_budget(scenario, 
     summary = curve.summary()
     assert list(summary.index) == [0.0, 2.0] and "members_median" in summary.columns
     assert "A0010_member_share_of_seeds" in summary.columns
-    assert "budget" in curve.figure().axes[0].get_xlabel()
+    assert "budget" in budget_curve_figure(curve).axes[0].get_xlabel()
     with pytest.raises(InputError):
         budget_curve(scenario, "b", [-1.0], world=world)
 
@@ -146,4 +147,19 @@ def test_cli_bad_input_writes_nothing(flag, value, tmp_path):
     args = parse(argv)
     with pytest.raises(InputError, match="Did you mean"):
         args.handler(args)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flag"),
+    [(["--budget", "-1"], "'--budget'"), (["--country", "IND", "--share", "0"], "'--share'")],
+)
+def test_cli_messages_name_the_options(arguments, flag, tmp_path, capsys):
+    """what_it_takes and budget_curve name their parameters (budgets, share); coalsim the options."""
+    from sim.cli import main
+
+    argv = ["what-it-takes", str(SCENARIOS / "baseline.yaml"), "--framework", "waico", "--steps", "2",
+            "--seeds", "1", "--out", str(tmp_path / "out"), *arguments]  # fmt: skip
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith(f"coalsim: command line, field {flag}:")
     assert not (tmp_path / "out").exists()

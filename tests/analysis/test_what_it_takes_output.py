@@ -11,15 +11,12 @@ from coalsim_testing import synthetic_scenario
 
 import sim
 import sim.atomic
-from sim.analysis.what_it_takes import (
-    BUDGET_FIGURE,
-    budget_curve,
-    load_answer,
-    save_answer,
-    what_it_takes,
-)
+from sim.analysis.answers import BUDGET_FIGURE, load_answer, save_answer
+from sim.analysis.what_it_takes import BudgetCurve, budget_curve, what_it_takes
 from sim.atomic import MARKER
 from sim.errors import InputError
+from sim.viz.plots import budget_curve_figure
+from sim.viz.style import png_bytes
 
 STEPS, STAY = 12, 3
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -76,8 +73,13 @@ def test_an_offer_answer_round_trips_with_its_question(offer, scenario, world, t
     assert rebuilt.seeds == offer.seeds and rebuilt.root_seed == scenario.seed
 
 
+def _figure(curve: BudgetCurve) -> dict[str, bytes]:
+    """The figure ``coalsim what-it-takes --budget`` keeps with a budget answer."""
+    return {BUDGET_FIGURE: png_bytes(budget_curve_figure(curve))}
+
+
 def test_a_budget_answer_round_trips_with_its_figure(curve, scenario, world, tmp_path):
-    folder = save_answer(curve, scenario, tmp_path / "budget", world)
+    folder = save_answer(curve, scenario, tmp_path / "budget", world, figures=_figure(curve))
     assert (folder / BUDGET_FIGURE).read_bytes().startswith(PNG_MAGIC)
     loaded = load_answer(folder)
     assert loaded.kind == "budget" and loaded.question["budgets"] == [0.0, 1.0]
@@ -127,7 +129,7 @@ def test_a_failure_mid_write_leaves_the_old_folder_or_none(fail, old, offer, cur
 
 def test_a_new_answer_replaces_the_old_folder_whole(offer, curve, scenario, world, tmp_path):
     target = tmp_path / "answer"
-    save_answer(curve, scenario, target, world)
+    save_answer(curve, scenario, target, world, figures=_figure(curve))
     save_answer(offer, scenario, target, world)
     assert not (target / BUDGET_FIGURE).exists() and load_answer(target).kind == "offer"
     assert [path.name for path in tmp_path.iterdir()] == ["answer"]

@@ -172,3 +172,38 @@ def test_a_spec_name_cannot_send_the_default_store_outside_results(name, tmp_pat
     assert main(["sweep", str(spec), "--quiet"]) == 2
     assert "field 'name'" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flag"),
+    [
+        (["--param", "rule.kind"], "'--param'"),
+        (["--param", "rule.temperature", "--outcome", "final_share_gdp:nowhere"], "'--outcome'"),
+        (["--param", "rule.temperature", "--low", "1", "--high", "0.5"], "'--low'"),
+        (["--param", "rule.temperature", "--replications", "0"], "'--replications'"),
+        (["--param", "rule.temperature", "--low", "0.1", "--executor", "processes", "--workers", "0"],
+         "'--workers'"),
+    ],
+)
+def test_tipping_names_the_options_the_library_calls_parameters(coalsim, capsys, arguments, flag):
+    """The library names its parameters (parameter, outcome, low); the command names the options."""
+    base = ["tipping", str(BASELINE), "--outcome", "final_share_gdp:waico", "--level", "0.5"]
+    assert coalsim([*base, *arguments, "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"coalsim: command line, field {flag}:"), err
+
+
+def test_sensitivity_names_its_output_option(coalsim, small_store, capsys):
+    assert coalsim(["sensitivity", str(small_store[1]), "--output", "final_share_gdp:nowhere"]) == 2
+    assert capsys.readouterr().err.startswith("coalsim: command line, field '--output':")
+
+
+def test_a_parameter_without_an_option_keeps_its_name_and_other_errors_stay_as_they_are():
+    from sim.errors import ARGUMENTS, InputError
+
+    parser = sim.cli.build_parser()
+    args = parser.parse_args(["sensitivity", "store", "--output", "final_members:un"])
+    renamed = sim.cli.as_typed(InputError(ARGUMENTS, "outcome/resamples", "x", "y"), parser, args)
+    assert (renamed.where, renamed.field) == ("command line", "--output/resamples")
+    in_a_file = InputError("spec.yaml", "steps", "x", "y")
+    assert sim.cli.as_typed(in_a_file, parser, args) is in_a_file

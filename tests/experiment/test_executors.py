@@ -37,9 +37,9 @@ def test_serial_executor_runs_at_submit_and_keeps_exceptions():
 @pytest.mark.parametrize(
     ("kind", "workers", "address", "field"),
     [
-        ("threads", None, None, "--executor"),
-        ("processes", 0, None, "--workers"),
-        ("serial", None, "tcp://127.0.0.1:1", "--address"),
+        ("threads", None, None, "executor"),
+        ("processes", 0, None, "workers"),
+        ("serial", None, "tcp://127.0.0.1:1", "address"),
     ],
 )
 def test_bad_backend_options_are_input_errors(kind, workers, address, field):
@@ -59,7 +59,7 @@ def test_unreachable_dask_scheduler_is_an_input_error(monkeypatch):
     monkeypatch.setattr("sim.experiment.executors.DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(InputError) as caught, open_backend("dask", address="tcp://127.0.0.1:9"):
         pass
-    assert caught.value.field == "--address"
+    assert caught.value.field == "address"
 
 
 def test_an_injected_executor_gives_the_same_store(small_store, tmp_path):

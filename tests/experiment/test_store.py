@@ -16,7 +16,8 @@ import sim
 from sim.errors import InputError
 from sim.experiment import load_experiment, load_results, sweep
 from sim.experiment.runner import RunSettings, simulate
-from sim.experiment.store import MEASURES, Outcome, atomic_write
+from sim.experiment.store import Outcome, atomic_write
+from sim.vocabulary import MEASURES
 
 FRAMEWORKS = ["waico", "us_led", "un", "eu_coe", "non_aligned"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.viz.plots import Replications
+from sim.replications import Replications
 
 #: Runs whose UN track is pushed near 0 members; the others are pushed near all 193.
 LOW_SEEDS = (1, 2, 3)

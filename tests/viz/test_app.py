@@ -16,9 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+from sim.cli import app as app_command
 from sim.errors import InputError
 from sim.utility import NON_ALIGNED
-from sim.viz import app, app_command
+from sim.viz import app
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
 

@@ -1,6 +1,6 @@
 """The app in a real browser: headless Chromium steps it five times and sees it change.
 
-The Solara server runs as ``coalsim app`` would run it (:func:`sim.viz.app_command.solara_command`)
+The Solara server runs as ``coalsim app`` would run it (:func:`sim.cli.app.solara_command`)
 on a free localhost port. Set ``COALSIM_APP_SCREENSHOT`` to a path (e.g. ``docs/img/app.png``)
 to keep the screenshot there as well as in the test's temporary folder.
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from coalsim_testing import REPO, SCENARIOS, chrome, needs_browser
 
+from sim.cli.app import solara_command
 from sim.viz.app import SCENARIO_DIR_VARIABLE
-from sim.viz.app_command import solara_command
 
 #: Longest wait for the server to answer, the page to render, or one step to show.
 SERVER_START_SECONDS = 40

@@ -13,8 +13,8 @@ from matplotlib.colors import to_hex
 
 import sim
 from sim.errors import InputError
+from sim.replications import Replications
 from sim.viz.maps import final_map_figure, membership_frequency_figure, world_map_figure, world_shapes
-from sim.viz.plots import Replications
 from sim.viz.style import FIXED_COLOURS, NOT_MODELLED
 
 FRAMEWORKS = ("waico", "us_led", "un", "eu_coe")

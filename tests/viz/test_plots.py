@@ -12,9 +12,8 @@ from matplotlib.collections import PolyCollection
 
 import sim
 from sim.errors import InputError
-from sim.metrics import NON_ALIGNED_ID
+from sim.replications import Replications
 from sim.viz.plots import (
-    Replications,
     comparison_figure,
     membership_figure,
     quantile_bands,
@@ -24,6 +23,7 @@ from sim.viz.plots import (
     why_figure,
 )
 from sim.viz.style import FIXED_COLOURS, framework_label
+from sim.vocabulary import NON_ALIGNED_ID
 
 STEPS = 24
 SEEDS = (1, 2, 3)

@@ -16,7 +16,7 @@ from coalsim_testing import assert_self_contained
 import sim
 import sim.cli
 from sim.atomic import MARKER
-from sim.viz.plots import Replications
+from sim.replications import Replications
 from sim.viz.report import CAVEATS, build_report, data_sources, headline_table, key_numbers, transition_table
 
 STEPS = 12

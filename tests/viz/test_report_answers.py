@@ -12,8 +12,9 @@ from coalsim_testing import SCENARIOS, assert_self_contained
 
 import sim
 import sim.cli
-from sim.analysis.what_it_takes import budget_curve, load_answer, save_answer, what_it_takes
-from sim.viz.plots import Replications
+from sim.analysis.answers import load_answer, save_answer
+from sim.analysis.what_it_takes import budget_curve, what_it_takes
+from sim.replications import Replications
 from sim.viz.report import sponsor_offers
 
 STEPS = 12

@@ -10,7 +10,7 @@ from coalsim_testing import chrome, needs_browser
 
 import sim
 from sim.atomic import atomic_write
-from sim.viz.plots import Replications
+from sim.replications import Replications
 from sim.viz.report import build_report
 
 pytestmark = [

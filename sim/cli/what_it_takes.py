@@ -1,12 +1,12 @@
 """``coalsim what-it-takes``: the smallest offer that wins a country, or what a budget buys.
 
-The lead wires :func:`register` into ``sim/cli.py``. Without ``--budget`` the command
+Without ``--budget`` the command
 answers "what would it take for COUNTRY to join FRAMEWORK and stay?"
 (:func:`sim.analysis.what_it_takes.what_it_takes`); with ``--budget B ...`` it answers
 "what membership does FRAMEWORK's sponsor reach for each budget?"
 (:func:`sim.analysis.what_it_takes.budget_curve`). Every argument is checked before any
 run; the tables (CSV), ``answer.json`` (the question and the headline numbers, read back
-by :func:`sim.analysis.what_it_takes.load_answer` and ``coalsim report --answers``) and, in
+by :func:`sim.analysis.answers.load_answer` and ``coalsim report --answers``) and, in
 budget mode, the figure (PNG) are written to ``--out`` atomically.
 """
 
@@ -51,7 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="the country must hold the framework at each of the last N steps "
                         "(default: %(default)s)")  # fmt: skip
     parser.add_argument("--out", help="output folder (default: results/<scenario>_<framework>_what_it_takes)")
-    parser.set_defaults(handler=run_what_it_takes)
+    parser.set_defaults(handler=run_what_it_takes, flags={"budgets": "--budget"})
 
 
 def run_what_it_takes(args: argparse.Namespace) -> int:
@@ -67,9 +67,12 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
         InputError: For a bad scenario, country, framework, number or output folder.
 
     """
-    from sim.analysis.what_it_takes import ANSWER_KIND, budget_curve, save_answer, what_it_takes
+    from sim.analysis.answers import ANSWER_KIND, BUDGET_FIGURE, save_answer
+    from sim.analysis.what_it_takes import budget_curve, what_it_takes
     from sim.atomic import check_output_folder
     from sim.scenario import load_scenario
+    from sim.viz.plots import budget_curve_figure
+    from sim.viz.style import png_bytes
 
     out = (
         Path(args.out)
@@ -87,14 +90,16 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
             share=args.share, stay=args.stay,
         )  # fmt: skip
         print(answer.report())
+        figures = {}
     else:
         answer = budget_curve(
             scenario, args.framework, args.budget, country=args.country, seeds=args.seeds, seed=args.seed,
             steps=args.steps,
         )  # fmt: skip
         print(answer.summary().T.to_string(float_format=lambda v: f"{v:.3g}"))
+        figures = {BUDGET_FIGURE: png_bytes(budget_curve_figure(answer))}
     try:
-        save_answer(answer, scenario, out, sources=[args.scenario])
+        save_answer(answer, scenario, out, sources=[args.scenario], figures=figures)
     except OSError as exc:
         raise InputError(
             "command line", "--out", "a writable folder with free space",

@@ -1,4 +1,4 @@
-"""Tests for sim.analysis.equilibrium: Nash check and coalition stability on known states."""
+"""Tests for sim.equilibrium: Nash check and coalition stability on known states."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.agents import Country
-from sim.analysis.equilibrium import check_equilibrium, state_utilities, summary_lines, toggle_table
+from sim.equilibrium import check_equilibrium, state_utilities, summary_lines, toggle_table
 from sim.scenario import validate_scenario
 from sim.utility import enumerate_portfolios
 

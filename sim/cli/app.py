@@ -1,4 +1,4 @@
-"""The ``coalsim app`` subcommand: serve the interactive app (:mod:`sim.viz.app`) with Solara.
+"""``coalsim app``: serve the interactive app (:mod:`sim.viz.app`) with Solara.
 
 It runs ``solara run sim/viz/app.py`` in a child process, so the app is the same whether
 it is started by ``coalsim app`` or by ``solara run`` directly. The app module (and so
@@ -20,7 +20,7 @@ from pathlib import Path
 from sim.errors import InputError
 
 #: The app module that ``solara run`` serves.
-APP_PATH = Path(__file__).with_name("app.py")
+APP_PATH = Path(__file__).parents[1] / "viz" / "app.py"
 
 #: Solara's own default port.
 DEFAULT_PORT = 8765

@@ -1,4 +1,4 @@
-"""The ``coalsim sweep``, ``check``, ``sensitivity`` and ``tipping`` subcommands.
+"""``coalsim sweep``, ``check``, ``sensitivity`` and ``tipping``: batches of runs.
 
 Thin faces over :func:`sim.experiment.sweep`, :func:`sim.experiment.store.inspect_store`,
 :func:`sim.analysis.sensitivity.sensitivity` and :func:`sim.analysis.tipping.tipping`;
@@ -85,7 +85,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "final_share_gdp:waico (repeatable)",
     )
     sensitivity.add_argument("--conf-level", type=float, default=0.95, help="confidence level (default 0.95)")
-    sensitivity.set_defaults(handler=cmd_sensitivity)
+    sensitivity.set_defaults(handler=cmd_sensitivity, flags={"outcome": "--output"})
 
     tipping = commands.add_parser(
         "tipping", help="find where an outcome crosses a level as one parameter moves"
@@ -103,7 +103,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     tipping.add_argument("--seed", type=int, help="root seed of the replications (default: the scenario's)")
     tipping.add_argument("--steps", type=int, help="steps per run (default: the scenario's)")
     _add_executor_options(tipping)
-    tipping.set_defaults(handler=cmd_tipping)
+    tipping.set_defaults(handler=cmd_tipping, flags={"parameter": "--param"})
 
 
 class _ProgressBar:

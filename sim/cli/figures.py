@@ -27,8 +27,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import InputError, did_you_mean
+from sim.replications import Replications
 from sim.viz.plots import (
-    Replications,
     comparison_figure,
     comparison_table,
     membership_figure,
@@ -37,9 +37,7 @@ from sim.viz.plots import (
     why_figure,
 )
 from sim.viz.style import png_bytes
-
-#: Measures drawn by ``coalsim compare``, one PNG each.
-COMPARE_MEASURES = ("members", "share_gdp", "share_population", "share_ai_capacity")
+from sim.vocabulary import MEMBERSHIP_MEASURES
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -261,10 +259,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
     figures = {
         f"compare_{measure}.png": (lambda m=measure: comparison_figure(scenarios, baseline, m))
-        for measure in COMPARE_MEASURES
+        for measure in MEMBERSHIP_MEASURES
     }
     tables = {
-        "compare.csv": comparison_table(scenarios, baseline, COMPARE_MEASURES),
+        "compare.csv": comparison_table(scenarios, baseline, MEMBERSHIP_MEASURES),
         "transitions.csv": _transitions_long(scenarios, baseline),
     }
     extras = {name: table.to_csv(index=False).encode("utf-8") for name, table in tables.items()}
@@ -301,7 +299,7 @@ def _transitions_long(scenarios: Sequence[Replications], baseline: Replications)
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``coalsim report DIR... [--answers ANSWER_DIR...] -o report.html``: one self-contained HTML file."""
-    from sim.analysis.what_it_takes import load_answer
+    from sim.analysis.answers import load_answer
     from sim.atomic import check_output_file, write_file
     from sim.viz.maps import world_shapes
     from sim.viz.report import GENERATOR, build_report
@@ -324,7 +322,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 __all__ = [
-    "COMPARE_MEASURES",
     "cmd_compare",
     "cmd_plot",
     "cmd_report",

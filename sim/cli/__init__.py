@@ -1,4 +1,13 @@
-"""The ``coalsim`` command: a thin face over the library API.
+"""The ``coalsim`` command: a thin face over the library API (the cli layer, the top one).
+
+The only package that knows about argparse, flags, exit statuses and terminal output; it
+may import every layer (core ``sim/*.py``, :mod:`sim.experiment`, :mod:`sim.analysis`,
+:mod:`sim.viz`) and nothing imports it. Each command group has its module:
+:mod:`sim.cli.scenarios` (run, validate, list, params), :mod:`sim.cli.batches` (sweep,
+check, sensitivity, tipping), :mod:`sim.cli.calibration` (calibrate, score),
+:mod:`sim.cli.what_it_takes`, :mod:`sim.cli.figures` (plot, compare, report) and
+:mod:`sim.cli.app`. Library functions raise :class:`~sim.errors.InputError` naming their
+own parameters; :func:`as_typed` renames them to the options the user typed.
 
 Every mistake in a file or argument ends as one paragraph on stderr and exit status 2,
 never a traceback; nothing is written before all inputs have been checked. Ctrl-C ends
@@ -16,19 +25,16 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from pathlib import Path
 
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 
 #: Exit status for bad input (files, fields, arguments).
 EXIT_BAD_INPUT = 2
 
 #: Exit status when standard output was closed early (128 + SIGPIPE).
 EXIT_BROKEN_PIPE = 141
-
-SCENARIO_DIR = Path("scenarios")
 
 
 class Stopped(KeyboardInterrupt):
@@ -95,99 +101,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"coalsim: command line: {message}. See '{self.prog} --help'.\n")
 
 
-def load_with_overrides(path: str, overrides: Sequence[str]):
-    """Load a scenario, blaming ``--set`` (not the file) for errors the overrides cause.
-
-    The file is loaded first without the overrides, so that its own mistakes name the
-    file; an error that appears only with the overrides names ``--set``.
-
-    Args:
-        path: The scenario file.
-        overrides: The ``--set`` values as typed.
-
-    Returns:
-        The scenario with the overrides applied.
-
-    Raises:
-        InputError: Naming the file, or ``--set`` and the override.
-
-    """
-    from sim.scenario import load_scenario
-
-    scenario = load_scenario(path)
-    if not overrides:
-        return scenario
-    try:
-        return load_scenario(path, overrides=overrides)
-    except InputError as exc:
-        field = f"--set {exc.field}" if exc.field and exc.field != "--set" else "--set"
-        raise InputError("command line", field, exc.expected, exc.found, _without_marks(exc.hint)) from None
-
-
-def _without_marks(text: str) -> str:
-    """A YAML error's context and problem, without the lines that point into the value."""
-    lines = [line.strip() for line in text.splitlines() if line[:1].strip() and not line.startswith("in ")]
-    return "; ".join(lines)
-
-
-def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.atomic import check_output_folder
-    from sim.results import RESULT_FILES
-    from sim.schema import check_steps
-    from sim.viz.summary import HEADLINE_FILES, headline_files, run_replications, summary_text
-
-    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    check_output_folder(out, "run", sources=[args.scenario], given_as="--out")
-    scenario = load_with_overrides(args.scenario, args.set)
-    if args.steps is not None:
-        check_steps(args.steps, "command line", "--steps")
-    if args.seeds < 1:
-        raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
-    reps = run_replications(scenario, args.seeds, seed=args.seed, steps=args.steps)
-    result = reps.runs[0]
-    try:
-        result.save(out, extras=headline_files(reps))
-    except OSError as exc:
-        raise InputError(
-            "command line", "--out", "a writable folder with free space",
-            f"'{out}': {exc.strerror or exc} (nothing was written)",
-        ) from None  # fmt: skip
-    print(summary_text(reps))
-    print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} seeds "
-          f"in {out}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip
-    return 0
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
-
-    for path in args.files:
-        scenario = load_scenario(path)
-        print(f"{path}: valid ({scenario.name}: {len(scenario.active_frameworks)} frameworks, "
-              f"{scenario.steps} steps, {len(scenario.events)} events)")  # fmt: skip
-    return 0
-
-
-def _cmd_list(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
-
-    folder = Path(args.folder)
-    files = sorted(folder.glob("*.yaml"))
-    if not files:
-        raise InputError(str(folder), "", "a folder with scenario files (*.yaml)", "none")
-    for path in files:
-        scenario = load_scenario(path)
-        print(f"{path.name:36s} {scenario.question}")
-    return 0
-
-
-def _cmd_params(args: argparse.Namespace) -> int:
-    scenario = load_with_overrides(args.scenario, args.set)
-    for path, value in scenario.parameters().items():
-        print(f"{path} = {value!r}" if isinstance(value, str) else f"{path} = {value}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``coalsim`` argument parser with all its subcommands."""
     parser = _Parser(
@@ -196,46 +109,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = commands.add_parser("run", help="run one scenario and write its results and a plot")
-    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    run.add_argument("--seed", type=int, help="first random seed (default: the scenario's seed)")
-    run.add_argument("--seeds", type=int, default=10, metavar="N",
-                     help="run N seeds (seed, seed+1, ...) for the headline intervals; "
-                          "the first seed's run is saved in full (default: 10)")  # fmt: skip
-    run.add_argument("--steps", type=int, help="number of steps (default: the scenario's steps)")
-    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                     help="override a parameter, e.g. --set rule.temperature=0.2 (repeatable)")  # fmt: skip
-    run.add_argument("--out", help="output folder (default: results/<scenario name>)")
-    run.set_defaults(handler=_cmd_run)
-
-    validate = commands.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("files", nargs="+", help="scenario YAML files")
-    validate.set_defaults(handler=_cmd_validate)
-
-    listing = commands.add_parser("list", help="list the scenarios and the question each asks")
-    listing.add_argument("--folder", default=str(SCENARIO_DIR), help="folder of scenario files")
-    listing.set_defaults(handler=_cmd_list)
-
-    params = commands.add_parser("params", help="print every tunable parameter as path = value")
-    params.add_argument("scenario", help="scenario YAML file")
-    params.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                        help="override a parameter first (repeatable)")  # fmt: skip
-    params.set_defaults(handler=_cmd_params)
-
     for register in _extensions():
         register(commands)
     return parser
 
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Subcommands contributed by other faces (batches, plots, reports, app)."""
-    from sim.analysis.commands import register as analysis_commands
-    from sim.analysis.sponsor_commands import register as sponsor_commands
-    from sim.experiment.commands import register as experiment_commands
-    from sim.viz.app_command import register as app_command
-    from sim.viz.commands import register as viz_commands
+    """Each command group's ``register``, in the order ``coalsim --help`` lists them."""
+    from sim.cli import app, batches, calibration, figures, scenarios, what_it_takes
 
-    return [experiment_commands, analysis_commands, sponsor_commands, viz_commands, app_command]
+    return [module.register for module in (scenarios, batches, calibration, what_it_takes, figures, app)]
+
+
+def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.Namespace) -> InputError:
+    """A library call's mistake in its arguments, renamed to the options the user typed.
+
+    Library functions name their own parameters (``InputError(ARGUMENTS, "low", ...)``);
+    this is the one place that maps them to flags. The rule: parameter ``name`` is the
+    option ``--name`` (underscores as hyphens: ``conf_level`` is ``--conf-level``), unless
+    the command's ``flags`` default (``set_defaults(flags={"outcome": "--output"})``) maps
+    it otherwise; a field of several parameters (``low/high``) is renamed part by part. A
+    parameter the command has no option for keeps its name. Errors about files, and those
+    the CLI raises itself (``"command line"``), are returned unchanged.
+
+    Args:
+        error: The error raised by the command.
+        parser: The ``coalsim`` parser.
+        args: The parsed command line (its ``command`` and ``flags``).
+
+    Returns:
+        The error as the user should read it.
+
+    """
+    if error.where != ARGUMENTS:
+        return error
+    commands = next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction))
+    command = commands.choices.get(getattr(args, "command", None))
+    options = command._option_string_actions if command is not None else {}
+    renames: Mapping[str, str] = getattr(args, "flags", {})
+
+    def flag(name: str) -> str:
+        typed = renames.get(name, "--" + name.replace("_", "-"))
+        return typed if typed in options else name
+
+    field = "/".join(flag(name) for name in error.field.split("/"))
+    return InputError("command line", field, error.expected, error.found, error.hint)
 
 
 @contextmanager
@@ -284,9 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         output was closed early.
 
     """
+    parser = build_parser()
+    args = argparse.Namespace()
     try:
         with _signals_raise():
-            args = build_parser().parse_args(argv)
+            args = parser.parse_args(argv)
             from sim.scenario import OverriddenParameterWarning
 
             with warnings.catch_warnings():  # a value an event sets again: one line each
@@ -296,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return status
     except InputError as exc:
-        _say(exc.message)
+        _say(as_typed(exc, parser, args).message)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
@@ -315,6 +235,3 @@ def _quiet_stdout() -> None:
     except (OSError, ValueError):
         pass
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,138 @@
+"""``coalsim run``, ``validate``, ``list`` and ``params``: one scenario at a time."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.errors import InputError
+
+SCENARIO_DIR = Path("scenarios")
+
+
+def load_with_overrides(path: str, overrides: Sequence[str]):
+    """Load a scenario, blaming ``--set`` (not the file) for errors the overrides cause.
+
+    The file is loaded first without the overrides, so that its own mistakes name the
+    file; an error that appears only with the overrides names ``--set``.
+
+    Args:
+        path: The scenario file.
+        overrides: The ``--set`` values as typed.
+
+    Returns:
+        The scenario with the overrides applied.
+
+    Raises:
+        InputError: Naming the file, or ``--set`` and the override.
+
+    """
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    if not overrides:
+        return scenario
+    try:
+        return load_scenario(path, overrides=overrides)
+    except InputError as exc:
+        field = "--set" if exc.field in ("", "overrides") else f"--set {exc.field}"
+        raise InputError("command line", field, exc.expected, exc.found, _without_marks(exc.hint)) from None
+
+
+def _without_marks(text: str) -> str:
+    """A YAML error's context and problem, without the lines that point into the value."""
+    lines = [line.strip() for line in text.splitlines() if line[:1].strip() and not line.startswith("in ")]
+    return "; ".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.atomic import check_output_folder
+    from sim.results import RESULT_FILES
+    from sim.schema import check_steps
+    from sim.viz.summary import HEADLINE_FILES, headline_files, run_replications, summary_text
+
+    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
+    check_output_folder(out, "run", sources=[args.scenario], given_as="--out")
+    scenario = load_with_overrides(args.scenario, args.set)
+    if args.steps is not None:
+        check_steps(args.steps, "command line", "--steps")
+    if args.seeds < 1:
+        raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
+    reps = run_replications(scenario, args.seeds, seed=args.seed, steps=args.steps)
+    result = reps.runs[0]
+    try:
+        result.save(out, extras=headline_files(reps))
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a writable folder with free space",
+            f"'{out}': {exc.strerror or exc} (nothing was written)",
+        ) from None  # fmt: skip
+    print(summary_text(reps))
+    print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} seeds "
+          f"in {out}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    for path in args.files:
+        scenario = load_scenario(path)
+        print(f"{path}: valid ({scenario.name}: {len(scenario.active_frameworks)} frameworks, "
+              f"{scenario.steps} steps, {len(scenario.events)} events)")  # fmt: skip
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    folder = Path(args.folder)
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise InputError(str(folder), "", "a folder with scenario files (*.yaml)", "none")
+    for path in files:
+        scenario = load_scenario(path)
+        print(f"{path.name:36s} {scenario.question}")
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    scenario = load_with_overrides(args.scenario, args.set)
+    for path, value in scenario.parameters().items():
+        print(f"{path} = {value!r}" if isinstance(value, str) else f"{path} = {value}")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``run``, ``validate``, ``list`` and ``params`` to the ``coalsim`` subcommands.
+
+    Args:
+        commands: The subparsers object of the ``coalsim`` parser.
+
+    """
+    run = commands.add_parser("run", help="run one scenario and write its results and a plot")
+    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    run.add_argument("--seed", type=int, help="first random seed (default: the scenario's seed)")
+    run.add_argument("--seeds", type=int, default=10, metavar="N",
+                     help="run N seeds (seed, seed+1, ...) for the headline intervals; "
+                          "the first seed's run is saved in full (default: 10)")  # fmt: skip
+    run.add_argument("--steps", type=int, help="number of steps (default: the scenario's steps)")
+    run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                     help="override a parameter, e.g. --set rule.temperature=0.2 (repeatable)")  # fmt: skip
+    run.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    run.set_defaults(handler=_cmd_run)
+
+    validate = commands.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+", help="scenario YAML files")
+    validate.set_defaults(handler=_cmd_validate)
+
+    listing = commands.add_parser("list", help="list the scenarios and the question each asks")
+    listing.add_argument("--folder", default=str(SCENARIO_DIR), help="folder of scenario files")
+    listing.set_defaults(handler=_cmd_list)
+
+    params = commands.add_parser("params", help="print every tunable parameter as path = value")
+    params.add_argument("scenario", help="scenario YAML file")
+    params.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a parameter first (repeatable)")  # fmt: skip
+    params.set_defaults(handler=_cmd_params)
