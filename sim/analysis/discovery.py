@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, did_you_mean
+from sim.errors import ARGUMENTS, InputError, did_you_mean
 
 if TYPE_CHECKING:
     from sim.experiment.store import SweepResults
@@ -64,7 +64,7 @@ def _workbench() -> Iterator[Any]:
             from ema_workbench import analysis
         except ImportError:
             raise InputError(
-                "scenario discovery",
+                ARGUMENTS,
                 "method",
                 "the EMA Workbench installed",
                 "no module named ema_workbench",
@@ -181,16 +181,14 @@ def _prepare(x: pd.DataFrame, y: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Check the inputs; non-numeric columns become categories (as the workbench expects)."""
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(x):
-        raise InputError(
-            "scenario discovery", "y", f"one true/false value per row of x ({len(x)})", str(y.shape)
-        )
+        raise InputError(ARGUMENTS, "y", f"one true/false value per row of x ({len(x)})", str(y.shape))
     if y.dtype != bool:
-        raise InputError("scenario discovery", "y", "true/false values", str(y.dtype))
+        raise InputError(ARGUMENTS, "y", "true/false values", str(y.dtype))
     if x.shape[1] == 0:
-        raise InputError("scenario discovery", "x", "at least one parameter column", "none")
+        raise InputError(ARGUMENTS, "x", "at least one parameter column", "none")
     if not y.any():
         raise InputError(
-            "scenario discovery", "y", "at least one run of interest", f"none among {len(y)} runs",
+            ARGUMENTS, "y", "at least one run of interest", f"none among {len(y)} runs",
             "Loosen the condition: no run met it.",
         )  # fmt: skip
     x = x.reset_index(drop=True).copy()
@@ -238,19 +236,15 @@ def discover(
     """
     if method not in METHODS:
         raise InputError(
-            "scenario discovery", "method", f"one of {', '.join(METHODS)}", repr(method),
+            ARGUMENTS, "method", f"one of {', '.join(METHODS)}", repr(method),
             did_you_mean(str(method), METHODS),
         )  # fmt: skip
     for name, value, low, high in (("min_coverage", min_coverage, 0.0, 1.0), ("mass_min", mass_min, 0.0, 0.5),
                                    ("peel_alpha", peel_alpha, 0.0, 0.5)):  # fmt: skip
         if not (isinstance(value, int | float) and low < value <= high):
-            raise InputError(
-                "scenario discovery", name, f"a number above {low} and at most {high}", repr(value)
-            )
+            raise InputError(ARGUMENTS, name, f"a number above {low} and at most {high}", repr(value))
     if not (isinstance(max_boxes, int) and 1 <= max_boxes <= MAX_BOXES):
-        raise InputError(
-            "scenario discovery", "max_boxes", f"a whole number from 1 to {MAX_BOXES}", repr(max_boxes)
-        )
+        raise InputError(ARGUMENTS, "max_boxes", f"a whole number from 1 to {MAX_BOXES}", repr(max_boxes))
     x, y = _prepare(x, y)
     ranges = _ranges(x)
     numeric = {name for name in x.columns if _numeric(x[name])}
@@ -366,13 +360,13 @@ def condition_mask(values: pd.Series, above: float | None, below: float | None) 
 
     """
     if above is None and below is None:
-        raise InputError("scenario discovery", "above", "a level for the outcome (above or below)", "neither")
+        raise InputError(ARGUMENTS, "above", "a level for the outcome (above or below)", "neither")
     mask = np.ones(len(values), dtype=bool)
     for name, level in (("above", above), ("below", below)):
         if level is None:
             continue
         if not (isinstance(level, int | float) and np.isfinite(level)):
-            raise InputError("scenario discovery", name, "a finite number", repr(level))
+            raise InputError(ARGUMENTS, name, "a finite number", repr(level))
         mask &= (values > level).to_numpy() if name == "above" else (values < level).to_numpy()
     return mask
 
@@ -418,7 +412,7 @@ def discover_store(
     if policy is not None:
         if policy not in results.policies:
             raise InputError(
-                str(results.folder), "policy",
+                ARGUMENTS, "policy",
                 f"one of the store's policies ({', '.join(results.policies) or 'it has none'})", repr(policy),
                 did_you_mean(policy, results.policies),
             )  # fmt: skip
@@ -429,7 +423,16 @@ def discover_store(
     runs.index = runs.index.astype(str)
     values = results.outcome(outcome).reindex(runs.index)
     varied = [name for name in results.parameters if runs[name].nunique() > 1]
-    found = discover(runs[varied], condition_mask(values, above, below), method, **settings)
+    mask = condition_mask(values, above, below)
+    if not mask.any() or mask.all():
+        raise InputError(
+            ARGUMENTS, "above" if above is not None else "below",
+            "a level that some runs meet and some do not",
+            f"{'none' if not mask.any() else 'all'} of {len(mask)} runs with "
+            f"{describe_condition(outcome, above, below)}",
+            f"The outcome ranges from {values.min():.4g} to {values.max():.4g} in this store.",
+        )  # fmt: skip
+    found = discover(runs[varied], mask, method, **settings)
     return Discovery(
         found.method, found.cases, found.of_interest, found.ranges, found.boxes, found.trajectory,
         describe_condition(outcome, above, below),

@@ -60,9 +60,9 @@ from sim.experiment.spec import (
 )
 from sim.experiment.store import Outcome
 from sim.files import read_yaml_mapping
-from sim.metrics import NON_ALIGNED_ID
 from sim.scenario import Scenario, find_scenario, load_scenario
 from sim.schema import NonNegative, SafeName, Seed, StepCount, StrictModel, inconsistent, validate
+from sim.vocabulary import NON_ALIGNED_ID
 
 #: Checkpoint format.
 CHECKPOINT_FORMAT = "coalsim-optimize-checkpoint"

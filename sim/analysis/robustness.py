@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 
 if TYPE_CHECKING:
     from sim.experiment.store import SweepResults
@@ -78,7 +78,7 @@ class Goal:
         level = float(match.group(2)) if match else float("nan")
         if match is None or not np.isfinite(level):
             raise InputError(
-                "robustness", field, "a comparison (>=, >, <=, <) and a finite number, e.g. '>= 0.5'",
+                ARGUMENTS, field, "a comparison (>=, >, <=, <) and a finite number, e.g. '>= 0.5'",
                 repr(text),
             )  # fmt: skip
         return cls(match.group(1), level)
@@ -113,7 +113,7 @@ def scenario_outcomes(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
     missing = [name for name in ("policy", "scenario", outcome) if name not in frame.columns]
     if missing:
         raise InputError(
-            "robustness", "frame", "columns policy, scenario and the outcome", f"no {missing[0]}"
+            ARGUMENTS, "frame", "columns policy, scenario and the outcome", f"no {missing[0]}"
         )
     order = list(dict.fromkeys(frame["policy"].astype(str)))
     table = frame.groupby(["scenario", frame["policy"].astype(str)], observed=True)[outcome].mean().unstack()
@@ -121,7 +121,7 @@ def scenario_outcomes(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
     incomplete = table.columns[table.isna().any()].tolist()
     if incomplete:
         raise InputError(
-            "robustness", "frame", "every policy in every scenario (succeeded runs)",
+            ARGUMENTS, "frame", "every policy in every scenario (succeeded runs)",
             f"policy {incomplete[0]} missing in {int(table[incomplete[0]].isna().sum())} scenarios",
             "Resume the sweep so its failed or pending runs finish.",
         )  # fmt: skip

@@ -116,9 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Each command group's ``register``, in the order ``coalsim --help`` lists them."""
-    from sim.cli import app, batches, calibration, figures, scenarios, what_it_takes
+    from sim.cli import app, batches, calibration, explore, figures, scenarios, what_it_takes
 
-    return [module.register for module in (scenarios, batches, calibration, what_it_takes, figures, app)]
+    groups = (scenarios, batches, explore, calibration, what_it_takes, figures, app)
+    return [module.register for module in groups]
 
 
 def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.Namespace) -> InputError:
