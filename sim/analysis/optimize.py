@@ -48,7 +48,7 @@ from pydantic import Field, Strict, model_validator
 
 from sim.analysis.robustness import Goal
 from sim.atomic import atomic_write
-from sim.errors import InputError
+from sim.errors import ARGUMENTS, InputError
 from sim.experiment.executors import Backend, open_backend
 from sim.experiment.runner import Chunk, RunSettings, chunk_size_for, run_chunk
 from sim.experiment.spec import (
@@ -260,7 +260,8 @@ def run_candidates(problem: Problem, candidates: np.ndarray, backend: Backend) -
         values.append(problem.outcome.evaluate(aggregates))
     outcome = pd.concat(values)
     points = experiment.points
-    sample = np.array([int(run.split("-")[0][1:]) for run in outcome.index])
+    samples = {task.run_id: task.sample for task in tasks}
+    sample = np.array([samples[run] for run in outcome.index])
     frame = pd.DataFrame(
         {"policy": points["policy"].to_numpy()[sample], "scenario": points["scenario"].to_numpy()[sample],
          "value": outcome.to_numpy()}
@@ -387,6 +388,22 @@ class Cache:
             atomic_write(self.path, json.dumps(content).encode("utf-8"))
 
 
+def require_pymoo() -> None:
+    """Check that pymoo (the optional ``explore`` extra) can be imported.
+
+    Raises:
+        InputError: If it is not installed.
+
+    """
+    try:
+        import pymoo  # noqa: F401
+    except ImportError:
+        raise InputError(
+            ARGUMENTS, "optimizer", "pymoo installed for NSGA-II", "no module named pymoo",
+            "Install the extra: pip install 'coalsim[explore]'.",
+        ) from None  # fmt: skip
+
+
 def pareto_search(
     evaluate: Evaluate,
     *,
@@ -424,6 +441,7 @@ def pareto_search(
         The search.
 
     """
+    require_pymoo()
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.evaluator import Evaluator
     from pymoo.core.problem import Problem as PymooProblem
@@ -557,6 +575,7 @@ def optimize(
         InputError: For a bad spec or executor option, or a checkpoint of another problem.
 
     """
+    require_pymoo()
     problem = problem if isinstance(problem, Problem) else load_problem(problem)
     spec = problem.spec
     cache = Cache(checkpoint, spec.evaluation_key(problem.scenario), resume)

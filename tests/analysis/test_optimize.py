@@ -155,3 +155,9 @@ def test_bad_specs_name_the_field(tmp_path, fields, field):
     with pytest.raises(InputError) as caught:
         load_problem(write(tmp_path, **fields))
     assert caught.value.field == field
+
+
+def test_processes_give_the_serial_search(tmp_path):
+    serial = optimize(write(tmp_path))
+    parallel = optimize(write(tmp_path), executor="processes", workers=2)
+    assert parallel.evaluations.equals(serial.evaluations)
