@@ -78,7 +78,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "the convergence and their figures. Evaluations are kept in a checkpoint beside --out, so "
         "--resume continues a stopped search.",
     )
-    optimize.add_argument("spec", help="optimisation spec YAML, e.g. scenarios/sweeps/us_offer_optimize.yaml")
+    optimize.add_argument("spec", help="optimisation spec YAML, e.g. scenarios/optimize/us_offer.yaml")
     _add_executor_options(optimize)
     optimize.add_argument("--resume", action="store_true", help="continue from the checkpoint of --out")
     optimize.add_argument("--out", help="output folder (default: results/<spec name>)")

@@ -161,3 +161,9 @@ def test_processes_give_the_serial_search(tmp_path):
     serial = optimize(write(tmp_path))
     parallel = optimize(write(tmp_path), executor="processes", workers=2)
     assert parallel.evaluations.equals(serial.evaluations)
+
+
+@pytest.mark.parametrize("path", sorted((BASELINE.parent / "optimize").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_optimisation_specs_load(path):
+    problem = load_problem(path)
+    assert problem.spec.levers and path.read_text(encoding="utf-8").startswith("# Question:")
