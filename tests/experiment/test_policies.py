@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.errors import InputError
 from sim.experiment import load_experiment, load_results, sweep
@@ -118,3 +120,28 @@ def test_second_parameter_is_named_with_its_group(write_spec):
     with pytest.raises(InputError) as caught:
         load_experiment(write_spec(**{**POLICIES, "uncertainties": uncertainties}))
     assert caught.value.field == "uncertainties.weights.peer"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    first=st.integers(1, 6),
+    more=st.integers(0, 6),
+    count=st.integers(1, 4),
+    design=st.sampled_from(["random", "grid"]),
+)
+def test_more_samples_append_whole_scenarios(write_spec, first, more, count, design):
+    policies = {f"p{i}": {PENALTY: i * 0.5} for i in range(count)}
+    fields = {**POLICIES, "policies": policies, "design": design}
+    if design == "grid":
+        fields |= {
+            "samples": None,
+            "uncertainties": {TEMPERATURE: {"values": [0.1, 0.2, 0.3][: 1 + first % 3]}},
+        }
+    small = load_experiment(write_spec("a.yaml", **{**fields, "samples": fields["samples"] and first})).points
+    large = load_experiment(
+        write_spec("b.yaml", **{**fields, "samples": fields["samples"] and first + more})
+    ).points
+    pd.testing.assert_frame_equal(large.iloc[: len(small)], small)
+    assert list(large["policy"]) == [f"p{i % count}" for i in range(len(large))]
+    assert (large["scenario"] == large.index // count).all()
+    assert (large.groupby("scenario")[TEMPERATURE].nunique() == 1).all()
