@@ -27,6 +27,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from sim.errors import ARGUMENTS, InputError
 
@@ -158,6 +159,28 @@ def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.
 
 
 @contextmanager
+def writing_to(out: Path) -> Iterator[None]:
+    """Report a failed write of ``--out`` (a full disk, a folder that became read-only) as bad input.
+
+    The library writes every output atomically, so a failure leaves nothing behind.
+
+    Args:
+        out: The output folder being written.
+
+    Raises:
+        InputError: Naming ``--out`` and the system's reason, instead of the ``OSError``.
+
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(
+            "command line", "--out", "a writable folder with free space",
+            f"'{out}': {exc.strerror or exc} (nothing was written)",
+        ) from None  # fmt: skip
+
+
+@contextmanager
 def _signals_raise() -> Iterator[None]:
     """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped` while a command runs.
 
@@ -203,10 +226,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         output was closed early.
 
     """
-    parser = build_parser()
-    args = argparse.Namespace()
+    parser, args = None, argparse.Namespace()
     try:
-        with _signals_raise():
+        with _signals_raise():  # before any import, so that Ctrl-C while importing is handled too
+            parser = build_parser()
             args = parser.parse_args(argv)
             from sim.scenario import OverriddenParameterWarning
 
@@ -217,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
             return status
     except InputError as exc:
-        _say(as_typed(exc, parser, args).message)
+        _say((exc if parser is None else as_typed(exc, parser, args)).message)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT

@@ -28,6 +28,7 @@ DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
 DEFAULT_OUT = Path("scenarios") / "calibrated.yaml"
 DEFAULT_SPEC = Path("scenarios") / "calibration" / "baseline.yaml"
 
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``calibrate`` subcommand to the ``coalsim`` parser.
 

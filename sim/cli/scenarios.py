@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.cli import writing_to
 from sim.errors import InputError
 
 SCENARIO_DIR = Path("scenarios")
@@ -61,13 +62,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
     reps = run_replications(scenario, args.seeds, seed=args.seed, steps=args.steps)
     result = reps.runs[0]
-    try:
+    with writing_to(out):
         result.save(out, extras=headline_files(reps))
-    except OSError as exc:
-        raise InputError(
-            "command line", "--out", "a writable folder with free space",
-            f"'{out}': {exc.strerror or exc} (nothing was written)",
-        ) from None  # fmt: skip
     print(summary_text(reps))
     print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} seeds "
           f"in {out}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.cli import writing_to
 from sim.errors import InputError
 
 #: Where results go without ``--out``: results/<scenario stem>_<framework>_what_it_takes.
@@ -98,13 +99,8 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
         )  # fmt: skip
         print(answer.summary().T.to_string(float_format=lambda v: f"{v:.3g}"))
         figures = {BUDGET_FIGURE: png_bytes(budget_curve_figure(answer))}
-    try:
+    with writing_to(out):
         save_answer(answer, scenario, out, sources=[args.scenario], figures=figures)
-    except OSError as exc:
-        raise InputError(
-            "command line", "--out", "a writable folder with free space",
-            f"'{out}': {exc.strerror or exc} (nothing was written)",
-        ) from None  # fmt: skip
     names = sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
     print(f"\nAnswer in {out}/ ({', '.join(names)}); "
           f"add it to a report with: coalsim report RUN_DIR... --answers {out} -o report.html")  # fmt: skip
