@@ -127,3 +127,19 @@ def test_optimize_writes_its_folder_and_refuses_others(tmp_path, capsys):
     path.write_text(yaml.safe_dump({**spec, "goal": "most"}), encoding="utf-8")
     assert main(["optimize", str(path), "--out", str(tmp_path / "other")]) == 2
     assert "goal" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_bad_input_naming_out(store, tmp_path, capsys, monkeypatch):
+    import errno
+
+    import sim.atomic
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sim.atomic, "write_folder_atomically", full)
+    capsys.readouterr()
+    argv = ["robustness", str(store), "--outcome", OUTCOME, "--goal", "<= 0.3", "--out", str(tmp_path / "r")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "No space left" in err and not (tmp_path / "r").exists()

@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from sim.cli import writing_to
 from sim.cli.batches import _add_executor_options
 
 #: Where ``optimize`` writes without ``--out``: results/<spec name>.
@@ -136,7 +137,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         if len(found.trajectory):
             files["trajectory.csv"] = found.trajectory.to_csv(index=False).encode()
             files["tradeoff.png"] = png_bytes(tradeoff_figure(found))
-        write_folder_atomically(out, files, DISCOVERY_KIND, sources=[args.store])
+        with writing_to(out):
+            write_folder_atomically(out, files, DISCOVERY_KIND, sources=[args.store])
         print(f"Wrote {', '.join(sorted(files))} to {out}/", file=sys.stderr)
     return 0
 
@@ -196,7 +198,8 @@ def cmd_robustness(args: argparse.Namespace) -> int:
             "regret.csv": found.regrets.to_csv().encode(),
             "robustness.png": png_bytes(robustness_figure(found)),
         }
-        write_folder_atomically(out, files, ROBUSTNESS_KIND, sources=[args.store])
+        with writing_to(out):
+            write_folder_atomically(out, files, ROBUSTNESS_KIND, sources=[args.store])
         print(f"Wrote {', '.join(sorted(files))} to {out}/", file=sys.stderr)
     return 0
 
@@ -229,10 +232,11 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(f"\rgeneration {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     try:
-        search = optimize(
-            problem, executor=args.executor, workers=args.workers, address=args.address,
-            checkpoint=checkpoint, resume=args.resume, progress=progress,
-        )  # fmt: skip
+        with writing_to(out):  # the checkpoint beside it is written after each batch
+            search = optimize(
+                problem, executor=args.executor, workers=args.workers, address=args.address,
+                checkpoint=checkpoint, resume=args.resume, progress=progress,
+            )  # fmt: skip
     except RuntimeError as exc:
         print(f"coalsim: {exc}. The evaluations before it are kept; rerun with --resume.", file=sys.stderr)
         return EXIT_RUN_FAILED
@@ -240,7 +244,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     files["pareto.png"] = png_bytes(pareto_figure(search))
     files["convergence.png"] = png_bytes(convergence_figure(search))
     files["spec.yaml"] = Path(args.spec).read_bytes()
-    write_folder_atomically(out, files, OPTIMIZATION_KIND, sources=[args.spec])
+    with writing_to(out):
+        write_folder_atomically(out, files, OPTIMIZATION_KIND, sources=[args.spec])
     checkpoint.unlink(missing_ok=True)
     summary = search.summary()
     best = summary["cheapest_feasible"]
