@@ -112,9 +112,7 @@ def scenario_outcomes(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """
     missing = [name for name in ("policy", "scenario", outcome) if name not in frame.columns]
     if missing:
-        raise InputError(
-            ARGUMENTS, "frame", "columns policy, scenario and the outcome", f"no {missing[0]}"
-        )
+        raise InputError(ARGUMENTS, "frame", "columns policy, scenario and the outcome", f"no {missing[0]}")
     order = list(dict.fromkeys(frame["policy"].astype(str)))
     table = frame.groupby(["scenario", frame["policy"].astype(str)], observed=True)[outcome].mean().unstack()
     table = table.reindex(columns=order)
