@@ -359,9 +359,10 @@ class Cache:
         try:
             content = json.loads(path.read_text(encoding="utf-8"))
             stored_key, rows = content["key"], content["evaluations"]
-            assert content["format"] == CHECKPOINT_FORMAT
+            if content["format"] != CHECKPOINT_FORMAT:
+                raise ValueError(content["format"])
             entries = {tuple(float(v) for v in x): [float(v) for v in y] for x, y in rows}
-        except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        except (OSError, ValueError, KeyError, TypeError):
             raise InputError(
                 str(path), "", "a checkpoint written by coalsim optimize", "an unreadable or damaged file",
                 "Start again without resume (the checkpoint is then replaced).",
