@@ -99,9 +99,10 @@ def test_checkpoint_of_another_problem_is_refused(tmp_path):
     search(Cache(checkpoint, "one", False), seeds=(1,))
     with pytest.raises(InputError, match="different problem"):
         Cache(checkpoint, "two", True)
-    checkpoint.write_text("{not json", encoding="utf-8")
-    with pytest.raises(InputError, match="damaged"):
-        Cache(checkpoint, "one", True)
+    for text in ("{not json", json.dumps({"format": "coalsim-sweep", "key": "one", "evaluations": []})):
+        checkpoint.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match="damaged"):
+            Cache(checkpoint, "one", True)
 
 
 TYPO = "frameworks.us_led.levers.market_acess"
