@@ -229,7 +229,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
 
     def progress(done: int, total: int) -> None:
-        print(f"\rgeneration {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        end = "" if done < total else "\n"
+        print(f"\rgenerations done, over all seeds: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
     try:
         with writing_to(out):  # the checkpoint beside it is written after each batch
