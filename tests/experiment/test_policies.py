@@ -89,6 +89,7 @@ def test_policy_sweep_runs_on_processes(write_spec, tmp_path):
         ),
         ({"design": "sobol", "samples": 4}, "", "not policies"),
         ({"policies": {"Hard": {}}}, "policies.Hard", "lower-case"),
+        ({"policies": {"policy": {}}}, "policies.policy", "not a column"),
     ],
 )
 def test_bad_policies_are_named(write_spec, fields, field, message):
