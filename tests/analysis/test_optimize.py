@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from sim.analysis.optimize import Cache, load_problem, optimize, pareto_search, robust_value
 from sim.analysis.robustness import Goal
@@ -168,3 +171,19 @@ def test_processes_give_the_serial_search(tmp_path):
 def test_shipped_optimisation_specs_load(path):
     problem = load_problem(path)
     assert problem.spec.levers and path.read_text(encoding="utf-8").startswith("# Question:")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    outcomes=arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 9)), elements=st.floats(0, 1)),
+    comparison=st.sampled_from([">=", ">", "<=", "<"]),
+    level=st.floats(0, 1),
+    reliability=st.floats(0.01, 1),
+)
+def test_robust_value_meets_the_goal_exactly_when_enough_scenarios_do(
+    outcomes, comparison, level, reliability
+):
+    goal = Goal(comparison, level)
+    robust = robust_value(outcomes, goal, reliability)
+    share = goal.met(outcomes).mean(axis=1)
+    np.testing.assert_array_equal(goal.met(robust), share >= reliability - 1e-9)
