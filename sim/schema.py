@@ -47,7 +47,7 @@ RESERVED_NAMES = frozenset({
     "non_aligned", "effective_portfolios", "sponsor_spend", "sponsor", "lever", "units", "cost",
     # sweep stores (sim/experiment/store.py, sim/experiment/runner.py)
     "run_id", "sample", "replication", "seed", "status", "error", "seconds", "finished_at",
-    "worker", "converged_at", "is_nash", "part",
+    "worker", "converged_at", "is_nash", "part", "policy",
     # names of scenarios, runs and outcomes beside which framework ids are listed
     "name", "scenario", "index", "outcome", "value", "measure", "level",
 })  # fmt: skip

@@ -118,6 +118,11 @@ BAD_ARGUMENTS = {
                                                str(t / "absent.yaml"), "--out", str(t / "c.yaml")],
                                     "absent.yaml"),
     "app: port out of range": (lambda t: ["app", "--port", "99999"], "--port"),
+    "discover: not a store": (lambda t: ["discover", str(t), "--outcome", "final_share_gdp:waico",
+                                         "--above", "0.5"], "TMP"),
+    "robustness: no comparison": (lambda t: ["robustness", str(t), "--outcome", "final_share_gdp:waico",
+                                             "--goal", "0.5"], "--goal"),
+    "optimize: no such spec": (lambda t: ["optimize", str(t / "absent.yaml")], "absent.yaml"),
 }
 
 
@@ -164,6 +169,9 @@ MINIMAL_ARGV = {
     "app": lambda t: ["app"],
     "check": lambda t: ["check", str(t)],
     "score": lambda t: ["score", BASELINE, "--observed", "sco_ai_statement_2025", "--seeds", "2"],
+    "discover": lambda t: ["discover", str(t), "--outcome", "final_share_gdp:waico", "--above", "0.5"],
+    "robustness": lambda t: ["robustness", str(t), "--outcome", "final_share_gdp:waico", "--goal", ">= 0.5"],
+    "optimize": lambda t: ["optimize", str(SCENARIOS / "optimize" / "us_offer.yaml")],
 }  # fmt: skip
 
 

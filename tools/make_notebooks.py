@@ -660,6 +660,163 @@ for kind in ("logit", "best_response"):
 ]
 
 
+EXPLORATION = [
+    md("""
+# 6. Exploratory modelling: which policy holds up, whatever the uncertainties?
+
+One question, end to end: **can US export controls keep WAICO below a third of the world's
+population after two years, whatever countries' choice noise and the pull of their peers turn out
+to be, and what is the cheapest US offer that keeps a quarter of the world's states on the US side?**
+
+1. *Sample*: run three export-control policies (levers) in the same sampled scenarios
+   (uncertainties nobody controls).
+2. *Discover*: in which part of the uncertainty space does WAICO pass a third even under hard
+   controls (PRIM)?
+3. *Compare policies*: satisficing and regret across scenarios.
+4. *Optimise*: the cheapest offer that reaches a goal in most scenarios (NSGA-II).
+
+Sizes are kept small so that the notebook runs in under a minute; the uncertainty ranges and the
+cost weights are ASSUMPTIONS for illustration, not estimates. Scale the samples up for real answers.
+"""),
+    code("""
+%matplotlib inline
+import sim
+from sim.analysis.discovery import discover_store
+from sim.analysis.optimize import optimize
+from sim.analysis.robustness import robustness
+from sim.experiment import load_results, sweep
+from sim.viz.explore import (
+    box_limits_figure,
+    convergence_figure,
+    pareto_figure,
+    robustness_figure,
+    tradeoff_figure,
+)
+
+workdir = sim.scenarios_folder().parent / "results" / "notebook_06"
+workdir.mkdir(parents=True, exist_ok=True)
+"""),
+    md("""
+## 1. Sample: policies in scenarios
+
+The spec separates `uncertainties` (sampled by a Latin hypercube) from `levers`, and names three
+`policies`: the baseline's penalty, a hard one and none. Every policy runs in every sampled
+scenario with the same seed, so differences between policies are not noise between runs. The
+store has a `policy` and a `scenario` column; running the cell again reuses the stored runs.
+"""),
+    code("""
+spec = workdir / "policies.yaml"
+spec.write_text(\"\"\"
+name: notebook_06
+scenario: baseline
+design: lhs
+samples: 16
+replications: 1
+seed: 6
+steps: 24
+uncertainties:
+  rule.temperature: {low: 0.02, high: 0.5}
+  utility.peer: {low: 0.5, high: 2.5}
+levers:
+  penalties.us_export_controls.amount: {low: 0.0, high: 2.0}
+policies:
+  baseline: {}
+  hard_controls: {penalties.us_export_controls.amount: 1.6}
+  no_controls: {penalties.us_export_controls.amount: 0.0}
+\"\"\")
+summary = sweep(spec, workdir / "store", resume=True)
+print(f"{summary.succeeded} runs made, {summary.skipped} reused, {summary.failed} failed")
+results = load_results(workdir / "store")
+results.table(["final_share_population:waico"]).head()
+"""),
+    md("""
+## 2. Discover: where does WAICO pass a third even under hard controls?
+
+PRIM peels the box of all runs of the hard-controls policy, slice by slice, towards the runs in
+which WAICO still holds more than a third of the world's population. The trade-off curve shows each box's
+**coverage** (share of those runs it holds) against its **density** (share of its runs that are
+such runs); the ring marks the chosen box, the densest with coverage of at least a half. Each
+limit's quasi-p value says whether it matters (below 0.05).
+"""),
+    code("""
+found = discover_store(results, "final_share_population:waico", above=1 / 3, policy="hard_controls")
+for box in found.boxes:
+    print(f"coverage {box.coverage:.2f}, density {box.density:.2f}:", box.limits, box.significance)
+tradeoff_figure(found)
+"""),
+    code("""
+box_limits_figure(found)
+"""),
+    md("""
+## 3. Compare policies: satisficing and regret
+
+For the goal "WAICO below a third of the world's population": the share of scenarios in which
+each policy meets it, and its **regret**, how far it falls short of the best policy in the same
+scenario (maximum and 90th percentile over scenarios).
+"""),
+    code("""
+robust = robustness(results, "final_share_population:waico", "< 0.333")
+robust.table.round(3)
+"""),
+    code("""
+robustness_figure(robust)
+"""),
+    md("""
+## 4. Optimise: the cheapest offer that holds in most scenarios
+
+Now a US offer (compute access, market access) with a cost per unit of each lever (an
+ASSUMPTION: a unit of compute access costs twice a unit of market access). Each candidate runs in
+the same four sampled scenarios; NSGA-II searches the Pareto front of cost against the share of
+states the US-led arrangement holds in at least 75% of them, from two optimiser seeds. Evaluations
+are kept in a checkpoint, so running the cell again evaluates nothing new.
+"""),
+    code("""
+problem = workdir / "offer.yaml"
+problem.write_text(\"\"\"
+scenario: baseline
+samples: 4
+seed: 6
+steps: 24
+uncertainties:
+  rule.temperature: {low: 0.02, high: 0.5}
+levers:
+  frameworks.us_led.levers.compute_access: {low: 0.0, high: 2.0}
+  frameworks.us_led.levers.market_access: {low: 0.0, high: 2.0}
+cost:
+  frameworks.us_led.levers.compute_access: 2.0
+  frameworks.us_led.levers.market_access: 1.0
+outcome: final_share_count:us_led
+goal: ">= 0.25"
+reliability: 0.75
+population: 6
+generations: 3
+seeds: [1, 2]
+\"\"\")
+search = optimize(problem, checkpoint=workdir / "offer-checkpoint.json", resume=True)
+print(search.summary())
+search.front.round(3)
+"""),
+    code("""
+pareto_figure(search)
+"""),
+    code("""
+convergence_figure(search)
+"""),
+    md("""
+## Your turn
+
+1. Is the box PRIM found a restriction on the noise of choices, on the peer pull, or both? Rerun
+   the discovery with `method="cart"`: does CART draw the same line?
+2. Which policy has the smallest maximum regret? Is it also the one that meets the goal most often?
+3. Raise `generations` to 6 in the offer spec and rerun the cell: the checkpoint keeps the first
+   three generations' evaluations. Do the seeds' hypervolumes level off together?
+4. In a terminal in the project folder: `coalsim sweep scenarios/sweeps/baseline_policies.yaml`,
+   then `coalsim discover results/baseline_policies --outcome final_share_population:waico --above 0.5`
+   and `coalsim robustness ... --goal "<= 0.5"`.
+"""),
+]
+
+
 #: Every notebook, by file name, in reading order.
 NOTEBOOKS = {
     "01_first_steps.ipynb": FIRST_STEPS,
@@ -667,6 +824,7 @@ NOTEBOOKS = {
     "03_batches.ipynb": BATCHES,
     "04_sensitivity_and_tipping.ipynb": SENSITIVITY,
     "05_validation.ipynb": VALIDATION,
+    "06_exploration.ipynb": EXPLORATION,
 }
 
 

@@ -4,7 +4,8 @@ The only package that knows about argparse, flags, exit statuses and terminal ou
 may import every layer (core ``sim/*.py``, :mod:`sim.experiment`, :mod:`sim.analysis`,
 :mod:`sim.viz`) and nothing imports it. Each command group has its module:
 :mod:`sim.cli.scenarios` (run, validate, list, params), :mod:`sim.cli.batches` (sweep,
-check, sensitivity, tipping), :mod:`sim.cli.calibration` (calibrate, score),
+check, sensitivity, tipping), :mod:`sim.cli.explore` (discover, robustness, optimize),
+:mod:`sim.cli.calibration` (calibrate, score),
 :mod:`sim.cli.what_it_takes`, :mod:`sim.cli.figures` (plot, compare, report) and
 :mod:`sim.cli.app`. Library functions raise :class:`~sim.errors.InputError` naming their
 own parameters; :func:`as_typed` renames them to the options the user typed.
@@ -117,9 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Each command group's ``register``, in the order ``coalsim --help`` lists them."""
-    from sim.cli import app, batches, calibration, figures, scenarios, what_it_takes
+    from sim.cli import app, batches, calibration, explore, figures, scenarios, what_it_takes
 
-    return [module.register for module in (scenarios, batches, calibration, what_it_takes, figures, app)]
+    groups = (scenarios, batches, explore, calibration, what_it_takes, figures, app)
+    return [module.register for module in groups]
 
 
 def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.Namespace) -> InputError:

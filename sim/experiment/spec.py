@@ -12,6 +12,25 @@ A sweep spec is a YAML file::
       frameworks.waico.levers.open_models: {low: 0.0, high: 1.2}
       rule.kind: {values: [logit, best_response]}
 
+For exploratory modelling a spec separates what nobody controls from what a sponsor or
+government chooses: ``uncertainties`` (sampled by the design, written like
+``parameters``, which they replace) and ``levers`` with named ``policies``, each a set of
+lever values::
+
+    design: lhs
+    samples: 50
+    uncertainties:
+      rule.temperature: {low: 0.05, high: 0.3}
+    levers:
+      penalties.us_export_controls.amount: {low: 0.0, high: 2.0}
+    policies:
+      status_quo: {}                                        # levers keep the scenario's values
+      hard_controls: {penalties.us_export_controls.amount: 1.6}
+
+Its experiments are every policy in every sampled scenario: design point ``sample =
+scenario * len(policies) + policy``, so adding samples appends scenarios and keeps the runs
+that exist; the run table gains ``policy`` (its name) and ``scenario`` columns.
+
 It is validated like a scenario file: every mistake is an :class:`~sim.errors.InputError`
 naming the file and field. :func:`load_experiment` also checks every parameter value
 against the scenario (each listed value and both ends of each range must give a valid
@@ -54,7 +73,7 @@ from pydantic import Field, Strict, model_validator
 from sim.errors import InputError, describe, did_you_mean
 from sim.files import read_yaml_mapping
 from sim.scenario import Scenario, find_scenario, load_scenario, warn_overridden
-from sim.schema import SafeName, Seed, StepCount, StrictModel, inconsistent, validate
+from sim.schema import Identifier, SafeName, Seed, StepCount, StrictModel, inconsistent, validate
 
 Design = Literal["grid", "random", "lhs", "sobol", "morris"]
 
@@ -86,6 +105,12 @@ DESIGN_STREAM, RUNS_STREAM = 0, 1
 #: Parameters a sweep may not vary: the runner owns the seed.
 RESERVED_PATHS = ("seed",)
 
+#: Run-table columns of a sweep with policies: the policy's name and the scenario's index.
+POLICY_COLUMNS = ("policy", "scenario")
+
+#: Most policies of one spec.
+MAX_POLICIES = 1_000
+
 
 class ParameterRange(StrictModel):
     """One swept parameter: a list of ``values`` or a range from ``low`` to ``high``."""
@@ -114,6 +139,19 @@ class ParameterRange(StrictModel):
             raise ValueError("values must not repeat")
         return self
 
+    def admits(self, value: Any) -> bool:
+        """Whether a value is one of the listed values or a finite number in the range."""
+        if self.values is not None:
+            return any(value == v and _value_kind(value) == _value_kind(v) for v in self.values)
+        assert self.low is not None and self.high is not None
+        return _value_kind(value) == "number" and self.low <= value <= self.high
+
+    def describe(self) -> str:
+        """What a value must be, for messages."""
+        if self.values is not None:
+            return f"one of {list(self.values)}"
+        return f"a number from {self.low} to {self.high}"
+
 
 def _value_kind(value: Any) -> str | None:
     """The kind of a listed value: 'boolean', 'number', 'string', or None if unsupported."""
@@ -137,6 +175,17 @@ class ExperimentSpec(StrictModel):
     description: str = ""
     scenario: str
     parameters: dict[str, ParameterRange] = {}
+    uncertainties: dict[str, ParameterRange] = Field(
+        default={}, description="parameters nobody controls, sampled by the design (instead of 'parameters')"
+    )
+    levers: dict[str, ParameterRange] = Field(
+        default={}, description="parameters a sponsor or government sets: the values 'policies' may take"
+    )
+    policies: dict[Identifier, dict[str, Any]] = Field(
+        default={},
+        max_length=MAX_POLICIES,
+        description="named sets of lever values, each run in every scenario",
+    )
     design: Design = "grid"
     samples: Count | None = Field(default=None, description="design points (sobol: base samples N)")
     levels: Annotated[int, Strict(), Field(ge=2, le=1000)] | None = None
@@ -149,6 +198,44 @@ class ExperimentSpec(StrictModel):
         default="final", description="store each run's final per-country states, or every step's"
     )
 
+    @property
+    def sampled(self) -> dict[str, ParameterRange]:
+        """The parameters the design samples: ``uncertainties``, or else ``parameters``."""
+        return self.uncertainties or self.parameters
+
+    @model_validator(mode="after")
+    def _policies_fit_levers(self) -> Self:
+        if self.uncertainties and self.parameters:
+            raise ValueError("give 'uncertainties' or 'parameters' (the same thing), not both")
+        if bool(self.levers) != bool(self.policies):
+            raise ValueError(
+                "'levers' and 'policies' go together: name the levers, then policies setting them"
+            )
+        if self.policies and self.design in SENSITIVITY_DESIGNS:
+            raise ValueError(
+                f"the {self.design} design is for sensitivity analysis of one configuration, not policies; "
+                "sample the uncertainties with random or lhs (or sweep each policy separately)"
+            )
+        sampled = {canonical_path(path): path for path in self.sampled}
+        for path in self.levers:
+            if canonical_path(path) in sampled:
+                raise inconsistent(
+                    f"levers.{path}", "a lever that is not also an uncertainty", "the same path in both"
+                )
+        for name, values in self.policies.items():
+            for path, value in values.items():
+                lever = self.levers.get(path)
+                if lever is None:
+                    raise inconsistent(
+                        f"policies.{name}.{path}",
+                        f"a lever named under 'levers' ({', '.join(self.levers)})",
+                        repr(path),
+                        did_you_mean(path, self.levers),
+                    )
+                if not lever.admits(value):
+                    raise inconsistent(f"policies.{name}.{path}", lever.describe(), repr(value))
+        return self
+
     @model_validator(mode="after")
     def _fields_fit_design(self) -> Self:
         sampled = self.design != "grid"
@@ -159,8 +246,8 @@ class ExperimentSpec(StrictModel):
                 "the grid design runs every combination and takes no 'samples'; "
                 "split ranges with 'levels' instead"
             )
-        if sampled and not self.parameters:
-            raise ValueError(f"the {self.design} design needs at least one parameter")
+        if sampled and not self.sampled:
+            raise ValueError(f"the {self.design} design needs at least one parameter or uncertainty")
         if self.levels is not None and self.design not in ("grid", "morris"):
             raise ValueError(f"'levels' is used by the grid and morris designs, not {self.design}")
         if self.design == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
@@ -171,20 +258,22 @@ class ExperimentSpec(StrictModel):
             )
         if self.design == "morris" and self.levels is not None and self.levels % 2:
             raise ValueError(f"morris 'levels' must be even, found {self.levels}")
-        if "steps" in self.parameters and self.steps is not None:
+        if ("steps" in self.sampled or "steps" in self.levers) and self.steps is not None:
             raise ValueError("'steps' is swept as a parameter, so the spec's own 'steps' would override it")
-        seen: dict[str, str] = {}
-        for path in self.parameters:
-            first = seen.setdefault(canonical_path(path), path)
-            if first != path:
-                raise inconsistent(
-                    f"parameters.{path}", "each parameter once", f"the same parameter as '{first}'"
-                )
-            if path in RESERVED_PATHS:
-                raise ValueError(
-                    f"parameters.{path}: the seed is not a parameter; each run's seed is spawned "
-                    "from the spec's 'seed' (set 'replications' for more seeds)"
-                )
+        for group, entries in (("uncertainties" if self.uncertainties else "parameters", self.sampled),
+                               ("levers", self.levers)):  # fmt: skip
+            seen: dict[str, str] = {}
+            for path in entries:
+                first = seen.setdefault(canonical_path(path), path)
+                if first != path:
+                    raise inconsistent(
+                        f"{group}.{path}", "each parameter once", f"the same parameter as '{first}'"
+                    )
+                if path in RESERVED_PATHS:
+                    raise ValueError(
+                        f"{group}.{path}: the seed is not a parameter; each run's seed is spawned "
+                        "from the spec's 'seed' (set 'replications' for more seeds)"
+                    )
         return self
 
     def digest(self, ignore: Sequence[str] = ()) -> str:
@@ -241,6 +330,10 @@ class Axis:
             return np.arange(len(self.values), dtype=float)
         points = np.linspace(self.low, self.high, levels)
         return np.unique(np.round(points)) if self.integer else points
+
+    def encode(self, value: Any) -> float:
+        """The problem-space point of one value (a listed value's index, or the number)."""
+        return float(self.values.index(value)) if self.values is not None else float(value)
 
     def decode(self, points: np.ndarray) -> list[Any]:
         """Turn problem-space points into parameter values."""
@@ -314,7 +407,10 @@ class Experiment:
         source: The spec file (or a description when built in memory).
         text: The spec file's text as written (kept in the result store).
         scenario: The base scenario the parameters change.
-        axes: The swept parameters, in spec order.
+        axes: The sampled parameters (uncertainties), in spec order.
+        levers: The levers, in spec order (empty without policies).
+        policies: Each policy's name and its value of every lever (a lever a policy does
+            not set keeps the scenario's value).
 
     """
 
@@ -323,6 +419,8 @@ class Experiment:
     text: str
     scenario: Scenario
     axes: tuple[Axis, ...]
+    levers: tuple[Axis, ...] = ()
+    policies: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
     @property
     def name(self) -> str:
@@ -331,13 +429,23 @@ class Experiment:
 
     @property
     def parameter_names(self) -> list[str]:
-        """Dotted paths of the swept parameters."""
+        """Dotted paths of the parameters each run sets: the sampled ones, then the levers."""
+        return [axis.path for axis in (*self.axes, *self.levers)]
+
+    @property
+    def uncertainty_names(self) -> list[str]:
+        """Dotted paths of the sampled parameters."""
         return [axis.path for axis in self.axes]
+
+    @property
+    def policy_names(self) -> list[str]:
+        """The policies' names, in spec order (empty for a sweep without policies)."""
+        return [name for name, _ in self.policies]
 
     @property
     def problem(self) -> dict[str, Any]:
         """The design space as a SALib problem (names and problem-space bounds)."""
-        return salib_problem(self.axes)
+        return salib_problem((*self.axes, *self.levers))
 
     @property
     def levels(self) -> int:
@@ -346,24 +454,47 @@ class Experiment:
 
     @cached_property
     def design(self) -> np.ndarray:
-        """``(samples, parameters)`` design matrix in problem space."""
-        return sample_design(self.spec, self.axes)
+        """``(points, parameters)`` design matrix in problem space.
+
+        With policies, point ``scenario * len(policies) + policy`` is that policy's lever
+        values in that sampled scenario.
+        """
+        scenarios = sample_design(self.spec, self.axes)
+        if not self.policies:
+            return scenarios
+        chosen = np.array(
+            [
+                [lever.encode(v) for lever, v in zip(self.levers, values, strict=True)]
+                for _, values in self.policies
+            ]
+        )
+        count = len(self.policies)
+        return np.hstack([np.repeat(scenarios, count, axis=0), np.tile(chosen, (len(scenarios), 1))])
 
     @cached_property
     def points(self) -> pd.DataFrame:
-        """Parameter values of each design point (one row per sample, one column per path)."""
-        columns = {axis.path: axis.decode(self.design[:, j]) for j, axis in enumerate(self.axes)}
+        """Parameter values of each design point (one row per sample, one column per path).
+
+        With policies, ``policy`` (its name) and ``scenario`` (the sampled scenario's
+        index) columns follow.
+        """
+        axes = (*self.axes, *self.levers)
+        columns: dict[str, Any] = {axis.path: axis.decode(self.design[:, j]) for j, axis in enumerate(axes)}
+        if self.policies:
+            sample = np.arange(len(self.design))
+            columns["policy"] = [self.policy_names[i] for i in sample % len(self.policies)]
+            columns["scenario"] = sample // len(self.policies)
         return pd.DataFrame(columns, index=pd.RangeIndex(len(self.design), name="sample"))
 
     @property
     def run_count(self) -> int:
         """Number of runs: design points times replications (counted, not drawn)."""
-        return design_points(self.spec, self.axes) * self.spec.replications
+        return design_points(self.spec, self.axes) * max(1, len(self.policies)) * self.spec.replications
 
     def tasks(self) -> list[RunTask]:
         """Every run of the sweep, sample by sample, replication by replication."""
         seeds = replication_seeds(self.spec.seed, self.spec.replications)
-        rows = self.points.to_dict(orient="records")
+        rows = self.points[self.parameter_names].to_dict(orient="records")
         return [
             RunTask(run_id(sample, rep), sample, rep, seeds[rep], tuple(values.items()))
             for sample, values in enumerate(rows)
@@ -503,16 +634,19 @@ def validate_spec(raw: dict[str, Any], where: str = "sweep spec") -> ExperimentS
     return validate(ExperimentSpec, raw, where)
 
 
-def resolve_axes(spec: ExperimentSpec, scenario: Scenario, where: str) -> tuple[Axis, ...]:
+def resolve_axes(
+    entries: dict[str, ParameterRange], scenario: Scenario, where: str, group: str = "parameters"
+) -> tuple[Axis, ...]:
     """Check every parameter against the scenario and resolve it to an :class:`Axis`.
 
     Each listed value and both ends of each range are applied to the scenario and
     validated, so a bad path or value fails here, naming the spec field.
 
     Args:
-        spec: The validated spec.
+        entries: The spec's ranges by dotted path (its parameters, uncertainties or levers).
         scenario: The base scenario.
         where: The spec file, for messages.
+        group: The spec field holding them, for messages.
 
     Returns:
         One axis per parameter.
@@ -523,12 +657,12 @@ def resolve_axes(spec: ExperimentSpec, scenario: Scenario, where: str) -> tuple[
     """
     current = scenario.parameters()
     axes = []
-    for path, entry in spec.parameters.items():
-        field = f"parameters.{path}"
+    for path, entry in entries.items():
+        field = f"{group}.{path}"
         existing = current.get(path)
-        group = any(key.startswith(f"{path}.") for key in current)
-        if group or (isinstance(existing, list) and existing):
-            kind = "mapping" if group else "list"
+        mapping = any(key.startswith(f"{path}.") for key in current)
+        if mapping or (isinstance(existing, list) and existing):
+            kind = "mapping" if mapping else "list"
             raise InputError(
                 where,
                 field,
@@ -590,8 +724,12 @@ def experiment_from_spec(spec: ExperimentSpec, scenario: Scenario, source: str, 
     """
     if spec.design in SENSITIVITY_DESIGNS:
         require_salib(f"the {spec.design} design", source)
-    axes = resolve_axes(spec, scenario, source)
-    points = design_points(spec, axes)
+    axes = resolve_axes(
+        spec.sampled, scenario, source, "uncertainties" if spec.uncertainties else "parameters"
+    )
+    levers = resolve_axes(spec.levers, scenario, source, "levers")
+    policies = resolve_policies(spec, levers, scenario, source)
+    points = design_points(spec, axes) * max(1, len(policies))
     field = "parameters" if spec.design == "grid" else "samples"
     size = f"{points:,} design points x {spec.replications:,} replications"
     if points * spec.replications > MAX_RUNS:
@@ -602,7 +740,80 @@ def experiment_from_spec(spec: ExperimentSpec, scenario: Scenario, source: str, 
             source, field, f"a sweep whose plan fits in {MAX_PLAN_BYTES / 2**30:.0f} GiB of memory",
             f"{size} x {len(axes)} parameters, about {memory / 2**30:.1f} GiB",
         )  # fmt: skip
-    return Experiment(spec, source, text, scenario, axes)
+    return Experiment(spec, source, text, scenario, axes, levers, policies)
+
+
+def resolve_policies(
+    spec: ExperimentSpec, levers: Sequence[Axis], scenario: Scenario, where: str
+) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Each policy's value of every lever, checked against the scenario.
+
+    Args:
+        spec: The validated spec (its policies set only its levers, within their ranges).
+        levers: The resolved levers.
+        scenario: The base scenario (a lever a policy leaves out keeps its value there).
+        where: The spec file, for messages.
+
+    Returns:
+        ``(name, values)`` per policy, the values in lever order.
+
+    Raises:
+        InputError: If a policy's combination of lever values is not a valid scenario.
+
+    """
+    current = scenario.parameters()
+    resolved = []
+    for name, chosen in spec.policies.items():
+        values = []
+        for lever in levers:
+            field = f"policies.{name}.{lever.path}"
+            value = chosen.get(lever.path, current.get(lever.path))
+            if lever.path not in chosen and not spec.levers[lever.path].admits(value):
+                raise InputError(
+                    where, field, f"a value for this lever: the scenario's {value!r} is not "
+                    f"{spec.levers[lever.path].describe()}", "none",
+                )  # fmt: skip
+            if lever.integer:
+                if not float(value).is_integer():
+                    raise InputError(
+                        where, field, "a whole number (the scenario's value is one)", repr(value)
+                    )
+                value = int(value)
+            values.append(value)
+        values = tuple(values)
+        if chosen:
+            check_overrides(scenario, dict(zip([lever.path for lever in levers], values, strict=True)),
+                            where, f"policies.{name}")  # fmt: skip
+        resolved.append((name, values))
+    return tuple(resolved)
+
+
+def check_overrides(scenario: Scenario, values: dict[str, Any], where: str, field: str) -> Scenario:
+    """Apply several parameter values to a scenario at once, naming ``field`` on failure.
+
+    Args:
+        scenario: The base scenario.
+        values: Dotted paths and their values.
+        where: The file, for messages.
+        field: The field to name in the message.
+
+    Returns:
+        The changed scenario.
+
+    Raises:
+        InputError: If the values do not give a valid scenario together.
+
+    """
+    try:
+        return scenario.with_overrides(values)
+    except InputError as exc:
+        raise InputError(
+            where,
+            field,
+            f"a value the scenario accepts at '{exc.field}' ({exc.expected})",
+            exc.found,
+            exc.hint,
+        ) from None
 
 
 def load_experiment(path: str | Path) -> Experiment:

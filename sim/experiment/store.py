@@ -49,7 +49,7 @@ import pyarrow.parquet as pq
 
 from sim.atomic import atomic_write, fsync_folder, replace_folder
 from sim.errors import ARGUMENTS, InputError, did_you_mean
-from sim.experiment.spec import Experiment, ExperimentSpec, validate_spec
+from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
 from sim.results import package_version
 from sim.scenario import Scenario
@@ -385,6 +385,8 @@ class ResultStore:
             "scenario_hash": experiment.scenario.digest(),
             "frameworks": [*experiment.scenario.active_frameworks, NON_ALIGNED_ID],
             "parameters": experiment.parameter_names,
+            "uncertainties": experiment.uncertainty_names,
+            "policies": experiment.policy_names,
             "problem": experiment.problem,
             "levels": experiment.levels,
             "runs": experiment.run_count,
@@ -1045,6 +1047,16 @@ class SweepResults:
         return list(self.manifest["parameters"])
 
     @property
+    def uncertainties(self) -> list[str]:
+        """Dotted paths of the sampled parameters (all parameters of a sweep without policies)."""
+        return list(self.manifest.get("uncertainties", self.parameters))
+
+    @property
+    def policies(self) -> list[str]:
+        """Names of the sweep's policies, in spec order (empty without policies)."""
+        return list(self.manifest.get("policies", []))
+
+    @property
     def frameworks(self) -> list[str]:
         """Framework ids in the aggregates, with ``non_aligned``."""
         return list(self.manifest["frameworks"])
@@ -1180,8 +1192,9 @@ class SweepResults:
 
         Returns:
             Indexed by run_id, in sample then replication order: a column per swept
-            parameter, named by :func:`short_names`, then replication and seed, then one
-            column per outcome, named as written.
+            parameter, named by :func:`short_names`, then (with policies) ``policy`` and
+            ``scenario``, then replication and seed, then one column per outcome, named as
+            written.
 
         Raises:
             InputError: If an outcome name is invalid or none is given.
@@ -1192,8 +1205,9 @@ class SweepResults:
             raise InputError(str(self.folder), "outcomes", "at least one outcome name", "none")
         runs = self.succeeded.sort_values(["sample", "replication"]).set_index("run_id")
         runs.index = runs.index.astype(str)
-        names = short_names(self.parameters, taken=("replication", "seed"))
-        frame = runs[[*self.parameters, "replication", "seed"]].rename(columns=names)
+        extra = list(POLICY_COLUMNS) if self.policies else []
+        names = short_names(self.parameters, taken=(*extra, "replication", "seed"))
+        frame = runs[[*self.parameters, *extra, "replication", "seed"]].rename(columns=names)
         for outcome in outcomes:
             values = self.outcome(outcome)
             frame[values.name] = values
