@@ -181,7 +181,7 @@ def test_a_spec_name_cannot_send_the_default_store_outside_results(name, tmp_pat
         (["--param", "rule.temperature", "--outcome", "final_share_gdp:nowhere"], "'--outcome'"),
         (["--param", "rule.temperature", "--low", "1", "--high", "0.5"], "'--low'"),
         (["--param", "rule.temperature", "--replications", "0"], "'--replications'"),
-        (["--param", "rule.temperature", "--low", "0.1", "--executor", "processes", "--workers", "0"],
+        (["--param", "rule.temperature", "--low", "0.01", "--executor", "processes", "--workers", "0"],
          "'--workers'"),
     ],
 )
