@@ -44,6 +44,13 @@ _ALWAYS = {
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
+#: Headline fields each kind's JSON file must hold (see ``Discovery.to_json`` and ``Search.summary``).
+_HEADLINE_FIELDS = {
+    DISCOVERY_KIND: ("method", "condition", "cases", "of_interest", "boxes"),
+    OPTIMIZATION_KIND: ("goal", "reliability", "cheapest_feasible", "front_size", "evaluated"),
+}
+_BEST_FIELDS = ("levers", "cost", "robust_outcome", "satisficing")
+
 
 @dataclass(frozen=True)
 class ExploreOutput:
@@ -89,6 +96,13 @@ def _boxes_table(content: dict, where: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _check_fields(content: object, fields: tuple[str, ...], where: str, field: str) -> None:
+    """Raise if ``content`` is not a JSON object with all of ``fields``."""
+    missing = [name for name in fields if not isinstance(content, dict) or name not in content]
+    if missing:
+        raise InputError(where, field, f"an object with {', '.join(fields)}", f"no {missing[0]}")
+
+
 def load_explore_output(folder: str | Path) -> ExploreOutput:
     """Read a folder written by ``coalsim discover``, ``robustness`` or ``optimize``.
 
@@ -131,6 +145,10 @@ def load_explore_output(folder: str | Path) -> ExploreOutput:
             ) from None
         if not isinstance(headline, dict):
             raise InputError(str(root / summary), "", "a JSON object", type(headline).__name__)
+        _check_fields(headline, _HEADLINE_FIELDS[kind], str(root / summary), "")
+        best = headline.get("cheapest_feasible")
+        if kind == OPTIMIZATION_KIND and best is not None:
+            _check_fields(best, _BEST_FIELDS, str(root / summary), "cheapest_feasible")
     tables = {}
     for stem, index in stems.items():
         if f"{stem}.csv" not in needed:

@@ -572,9 +572,8 @@ def _discovery_body(output: ExploreOutput) -> str:
     head = output.headline
     boxes = output.tables["boxes"]
     meta = (
-        f'<p class="meta">{html.escape(str(head.get("method", "?")).upper())} on {head.get("cases", "?")} '
-        "runs, "
-        f"{head.get('of_interest', '?')} of interest ({html.escape(str(head.get('condition', '?')))}). "
+        f'<p class="meta">{html.escape(str(head["method"]).upper())} on {head["cases"]} runs, '
+        f"{head['of_interest']} of interest ({html.escape(str(head['condition']))}). "
         f"Output folder <code>{html.escape(str(output.folder))}</code>.</p>"
     )
     if boxes.empty:
@@ -621,10 +620,9 @@ def _robustness_body(output: ExploreOutput) -> str:
 
 def _optimization_body(output: ExploreOutput) -> str:
     head = output.headline
-    best = head.get("cheapest_feasible")
-    reliability = head.get("reliability")
-    share = f"{reliability:.0%}" if isinstance(reliability, int | float) else "?"
-    goal = html.escape(str(head.get("goal", "?")))
+    best = head["cheapest_feasible"]
+    share = f"{float(head['reliability']):.0%}"
+    goal = html.escape(str(head["goal"]))
     if best:
         levers = ", ".join(f"{html.escape(str(p))} = {_number(v)}" for p, v in best["levers"].items())
         answer = (
@@ -639,8 +637,8 @@ def _optimization_body(output: ExploreOutput) -> str:
     rows = pd.DataFrame({str(c).replace("_", " "): [_number(v) for v in front[c]] for c in front.columns})
     rows.index = [str(i + 1) for i in range(len(front))]
     return (
-        f'<ul class="headline"><li>{answer}</li><li>{head.get("front_size", len(front))} packages on the '
-        f"Pareto front of {head.get('evaluated', '?')} evaluated.</li></ul>"
+        f'<ul class="headline"><li>{answer}</li><li>{head["front_size"]} packages on the '
+        f"Pareto front of {head['evaluated']} evaluated.</li></ul>"
         f'<p class="meta">Output folder <code>{html.escape(str(output.folder))}</code>.</p>'
         + _table(rows, "package")
         + _embed_png(output.figures["pareto.png"], "Cost against robust outcome: every package evaluated and "

@@ -128,6 +128,7 @@ def _damaged(folders, tmp_path) -> dict[str, Path]:
         "bad_png": ("cheapest", "pareto.png", b"not a picture"),
         "bad_json": ("found", "discovery.json", b"{"),
         "bad_boxes": ("found", "discovery.json", json.dumps({"boxes": [{"coverage": 1}]}).encode()),
+        "bad_summary": ("cheapest", "summary.json", json.dumps({"goal": ">= 0.1"}).encode()),
         "bad_marker": ("robust", ".coalsim-output.json", b"[]"),
     }.items():
         copy = shutil.copytree(folders[source], tmp_path / name)
@@ -140,7 +141,8 @@ def _damaged(folders, tmp_path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize(
-    "which", ["baseline", "no_png", "bad_png", "bad_json", "bad_boxes", "bad_marker", "nowhere"]
+    "which",
+    ["baseline", "no_png", "bad_png", "bad_json", "bad_boxes", "bad_summary", "bad_marker", "nowhere"],
 )
 def test_wrong_kind_or_damaged_output_exits_2(folders, tmp_path, capsys, which):
     broken = {**folders, **_damaged(folders, tmp_path), "nowhere": tmp_path / "nowhere"}
