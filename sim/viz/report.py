@@ -562,6 +562,17 @@ def _number(value: object) -> str:
     return html.escape(str(value))
 
 
+def _number_table(frame: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+    """A table's cells as text; column names in words, except dotted parameter paths, kept as they are."""
+    return pd.DataFrame(
+        {
+            (c if "." in str(c) else str(c).replace("_", " ")): [_number(v) for v in frame[c]]
+            for c in frame.columns
+        },
+        index=index,
+    )
+
+
 def _limit_text(limit: object) -> str:
     if isinstance(limit, list) and len(limit) == 2 and all(isinstance(v, int | float) for v in limit):
         return f"{limit[0]:.4g} to {limit[1]:.4g}"
@@ -604,8 +615,7 @@ def _discovery_body(output: ExploreOutput) -> str:
 
 def _robustness_body(output: ExploreOutput) -> str:
     table = output.tables["robustness"]
-    rows = pd.DataFrame({str(c).replace("_", " "): [_number(v) for v in table[c]] for c in table.columns})
-    rows.index = [str(policy) for policy in table.index]
+    rows = _number_table(table, [str(policy) for policy in table.index])
     return (
         f'<p class="meta">{output.headline["policies"]} policies across {output.headline["scenarios"]} '
         f"scenarios (each the mean over its replications). Output folder "
@@ -634,8 +644,7 @@ def _optimization_body(output: ExploreOutput) -> str:
     else:
         answer = f"No package evaluated reaches {goal} in {share} of the scenarios."
     front = output.tables["front"]
-    rows = pd.DataFrame({str(c).replace("_", " "): [_number(v) for v in front[c]] for c in front.columns})
-    rows.index = [str(i + 1) for i in range(len(front))]
+    rows = _number_table(front, [str(i + 1) for i in range(len(front))])
     return (
         f'<ul class="headline"><li>{answer}</li><li>{head["front_size"]} packages on the '
         f"Pareto front of {head['evaluated']} evaluated.</li></ul>"

@@ -110,6 +110,7 @@ def test_report_has_a_section_per_kind_with_its_numbers(folders, page):
         f"<td>{table.loc['hard', 'satisficing']:.4g}</td>" in page
     )
     summary = json.loads((folders["cheapest"] / "summary.json").read_text(encoding="utf-8"))
+    assert "<th>frameworks.us_led.levers.market_access</th><th>cost</th><th>robust outcome</th>" in page
     assert f"{summary['front_size']} packages on the Pareto front of {summary['evaluated']} evaluated" in page
     for folder, name in [("found", "tradeoff.png"), ("robust", "robustness.png"), ("cheapest", "pareto.png")]:
         data = base64.b64encode((folders[folder] / name).read_bytes()).decode("ascii")
