@@ -5,7 +5,9 @@ HTML: per scenario its question, a key-numbers table with intervals across
 replications, its figures and, where sponsors courted countries, what they spent and on
 whom; then the scenario comparison, an optional "why" chart per chosen country, the
 answers of ``coalsim what-it-takes`` (:func:`sim.analysis.answers.load_answer`:
-the offer that wins a country, or what a sponsor's budget buys), the data sources (read
+the offer that wins a country, or what a sponsor's budget buys), the outputs of
+``coalsim discover``, ``robustness`` and ``optimize``
+(:func:`sim.analysis.explore_outputs.load_explore_output`), the data sources (read
 from ``sim/data/SOURCES.md``), the caveats and the provenance of every run and answer.
 Figures are embedded as base64 PNG; the page has no script, no web font, no stylesheet
 link and no remote image, so opening it makes no request of any kind, and its print
