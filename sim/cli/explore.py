@@ -15,14 +15,13 @@ import json
 import sys
 from pathlib import Path
 
+from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
 from sim.cli import writing_to
 from sim.cli.batches import _add_executor_options
 
 #: Where ``optimize`` writes without ``--out``: results/<spec name>.
 RESULTS_DIR = Path("results")
 
-#: Output kinds (what may replace what, see :func:`sim.atomic.check_output_folder`).
-DISCOVERY_KIND, ROBUSTNESS_KIND, OPTIMIZATION_KIND = "discovery", "robustness", "optimization"
 
 #: Exit status when a run of the optimisation failed (the checkpoint keeps what was done).
 EXIT_RUN_FAILED = 1

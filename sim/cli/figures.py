@@ -14,7 +14,8 @@ Make a scenario folder with several seeds like this::
     coalsim plot results/baseline --why BRA
     coalsim report results/baseline results/no_shanghai_body -o report.html
 
-``coalsim report ... --answers DIR...`` adds answers of ``coalsim what-it-takes``.
+``coalsim report ... --answers DIR...`` adds answers of ``coalsim what-it-takes``, and
+``--explore DIR...`` outputs of ``coalsim discover``, ``robustness`` and ``optimize``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="ANSWER_DIR",
         help="add these coalsim what-it-takes answer folders as 'What would it take?' entries",
+    )
+    report.add_argument(
+        "--explore",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="add these output folders of coalsim discover, robustness or optimize as sections",
     )
     report.add_argument("-o", "--out", required=True, metavar="FILE", help="the HTML file to write")
     report.set_defaults(handler=cmd_report)
@@ -298,22 +306,25 @@ def _transitions_long(scenarios: Sequence[Replications], baseline: Replications)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """``coalsim report DIR... [--answers ANSWER_DIR...] -o report.html``: one self-contained HTML file."""
+    """``coalsim report DIR... [--answers DIR...] [--explore DIR...] -o FILE``: one self-contained HTML."""
     from sim.analysis.answers import load_answer
+    from sim.analysis.explore_outputs import load_explore_output
     from sim.atomic import check_output_file, write_file
     from sim.viz.maps import world_shapes
     from sim.viz.report import GENERATOR, build_report
 
     out = Path(args.out)
-    sources = [*args.folders, *args.answers, *([args.baseline] if args.baseline else [])]
+    sources = [*args.folders, *args.answers, *args.explore, *([args.baseline] if args.baseline else [])]
     check_output_file(out, GENERATOR.encode(), sources, given_as="--out")
     scenarios, baseline = load_scenarios(args.folders, args.baseline)
     answers = [load_answer(folder) for folder in args.answers]
+    explore = [load_explore_output(folder) for folder in args.explore]
     world_shapes()
     why = {heading: draw for _, heading, draw in _why_figures(baseline, args.why)}
-    page = build_report(scenarios, baseline, why, answers=answers)
+    page = build_report(scenarios, baseline, why, answers=answers, explore=explore)
     write_file(out, page.encode("utf-8"), GENERATOR.encode(), sources)
     answered = f", {len(answers)} what-it-takes answers" if answers else ""
+    answered += f", {len(explore)} exploration outputs" if explore else ""
     print(
         f"Wrote {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {len(scenarios)} scenarios, "
         f"{sum(len(reps.runs) for reps in scenarios)} runs{answered})."

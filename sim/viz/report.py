@@ -5,7 +5,9 @@ HTML: per scenario its question, a key-numbers table with intervals across
 replications, its figures and, where sponsors courted countries, what they spent and on
 whom; then the scenario comparison, an optional "why" chart per chosen country, the
 answers of ``coalsim what-it-takes`` (:func:`sim.analysis.answers.load_answer`:
-the offer that wins a country, or what a sponsor's budget buys), the data sources (read
+the offer that wins a country, or what a sponsor's budget buys), the outputs of
+``coalsim discover``, ``robustness`` and ``optimize``
+(:func:`sim.analysis.explore_outputs.load_explore_output`), the data sources (read
 from ``sim/data/SOURCES.md``), the caveats and the provenance of every run and answer.
 Figures are embedded as base64 PNG; the page has no script, no web font, no stylesheet
 link and no remote image, so opening it makes no request of any kind, and its print
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
 from sim.metrics import summarise_outcome
 from sim.replications import Replications
 from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
@@ -51,6 +54,7 @@ from sim.world import World
 
 if TYPE_CHECKING:
     from sim.analysis.answers import Answer
+    from sim.analysis.explore_outputs import ExploreOutput
 
 #: Headings of the measures of the key-numbers table and the comparison figures.
 MEASURE_HEADINGS = {
@@ -138,10 +142,14 @@ class _Figure:
 
 
 def _embed(figure: _Figure) -> str:
-    data = base64.b64encode(png_bytes(figure.draw())).decode("ascii")
+    return _embed_png(png_bytes(figure.draw()), figure.heading, figure.alt)
+
+
+def _embed_png(png: bytes, heading: str, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
     return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(figure.alt)}">'
-        f"<figcaption>{html.escape(figure.heading)}</figcaption></figure>"
+        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+        f"<figcaption>{html.escape(heading)}</figcaption></figure>"
     )
 
 
@@ -526,6 +534,158 @@ def _answers_section(answers: Sequence[Answer]) -> str:
     )
 
 
+#: The exploration sections, by output kind: anchor, heading and what the section shows.
+EXPLORE_SECTIONS = {
+    DISCOVERY_KIND: (
+        "discovery", "Under which conditions?",
+        "Scenario discovery (<code>coalsim discover</code>): boxes of parameter values that hold the runs "
+        "of a sweep whose outcome met a condition. Coverage is the share of those runs inside the box, "
+        "density the share of the box's runs that are of interest, mass the share of all runs inside it.",
+    ),
+    ROBUSTNESS_KIND: (
+        "robustness", "Which policy holds up?",
+        "Robustness of a sweep's policies across its sampled scenarios (<code>coalsim robustness</code>): "
+        "satisficing is the share of scenarios in which a policy meets the goal, regret what it loses "
+        "against the best policy in each scenario (maximum and 90th percentile over scenarios).",
+    ),
+    OPTIMIZATION_KIND: (
+        "optimization", "What is the cheapest robust package?",
+        "Search for lever packages (<code>coalsim optimize</code>, NSGA-II): the Pareto front of cost "
+        "against the outcome reached in the spec's share of sampled scenarios. Costs are the spec's "
+        "assumed costs (see the caveats).",
+    ),
+}  # fmt: skip
+
+
+def _number(value: object) -> str:
+    """A table cell: numbers to four significant digits, anything else as text."""
+    if isinstance(value, float | np.floating):
+        return "–" if np.isnan(value) else f"{value:.4g}"
+    return html.escape(str(value))
+
+
+def _number_table(frame: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+    """A table's cells as text; column names in words, except dotted parameter paths, kept as they are."""
+    return pd.DataFrame(
+        {
+            (c if "." in str(c) else str(c).replace("_", " ")): [_number(v) for v in frame[c]]
+            for c in frame.columns
+        },
+        index=index,
+    )
+
+
+def _limit_text(limit: object) -> str:
+    if isinstance(limit, list) and len(limit) == 2 and all(isinstance(v, int | float) for v in limit):
+        return f"{limit[0]:.4g} to {limit[1]:.4g}"
+    return ", ".join(map(str, limit)) if isinstance(limit, list) else str(limit)
+
+
+def _discovery_body(output: ExploreOutput) -> str:
+    head = output.headline
+    boxes = output.tables["boxes"]
+    meta = (
+        f'<p class="meta">{html.escape(str(head["method"]).upper())} on {head["cases"]} runs, '
+        f"{head['of_interest']} of interest ({html.escape(str(head['condition']))}). "
+        f"Output folder <code>{html.escape(str(output.folder))}</code>.</p>"
+    )
+    if boxes.empty:
+        return meta + '<p class="note">No box is denser than the runs overall.</p>'
+    rows = pd.DataFrame(
+        {
+            "parameter": [html.escape(str(v)) for v in boxes["parameter"]],
+            "limits": [html.escape(_limit_text(v)) for v in boxes["limit"]],
+            "quasi-p": [_number(v) if v is not None else "–" for v in boxes["quasi_p"]],
+            "coverage": [f"{v:.2f}" for v in boxes["coverage"]],
+            "density": [f"{v:.2f}" for v in boxes["density"]],
+            "mass": [f"{v:.2f}" for v in boxes["mass"]],
+        },
+        index=[f"box {b}" for b in boxes["box"]],
+    )
+    figures = {
+        "tradeoff.png": "PRIM's peeling trajectory: coverage against density; the chosen box is marked.",
+        "box_limits.png": "Each box's limits within the sampled range of its parameters.",
+    }
+    return (
+        meta
+        + _table(rows, "box")
+        + "".join(
+            _embed_png(output.figures[n], text, text) for n, text in figures.items() if n in output.figures
+        )
+    )
+
+
+def _robustness_body(output: ExploreOutput) -> str:
+    table = output.tables["robustness"]
+    rows = _number_table(table, [str(policy) for policy in table.index])
+    return (
+        f'<p class="meta">{output.headline["policies"]} policies across {output.headline["scenarios"]} '
+        f"scenarios (each the mean over its replications). Output folder "
+        f"<code>{html.escape(str(output.folder))}</code>.</p>"
+        + _table(rows, "policy")
+        + _embed_png(
+            output.figures["robustness.png"], "Satisficing and regret of each policy across the scenarios.",
+            "Chart of each policy's satisficing share and regret.",
+        )
+    )  # fmt: skip
+
+
+def _optimization_body(output: ExploreOutput) -> str:
+    head = output.headline
+    best = head["cheapest_feasible"]
+    share = f"{float(head['reliability']):.0%}"
+    goal = html.escape(str(head["goal"]))
+    if best:
+        levers = ", ".join(f"{html.escape(str(p))} = {_number(v)}" for p, v in best["levers"].items())
+        answer = (
+            f"Cheapest package reaching {goal} in {share} of the scenarios: <strong>{levers}</strong> "
+            f"(cost <strong>{_number(float(best['cost']))}</strong>; "
+            f"outcome {_number(float(best['robust_outcome']))} there, goal met in "
+            f"{float(best['satisficing']):.0%} of scenarios)."
+        )
+    else:
+        answer = f"No package evaluated reaches {goal} in {share} of the scenarios."
+    front = output.tables["front"]
+    rows = _number_table(front, [str(i + 1) for i in range(len(front))])
+    return (
+        f'<ul class="headline"><li>{answer}</li><li>{head["front_size"]} packages on the '
+        f"Pareto front of {head['evaluated']} evaluated.</li></ul>"
+        f'<p class="meta">Output folder <code>{html.escape(str(output.folder))}</code>.</p>'
+        + _table(rows, "package")
+        + _embed_png(output.figures["pareto.png"], "Cost against robust outcome: every package evaluated and "
+                     "the Pareto front.", "Scatter chart of cost against robust outcome.")
+        + _embed_png(output.figures["convergence.png"], "Hypervolume of each optimiser seed's front by "
+                     "generation.", "Line chart of hypervolume by generation.")
+    )  # fmt: skip
+
+
+_EXPLORE_BODIES = {
+    DISCOVERY_KIND: _discovery_body,
+    ROBUSTNESS_KIND: _robustness_body,
+    OPTIMIZATION_KIND: _optimization_body,
+}
+
+
+def _explore_sections(outputs: Sequence[ExploreOutput]) -> tuple[list[str], list[str]]:
+    """Contents entries and sections, one per kind of exploration output given, in a fixed order."""
+    contents, parts = [], []
+    for kind, (anchor, heading, lead) in EXPLORE_SECTIONS.items():
+        mine = [output for output in outputs if output.kind == kind]
+        if not mine:
+            continue
+        contents.append(f'<li><a href="#{anchor}">{html.escape(heading)}</a></li>')
+        articles = "".join(
+            f'<article class="explore"><h3>{html.escape(output.folder.name)}</h3>'
+            f"{_EXPLORE_BODIES[kind](output)}</article>"
+            for output in mine
+        )
+        parts.append(
+            f'<section class="answers" id="{anchor}"><h2>{html.escape(heading)}</h2>'
+            f"<p>{lead}</p>{articles}</section>"
+        )
+    return contents, parts
+
+
 def _inline_markdown(text: str) -> str:
     """Escape text and render the inline marks SOURCES.md uses: **bold**, *italic*, `code`, [links](url)."""
     escaped = html.escape(" ".join(text.split()), quote=False)
@@ -753,6 +913,7 @@ def build_report(
     why: Mapping[str, Callable[[], Figure]] | None = None,
     title: str = "Coalitions in global AI governance: scenario report",
     answers: Sequence[Answer] = (),
+    explore: Sequence[ExploreOutput] = (),
 ) -> str:
     """The report as one HTML document.
 
@@ -764,6 +925,9 @@ def build_report(
         answers: ``coalsim what-it-takes`` answers (see
             :func:`sim.analysis.answers.load_answer`), one "What would it take?"
             entry each.
+        explore: Outputs of ``coalsim discover``, ``robustness`` and ``optimize`` (see
+            :func:`sim.analysis.explore_outputs.load_explore_output`), in the sections "Under which
+            conditions?", "Which policy holds up?" and "What is the cheapest robust package?".
 
     Returns:
         The HTML text.
@@ -794,6 +958,9 @@ def build_report(
     if answers:
         contents.append('<li><a href="#answers">What would it take?</a></li>')
         parts.append(_answers_section(answers))
+    explore_contents, explore_parts = _explore_sections(explore)
+    contents += explore_contents
+    parts += explore_parts
     contents += [
         '<li><a href="#sources">Data sources</a></li>',
         '<li><a href="#caveats">Caveats</a></li>',
