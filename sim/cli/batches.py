@@ -147,10 +147,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.atomic import check_output_folder
     from sim.experiment.runner import sweep
     from sim.experiment.spec import load_experiment
-    from sim.experiment.store import load_results
+    from sim.experiment.store import load_results, lock_path, store_lock
 
     experiment = load_experiment(args.spec)
     out = Path(args.out) if args.out else Path("results") / experiment.name
+    if lock_path(out).exists():  # another sweep may be creating it: say so, not "files it did not write"
+        with store_lock(out):
+            pass
     if not (out / "manifest.json").is_file():  # a store: --resume continues it, the store refuses the rest
         check_output_folder(out, "sweep", sources=[args.spec, experiment.scenario.source], given_as="--out")
     progress = _ProgressBar(args.quiet, experiment.name)
