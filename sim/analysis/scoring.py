@@ -442,15 +442,8 @@ def score(
     # A constant ranks no country above another. Its out-of-fold constants differ only by
     # how many members each fold holds, which would rank countries by their own labels.
     baselines["base_rate"]["auc"] = 0.5
-    return Score(
-        framework=framework, step=step,
-        model=metrics(y, ensemble.probability[keep]), baselines=baselines,
-        scored=world.iso3[keep].tolist(), members=world.iso3[keep & (y_all == 1)].tolist(),
-        left_out=world.iso3[~keep & (y_all == 1)].tolist(),
-        validation=f"stratified {len(np.unique(stratified_folds(y)))}-fold cross-validation "
-        "(assignment seed 0)",
-        count={**ensemble.count(), **observed_count(observations, framework, step)},
-    )  # fmt: skip
+    validation = f"stratified {len(np.unique(stratified_folds(y)))}-fold cross-validation (assignment seed 0)"
+    return _score(framework, step, ensemble, keep, y_all, baselines, validation, observations, world)
 
 
 def positives(observations: pd.DataFrame, framework: str) -> pd.DataFrame:
@@ -515,13 +508,31 @@ def score_temporal(
     baselines = {
         name: metrics(y, fit_logistic(covariates[name], train)(covariates[name][keep])) for name in BASELINES
     }
+    validation = (
+        f"temporal split: baselines fitted on members observed up to {cutoff_date}, "
+        "scored on the countries not yet members"
+    )
+    return _score(framework, step, ensemble, keep, test_all, baselines, validation, observations, world)
+
+
+def _score(
+    framework: str,
+    step: int,
+    ensemble: Ensemble,
+    keep: np.ndarray,
+    labels: np.ndarray,
+    baselines: dict[str, dict[str, float]],
+    validation: str,
+    observations: pd.DataFrame | None,
+    world: World,
+) -> Score:
+    """The :class:`Score` of the model's forecast on the kept countries, beside the baselines'."""
+    members = labels == 1
     return Score(
         framework=framework, step=step,
-        model=metrics(y, ensemble.probability[keep]), baselines=baselines,
-        scored=world.iso3[keep].tolist(), members=world.iso3[keep & (test_all == 1)].tolist(),
-        left_out=world.iso3[~keep & (test_all == 1)].tolist(),
-        validation=f"temporal split: baselines fitted on members observed up to {cutoff_date}, "
-        "scored on the countries not yet members",
+        model=metrics(labels[keep], ensemble.probability[keep]), baselines=baselines,
+        scored=world.iso3[keep].tolist(), members=world.iso3[keep & members].tolist(),
+        left_out=world.iso3[~keep & members].tolist(), validation=validation,
         count={**ensemble.count(), **observed_count(observations, framework, step)},
     )  # fmt: skip
 
