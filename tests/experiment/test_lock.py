@@ -50,6 +50,19 @@ def test_a_second_writer_is_refused_and_writes_nothing(write_spec, tmp_path, cap
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]
 
 
+def test_a_sweep_meeting_a_store_being_created_names_the_other_writer(write_spec, tmp_path, capsys):
+    # The first sweep holds the lock and has written part of its store, no manifest yet: the
+    # second must say who is writing it, not that the folder holds files coalsim did not write.
+    out = tmp_path / "out"
+    with store_lock(out):
+        out.mkdir()
+        (out / "design.parquet").write_bytes(b"half")
+        assert sim.cli.main(["sweep", str(write_spec()), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"being written by another coalsim process (pid {os.getpid()})" in err and err.count("\n") == 1
+    assert sorted(p.name for p in out.iterdir()) == ["design.parquet"]
+
+
 def test_a_lock_file_left_by_a_killed_sweep_does_not_block(write_spec, tmp_path):
     out = tmp_path / "out"
     lock_path(out).write_text("999999\n")
