@@ -12,6 +12,13 @@ Parquet files) or a folder of such run folders, one per replication seed::
 made e.g. by ``coalsim run scenarios/baseline.yaml --seed N --seeds 1 --out results/baseline/seedN``.
 All runs of one scenario folder must come from the same scenario file and parameters
 (equal ``scenario_hash``), with different seeds and the same number of steps.
+
+**Over a posterior.** Replications may also be runs of one scenario under parameter sets
+drawn from a calibration's posterior (``coalsim run --posterior DIR --draws K``): each run's
+``metadata["posterior_draw"]`` says which draw it ran with, the runs' parameters (and so
+their ``scenario_hash``) differ by draw, and :attr:`Replications.posterior` records where
+the draws came from. Seeds still differ between all runs: each draw runs with seeds of its
+own, so no two runs share a random stream.
 :meth:`Replications.load` reads either layout; hidden folders and folders without
 ``metadata.json`` (such as ``figures/``) are ignored.
 """
@@ -19,9 +26,10 @@ All runs of one scenario folder must come from the same scenario file and parame
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,15 +48,23 @@ class Replications:
         runs: One result per seed, sorted by seed.
         label: A display name (the scenario name unless given).
         folder: Where the runs were read from, if from disk.
+        posterior: Where the runs' parameters came from when they ran over posterior
+            draws (``folder``, ``draws``, ``seeds_per_draw``, ``draw_seed``, ``parameters``:
+            one mapping per draw), else ``None``.
     """
 
     runs: tuple[RunResult, ...]
     label: str
     folder: Path | None = None
+    posterior: Mapping[str, Any] | None = None
 
     @classmethod
     def from_runs(
-        cls, runs: Sequence[RunResult], label: str | None = None, folder: Path | None = None
+        cls,
+        runs: Sequence[RunResult],
+        label: str | None = None,
+        folder: Path | None = None,
+        posterior: Mapping[str, Any] | None = None,
     ) -> Replications:
         """Group runs of one scenario, checking that they are replications of it.
 
@@ -56,22 +72,29 @@ class Replications:
             runs: Results of the same scenario with different seeds.
             label: Display name (default: the scenario name).
             folder: The folder they came from, for messages.
+            posterior: The posterior draws' provenance (see :attr:`posterior`) when each
+                run carries ``metadata["posterior_draw"]``: the runs' parameters may then
+                differ, their scenario name may not.
 
         Returns:
             The replications, sorted by seed.
 
         Raises:
             InputError: If there are no runs, they come from different scenarios or
-                step counts, or two share a seed.
+                step counts, two share a seed, or (over a posterior) a run names no draw
+                of it.
         """
         where = str(folder) if folder is not None else "replications"
         if not runs:
             raise InputError(where, "runs", "at least one run", "none")
         ordered = tuple(sorted(runs, key=lambda run: run.metadata["seed"]))
         first = ordered[0].metadata
+        if posterior is not None:
+            _check_draws(ordered, len(posterior["parameters"]), where)
+        same = "scenario" if posterior is not None else "scenario_hash"
         for run in ordered[1:]:
             meta = run.metadata
-            if meta["scenario_hash"] != first["scenario_hash"]:
+            if meta[same] != first[same]:
                 raise InputError(
                     where,
                     "scenario_hash",
@@ -91,7 +114,7 @@ class Replications:
                 f"seeds {duplicated} twice",
                 hint="identical runs would make the intervals look narrower than they are",
             )
-        return cls(ordered, label or first["scenario"], folder)
+        return cls(ordered, label or first["scenario"], folder, posterior)
 
     @classmethod
     def load(cls, folder: str | Path, label: str | None = None) -> Replications:
@@ -280,4 +303,28 @@ class Replications:
         seeds = self.seeds
         shown = ", ".join(map(str, seeds[:6])) + (", ..." if len(seeds) > 6 else "")
         plural = "s" if len(seeds) != 1 else ""
-        return f"{len(seeds)} replication{plural} (seed{plural} {shown})"
+        over = f" over {self.over_text()}" if self.posterior is not None else ""
+        return f"{len(seeds)} replication{plural}{over} (seed{plural} {shown})"
+
+    def over_text(self) -> str:
+        """What the runs vary over: ``"10 seeds x 20 posterior draws"``, or ``"4 runs"``."""
+        return over_text(len(self.runs), self.posterior)
+
+
+def over_text(runs: int, posterior: Mapping[str, Any] | None) -> str:
+    """What ``runs`` runs vary over, with or without posterior draws (see :attr:`Replications.posterior`)."""
+    if posterior is None:
+        return f"{runs} run{'s' if runs != 1 else ''}"
+    seeds, draws = posterior["seeds_per_draw"], posterior["draws"]
+    return f"{seeds} seed{'s' if seeds != 1 else ''} x {draws} posterior draw{'s' if draws != 1 else ''}"
+
+
+def _check_draws(runs: Sequence[RunResult], draws: int, where: str) -> None:
+    """Check that every run names one of ``draws`` posterior draws."""
+    for run in runs:
+        draw = run.metadata.get("posterior_draw")
+        if not (isinstance(draw, int) and 0 <= draw < draws):
+            raise InputError(
+                where, "posterior_draw", f"each run's posterior draw (0 to {draws - 1})",
+                f"{draw!r} in the run of seed {run.metadata['seed']}",
+            )  # fmt: skip

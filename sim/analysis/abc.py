@@ -46,7 +46,7 @@ import pandas as pd
 import yaml
 from pydantic import Field
 
-from sim.errors import InputError, did_you_mean
+from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.files import read_yaml_mapping
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS, load_observations
@@ -315,33 +315,150 @@ class Posterior:
 
     @classmethod
     def load(cls, folder: str | Path) -> Posterior:
-        """Read a posterior written from :meth:`save`.
+        """Read a posterior written from :meth:`save` (a ``coalsim calibrate`` folder).
+
+        Args:
+            folder: The calibration folder: ``calibration.json`` (scenario, seed, priors,
+                targets), ``posterior.csv`` (a column per prior's path and ``weight``) and
+                ``generations.csv``.
+
+        Returns:
+            The posterior.
 
         Raises:
-            InputError: If a file is missing or damaged.
+            InputError: Naming the file and field that is missing or malformed: no such
+                folder or file, a file that is not JSON or CSV, a prior or target without
+                its fields, a parameter column missing or not finite, weights that are
+                negative, not finite or sum to 0.
 
         """
         root = Path(folder)
+        expected = "a calibration folder written by coalsim calibrate (calibration.json, posterior.csv, ...)"
+        if not root.is_dir():
+            raise InputError(str(root), "", expected, "no such folder")
+        meta_file = root / "calibration.json"
         try:
-            meta = json.loads((root / "calibration.json").read_text(encoding="utf-8"))
-            draws = pd.read_csv(root / "posterior.csv")
-            generations = pd.read_csv(root / "generations.csv")
-            priors = tuple(Prior(**item) for item in meta["priors"])
-            targets = tuple(
-                Target(**{**item, "countries": tuple(item["countries"])}) for item in meta["targets"]
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise InputError(
-                str(root), "", "a calibration folder written by coalsim calibrate", str(exc)
-            ) from None
-        missing = [p.path for p in priors if p.path not in draws.columns] + (
-            [] if "weight" in draws.columns else ["weight"]
-        )
-        if missing:
-            raise InputError(
-                str(root / "posterior.csv"), "", "a column per parameter and 'weight'", f"missing {missing}"
-            )
-        return cls(priors, targets, draws, generations, str(meta["scenario"]), int(meta["seed"]))
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(str(meta_file), "", "the calibration's description", "no such file") from None
+        except (OSError, ValueError) as exc:
+            raise InputError(str(meta_file), "", "a JSON object", f"{type(exc).__name__}: {exc}") from None
+        if not isinstance(meta, dict):
+            raise InputError(str(meta_file), "", "a JSON object", type(meta).__name__)
+        priors = _load_items(meta, "priors", Prior, meta_file)
+        targets = _load_items(meta, "targets", Target, meta_file)
+        for key, kind in (("scenario", str), ("seed", int)):
+            if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
+                raise InputError(str(meta_file), key, f"a {kind.__name__}", repr(meta.get(key)))
+        draws = _read_csv(root / "posterior.csv")
+        _check_draws(draws, [prior.path for prior in priors], root / "posterior.csv")
+        generations = _read_csv(root / "generations.csv")
+        return cls(priors, targets, draws, generations, meta["scenario"], meta["seed"])
+
+    def check_scenario(self, scenario: Scenario, where: str = "posterior") -> None:
+        """Check that every calibrated parameter is one of ``scenario``'s.
+
+        Args:
+            scenario: The scenario the draws will be applied to.
+            where: The posterior's name in messages (its folder).
+
+        Raises:
+            InputError: Naming the first parameter path the scenario does not have.
+
+        """
+        known = scenario.parameters()
+        for path in self.paths:
+            if path not in known:
+                raise InputError(
+                    where, f"priors.{path}", f"a parameter of scenario '{scenario.name}' (coalsim params)",
+                    f"'{path}', which it does not have", did_you_mean(path, known),
+                )  # fmt: skip
+
+
+def _load_items(meta: Mapping[str, Any], key: str, kind: type, where: Path) -> tuple[Any, ...]:
+    """The priors or targets of a ``calibration.json``, each built and checked as ``kind``."""
+    items = meta.get(key)
+    if not isinstance(items, list) or not items:
+        raise InputError(str(where), key, f"a non-empty list of {key}", repr(items))
+    built = []
+    for i, item in enumerate(items):
+        try:
+            if key == "targets":
+                item = {**item, "countries": tuple(item.get("countries", ()))}
+            built.append(kind(**item))
+        except (TypeError, AttributeError) as exc:
+            raise InputError(str(where), f"{key}.{i}", f"a {kind.__name__.lower()} with its fields",
+                             f"{item!r} ({exc})") from None  # fmt: skip
+        except InputError as exc:
+            raise InputError(str(where), f"{key}.{i}", exc.expected, exc.found) from None
+    return tuple(built)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV table of a calibration folder, or an InputError naming the file."""
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError(str(path), "", "a file of the calibration folder", "no such file") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), "", "a CSV table", f"{type(exc).__name__}: {exc}") from None
+
+
+def _check_draws(draws: pd.DataFrame, paths: Sequence[str], where: Path) -> None:
+    """Check a posterior table: a finite column per parameter, weights >= 0 summing above 0."""
+    if draws.empty:
+        raise InputError(str(where), "", "one row per particle", "no rows")
+    for column in [*paths, "weight"]:
+        if column not in draws.columns:
+            raise InputError(str(where), column, "a column per calibrated parameter and 'weight'",
+                             f"no such column (columns: {', '.join(map(str, draws.columns))})")  # fmt: skip
+        values = pd.to_numeric(draws[column], errors="coerce").to_numpy(float)
+        if not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            found = f"{draws[column].iat[row]!r} in row {row + 1}"
+            raise InputError(str(where), column, "finite numbers", found)
+    weights = draws["weight"].to_numpy(float)
+    if (weights < 0).any() or weights.sum() <= 0:
+        found = f"weights from {weights.min():g} to {weights.max():g}, sum {weights.sum():g}"
+        raise InputError(str(where), "weight", "non-negative weights with a positive sum", found)
+
+
+def load_draws(
+    folder: str | Path, scenario: Scenario, k: int, seed: int
+) -> tuple[Posterior, list[dict[str, float]]]:
+    """Load a stored posterior and draw ``k`` weighted parameter sets for a scenario.
+
+    The one place the faces (``coalsim run``, ``coalsim score``) get posterior draws:
+    :meth:`Posterior.load`, :meth:`Posterior.check_scenario`, then :meth:`Posterior.sample`
+    with a generator seeded by ``seed`` (the same seed gives the same draws), each set
+    checked as overrides of ``scenario``.
+
+    Args:
+        folder: A calibration folder (``coalsim calibrate --out``).
+        scenario: The scenario the draws override.
+        k: How many parameter sets (with replacement, by weight), at least 1.
+        seed: Seeds the draws.
+
+    Returns:
+        The posterior and the ``k`` parameter sets (dotted path -> value).
+
+    Raises:
+        InputError: If the folder is not a readable posterior, the scenario lacks one of its
+            parameters, a drawn value is invalid for the scenario, or ``k`` is below 1.
+
+    """
+    if not (isinstance(k, int) and not isinstance(k, bool) and k >= 1):
+        raise InputError(ARGUMENTS, "k", "a whole number of at least 1", repr(k))
+    posterior = Posterior.load(folder)
+    posterior.check_scenario(scenario, str(Path(folder) / "calibration.json"))
+    draws = posterior.sample(k, np.random.default_rng(seed))
+    table = str(Path(folder) / "posterior.csv")
+    for values in {tuple(d.items()): d for d in draws}.values():
+        try:
+            scenario.with_overrides(values)
+        except InputError as exc:
+            raise InputError(table, exc.field, exc.expected, exc.found) from None
+    return posterior, draws
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

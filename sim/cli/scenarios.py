@@ -11,6 +11,9 @@ from sim.errors import InputError
 
 SCENARIO_DIR = Path("scenarios")
 
+#: Posterior draws ``--posterior`` takes when ``--draws`` is not given.
+DEFAULT_DRAWS = 20
+
 
 def load_with_overrides(path: str, overrides: Sequence[str]):
     """Load a scenario, blaming ``--set`` (not the file) for errors the overrides cause.
@@ -60,14 +63,58 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_steps(args.steps, "command line", "--steps")
     if args.seeds < 1:
         raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
-    reps = run_replications(scenario, args.seeds, seed=args.seed, steps=args.steps)
+    first = scenario.seed if args.seed is None else args.seed
+    posterior = posterior_draws(args, scenario, first)
+    reps = run_replications(scenario, args.seeds, seed=first, steps=args.steps, posterior=posterior)
     result = reps.runs[0]
     with writing_to(out):
         result.save(out, extras=headline_files(reps))
     print(summary_text(reps))
-    print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} seeds "
+    print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} runs "
           f"in {out}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip
     return 0
+
+
+def posterior_draws(args: argparse.Namespace, scenario, seed: int) -> dict | None:
+    """``--posterior DIR --draws K``: the draws to run over (see :func:`sim.analysis.abc.load_draws`).
+
+    Args:
+        args: Parsed arguments with ``posterior`` (a folder or ``None``) and ``draws``
+            (``None`` when not given).
+        scenario: The scenario the draws override.
+        seed: Seeds the draws.
+
+    Returns:
+        ``None`` without ``--posterior``; else the provenance ``run_replications`` and
+        ``coalsim score`` take: ``folder``, ``draw_seed`` and ``parameters`` (one mapping
+        per draw).
+
+    Raises:
+        InputError: For ``--draws`` without ``--posterior`` or below 1, or a posterior
+            folder that is not one of this scenario.
+
+    """
+    from sim.analysis.abc import load_draws
+
+    if args.posterior is None:
+        if args.draws is not None:
+            raise InputError("command line", "--draws", "--posterior DIR to draw from", "--draws alone")
+        return None
+    draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    if draws < 1:
+        raise InputError("command line", "--draws", "a whole number of at least 1", str(draws))
+    _, parameters = load_draws(args.posterior, scenario, draws, seed)
+    return {"folder": str(args.posterior), "draw_seed": seed, "parameters": parameters}
+
+
+def add_posterior_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--posterior DIR`` and ``--draws K`` to a command that runs seeds."""
+    parser.add_argument("--posterior", metavar="DIR",
+                        help="also vary the calibrated parameters: run the seeds under K parameter sets "
+                             "drawn by weight (reproducibly, seeded) from this coalsim calibrate folder, "
+                             "e.g. scenarios/calibration/baseline_posterior")  # fmt: skip
+    parser.add_argument("--draws", type=int, metavar="K",
+                        help=f"posterior draws with --posterior (default: {DEFAULT_DRAWS})")  # fmt: skip
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -117,6 +164,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="override a parameter, e.g. --set rule.temperature=0.2 (repeatable)")  # fmt: skip
     run.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    add_posterior_options(run)
     run.set_defaults(handler=_cmd_run)
 
     validate = commands.add_parser("validate", help="check scenario files without running them")

@@ -8,17 +8,28 @@ end, as a median with a 90% interval, or as a split when the runs fall into two 
 (:func:`sim.metrics.summarise_outcome`). Files written beside the run (:data:`HEADLINE_FILES`):
 ``headlines.csv`` and ``headlines.json`` (one row per framework and headline) and
 ``membership.png`` (:func:`sim.viz.plots.membership_figure` over all seeds).
+
+Over a posterior (``coalsim run --posterior DIR --draws K``), the runs are the seeds times
+K parameter sets drawn from a calibration's posterior (:func:`sim.analysis.abc.load_draws`),
+run as one ensemble (:func:`sim.run_many`), and each headline is a median and 90% interval
+over seeds and draws together; ``headlines.json`` and the saved run's ``metadata.json``
+record the posterior's folder and every drawn parameter set. :func:`scenario_headlines`
+reads the headlines back for the report.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
+from sim.ensemble import run_many
 from sim.errors import InputError
 from sim.metrics import HEADLINE_QUANTILES, SPLIT_GAP, SPLIT_MIN_SHARE
-from sim.replications import Replications
+from sim.replications import Replications, over_text
 from sim.results import run
 from sim.scenario import Scenario
 from sim.viz.plots import groups_text, membership_figure
@@ -40,31 +51,59 @@ HEADLINE_MEASURES = {
 
 
 def run_replications(
-    scenario: Scenario, seeds: int, seed: int | None = None, steps: int | None = None
+    scenario: Scenario,
+    seeds: int,
+    seed: int | None = None,
+    steps: int | None = None,
+    posterior: Mapping[str, Any] | None = None,
 ) -> Replications:
-    """Run a scenario with ``seeds`` consecutive seeds.
+    """Run a scenario with ``seeds`` consecutive seeds, or with them under each posterior draw.
 
     The first run keeps every step's per-country state (it is the one saved in full);
-    the others keep only the last step's, which is all the headlines need.
+    the others, run as one ensemble (:func:`sim.run_many`), keep only the last step's,
+    which is all the headlines need.
 
     Args:
         scenario: The scenario.
-        seeds: How many seeds.
+        seeds: How many seeds (per posterior draw, when given).
         seed: The first seed (default: the scenario's).
         steps: Steps per run (default: the scenario's).
+        posterior: Posterior draws to run over: ``folder`` (where they came from),
+            ``draw_seed`` (what seeded them) and ``parameters`` (one override mapping
+            per draw, see :func:`sim.analysis.abc.load_draws`). Draw ``j`` runs with
+            seeds ``seed + j * seeds`` to ``seed + (j + 1) * seeds - 1``, so every run has
+            a seed of its own.
 
     Returns:
-        The replications, the first seed's run first.
+        The replications, the first seed's run (of the first draw) first; over a
+        posterior each run's metadata names its ``posterior_draw``, the first run's
+        also the whole ``posterior`` provenance.
 
     Raises:
-        InputError: If ``seeds`` is below 1.
+        InputError: If ``seeds`` is below 1 or a draw is not a valid override.
     """
     if seeds < 1:
         raise InputError("run_replications()", "seeds", "a whole number of at least 1", str(seeds))
     first = scenario.seed if seed is None else seed
-    runs = [run(scenario, seed=first, steps=steps)]
-    runs += [run(scenario, seed=first + i, steps=steps, record="final") for i in range(1, seeds)]
-    return Replications.from_runs(runs)
+    if posterior is None:
+        runs = [run(scenario, seed=first, steps=steps)]
+        if seeds > 1:
+            runs += run_many(scenario, list(range(first + 1, first + seeds)), steps=steps, record="final")
+        return Replications.from_runs(runs)
+    draws = list(posterior["parameters"])
+    provenance = {**posterior, "parameters": draws, "draws": len(draws), "seeds_per_draw": seeds}
+    total = seeds * len(draws)
+    runs = [run(scenario.with_overrides(draws[0]), seed=first, steps=steps)]
+    if total > 1:
+        runs += run_many(
+            scenario, list(range(first + 1, first + total)), [draws[r // seeds] for r in range(1, total)],
+            steps=steps, record="final",
+        )  # fmt: skip
+    runs = [
+        replace(one, metadata={**one.metadata, "posterior_draw": i // seeds}) for i, one in enumerate(runs)
+    ]
+    runs[0] = replace(runs[0], metadata={**runs[0].metadata, "posterior": provenance})
+    return Replications.from_runs(runs, posterior=provenance)
 
 
 def headline_steps(reps: Replications) -> list[int]:
@@ -137,23 +176,21 @@ def summary_text(reps: Replications) -> str:
     settled = [r.metadata["converged_at"] for r in reps.runs if r.metadata["converged_at"] is not None]
     first = reps.runs[0].metadata
     seeds = reps.seeds
-    title = (
-        f"{first['scenario']}: "
-        + (
-            f"{len(seeds)} runs (seeds {seeds[0]}-{seeds[-1]})"
-            if len(seeds) > 1
-            else f"1 run (seed {seeds[0]})"
-        )
-        + f", {last} steps; "
-        f"{len(settled)} of {len(seeds)} runs settled"
+    runs = (
+        f"{len(seeds)} runs (seeds {seeds[0]}-{seeds[-1]})" if len(seeds) > 1 else f"1 run (seed {seeds[0]})"
     )
+    if reps.posterior is not None:
+        runs += f" over {reps.over_text()} from {reps.posterior['folder']}"
+    title = f"{first['scenario']}: {runs}, {last} steps; {len(settled)} of {len(seeds)} runs settled"
+    over = f"{reps.over_text()} ({len(seeds)} runs)" if reps.posterior is not None else f"{len(seeds)} runs"
     note = (
-        f"Cells: median [90% interval] over {len(seeds)} runs. 'split: 4 ~0-5, 6 ~184-193': the runs fall "
+        f"Cells: median [90% interval] over {over}. 'split: 4 ~0-5, 6 ~184-193': the runs fall "
         "into two groups (4 runs between 0 and 5, 6 between 184 and 193); no median is given."
         if len(seeds) > 1
         else "One run: no interval; run more seeds (--seeds) for one."
     )
-    equilibrium = [f"Seed {first['seed']}'s final state:", *first.get("equilibrium_summary", [])]
+    draw = f" (posterior draw {first['posterior_draw']})" if reps.posterior is not None else ""
+    equilibrium = [f"Seed {first['seed']}'s final state{draw}:", *first.get("equilibrium_summary", [])]
     return "\n".join([title, wide.to_string(), note, "", *equilibrium]).rstrip()
 
 
@@ -165,13 +202,18 @@ def headline_files(reps: Replications) -> dict[str, bytes]:
 
     Returns:
         File contents by name: the headlines as CSV and JSON, and the membership figure.
+        The JSON also says what the runs vary over (``over``, ``runs``) and, over a
+        posterior, where the draws came from (``posterior``; ``null`` otherwise).
     """
-    table = headlines(reps).drop(columns="cell")
+    table = headlines(reps)
     meta = reps.metadata
     document = {
         "scenario": meta["scenario"],
         "scenario_hash": meta["scenario_hash"],
         "seeds": reps.seeds,
+        "runs": len(reps.runs),
+        "over": reps.over_text(),
+        "posterior": None if reps.posterior is None else dict(reps.posterior),
         "steps": meta["steps"],
         "quantiles": list(HEADLINE_QUANTILES),
         "split_rule": {
@@ -182,19 +224,79 @@ def headline_files(reps: Replications) -> dict[str, bytes]:
         "headlines": json.loads(table.to_json(orient="records")),
     }
     return {
-        "headlines.csv": table.to_csv(index=False).encode("utf-8"),
+        "headlines.csv": table.drop(columns="cell").to_csv(index=False).encode("utf-8"),
         "headlines.json": (json.dumps(document, indent=2) + "\n").encode("utf-8"),
         "membership.png": png_bytes(membership_figure(reps)),
     }
 
 
+@dataclass(frozen=True)
+class ScenarioHeadlines:
+    """A scenario's headlines and what they are taken over.
+
+    Attributes:
+        table: :func:`headlines` of all the runs the headlines were taken over.
+        runs: How many runs.
+        over: What they vary over (``"10 seeds x 20 posterior draws"``, ``"4 runs"``).
+        posterior: The posterior draws' provenance, or ``None`` (see
+            :attr:`Replications.posterior`).
+    """
+
+    table: pd.DataFrame
+    runs: int
+    over: str
+    posterior: Mapping[str, Any] | None
+
+
+def scenario_headlines(reps: Replications) -> ScenarioHeadlines:
+    """A scenario's headlines: those ``coalsim run`` stored beside its saved run, or the runs' own.
+
+    ``coalsim run`` saves one run in full and the headlines of all its seeds (and posterior
+    draws) in ``headlines.json`` beside it; for a folder holding just that run, the stored
+    headlines are the ones over all runs. Anything else (runs in memory, a folder of run
+    folders, a folder whose ``headlines.json`` was written by an older coalsim without
+    table cells) gives the headlines of the runs at hand.
+
+    Args:
+        reps: The scenario's replications.
+
+    Returns:
+        The headlines, with what they were taken over.
+
+    Raises:
+        InputError: If the folder's ``headlines.json`` is not a JSON object of headlines
+            of this run.
+    """
+    path = None if reps.folder is None else reps.folder / "headlines.json"
+    if len(reps.runs) == 1 and path is not None and path.is_file():
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            stored = pd.DataFrame(document["headlines"])
+            same_run = document["scenario_hash"] == reps.metadata["scenario_hash"] and (
+                document["seeds"][0] == reps.seeds[0]
+            )
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            raise InputError(str(path), "", "the headlines coalsim run wrote beside the run",
+                             f"{type(exc).__name__}: {exc}") from None  # fmt: skip
+        if not same_run:
+            raise InputError(str(path), "scenario_hash", "the headlines of the run saved beside it",
+                             "headlines of another run")  # fmt: skip
+        if "cell" in stored.columns:
+            posterior = document.get("posterior")
+            runs = len(document["seeds"])
+            return ScenarioHeadlines(stored, runs, over_text(runs, posterior), posterior)
+    return ScenarioHeadlines(headlines(reps), len(reps.runs), reps.over_text(), reps.posterior)
+
+
 __all__ = [
     "FOUNDING_STEP",
     "HEADLINE_FILES",
+    "ScenarioHeadlines",
     "headline_files",
     "headline_steps",
     "headlines",
     "membership_figure",
     "run_replications",
+    "scenario_headlines",
     "summary_text",
 ]
