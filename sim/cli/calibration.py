@@ -204,6 +204,7 @@ def register_score(commands: argparse._SubParsersAction) -> None:
 
     """
     from sim.analysis.scoring import BASELINES, EPS, FOLDS
+    from sim.cli.scenarios import add_posterior_options
 
     score = commands.add_parser(
         "score",
@@ -227,8 +228,9 @@ def register_score(commands: argparse._SubParsersAction) -> None:
     score.add_argument(
         "--seeds", type=int, default=50,
         help="runs, seeds spawned from the scenario's (default: %(default)s; per-country "
-        "frequencies from fewer runs are coarse)",
+        "frequencies from fewer runs are coarse); with --posterior, every seed runs under each draw",
     )
+    add_posterior_options(score)
     score.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     score.set_defaults(handler=run_score)
 
@@ -238,18 +240,22 @@ def run_score(args: argparse.Namespace) -> int:
 
     Args:
         args: Parsed arguments: ``scenario``, ``observed``, ``framework``, ``step``,
-            ``seeds``, ``json``.
+            ``seeds``, ``posterior``, ``draws``, ``json``.
 
     Returns:
-        0 (the scores are printed).
+        0 (the scores are printed; with ``--json`` one object that also records ``seeds``,
+        ``draws`` (0 without ``--posterior``) and ``posterior``: its folder, the seed of
+        the draws and every drawn parameter set, or ``null``).
 
     Raises:
-        InputError: For a bad scenario, observed file or id, framework, step or seed count.
+        InputError: For a bad scenario, observed file or id, framework, step, seed count,
+            posterior folder or number of draws.
 
     """
     import json
 
     from sim.analysis.scoring import report_lines, score
+    from sim.cli.scenarios import posterior_draws
     from sim.observations import load_observations
     from sim.scenario import load_scenario
 
@@ -269,10 +275,23 @@ def run_score(args: argparse.Namespace) -> int:
             "command line", "--step", "a step of at least 1 (step 0 is the starting state)", str(step),
             "Pass --step to score an observation dated at step 0 at a later step.",
         )  # fmt: skip
+    posterior = posterior_draws(args, scenario, scenario.seed)
+    draws = None if posterior is None else posterior["parameters"]
     result = score(
-        scenario, members, framework, step, seeds=args.seeds, observations=observations, where=where
-    )
-    print(json.dumps(result.to_dict()) if args.json else "\n".join(report_lines(result)))
+        scenario, members, framework, step,
+        seeds=args.seeds, draws=draws, observations=observations, where=where,
+    )  # fmt: skip
+    if args.json:
+        runs = {"seeds": args.seeds, "draws": 0 if draws is None else len(draws), "posterior": posterior}
+        print(json.dumps({**result.to_dict(), **runs}))
+    else:
+        over = (
+            []
+            if posterior is None
+            else [f"Model probabilities over {args.seeds} seeds x {len(draws)} posterior draws from "
+                  f"{posterior['folder']} ({args.seeds * len(draws)} runs).", ""]
+        )  # fmt: skip
+        print("\n".join([*over, *report_lines(result)]))
     return 0
 
 
