@@ -48,7 +48,7 @@ from sim.viz.style import (
     portfolio_display_label,
     portfolio_frameworks,
 )
-from sim.viz.summary import FOUNDING_STEP, headline_steps, headlines
+from sim.viz.summary import FOUNDING_STEP, ScenarioHeadlines, headline_steps, scenario_headlines
 from sim.vocabulary import MEMBERSHIP_MEASURES, NON_ALIGNED_ID
 from sim.world import World
 
@@ -227,8 +227,17 @@ def _runs_line(reps: Replications) -> str:
         if settled
         else f"none of the {len(reps.runs)} runs settled"
     )
+    saved = meta.get("posterior")
+    draw = (
+        f" under posterior draw {meta['posterior_draw']} of the {saved['draws']} drawn from "
+        f"<code>{html.escape(str(saved['folder']))}</code> (the summary's headlines cover all "
+        f"{saved['draws'] * saved['seeds_per_draw']} runs)"
+        if reps.posterior is None and len(reps.runs) == 1 and saved
+        else ""
+    )
     return (
-        f"{html.escape(reps.seeds_text())}; {meta['steps']} monthly steps from July 2025; {settle_text}. "
+        f"{html.escape(reps.seeds_text())}{draw}; {meta['steps']} monthly steps from July 2025; "
+        f"{settle_text}. "
         f"Scenario file <code>{html.escape(str(meta.get('scenario_source', '?')))}</code>, "
         f"hash <code>{html.escape(meta['scenario_hash'][:12])}</code>."
     )
@@ -768,7 +777,10 @@ def _answers_provenance(answers: Sequence[Answer]) -> str:
 
 
 def headline_table(reps: Replications) -> pd.DataFrame:
-    """A scenario's headlines per framework (:func:`sim.viz.summary.headlines`) as HTML cells.
+    """A scenario's headlines per framework (:func:`sim.viz.summary.scenario_headlines`) as HTML cells.
+
+    For a folder written by ``coalsim run``, the headlines it stored over all its seeds
+    (and posterior draws); otherwise those of the runs at hand.
 
     Args:
         reps: The scenario's replications.
@@ -778,7 +790,7 @@ def headline_table(reps: Replications) -> pd.DataFrame:
         the runs reach it) and at the last month, shares of world population and GDP
         at the last month. Cells: median [90% interval], or the split's groups.
     """
-    table = headlines(reps)
+    table = scenario_headlines(reps).table
     last = int(reps.metadata["steps"])
     headings = {
         ("members", step): f"members at month {step}" + (" (end)" if step == last else "")
@@ -797,7 +809,7 @@ def headline_table(reps: Replications) -> pd.DataFrame:
 
 def _split_sentences(reps: Replications) -> str:
     """The split outcomes of a scenario in words, or nothing."""
-    table = headlines(reps)
+    table = scenario_headlines(reps).table
     split = table[table["split"]]
     if split.empty:
         return ""
@@ -807,6 +819,19 @@ def _split_sentences(reps: Replications) -> str:
         for row in split.itertuples()
     )
     return f'<p class="lead-in">Outcomes that split across runs (no single answer):</p><ul>{items}</ul>'
+
+
+def _posterior_note(head: ScenarioHeadlines) -> str:
+    """What headlines over posterior draws are taken over, or nothing for headlines over seeds."""
+    if head.posterior is None:
+        return ""
+    paths = html.escape(", ".join(sorted({path for draw in head.posterior["parameters"] for path in draw})))
+    folder = html.escape(str(head.posterior["folder"]))
+    return (
+        f'<p class="note">Over the calibration\'s posterior: {html.escape(head.over)} ({head.runs} runs), '
+        f"each draw a parameter set drawn by weight from <code>{folder}</code> ({paths}). The intervals "
+        "hold both the runs' chance and what the calibration leaves uncertain.</p>"
+    )
 
 
 def _headline_name(measure: str, step: int) -> str:
@@ -868,16 +893,17 @@ def _where_waico_members_go(before: Replications, after: Replications) -> str:
 
 def _summary_section(compared: Sequence[Replications], reference: Replications) -> str:
     """The answers first: each scenario's question and headlines, then where countries go."""
-    runs = sorted({len(reps.runs) for reps in compared})
+    heads = [scenario_headlines(reps) for reps in compared]
+    overs = list(dict.fromkeys(head.over for head in sorted(heads, key=lambda head: head.runs)))
     parts = [
         '<section class="summary" id="summary"><h2>Summary</h2>',
         '<p class="note">Each cell: median across runs with the 90% interval (5th to 95th percentile) '
-        f"in brackets, over {' or '.join(map(str, runs))} run{'s' if runs != [1] else ''} per scenario "
+        f"in brackets, over {html.escape(' or '.join(overs))} per scenario "
         "(with one run there is no interval). Where the runs fall into two "
         'groups far apart ("split: 4 ~0-5, 6 ~184-193": 4 runs between 0 and 5, 6 between 184 and 193), '
         "the groups are given instead of a median, which would lie where no run is.</p>",
     ]
-    for reps in compared:
+    for reps, head in zip(compared, heads, strict=True):
         question = html.escape(reps.metadata.get("question", ""))
         founding = (
             f'<p class="note">{html.escape(WAICO_FOUNDING)}</p>'
@@ -887,6 +913,7 @@ def _summary_section(compared: Sequence[Replications], reference: Replications) 
         parts.append(
             f"<h3>{html.escape(reps.label)}</h3><p><strong>Question.</strong> {question}</p>"
             + _table(headline_table(reps), "framework")
+            + _posterior_note(head)
             + founding
             + _split_sentences(reps)
         )
