@@ -1,0 +1,284 @@
+"""Headlines and scores over a calibration's posterior draws: loading, drawing, run, score, report."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from contextlib import redirect_stdout
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from coalsim_testing import SCENARIOS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.analysis import abc, scoring
+from sim.cli import main
+from sim.errors import InputError
+from sim.replications import Replications
+from sim.viz.report import headline_table
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+
+#: Four particles: WAICO's entry cost far apart, so the draws change who joins by month 12;
+#: the last particle has weight 0 and may never be drawn.
+PARTICLES = pd.DataFrame(
+    {
+        "frameworks.waico.entry_cost": [0.2, 0.6, 1.2, 1.45],
+        "rule.temperature": [0.1, 0.2, 0.15, 0.3],
+        "weight": [0.5, 0.3, 0.2, 0.0],
+    }
+)
+
+
+def write_posterior(folder: Path, draws: pd.DataFrame = PARTICLES) -> Path:
+    """A calibration folder as ``coalsim calibrate`` writes it, with the given particles."""
+    priors = (
+        abc.Prior("frameworks.waico.entry_cost", 0.0, 1.5),
+        abc.Prior("rule.temperature", 0.03, 0.5, True),
+    )
+    targets = (abc.Target("waico_founding_count", "waico", 12, "count", 29.0, 5.0),)
+    generations = pd.DataFrame({"t": [0], "epsilon": [3.0], "samples": [40], "particles": [len(draws)]})
+    posterior = abc.Posterior(priors, targets, draws, generations, "baseline", 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in posterior.save(folder).items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def posterior_dir(tmp_path_factory) -> Path:
+    return write_posterior(tmp_path_factory.mktemp("posterior") / "baseline_posterior")
+
+
+@pytest.fixture(scope="module")
+def posterior_run(posterior_dir, tmp_path_factory) -> tuple[Path, str]:
+    """``coalsim run`` over 2 seeds x 3 draws (seeds 4-9, 14 steps): its folder and what it printed."""
+    out = tmp_path_factory.mktemp("runs") / "over_posterior"
+    arguments = ["run", BASELINE, "--posterior", str(posterior_dir), "--draws", "3", "--seeds", "2",
+                 "--seed", "4", "--steps", "14", "--out", str(out)]  # fmt: skip
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        assert main(arguments) == 0
+    return out, printed.getvalue()
+
+
+# -- loading and drawing -----------------------------------------------------------------
+def test_draws_are_reproducible_from_their_seed(posterior_dir, baseline):
+    _, first = abc.load_draws(posterior_dir, baseline, 40, seed=7)
+    _, again = abc.load_draws(posterior_dir, baseline, 40, seed=7)
+    _, other = abc.load_draws(posterior_dir, baseline, 40, seed=8)
+    assert first == again and first != other
+    assert len(first) == 40 and set(first[0]) == {"frameworks.waico.entry_cost", "rule.temperature"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**63 - 1), k=st.integers(1, 60))
+def test_every_draw_is_a_particle_of_positive_weight(posterior_dir, seed, k):
+    posterior = abc.Posterior.load(posterior_dir)
+    draws = posterior.sample(k, np.random.default_rng(seed))
+    allowed = {tuple(row) for row in PARTICLES[PARTICLES["weight"] > 0].iloc[:, :2].itertuples(index=False)}
+    assert len(draws) == k
+    assert {(d["frameworks.waico.entry_cost"], d["rule.temperature"]) for d in draws} <= allowed
+
+
+def test_draws_follow_the_weights(posterior_dir):
+    draws = abc.Posterior.load(posterior_dir).sample(4000, np.random.default_rng(0))
+    costs = pd.Series([d["frameworks.waico.entry_cost"] for d in draws]).value_counts(normalize=True)
+    # binomial standard error at n = 4000 is at most 0.008; 4 of them
+    assert costs.reindex([0.2, 0.6, 1.2], fill_value=0).to_numpy() == pytest.approx(
+        [0.5, 0.3, 0.2], abs=0.032
+    )
+
+
+def _drop_calibration(folder: Path) -> None:
+    (folder / "calibration.json").unlink()
+
+
+def _break_json(folder: Path) -> None:
+    (folder / "calibration.json").write_text("{", encoding="utf-8")
+
+
+def _prior_without_bound(folder: Path) -> None:
+    meta = json.loads((folder / "calibration.json").read_text())
+    del meta["priors"][1]["high"]
+    (folder / "calibration.json").write_text(json.dumps(meta))
+
+
+def _edit_table(change):
+    def edit(folder: Path) -> None:
+        change(pd.read_csv(folder / "posterior.csv")).to_csv(folder / "posterior.csv", index=False)
+
+    return edit
+
+
+def _with_value(row: int, column: str, value: object):
+    def change(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.astype({column: object})
+        table.loc[row, column] = value
+        return table
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("damage", "file", "field", "expected"),
+    [
+        (_drop_calibration, "calibration.json", "", "no such file"),
+        (_break_json, "calibration.json", "", "a JSON object"),
+        (_prior_without_bound, "calibration.json", "priors.1", "a prior with its fields"),
+        (_edit_table(lambda t: t.drop(columns="rule.temperature")), "posterior.csv", "rule.temperature",
+         "a column per calibrated parameter"),
+        (_edit_table(_with_value(2, "rule.temperature", "n/a")), "posterior.csv", "rule.temperature",
+         "finite numbers"),
+        (_edit_table(lambda t: t.assign(weight=-t["weight"])), "posterior.csv", "weight",
+         "non-negative weights with a positive sum"),
+        (_edit_table(_with_value(0, "rule.temperature", -1.0)), "posterior.csv", "rule.temperature", ""),
+    ],
+)  # fmt: skip
+def test_a_damaged_posterior_is_one_message_naming_file_and_field(
+    posterior_dir, tmp_path, capsys, damage, file, field, expected
+):
+    folder = tmp_path / "damaged"
+    shutil.copytree(posterior_dir, folder)
+    damage(folder)
+    out = tmp_path / "out"
+    code = main(
+        ["run", BASELINE, "--posterior", str(folder), "--draws", "50", "--seeds", "1", "--out", str(out)]
+    )
+    error = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in error
+    assert error.startswith("coalsim: ") and str(folder / file) in error
+    assert (f"field '{field}'" in error) if field else ("field" not in error.split(":")[1])
+    assert expected in error
+    assert not out.exists()
+
+
+def test_a_missing_posterior_folder_is_named(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["score", BASELINE, "--observed", "sco_ai_statement_2025", "--posterior", str(missing)]) == 2
+    assert f"{missing}: expected a calibration folder" in capsys.readouterr().err
+
+
+def test_a_posterior_of_parameters_the_scenario_lacks_is_refused(tmp_path, capsys):
+    folder = write_posterior(tmp_path / "other")
+    table = pd.read_csv(folder / "posterior.csv").rename(columns={"rule.temperature": "rule.temprature"})
+    table.to_csv(folder / "posterior.csv", index=False)
+    meta = json.loads((folder / "calibration.json").read_text())
+    meta["priors"][1]["path"] = "rule.temprature"
+    (folder / "calibration.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError) as raised:
+        abc.load_draws(folder, sim.load_scenario(BASELINE), 3, seed=0)
+    assert raised.value.field == "priors.rule.temprature" and "rule.temperature" in raised.value.hint
+    assert main(["score", BASELINE, "--observed", "sco_ai_statement_2025", "--posterior", str(folder)]) == 2
+    error = capsys.readouterr().err
+    assert str(folder / "calibration.json") in error and "priors.rule.temprature" in error
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flag"),
+    [(["--draws", "5"], "--draws"), (["--posterior", "P", "--draws", "0"], "--draws")],
+)
+def test_draws_need_a_posterior_and_at_least_one(posterior_dir, tmp_path, capsys, arguments, flag):
+    arguments = [str(posterior_dir) if a == "P" else a for a in arguments]
+    out = tmp_path / "out"
+    assert main(["run", BASELINE, "--seeds", "1", "--out", str(out), *arguments]) == 2
+    assert f"'{flag}'" in capsys.readouterr().err and not out.exists()
+
+
+# -- coalsim run ---------------------------------------------------------------------------
+def test_run_over_the_posterior_takes_each_headline_over_seeds_and_draws(
+    posterior_run, posterior_dir, baseline
+):
+    out, printed = posterior_run
+    assert f"6 runs (seeds 4-9) over 2 seeds x 3 posterior draws from {posterior_dir}, 14 steps" in printed
+    assert "median [90% interval] over 2 seeds x 3 posterior draws (6 runs)" in printed
+    _, draws = abc.load_draws(posterior_dir, baseline, 3, seed=4)  # seeded by the first seed
+    # run by run, independently: draw j with seeds 4 + 2j and 5 + 2j
+    runs = [sim.run(baseline.with_overrides(draws[r // 2]), seed=4 + r, steps=14) for r in range(6)]
+    at_founding = [
+        int(r.aggregates.query("step == 12 and framework == 'waico'")["members"].item()) for r in runs
+    ]
+    assert len(set(at_founding)) > 1  # the draws and seeds do change the count
+    document = json.loads((out / "headlines.json").read_text())
+    assert document["over"] == "2 seeds x 3 posterior draws" and document["runs"] == 6
+    assert document["seeds"] == list(range(4, 10))
+    assert document["posterior"] == {
+        "folder": str(posterior_dir), "draw_seed": 4, "parameters": draws, "draws": 3, "seeds_per_draw": 2,
+    }  # fmt: skip
+    row = next(h for h in document["headlines"] if h["framework"] == "waico" and h["step"] == 12)
+    low, median, high = np.quantile(at_founding, (0.05, 0.5, 0.95))
+    assert (row["median"], row["low"], row["high"], row["runs"]) == pytest.approx((median, low, high, 6))
+    saved = sim.RunResult.load(out)
+    assert saved.metadata["posterior_draw"] == 0 and saved.metadata["posterior"] == document["posterior"]
+    pd.testing.assert_frame_equal(saved.aggregates, runs[0].aggregates)
+
+
+def test_run_without_a_posterior_records_none(tmp_path):
+    out = tmp_path / "plain"
+    assert main(["run", BASELINE, "--seeds", "2", "--steps", "3", "--out", str(out)]) == 0
+    document = json.loads((out / "headlines.json").read_text())
+    assert document["posterior"] is None and document["over"] == "2 runs"
+    assert "posterior" not in sim.RunResult.load(out).metadata
+
+
+def test_replications_over_a_posterior_need_each_runs_draw(baseline, world):
+    runs = [sim.run(baseline, seed=s, steps=2, world=world) for s in (1, 2)]
+    provenance = {"folder": "p", "draw_seed": 1, "parameters": [{}], "draws": 1, "seeds_per_draw": 2}
+    with pytest.raises(InputError, match="posterior_draw"):
+        Replications.from_runs(runs, posterior=provenance)
+    tagged = [replace(r, metadata={**r.metadata, "posterior_draw": 0}) for r in runs]
+    assert Replications.from_runs(tagged, posterior=provenance).over_text() == "2 seeds x 1 posterior draw"
+
+
+# -- coalsim score -------------------------------------------------------------------------
+def test_score_over_the_posterior_records_seeds_and_draws(posterior_dir, baseline, capsys):
+    arguments = ["score", BASELINE, "--observed", "sco_ai_statement_2025", "--step", "12", "--seeds", "3",
+                 "--posterior", str(posterior_dir), "--draws", "2"]  # fmt: skip
+    assert main([*arguments, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    _, draws = abc.load_draws(posterior_dir, baseline, 2, seed=baseline.seed)
+    assert (document["seeds"], document["draws"], document["count"]["runs"]) == (3, 2, 6)
+    assert document["posterior"]["parameters"] == draws
+    members = document["members"]
+    expected = scoring.score(baseline, members, "waico", 12, seeds=3, draws=draws)
+    assert document["model"] == pytest.approx(expected.model)
+    assert main(arguments) == 0
+    assert f"over 3 seeds x 2 posterior draws from {posterior_dir} (6 runs)" in capsys.readouterr().out
+    assert main([*arguments[:-4], "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert (plain["draws"], plain["posterior"], plain["count"]["runs"]) == (0, None, 3)
+
+
+# -- coalsim report ------------------------------------------------------------------------
+def test_report_of_a_run_over_the_posterior_says_so(posterior_run, tmp_path, capsys):
+    out, _ = posterior_run
+    page_file = tmp_path / "report.html"
+    assert main(["report", str(out), "-o", str(page_file)]) == 0
+    page = page_file.read_text(encoding="utf-8")
+    assert "over 2 seeds x 3 posterior draws per scenario" in page
+    assert "Over the calibration's posterior: 2 seeds x 3 posterior draws (6 runs)" in page
+    assert "under posterior draw 0 of the 3 drawn from" in page
+    stored = pd.read_csv(out / "headlines.csv").query(
+        "framework == 'waico' and step == 12 and measure == 'members'"
+    )
+    cell = headline_table(Replications.load(out)).loc["WAICO", "members at month 12"]
+    assert cell == f"{stored['median'].item():.0f} [{stored['low'].item():.0f}-{stored['high'].item():.0f}]"
+
+
+def test_report_of_a_run_folder_gives_the_headlines_of_all_its_seeds(tmp_path):
+    out = tmp_path / "four"
+    assert main(["run", BASELINE, "--seeds", "4", "--seed", "1", "--steps", "12", "--out", str(out)]) == 0
+    finals = [
+        sim.run(sim.load_scenario(BASELINE), seed=s, steps=12).final_shares("members")["waico"]
+        for s in (1, 2, 3, 4)
+    ]
+    low, median, high = np.quantile(finals, (0.05, 0.5, 0.95))
+    span = f"{low:.0f}" if f"{low:.0f}" == f"{high:.0f}" else f"{low:.0f}-{high:.0f}"
+    cell = headline_table(Replications.load(out)).loc["WAICO", "members at month 12 (end)"]
+    assert cell == f"{median:.0f} [{span}]"  # not the one saved run's bare count
