@@ -282,3 +282,14 @@ def test_report_of_a_run_folder_gives_the_headlines_of_all_its_seeds(tmp_path):
     span = f"{low:.0f}" if f"{low:.0f}" == f"{high:.0f}" else f"{low:.0f}-{high:.0f}"
     cell = headline_table(Replications.load(out)).loc["WAICO", "members at month 12 (end)"]
     assert cell == f"{median:.0f} [{span}]"  # not the one saved run's bare count
+
+
+def test_a_set_of_a_parameter_the_posterior_draws_is_refused(posterior_dir, baseline, tmp_path, capsys):
+    out = tmp_path / "out"
+    arguments = ["run", BASELINE, "--posterior", str(posterior_dir), "--seeds", "1", "--out", str(out)]
+    assert main([*arguments, "--set", "rule.temperature=0.2"]) == 2
+    assert "'--set rule.temperature'" in capsys.readouterr().err and not out.exists()
+    assert main([*arguments, "--set", "utility.peer=0.5", "--steps", "2"]) == 0  # one it does not draw
+    saved = sim.RunResult.load(out).metadata
+    both = baseline.with_overrides({"utility.peer": 0.5, **saved["posterior"]["parameters"][0]})
+    assert saved["scenario_hash"] == both.digest()

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sim.cli import writing_to
 from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 SCENARIO_DIR = Path("scenarios")
 
@@ -75,12 +79,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def posterior_draws(args: argparse.Namespace, scenario, seed: int) -> dict | None:
+def posterior_draws(args: argparse.Namespace, scenario: Scenario, seed: int) -> dict[str, Any] | None:
     """``--posterior DIR --draws K``: the draws to run over (see :func:`sim.analysis.abc.load_draws`).
 
     Args:
-        args: Parsed arguments with ``posterior`` (a folder or ``None``) and ``draws``
-            (``None`` when not given).
+        args: Parsed arguments with ``posterior`` (a folder or ``None``), ``draws``
+            (``None`` when not given) and, for ``run``, ``set`` (the ``--set`` values).
         scenario: The scenario the draws override.
         seed: Seeds the draws.
 
@@ -90,8 +94,9 @@ def posterior_draws(args: argparse.Namespace, scenario, seed: int) -> dict | Non
         per draw).
 
     Raises:
-        InputError: For ``--draws`` without ``--posterior`` or below 1, or a posterior
-            folder that is not one of this scenario.
+        InputError: For ``--draws`` without ``--posterior`` or below 1, a posterior
+            folder that is not one of this scenario, or a ``--set`` of a parameter the
+            draws would replace.
 
     """
     from sim.analysis.abc import load_draws
@@ -103,7 +108,15 @@ def posterior_draws(args: argparse.Namespace, scenario, seed: int) -> dict | Non
     draws = DEFAULT_DRAWS if args.draws is None else args.draws
     if draws < 1:
         raise InputError("command line", "--draws", "a whole number of at least 1", str(draws))
-    _, parameters = load_draws(args.posterior, scenario, draws, seed)
+    posterior, parameters = load_draws(args.posterior, scenario, draws, seed)
+    for item in getattr(args, "set", ()):
+        path = item.split("=", 1)[0].strip()
+        if path in posterior.paths:
+            raise InputError(
+                "command line", f"--set {path}", "a parameter the posterior does not draw",
+                f"'{item}', which every posterior draw would replace",
+                "Leave out --set for it, or --posterior to run the value you set.",
+            )  # fmt: skip
     return {"folder": str(args.posterior), "draw_seed": seed, "parameters": parameters}
 
 
