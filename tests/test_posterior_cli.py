@@ -293,3 +293,11 @@ def test_a_set_of_a_parameter_the_posterior_draws_is_refused(posterior_dir, base
     saved = sim.RunResult.load(out).metadata
     both = baseline.with_overrides({"utility.peer": 0.5, **saved["posterior"]["parameters"][0]})
     assert saved["scenario_hash"] == both.digest()
+
+
+def test_weights_that_do_not_sum_to_one_are_normalised(tmp_path):
+    folder = write_posterior(tmp_path / "unnormalised", PARTICLES.assign(weight=PARTICLES["weight"] * 3))
+    normalised = abc.Posterior.load(write_posterior(tmp_path / "normalised"))
+    assert abc.Posterior.load(folder).sample(5, np.random.default_rng(1)) == normalised.sample(
+        5, np.random.default_rng(1)
+    )

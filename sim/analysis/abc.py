@@ -294,8 +294,13 @@ class Posterior:
         return pd.DataFrame(rows)
 
     def sample(self, n: int, rng: np.random.Generator) -> list[dict[str, float]]:
-        """Draw ``n`` parameter sets from the weighted population (with replacement)."""
-        picks = rng.choice(len(self.draws), size=n, p=self.draws["weight"].to_numpy())
+        """Draw ``n`` parameter sets from the weighted population (with replacement, by weight).
+
+        Weights need not sum to 1 exactly (a posterior.csv rounded or edited by hand): they
+        are normalised first.
+        """
+        weights = self.draws["weight"].to_numpy(float)
+        picks = rng.choice(len(self.draws), size=n, p=weights / weights.sum())
         return [{path: float(self.draws[path].iat[i]) for path in self.paths} for i in picks]
 
     def save(self, folder: Path) -> dict[str, bytes]:
