@@ -203,13 +203,14 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         commands: The subparsers object of ``coalsim``.
 
     """
-    from sim.analysis.scoring import BASELINES, EPS, FOLDS
+    from sim.analysis.scoring import BASELINES, EPS, ESTIMATORS, FOLDS
 
     score = commands.add_parser(
         "score",
         help="score the model's membership forecast against observed members, beside naive baselines",
-        description="Run the scenario's seeds, take each country's share of runs holding the framework at "
-        "the step, and report AUC, Brier score and log loss (probabilities clipped to "
+        description="Run the scenario's seeds, estimate each country's probability of holding the framework "
+        "at the step (by default Rao-Blackwellised: each run's probability given its state a step "
+        "before; or the share of runs), and report AUC, Brier score and log loss (probabilities clipped to "
         f"[{EPS:g}, {1 - EPS:g}]) for the model and for the naive baselines {', '.join(BASELINES)}, "
         f"each scored out of sample by stratified {FOLDS}-fold cross-validation. Countries the scenario "
         "fixes (members at step 0 or committed by an event) are not scored.",
@@ -229,6 +230,12 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         help="runs, seeds spawned from the scenario's (default: %(default)s; per-country "
         "frequencies from fewer runs are coarse)",
     )
+    score.add_argument(
+        "--estimator", choices=ESTIMATORS, default=ESTIMATORS[0],
+        help="rao-blackwell: mean over runs of each country's membership probability given the run's "
+        "state a step before (orders countries no run moves); frequency: share of runs holding it "
+        "(default: %(default)s)",
+    )  # fmt: skip
     score.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     score.set_defaults(handler=run_score)
 
@@ -238,7 +245,7 @@ def run_score(args: argparse.Namespace) -> int:
 
     Args:
         args: Parsed arguments: ``scenario``, ``observed``, ``framework``, ``step``,
-            ``seeds``, ``json``.
+            ``seeds``, ``estimator``, ``json``.
 
     Returns:
         0 (the scores are printed).
@@ -270,8 +277,9 @@ def run_score(args: argparse.Namespace) -> int:
             "Pass --step to score an observation dated at step 0 at a later step.",
         )  # fmt: skip
     result = score(
-        scenario, members, framework, step, seeds=args.seeds, observations=observations, where=where
-    )
+        scenario, members, framework, step, seeds=args.seeds, observations=observations, where=where,
+        estimator=args.estimator,
+    )  # fmt: skip
     print(json.dumps(result.to_dict()) if args.json else "\n".join(report_lines(result)))
     return 0
 
