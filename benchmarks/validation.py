@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.estimator} estimator.\n"
     )
 
-    founding = simulate(scenario, "waico", FOUNDING_STEP, args.seeds, world=world).count()
+    counts = {"world": world, "estimator": "frequency"}  # counts need the runs' states, not probabilities
+    founding = simulate(scenario, "waico", FOUNDING_STEP, args.seeds, **counts).count()
     inside = 20 <= founding["median"] <= 40
     print(
         f"1. WAICO members at step {FOUNDING_STEP}: median {founding['median']:g}, 90% interval "
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'yes' if scored and all(scored) else 'NO'} ({sum(scored)} of {len(scored)} scorable hold-outs)."
     )
 
-    un = simulate(scenario, "un", scenario.steps, args.seeds, world=world).holds.sum(axis=1)
+    un = simulate(scenario, "un", scenario.steps, args.seeds, **counts).holds.sum(axis=1)
     spread = (un.max() - un.min()) / max(float(np.median(un)), 1.0)
     print(
         f"\n3. UN track members at the last step ({scenario.steps}): {sorted(un.tolist())}; range/median "
