@@ -280,6 +280,11 @@ def next_step_log_law(model: CoalitionModel) -> np.ndarray:
     return log_law
 
 
+def _sponsored(scenario: Scenario) -> bool:
+    """Whether an enabled framework has a sponsor (whose spending is part of a run's state)."""
+    return any(fid in scenario.active_frameworks for fid in scenario.sponsors)
+
+
 def models_in_state(scenario: Scenario, world: World, step: int, holds: np.ndarray) -> list[CoalitionModel]:
     """One model per run, in that run's state after ``step`` steps, from its memberships.
 
@@ -302,7 +307,7 @@ def models_in_state(scenario: Scenario, world: World, step: int, holds: np.ndarr
             of the scenario.
 
     """
-    if any(fid in scenario.active_frameworks for fid in scenario.sponsors):
+    if _sponsored(scenario):
         raise ValueError("a scenario with sponsors is more than its memberships (the sponsors' spending)")
     models = []
     for memberships in holds:
@@ -345,7 +350,7 @@ def conditional_membership(
         log P(not a member | the same).
 
     """
-    if any(fid in scenario.active_frameworks for fid in scenario.sponsors):
+    if _sponsored(scenario):
         models = []
         for seed in seeds:
             model = CoalitionModel(scenario, world, rng=seed)  # as sim.run makes it
