@@ -368,7 +368,8 @@ def conditional_membership(
         holding = model.params.portfolios[:, model.params.framework_ids.index(framework)]
         member.append(logsumexp(log_law[:, holding], axis=1))
         outside.append(logsumexp(log_law[:, ~holding], axis=1))
-    return np.array(member), np.array(outside)
+    # A sum of probabilities that add up to 1 can round a hair above it (log > 0).
+    return np.minimum(member, 0.0), np.minimum(outside, 0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -403,7 +404,7 @@ class Ensemble:
         """``(n,)`` each country's membership probability, by the :attr:`estimator`."""
         if self.log_member is None:
             return self.holds.mean(axis=0)
-        return np.exp(logsumexp(self.log_member, axis=0) - np.log(len(self.log_member)))
+        return np.exp(self.log_member).mean(axis=0)  # a mean of numbers in [0, 1] stays in it
 
     @property
     def ranking(self) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from coalsim_testing import SCENARIOS
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import expit
 
@@ -449,6 +449,7 @@ def test_rao_blackwell_is_the_indicator_when_every_choice_is_determined(
     framework=st.sampled_from(["waico", "us_led", "un"]),
     step=st.integers(1, 15),
 )
+@example(temperature=1.0, activation=1.0, framework="un", step=1)  # sums of 1 that round above it
 def test_rao_blackwell_probabilities_are_probabilities(
     baseline, world, temperature, activation, framework, step
 ):
