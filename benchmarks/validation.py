@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/validation.py                      # 10 seeds, the baseline
     .venv/bin/python benchmarks/validation.py --scenario scenarios/other.yaml --seeds 20
+    .venv/bin/python benchmarks/validation.py --estimator frequency  # share of runs, not RB
 
 It prints, each measured here and now (never a stored figure):
 
@@ -12,10 +13,11 @@ It prints, each measured here and now (never a stored figure):
 2. on every visible hold-out in ``sim/data/observations.csv``, the model's AUC beside
    every naive baseline's (:mod:`sim.analysis.scoring`), cross-sectional (baselines
    cross-validated) and split by time (baselines fitted up to a date, everything scored
-   on later observations). WAICO-side sets (support, China-led AI statements) are scored
-   at the founding step: WAICO membership is what they foreshadow. A hold-out whose
-   members the scenario fixes itself (by its initial state or events) cannot be scored
-   and says so;
+   on later observations). The model's probabilities are Rao-Blackwellised by default
+   (``--estimator``; :data:`sim.analysis.scoring.ESTIMATORS`). WAICO-side sets (support,
+   China-led AI statements) are scored at the founding step: WAICO membership is what
+   they foreshadow. A hold-out whose members the scenario fixes itself (by its initial
+   state or events) cannot be scored and says so;
 3. the UN track's final member count across seeds: its range relative to the median
    (goal: at most 10%).
 
@@ -37,7 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import load_scenario
-from sim.analysis.scoring import Score, positives, score, score_temporal, simulate
+from sim.analysis.scoring import ESTIMATORS, Score, positives, score, score_temporal, simulate
 from sim.errors import InputError
 from sim.observations import load_observations
 from sim.world import World
@@ -76,13 +78,21 @@ def main(argv: list[str] | None = None) -> int:
         "--scenario", default="scenarios/baseline.yaml", help="scenario (default: %(default)s)"
     )
     parser.add_argument("--seeds", type=int, default=10, help="runs (default: %(default)s)")
+    parser.add_argument(
+        "--estimator", choices=ESTIMATORS, default=ESTIMATORS[0],
+        help="how the model's membership probability is estimated from the runs (default: %(default)s)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     scenario = load_scenario(args.scenario)
     world = World.load()
     observations = load_observations()
-    print(f"Scenario {args.scenario} ({scenario.name}), {args.seeds} seeds each.\n")
+    print(
+        f"Scenario {args.scenario} ({scenario.name}), {args.seeds} seeds each, "
+        f"{args.estimator} estimator.\n"
+    )
 
-    founding = simulate(scenario, "waico", FOUNDING_STEP, args.seeds, world=world).count()
+    counts = {"world": world, "estimator": "frequency"}  # counts need the runs' states, not probabilities
+    founding = simulate(scenario, "waico", FOUNDING_STEP, args.seeds, **counts).count()
     inside = 20 <= founding["median"] <= 40
     print(
         f"1. WAICO members at step {FOUNDING_STEP}: median {founding['median']:g}, 90% interval "
@@ -91,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     print("\n2. AUC of the model against every naive baseline on each visible hold-out")
-    common = {"seeds": args.seeds, "world": world}
+    common = {"seeds": args.seeds, "world": world, "estimator": args.estimator}
     met = []
     for observation_id, rows in observations.groupby("observation_id", sort=True):
         framework = rows["framework"].iloc[0]
@@ -115,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'yes' if scored and all(scored) else 'NO'} ({sum(scored)} of {len(scored)} scorable hold-outs)."
     )
 
-    un = simulate(scenario, "un", scenario.steps, args.seeds, world=world).holds.sum(axis=1)
+    un = simulate(scenario, "un", scenario.steps, args.seeds, **counts).holds.sum(axis=1)
     spread = (un.max() - un.min()) / max(float(np.median(un)), 1.0)
     print(
         f"\n3. UN track members at the last step ({scenario.steps}): {sorted(un.tolist())}; range/median "

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.rules import choose, logit_probabilities
+from sim.rules import choice_probabilities, choose
 from sim.scenario import Lever
 from sim.utility import COMPONENTS
 
@@ -150,12 +150,7 @@ class Country(mesa.Agent):
         params, model, i = self.model.params, self.model, self.index
         per_framework = [self.framework_components(j) for j in range(params.k)]
         utilities = self.portfolio_utilities()
-        rule = model.spec.rule
-        if rule.kind == "logit":
-            probability = logit_probabilities(utilities[None, :], rule.temperature)[0]
-        else:
-            chosen = choose(rule, utilities[None, :], np.array([model.portfolio[i]]), np.zeros(1))
-            probability = np.eye(len(utilities))[chosen[0]]
+        probability = choice_probabilities(model.spec.rule, utilities[None, :], model.portfolio[i : i + 1])[0]
         rows = []
         for p, holds in enumerate(params.portfolios):
             if not params.available[i, p]:

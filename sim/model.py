@@ -261,20 +261,10 @@ class CoalitionModel(mesa.Model):
     # -- dynamics ----------------------------------------------------------------
     def step(self) -> None:
         """Advance one step: events, sponsors' offers, draws, simultaneous revision, record."""
-        self._apply_events(self.steps)
-        spent = 0.0
-        if self.sponsors:
-            self.side_payment = self._standing_offers.copy()
-            for sponsor in self.sponsors:
-                spent += sponsor.act()
-            self.side_payment.flags.writeable = False
-        self.spend.append(spent)
+        revision = self.start_step()
         n = self.world.n
         draws = self.rng.random((2, n))
-        activated = draws[0] < self.spec.rule.activation_rate
-        if self._founding:
-            activated[:] = True  # a founding round: every country decides at once
-        revising = np.flatnonzero(activated)
+        revising = np.flatnonzero(draws[0] < revision)
         if self.engine == "vectorized":
             proposed = self._decide(revising, draws[1][revising])
         else:
@@ -285,6 +275,29 @@ class CoalitionModel(mesa.Model):
         self.portfolio = new
         self.history.append(new.copy())
         self.datacollector.collect(self)
+
+    def start_step(self) -> np.ndarray:
+        """The part of :meth:`step` before any random draw: events, then sponsors' offers.
+
+        After it, each country revises with the returned probability, independently, and a
+        country that revises chooses by :func:`sim.rules.choice_probabilities` of
+        :meth:`utilities`: the law of the step's outcome given the state before it.
+
+        Returns:
+            ``(n,)`` each country's probability of revising: the activation rate, or 1 in
+            a founding round (every country decides at once).
+
+        """
+        self._apply_events(self.steps)
+        spent = 0.0
+        if self.sponsors:
+            self.side_payment = self._standing_offers.copy()
+            for sponsor in self.sponsors:
+                spent += sponsor.act()
+            self.side_payment.flags.writeable = False
+        self.spend.append(spent)
+        rate = 1.0 if self._founding else self.spec.rule.activation_rate
+        return np.full(self.world.n, rate)
 
     def _decide(self, rows: np.ndarray, choice_draws: np.ndarray) -> np.ndarray:
         """Vectorised decision of the countries in ``rows`` (the hot path).

@@ -1,8 +1,23 @@
 """Score the model against observed memberships, side by side with naive baselines.
 
-The model's forecast for country i is the fraction of runs (seeds, times posterior draws
-when given) in which i holds the framework at the scored step. Each naive baseline
-forecasts the same countries from the same data without any dynamics:
+The model's forecast for country i is its probability of holding the framework at the
+scored step t, estimated over runs (seeds, times posterior draws when given) by one of
+:data:`ESTIMATORS`:
+
+* ``rao-blackwell`` (the default): the mean over runs of each run's *conditional*
+  probability of membership at t given its state at t - 1 (:func:`next_step_log_law`):
+  ``(1 - r_i) * 1[i holds it after step t's events] + r_i * sum of i's choice
+  probabilities of the portfolios holding it``, where ``r_i`` is i's probability of
+  revising at t (the activation rate; 1 in a founding round) and the choice
+  probabilities are the decision rule's (:func:`sim.rules.log_choice_probabilities`),
+  from the utilities after step t's events and sponsors' offers. Its expectation is the
+  membership probability, like the frequency's (the Rao-Blackwell theorem), and its
+  variance is no larger; above all, a country that no run moves still gets its own,
+  ordered, small probability instead of a tie at 0 with every other (the ranking is kept
+  in log-odds, so probabilities below floating-point range keep their order);
+* ``frequency``: the fraction of runs in which i holds the framework at t.
+
+Each naive baseline forecasts the same countries from the same data without any dynamics:
 
 * ``base_rate``: the share of observed members (its AUC is 0.5 by definition: out of fold,
   its constants would differ only by which members each fold holds);
@@ -31,7 +46,11 @@ the model does not forecast them.
 The runs come from a ``runner``: ``runner(scenario, seeds, steps)`` returns a boolean
 array ``(runs, countries, frameworks)`` of who holds what after ``steps`` steps
 (frameworks in ``scenario.active_frameworks`` order). :func:`run_holds` runs
-:func:`sim.run` once per seed; a faster ensemble engine can be passed instead.
+:func:`sim.run` once per seed; a faster ensemble engine can be passed instead. The
+Rao-Blackwell estimator asks the runner for the states at t - 1 as well (a run's state
+is its memberships plus what events made of the scenario, which are the same in every
+run); a scenario with sponsors, whose offers depend on their spending so far, is instead
+rerun to t - 1 one model per seed, as :func:`sim.run` runs it.
 """
 
 from __future__ import annotations
@@ -39,12 +58,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import expit, log_expit
+from scipy.special import expit, log_expit, logsumexp
 
 from sim.analysis.calibration import auc  # one AUC (Mann-Whitney ranks, ties half) for both
 from sim.errors import ARGUMENTS, InputError, did_you_mean
@@ -52,6 +71,7 @@ from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS
 from sim.results import run
+from sim.rules import log_choice_probabilities
 from sim.scenario import Scenario
 from sim.world import World
 
@@ -70,6 +90,10 @@ BASELINES = ("base_rate", "unga_usa_minus_chn", "gdp_per_capita", "sco_brics", "
 #: ``runner(scenario, seeds, steps)`` -> ``(runs, countries, frameworks)`` booleans.
 Runner = Callable[[Scenario, Sequence[int], int], np.ndarray]
 
+#: How the model's membership probability is estimated from the runs (module docstring).
+Estimator = Literal["rao-blackwell", "frequency"]
+ESTIMATORS: tuple[Estimator, ...] = ("rao-blackwell", "frequency")
+
 
 # -- metrics ---------------------------------------------------------------------------
 def brier(observed: np.ndarray, forecast: np.ndarray) -> float:
@@ -84,9 +108,24 @@ def log_loss(observed: np.ndarray, forecast: np.ndarray, eps: float = EPS) -> fl
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
 
 
-def metrics(observed: np.ndarray, forecast: np.ndarray, eps: float = EPS) -> dict[str, float]:
-    """AUC, Brier score and log loss of one forecast."""
-    return {"auc": auc(observed, forecast), "brier": brier(observed, forecast),
+def metrics(
+    observed: np.ndarray, forecast: np.ndarray, eps: float = EPS, ranking: np.ndarray | None = None
+) -> dict[str, float]:
+    """AUC, Brier score and log loss of one forecast.
+
+    Args:
+        observed: ``(m,)`` outcomes, 0 or 1.
+        forecast: ``(m,)`` probabilities.
+        eps: Clipping of the log loss.
+        ranking: ``(m,)`` scores in the order of ``forecast`` but finer where its floating
+            point ties (e.g. log-odds), for the AUC; ``forecast`` when omitted.
+
+    Returns:
+        ``auc``, ``brier`` and ``log_loss``.
+
+    """
+    ranked = forecast if ranking is None else ranking
+    return {"auc": auc(observed, ranked), "brier": brier(observed, forecast),
             "log_loss": log_loss(observed, forecast, eps)}  # fmt: skip
 
 
@@ -212,15 +251,139 @@ def run_holds(scenario: Scenario, seeds: Sequence[int], steps: int) -> np.ndarra
                      for seed in seeds])  # fmt: skip
 
 
+def next_step_log_law(model: CoalitionModel) -> np.ndarray:
+    """The law of every country's portfolio after the model's next step, given its state now.
+
+    The model's own revision protocol: the next step's events and sponsors' offers
+    (:meth:`CoalitionModel.start_step`, which draws no random number), then each country
+    independently revises with its probability ``r_i`` and, if it does, chooses by the
+    decision rule (:func:`sim.rules.log_choice_probabilities` of
+    :meth:`CoalitionModel.utilities`). So ``P(p) = r_i * choice_i(p) + (1 - r_i) * 1[p is
+    i's portfolio after the events]``.
+
+    Args:
+        model: A model after some steps. It is left inside its next step (events applied,
+            no choice made): discard it.
+
+    Returns:
+        ``(n, P)`` natural logarithms of each portfolio's probability (``-inf`` for 0).
+
+    """
+    model.steps += 1  # Mesa counts a step before running it; the events read the count
+    revision = model.start_step()
+    log_law = log_choice_probabilities(model.spec.rule, model.utilities(), model.portfolio)
+    with np.errstate(divide="ignore"):  # log 0 = -inf: certain revision (or none)
+        log_law += np.log(revision)[:, None]
+        log_stay = np.log1p(-revision)
+    rows = np.arange(len(log_law))
+    log_law[rows, model.portfolio] = np.logaddexp(log_law[rows, model.portfolio], log_stay)
+    return log_law
+
+
+def _sponsored(scenario: Scenario) -> bool:
+    """Whether an enabled framework has a sponsor (whose spending is part of a run's state)."""
+    return any(fid in scenario.active_frameworks for fid in scenario.sponsors)
+
+
+def models_in_state(scenario: Scenario, world: World, step: int, holds: np.ndarray) -> list[CoalitionModel]:
+    """One model per run, in that run's state after ``step`` steps, from its memberships.
+
+    Without sponsors, a run's state is its memberships plus what the events up to ``step``
+    made of the scenario (launches, commitments, changed parameters), which chance does
+    not touch: each model applies the events with the model's own code and then takes the
+    run's memberships.
+
+    Args:
+        scenario: A scenario without sponsors.
+        world: The world.
+        step: Steps the runs have made (0: the starting state).
+        holds: ``(runs, n, k)`` each run's memberships after ``step`` steps.
+
+    Returns:
+        The models, in run order.
+
+    Raises:
+        ValueError: If the scenario has sponsors, or a row of ``holds`` is no portfolio
+            of the scenario.
+
+    """
+    if _sponsored(scenario):
+        raise ValueError("a scenario with sponsors is more than its memberships (the sponsors' spending)")
+    models = []
+    for memberships in holds:
+        model = CoalitionModel(scenario, world, rng=0)
+        for number in range(1, step + 1):
+            model.steps = number
+            model.start_step()  # the events of that step (no sponsors: no offers)
+        portfolio = model._portfolio_index(memberships)  # the model's own map; -1: no portfolio
+        if (portfolio < 0).any():
+            raise ValueError("memberships that are no portfolio of the scenario (e.g. an excluded pair)")
+        model.portfolio = portfolio
+        models.append(model)
+    return models
+
+
+def conditional_membership(
+    scenario: Scenario,
+    framework: str,
+    step: int,
+    seeds: Sequence[int],
+    runner: Runner,
+    world: World,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's conditional log-probability of holding a framework at ``step``, and of not.
+
+    Given each run's state at ``step - 1``: the runner's memberships then
+    (:func:`models_in_state`), or, for a scenario with sponsors, the run itself rerun to
+    that step; then :func:`next_step_log_law`.
+
+    Args:
+        scenario: The scenario.
+        framework: One of its frameworks.
+        step: The step, at least 1.
+        seeds: One seed per run.
+        runner: ``runner(scenario, seeds, steps)`` (see the module docstring).
+        world: The world.
+
+    Returns:
+        ``(runs, n)`` log P(member at ``step`` | state at ``step - 1``) and ``(runs, n)``
+        log P(not a member | the same).
+
+    """
+    if _sponsored(scenario):
+        models = []
+        for seed in seeds:
+            model = CoalitionModel(scenario, world, rng=seed)  # as sim.run makes it
+            model.run_for(step - 1)
+            models.append(model)
+    else:
+        before = (
+            _run(runner, scenario, seeds, step - 1, world) if step > 1
+            else [CoalitionModel(scenario, world, rng=0).holds] * len(seeds)  # the starting state
+        )  # fmt: skip
+        models = models_in_state(scenario, world, step - 1, before)
+    member, outside = [], []
+    for model in models:
+        log_law = next_step_log_law(model)
+        holding = model.params.portfolios[:, model.params.framework_ids.index(framework)]
+        member.append(logsumexp(log_law[:, holding], axis=1))
+        outside.append(logsumexp(log_law[:, ~holding], axis=1))
+    # A sum of probabilities that add up to 1 can round a hair above it (log > 0).
+    return np.minimum(member, 0.0), np.minimum(outside, 0.0)
+
+
 @dataclass(frozen=True, eq=False)
 class Ensemble:
-    """Who holds a framework at one step, over runs.
+    """Who holds a framework at one step, over runs, and the forecast made from them.
 
     Attributes:
         framework: The framework.
         step: The step.
         holds: ``(runs, n)`` boolean membership per run.
         fixed: ``(n,)`` countries whose membership the scenario sets (not forecast).
+        log_member: ``(runs, n)`` each run's log P(member at ``step`` | its state at
+            ``step - 1``), for the Rao-Blackwell estimator; ``None`` for the frequency.
+        log_outside: ``(runs, n)`` the same for not being a member.
 
     """
 
@@ -228,11 +391,31 @@ class Ensemble:
     step: int
     holds: np.ndarray
     fixed: np.ndarray
+    log_member: np.ndarray | None = None
+    log_outside: np.ndarray | None = None
+
+    @property
+    def estimator(self) -> Estimator:
+        """``"rao-blackwell"`` when the conditional probabilities are kept, else ``"frequency"``."""
+        return "frequency" if self.log_member is None else "rao-blackwell"
 
     @property
     def probability(self) -> np.ndarray:
-        """``(n,)`` each country's share of runs holding the framework."""
-        return self.holds.mean(axis=0)
+        """``(n,)`` each country's membership probability, by the :attr:`estimator`."""
+        if self.log_member is None:
+            return self.holds.mean(axis=0)
+        return np.exp(self.log_member).mean(axis=0)  # a mean of numbers in [0, 1] stays in it
+
+    @property
+    def ranking(self) -> np.ndarray:
+        """``(n,)`` scores in the order of :attr:`probability`, without its floating-point ties.
+
+        The log-odds of the Rao-Blackwell mean (finite where the probability rounds to 0
+        or 1); the frequency itself otherwise.
+        """
+        if self.log_member is None or self.log_outside is None:
+            return self.probability
+        return logsumexp(self.log_member, axis=0) - logsumexp(self.log_outside, axis=0)
 
     def count(self) -> dict[str, float]:
         """The member count over runs: median and 90% interval (5th and 95th percentiles)."""
@@ -249,6 +432,7 @@ def simulate(
     draws: Sequence[Mapping[str, Any]] | None = None,
     runner: Runner | None = None,
     world: World | None = None,
+    estimator: Estimator = "rao-blackwell",
 ) -> Ensemble:
     """Run the scenario's seeds (times posterior draws) and keep one framework at one step.
 
@@ -260,18 +444,22 @@ def simulate(
         draws: Parameter override mappings (e.g. posterior draws); every seed runs with each.
         runner: ``runner(scenario, seeds, steps)``; :func:`run_holds` when omitted.
         world: The world; the shipped one when omitted.
+        estimator: One of :data:`ESTIMATORS` (see the module docstring).
 
     Returns:
         The :class:`Ensemble`.
 
     Raises:
         InputError: If the framework is not in the scenario, the step is below 1 or before
-            the framework opens, or no seeds are asked for.
+            the framework opens, no seeds are asked for, or the estimator is unknown.
         ValueError: If the runner returns an array of the wrong shape.
 
     """
     world = world if world is not None else World.load()
     ids = list(scenario.active_frameworks)
+    if estimator not in ESTIMATORS:
+        raise InputError("simulate()", "estimator", f"one of {', '.join(ESTIMATORS)}", repr(estimator),
+                         did_you_mean(str(estimator), list(ESTIMATORS)))  # fmt: skip
     if framework not in ids:
         raise InputError("simulate()", "framework", f"one of the scenario's frameworks ({', '.join(ids)})",
                          repr(framework))  # fmt: skip
@@ -292,12 +480,23 @@ def simulate(
     runner = runner or run_holds
     j = ids.index(framework)
     variants = [scenario.with_overrides(draw) for draw in draws] if draws else [scenario]
-    shape = (len(seed_list), world.n, len(ids))
-    parts = [np.asarray(runner(variant, seed_list, step)) for variant in variants]
-    if any(part.shape != shape for part in parts):
+    holds = np.concatenate([_run(runner, variant, seed_list, step, world)[:, :, j] for variant in variants])
+    fixed = fixed_by_scenario(scenario, world, framework, step)
+    if estimator == "frequency":
+        return Ensemble(framework, step, holds, fixed)
+    laws = [conditional_membership(variant, framework, step, seed_list, runner, world)
+            for variant in variants]  # fmt: skip
+    member, outside = (np.concatenate(parts) for parts in zip(*laws, strict=True))
+    return Ensemble(framework, step, holds, fixed, member, outside)
+
+
+def _run(runner: Runner, scenario: Scenario, seeds: Sequence[int], steps: int, world: World) -> np.ndarray:
+    """The runner's ``(runs, n, k)`` memberships after ``steps`` steps, checked for shape."""
+    holds = np.asarray(runner(scenario, seeds, steps))
+    shape = (len(seeds), world.n, len(scenario.active_frameworks))
+    if holds.shape != shape:
         raise ValueError(f"the runner must return an array of shape {shape} (runs, countries, frameworks)")
-    holds = np.concatenate([part[:, :, j].astype(bool) for part in parts])
-    return Ensemble(framework, step, holds, fixed_by_scenario(scenario, world, framework, step))
+    return holds.astype(bool)
 
 
 def fixed_by_scenario(scenario: Scenario, world: World, framework: str, step: int) -> np.ndarray:
@@ -327,6 +526,7 @@ class Score:
         validation: How the baselines were kept out of sample.
         count: The model's member count (median, 90% interval) and, where an observation
             gives one for this framework and step, the observed range.
+        estimator: How the model's membership probability was estimated (:data:`ESTIMATORS`).
         eps: The clipping of the log loss.
 
     """
@@ -340,6 +540,7 @@ class Score:
     left_out: list[str]
     validation: str
     count: dict[str, Any] = field(default_factory=dict)
+    estimator: Estimator = "rao-blackwell"
     eps: float = EPS
 
     def beats(self) -> dict[str, dict[str, bool]]:
@@ -354,7 +555,7 @@ class Score:
             "model": self.model, "baselines": self.baselines, "beats": self.beats(),
             "framework": self.framework, "step": self.step, "n_scored": len(self.scored),
             "members": self.members, "left_out": self.left_out, "validation": self.validation,
-            "count": self.count or None, "eps": self.eps,
+            "count": self.count or None, "estimator": self.estimator, "eps": self.eps,
         }  # fmt: skip
 
 
@@ -404,6 +605,7 @@ def score(
     world: World | None = None,
     observations: pd.DataFrame | None = None,
     where: str = "score()",
+    estimator: Estimator = "rao-blackwell",
 ) -> Score:
     """Score the model and the naive baselines on one set of observed members.
 
@@ -422,18 +624,19 @@ def score(
         world: The world; the shipped one when omitted.
         observations: The observations table, to report an observed member count.
         where: Where ``members`` came from, for error messages.
+        estimator: How the model's probabilities are estimated (:data:`ESTIMATORS`).
 
     Returns:
         The :class:`Score`.
 
     Raises:
-        InputError: On an unknown code or framework, a step below 1, or fewer than two
-            members or non-members left to score.
+        InputError: On an unknown code, framework or estimator, a step below 1, or fewer
+            than two members or non-members left to score.
 
     """
     world = world if world is not None else World.load()
     y_all = _labels(world, members, where)
-    ensemble = simulate(scenario, framework, step, seeds, draws, runner, world)
+    ensemble = simulate(scenario, framework, step, seeds, draws, runner, world, estimator)
     keep = ~ensemble.fixed
     y = y_all[keep]
     _check_scorable(y, where)
@@ -462,6 +665,7 @@ def score_temporal(
     draws: Sequence[Mapping[str, Any]] | None = None,
     runner: Runner | None = None,
     world: World | None = None,
+    estimator: Estimator = "rao-blackwell",
 ) -> Score:
     """Fit the baselines on observations up to a date and score everything on later ones.
 
@@ -481,6 +685,7 @@ def score_temporal(
         draws: Optional parameter override mappings (posterior draws).
         runner: Optional faster runner.
         world: The world; the shipped one when omitted.
+        estimator: How the model's probabilities are estimated (:data:`ESTIMATORS`).
 
     Returns:
         The :class:`Score` on the later observations.
@@ -500,7 +705,7 @@ def score_temporal(
     step = int(after["step"].max()) if step is None else step
     train = _labels(world, before["iso3"].unique(), where)
     test_all = _labels(world, after["iso3"].unique(), where)
-    ensemble = simulate(scenario, framework, step, seeds, draws, runner, world)
+    ensemble = simulate(scenario, framework, step, seeds, draws, runner, world, estimator)
     keep = ~ensemble.fixed & (train == 0)
     y = test_all[keep]
     _check_scorable(y, where)
@@ -530,10 +735,12 @@ def _score(
     members = labels == 1
     return Score(
         framework=framework, step=step,
-        model=metrics(labels[keep], ensemble.probability[keep]), baselines=baselines,
+        model=metrics(labels[keep], ensemble.probability[keep], ranking=ensemble.ranking[keep]),
+        baselines=baselines,
         scored=world.iso3[keep].tolist(), members=world.iso3[keep & members].tolist(),
         left_out=world.iso3[~keep & members].tolist(), validation=validation,
         count={**ensemble.count(), **observed_count(observations, framework, step)},
+        estimator=ensemble.estimator,
     )  # fmt: skip
 
 
@@ -543,7 +750,7 @@ def report_lines(result: Score) -> list[str]:
         f"Framework '{result.framework}' at step {result.step}: {len(result.members)} observed members among "
         f"{len(result.scored)} countries scored ({len(result.left_out)} members left out: "
         f"{', '.join(result.left_out) or 'none'}).",
-        f"Baselines: {result.validation}. "
+        f"Model: P(member) by the {result.estimator} estimator. Baselines: {result.validation}. "
         f"Log loss clips probabilities to [{result.eps:g}, {1 - result.eps:g}].",
         "",
         f"{'forecast':22s} {'AUC':>6s} {'Brier':>7s} {'log loss':>9s}",

@@ -203,14 +203,15 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         commands: The subparsers object of ``coalsim``.
 
     """
-    from sim.analysis.scoring import BASELINES, EPS, FOLDS
+    from sim.analysis.scoring import BASELINES, EPS, ESTIMATORS, FOLDS
     from sim.cli.scenarios import add_posterior_options
 
     score = commands.add_parser(
         "score",
         help="score the model's membership forecast against observed members, beside naive baselines",
-        description="Run the scenario's seeds, take each country's share of runs holding the framework at "
-        "the step, and report AUC, Brier score and log loss (probabilities clipped to "
+        description="Run the scenario's seeds, estimate each country's probability of holding the framework "
+        "at the step (by default Rao-Blackwellised: each run's probability given its state a step "
+        "before; or the share of runs), and report AUC, Brier score and log loss (probabilities clipped to "
         f"[{EPS:g}, {1 - EPS:g}]) for the model and for the naive baselines {', '.join(BASELINES)}, "
         f"each scored out of sample by stratified {FOLDS}-fold cross-validation. Countries the scenario "
         "fixes (members at step 0 or committed by an event) are not scored.",
@@ -231,6 +232,12 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         "frequencies from fewer runs are coarse); with --posterior, every seed runs under each draw",
     )
     add_posterior_options(score)
+    score.add_argument(
+        "--estimator", choices=ESTIMATORS, default=ESTIMATORS[0],
+        help="rao-blackwell: mean over runs of each country's membership probability given the run's "
+        "state a step before (orders countries no run moves); frequency: share of runs holding it "
+        "(default: %(default)s)",
+    )  # fmt: skip
     score.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     score.set_defaults(handler=run_score)
 
@@ -240,7 +247,7 @@ def run_score(args: argparse.Namespace) -> int:
 
     Args:
         args: Parsed arguments: ``scenario``, ``observed``, ``framework``, ``step``,
-            ``seeds``, ``posterior``, ``draws``, ``json``.
+            ``seeds``, ``posterior``, ``draws``, ``estimator``, ``json``.
 
     Returns:
         0 (the scores are printed; with ``--json`` one object that also records ``seeds``,
@@ -279,7 +286,7 @@ def run_score(args: argparse.Namespace) -> int:
     draws = None if posterior is None else posterior["parameters"]
     result = score(
         scenario, members, framework, step,
-        seeds=args.seeds, draws=draws, observations=observations, where=where,
+        seeds=args.seeds, draws=draws, observations=observations, where=where, estimator=args.estimator,
     )  # fmt: skip
     if args.json:
         runs = {"seeds": args.seeds, "draws": 0 if draws is None else len(draws), "posterior": posterior}

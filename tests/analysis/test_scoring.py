@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from coalsim_testing import SCENARIOS
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.special import expit
 
 import sim
 from sim.analysis.scoring import (
     BASELINES,
+    Ensemble,
     auc,
     brier,
     cross_validated,
@@ -29,8 +30,10 @@ from sim.analysis.scoring import (
     fixed_by_scenario,
     log_loss,
     metrics,
+    models_in_state,
     score,
     score_temporal,
+    simulate,
     stratified_folds,
 )
 from sim.cli import main
@@ -162,7 +165,8 @@ def test_score_uses_the_runner_and_leaves_out_fixed_countries(baseline, world):
     # The first framework is WAICO; CHN holds it from step 0 and is left out.
     framework = baseline.active_frameworks[0]
     runner = holds_runner({"KAZ": 1.0, "PAK": 1.0, "IRN": 0.5, "FRA": 0.5})
-    result = score(baseline, ["KAZ", "PAK", "IRN", "CHN"], framework, 12, seeds=4, runner=runner, world=world)
+    result = score(baseline, ["KAZ", "PAK", "IRN", "CHN"], framework, 12, seeds=4, runner=runner, world=world,
+                   estimator="frequency")  # fmt: skip
     assert "CHN" in result.left_out and "CHN" not in result.scored
     assert result.members == sorted(["IRN", "KAZ", "PAK"])
     n = len(result.scored)
@@ -246,8 +250,9 @@ def test_temporal_split_needs_both_sides(baseline, world):
 def test_metrics_of_the_model_match_the_functions(baseline, world):
     framework = baseline.active_frameworks[0]
     result = score(
-        baseline, ["KAZ", "PAK"], framework, 12, seeds=2, runner=holds_runner({"KAZ": 1.0}), world=world
-    )
+        baseline, ["KAZ", "PAK"], framework, 12, seeds=2, runner=holds_runner({"KAZ": 1.0}), world=world,
+        estimator="frequency",
+    )  # fmt: skip
     y = np.isin(result.scored, ["KAZ", "PAK"]).astype(float)
     p = np.isin(result.scored, ["KAZ"]).astype(float)
     assert result.model == metrics(y, p)
@@ -267,6 +272,18 @@ def test_score_json_is_one_object_with_the_schema(capsys):
         assert 0 <= figures["auc"] <= 1 and 0 <= figures["brier"] <= 1 and figures["log_loss"] >= 0
     assert payload["framework"] == "waico" and payload["step"] == 12
     assert payload["count"]["runs"] == 2
+    assert payload["estimator"] == "rao-blackwell"
+
+
+def test_score_records_the_estimator_asked_for(capsys):
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+                 "--step", "12", "--seeds", "2", "--estimator", "frequency", "--json"])  # fmt: skip
+    assert code == 0 and json.loads(capsys.readouterr().out)["estimator"] == "frequency"
+    with pytest.raises(SystemExit) as stop:  # argparse's own check of the choices
+        main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+              "--estimator", "frequencies"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "--estimator" in err and err.count("\n") == 1
 
 
 def test_score_table_says_per_baseline_whether_the_model_beats_it(capsys, tmp_path):
@@ -366,3 +383,106 @@ def test_a_step_before_the_framework_opens_is_refused_naming_step(capsys):
                  "--step", "2", "--seeds", "2"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "--step" in err and "when 'waico' opens" in err and err.count("\n") == 1
+
+
+# -- the Rao-Blackwell estimator ---------------------------------------------------------
+def test_rao_blackwell_keeps_the_order_of_probabilities_below_floating_point():
+    # Two runs; country 0 and 1 have probabilities exp(-900) and exp(-1000) in both (0 in
+    # floating point), country 2 is a member for sure.
+    log_member = np.array([[-900.0, -1000.0, 0.0], [-900.0, -1000.0, 0.0]])
+    log_outside = np.array([[0.0, 0.0, -np.inf], [0.0, 0.0, -np.inf]])
+    ensemble = Ensemble("waico", 12, np.zeros((2, 3), bool), np.zeros(3, bool), log_member, log_outside)
+    assert ensemble.estimator == "rao-blackwell"
+    assert ensemble.probability.tolist() == [0.0, 0.0, 1.0]
+    assert ensemble.ranking[0] > ensemble.ranking[1] and ensemble.ranking[2] == np.inf
+    y = np.array([1, 0, 1])
+    assert metrics(y, ensemble.probability, ranking=ensemble.ranking)["auc"] == 1.0
+    assert metrics(y, ensemble.probability)["auc"] == 0.75  # the tie at 0 counts half
+
+
+def test_an_unknown_estimator_is_an_input_error_naming_it(baseline, world):
+    with pytest.raises(InputError, match=r"estimator.*Did you mean 'frequency'"):
+        simulate(baseline, "waico", 12, 1, world=world, estimator="frequncy")
+
+
+@pytest.mark.parametrize(("framework", "step"), [("waico", 12), ("waico", 14), ("us_led", 6), ("eu_coe", 1)])
+def test_rao_blackwell_mean_equals_the_frequency_within_monte_carlo_error(baseline, world, framework, step):
+    """Each run's membership at ``step`` minus its conditional probability has mean zero.
+
+    Same runs (seeds) for both: the difference of the two estimates is a mean of
+    independent zero-mean terms whose variance is the mean of ``p (1 - p)``. Step 12 is
+    WAICO's founding round (every country revises), 14 and 6 ordinary steps (a tenth
+    revise), step 1 the first step from the starting state.
+    """
+    seeds = range(150)
+    ensemble = simulate(baseline, framework, step, seeds, world=world)
+    p = np.exp(ensemble.log_member)
+    assert np.exp(ensemble.log_outside) == pytest.approx(1 - p, abs=1e-12)
+    error = ensemble.holds.mean(axis=0) - p.mean(axis=0)
+    sd = np.sqrt((p * (1 - p)).mean(axis=0) / len(seeds))
+    assert (np.abs(error) <= 4.5 * sd + 1e-12).all()  # per country; exactly 0 where p is 0 or 1
+    counts = ensemble.holds.sum(axis=1) - p.sum(axis=1)  # per run: members minus expected
+    assert abs(counts.mean()) <= 4 * np.sqrt((p * (1 - p)).sum(axis=1).mean() / len(seeds))
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    kind=st.sampled_from(["best_response", "threshold"]),
+    framework=st.sampled_from(["waico", "us_led", "eu_coe"]),
+    step=st.integers(12, 16),
+    seed=st.integers(0, 2**20),
+)
+def test_rao_blackwell_is_the_indicator_when_every_choice_is_determined(
+    baseline, world, kind, framework, step, seed
+):
+    scenario = baseline.with_overrides(
+        {"rule.kind": kind, "rule.activation_rate": 1.0, "rule.threshold": 0.1}
+    )
+    ensemble = simulate(scenario, framework, step, [seed, seed + 1], world=world)
+    assert (np.exp(ensemble.log_member) == ensemble.holds).all()
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    temperature=st.floats(0.01, 5.0),
+    activation=st.floats(0.01, 1.0),
+    framework=st.sampled_from(["waico", "us_led", "un"]),
+    step=st.integers(1, 15),
+)
+@example(temperature=1.0, activation=1.0, framework="un", step=1)  # sums of 1 that round above it
+def test_rao_blackwell_probabilities_are_probabilities(
+    baseline, world, temperature, activation, framework, step
+):
+    scenario = baseline.with_overrides({"rule.temperature": temperature, "rule.activation_rate": activation})
+    opens = scenario.frameworks[framework].launch_step
+    ensemble = simulate(scenario, framework, max(step, opens), [0, 1], world=world)
+    assert ((ensemble.probability >= 0) & (ensemble.probability <= 1)).all()
+    assert np.logaddexp(ensemble.log_member, ensemble.log_outside) == pytest.approx(0, abs=1e-9)
+    # Every realised membership had positive conditional probability.
+    assert np.isfinite(ensemble.log_member[ensemble.holds]).all()
+    assert np.isfinite(ensemble.log_outside[~ensemble.holds]).all()
+
+
+def test_rao_blackwell_follows_each_run_with_sponsors(world):
+    # Sponsors' offers depend on their spending so far: each run is rerun to the step
+    # before. With every choice determined, each run's probability is its own outcome.
+    scenario = sim.load_scenario(SCENARIOS / "waico_courting.yaml").with_overrides(
+        {"rule.kind": "best_response", "rule.activation_rate": 1.0}
+    )
+    assert scenario.sponsors
+    ensemble = simulate(scenario, "waico", 14, [3, 4], world=world)
+    assert (np.exp(ensemble.log_member) == ensemble.holds).all()
+    with pytest.raises(ValueError, match="sponsors"):
+        models_in_state(scenario, world, 13, ensemble.holds[:, :, None])
+
+
+def test_rao_blackwell_from_the_ensemble_engine_equals_it_from_single_runs(baseline, world):
+    def ensemble_runner(scenario, seeds, steps):
+        results = sim.run_many(scenario, list(seeds), steps=steps, world=world)
+        return np.stack(
+            [result.countries[list(scenario.active_frameworks)].to_numpy(bool) for result in results]
+        )
+
+    single, many = (simulate(baseline, "waico", 12, [5, 6, 7], world=world, runner=runner)
+                    for runner in (None, ensemble_runner))  # fmt: skip
+    assert (single.log_member == many.log_member).all() and (single.holds == many.holds).all()
