@@ -144,6 +144,22 @@ class Sensitivity:
         )
         return f"{heading}\n{self.indices.round(3).to_string()}"
 
+    def table(self) -> pd.DataFrame:
+        """The indices as a tidy frame: ``outcome``, ``method``, ``parameter``, then the index columns."""
+        return self.indices.reset_index().assign(outcome=self.outcome, method=self.method)[
+            ["outcome", "method", "parameter", *self.indices.columns]
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        """What the indices rest on: outcome, method, design points, replications, confidence level."""
+        return {
+            "outcome": self.outcome,
+            "method": self.method,
+            "points": self.points,
+            "replications": self.replications,
+            "conf_level": self.conf_level,
+        }
+
 
 def point_outcomes(results: SweepResults, outcome: str | Outcome) -> tuple[np.ndarray, int]:
     """The mean outcome over replications at each design point, in design order.
