@@ -86,7 +86,7 @@ BAD_ARGUMENTS = {
     "run: bad --set value": (lambda t: ["run", BASELINE, "--set", "rule.kind=majority"], "rule.kind"),
     "run: --set into a scalar": (lambda t: ["run", BASELINE, "--set", "steps.x=1"], "steps"),
     "validate: no files": (lambda t: ["validate"], "validate"),
-    "list: empty folder": (lambda t: ["list", "--folder", str(t)], "TMP"),
+    "list: empty folder": (lambda t: ["list", "--scenarios", str(t)], "TMP"),
     "params: no such scenario": (lambda t: ["params", str(t / "absent.yaml")], "absent.yaml"),
     "unknown subcommand": (lambda t: ["runn"], "runn"),
     "sweep: no such spec": (lambda t: ["sweep", str(t / "absent.yaml"), "--quiet"], "absent.yaml"),

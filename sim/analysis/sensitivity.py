@@ -93,7 +93,7 @@ def indices(
             calc_second_order=False,
             num_resamples=resamples,
             conf_level=conf_level,
-            seed=seed,
+            seed=seed + 1,  # SALib's Sobol analysis takes 0 for no seed (`if seed:`), unlike its Morris
         )
         columns = ("S1", "S1_conf", "ST", "ST_conf")
     else:

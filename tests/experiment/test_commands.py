@@ -97,10 +97,8 @@ def test_sensitivity_prints_indices(coalsim, write_spec, tmp_path, capsys):
     spec = write_spec(design="morris", samples=2, replications=1, steps=13)  # WAICO founded at 12
     assert coalsim(["sweep", str(spec), "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
-    assert (
-        coalsim(["sensitivity", str(out), "--outcome", "final_share_gdp:waico", "--outcome", "mean_members:un"])
-        == 0
-    )
+    outcomes = ["--outcome", "final_share_gdp:waico", "--outcome", "mean_members:un"]
+    assert coalsim(["sensitivity", str(out), *outcomes]) == 0
     printed = capsys.readouterr().out
     assert "Morris sensitivity of final_share_gdp:waico" in printed
     assert "Morris sensitivity of mean_members:un" in printed
