@@ -308,7 +308,7 @@ def _transitions_long(scenarios: Sequence[Replications], baseline: Replications)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """``coalsim report DIR... [--answers DIR...] [--explore DIR...] -o FILE``: one self-contained HTML."""
+    """``coalsim report DIR... [--answers DIR...] [--explore DIR...] --out FILE``: one self-contained HTML."""
     from sim.analysis.answers import load_answer
     from sim.analysis.explore_outputs import load_explore_output
     from sim.atomic import check_output_file, write_file
