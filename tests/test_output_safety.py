@@ -71,7 +71,7 @@ FOLDER_COMMANDS = {
 
 #: Commands that write one file, with the same arguments.
 FILE_COMMANDS = {
-    "report": lambda t, r, out: ["report", str(r), "-o", out],
+    "report": lambda t, r, out: ["report", str(r), "--out", out],
     "calibrate": lambda t, r, out: ["calibrate", "--method", "logit", "--scenario", BASELINE, "--out", out],
 }
 

@@ -93,7 +93,7 @@ def indices(
             calc_second_order=False,
             num_resamples=resamples,
             conf_level=conf_level,
-            seed=seed,
+            seed=seed + 1,  # SALib's Sobol analysis takes 0 for no seed (`if seed:`), unlike its Morris
         )
         columns = ("S1", "S1_conf", "ST", "ST_conf")
     else:
@@ -143,6 +143,22 @@ class Sensitivity:
             f"{self.conf_level:.0%} interval)"
         )
         return f"{heading}\n{self.indices.round(3).to_string()}"
+
+    def table(self) -> pd.DataFrame:
+        """The indices as a tidy frame: ``outcome``, ``method``, ``parameter``, then the index columns."""
+        return self.indices.reset_index().assign(outcome=self.outcome, method=self.method)[
+            ["outcome", "method", "parameter", *self.indices.columns]
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        """What the indices rest on: outcome, method, design points, replications, confidence level."""
+        return {
+            "outcome": self.outcome,
+            "method": self.method,
+            "points": self.points,
+            "replications": self.replications,
+            "conf_level": self.conf_level,
+        }
 
 
 def point_outcomes(results: SweepResults, outcome: str | Outcome) -> tuple[np.ndarray, int]:

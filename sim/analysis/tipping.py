@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,6 +150,32 @@ class TippingPoint:
             }
         )
 
+    def summary(self) -> dict[str, Any]:
+        """The crossing and its evidence as plain values (for a JSON file).
+
+        Returns:
+            ``parameter``, ``outcome``, ``level``, ``rises``, ``bracket``, ``width``,
+            ``estimate`` and ``estimate_se`` (``None`` when undefined), the mean and
+            standard error at both bracket ends, the replications per probe and the
+            number of probes.
+
+        """
+        se = self.estimate_se
+        return {
+            "parameter": self.parameter,
+            "outcome": self.outcome,
+            "level": self.level,
+            "rises": self.rises,
+            "bracket": list(self.bracket),
+            "width": self.width,
+            "estimate": self.estimate,
+            "estimate_se": None if math.isnan(se) else se,
+            "low_end": {"value": self.low_end.value, "mean": self.low_end.mean, "se": self.low_end.se},
+            "high_end": {"value": self.high_end.value, "mean": self.high_end.mean, "se": self.high_end.se},
+            "replications": len(self.low_end.outcomes),
+            "probes": len(self.probes),
+        }
+
     def report(self) -> str:
         """A plain-text summary of the crossing and its uncertainty."""
         a, b = self.bracket
@@ -167,7 +194,7 @@ class TippingPoint:
             values = ", ".join(f"{v:.6g}" for v in unsure["value"])
             lines.append(
                 f"Uncertain: the mean at {values} lies within {AMBIGUITY_SE:g} standard errors of the level, "
-                "so the bracket may be off there; more --replications would settle it."
+                "so the bracket may be off there; more replications would settle it."
             )
         return "\n".join(lines)
 

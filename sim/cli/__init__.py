@@ -87,17 +87,58 @@ class _Parser(argparse.ArgumentParser):
 
     Every subcommand's parser is one of these, so the same checks hold for all options:
     a ``type=float`` option takes only finite numbers, and every ``--seed`` takes only a
-    seed that numpy accepts and the result tables can store.
+    seed that numpy accepts and the result tables can store. It is also the one place
+    that keeps old option names working for a release: ``add_argument("--outcome",
+    deprecated_names=["--output"])`` reads ``--output`` as ``--outcome``, says once on
+    stderr that it is deprecated, and marks it in ``--help``.
     """
 
     def __init__(self, *args, **kwargs) -> None:
+        self.renamed: dict[str, str] = {}  # deprecated option name -> current name
         super().__init__(*args, **kwargs)
         self.register("type", float, _finite_float)
 
-    def add_argument(self, *names, **kwargs) -> argparse.Action:  # type: ignore[override]
+    def add_argument(self, *names, deprecated_names: Sequence[str] = (), **kwargs) -> argparse.Action:  # type: ignore[override]
         if "--seed" in names:
             kwargs["type"] = _seed
-        return super().add_argument(*names, **kwargs)
+        if deprecated_names:
+            kwargs["help"] = f"{kwargs.get('help', '')} (formerly {', '.join(deprecated_names)}, deprecated)"
+        action = super().add_argument(*names, **kwargs)
+        if deprecated_names:
+            self.renamed.update(dict.fromkeys(deprecated_names, max(action.option_strings, key=len)))
+        return action
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        listed = sys.argv[1:] if args is None else list(args)
+        return super().parse_known_args(self._current_names(listed) if self.renamed else listed, namespace)
+
+    def _current_names(self, args: list[str]) -> list[str]:
+        """The arguments with deprecated option names replaced, each old name reported once."""
+        current: list[str] = []
+        reported: set[str] = set()
+        for i, arg in enumerate(args):
+            if arg == "--":
+                return current + args[i:]
+            name, sep, value = arg.partition("=")
+            if name not in self.renamed and arg[:2] in self.renamed and not arg.startswith("--"):
+                name, sep, value = arg[:2], "=", arg[2:]  # a short option with its value attached: -oFILE
+            new = self.renamed.get(name)
+            if new is None:
+                current.append(arg)
+                continue
+            if name not in reported:
+                reported.add(name)
+                _say(f"{name} is deprecated, use {new}")
+            current.append(new + sep + value)
+        return current
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        if isinstance(action, argparse._SubParsersAction) and value not in action.choices:
+            from sim.errors import did_you_mean
+
+            raise InputError("command line", "command", f"one of {', '.join(action.choices)}",
+                             repr(value), did_you_mean(str(value), action.choices))  # fmt: skip
+        super()._check_value(action, value)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"coalsim: command line: {message}. See '{self.prog} --help'.\n")
@@ -130,7 +171,7 @@ def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.
     Library functions name their own parameters (``InputError(ARGUMENTS, "low", ...)``);
     this is the one place that maps them to flags. The rule: parameter ``name`` is the
     option ``--name`` (underscores as hyphens: ``conf_level`` is ``--conf-level``), unless
-    the command's ``flags`` default (``set_defaults(flags={"outcome": "--output"})``) maps
+    the command's ``flags`` default (``set_defaults(flags={"budgets": "--budget"})``) maps
     it otherwise; a field of several parameters (``low/high``) is renamed part by part. A
     parameter the command has no option for keeps its name. Errors about files, and those
     the CLI raises itself (``"command line"``), are returned unchanged.
@@ -157,6 +198,47 @@ def as_typed(error: InputError, parser: argparse.ArgumentParser, args: argparse.
 
     field = "/".join(flag(name) for name in error.field.split("/"))
     return InputError("command line", field, error.expected, error.found, error.hint)
+
+
+#: The folder that holds the ``sim`` package: the project's own folder in a checkout.
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def shown(out: str | Path) -> str:
+    """An output path as the user should read it, to find it again.
+
+    As given when coalsim runs in the project's folder; absolute anywhere else, where a
+    default ``results/...`` lands under the working folder rather than the project.
+
+    Args:
+        out: The path written.
+
+    Returns:
+        The path to print.
+
+    """
+    out = Path(out)
+    return str(out) if out.is_absolute() or Path.cwd().resolve() == PROJECT else str(out.resolve())
+
+
+def write_output(out: Path, files: Mapping[str, bytes], kind: str, sources: Sequence[str | Path]) -> None:
+    """Write an output folder atomically under the one output rule and say on stderr where.
+
+    Args:
+        out: The output folder (``--out``, or the command's default under ``results/``).
+        files: File contents by name.
+        kind: The kind of output (see :func:`sim.atomic.check_output_folder`).
+        sources: The command's inputs, whose folders are never replaced.
+
+    Raises:
+        InputError: If the folder may not be written, or the write fails (nothing is left).
+
+    """
+    from sim.atomic import write_folder_atomically
+
+    with writing_to(out):
+        write_folder_atomically(out, files, kind, sources=sources)
+    print(f"Wrote {', '.join(sorted(files))} to {shown(out)}/", file=sys.stderr)
 
 
 @contextmanager

@@ -10,13 +10,26 @@ runs still stores the rest and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sim.cli import shown, write_output
+from sim.errors import InputError
 from sim.experiment.executors import BACKENDS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Exit status of a sweep in which some runs failed (their errors are in the run table).
 EXIT_RUNS_FAILED = 1
+
+#: Output kinds of ``sensitivity --out`` and ``tipping --out`` (see :func:`sim.atomic.check_output_folder`).
+SENSITIVITY_KIND, TIPPING_KIND = "sensitivity", "tipping"
+
+#: Where ``sweep`` and ``tipping`` write without ``--out``.
+RESULTS_DIR = Path("results")
 
 
 def _add_executor_options(parser: argparse.ArgumentParser) -> None:
@@ -73,22 +86,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=cmd_check)
 
     sensitivity = commands.add_parser(
-        "sensitivity", help="Sobol or Morris indices of an outcome over a stored sweep"
+        "sensitivity",
+        help="Sobol or Morris indices of an outcome over a stored sweep",
+        description="Sobol indices (first-order and total) or Morris screening of each outcome over the "
+        "swept parameters, from a sobol or morris sweep store; printed, and with --out written as tables "
+        "(CSV and Parquet), a summary (JSON) and one figure per outcome (PNG).",
     )
     sensitivity.add_argument("store", help="result store folder of a sobol or morris sweep")
     sensitivity.add_argument(
-        "--output",
+        "--outcome",
         action="append",
         required=True,
-        metavar="OUTCOME",
+        deprecated_names=["--output"],
         help="final_<measure>:<framework> or mean_<measure>:<framework>, e.g. "
         "final_share_gdp:waico (repeatable)",
     )
     sensitivity.add_argument("--conf-level", type=float, default=0.95, help="confidence level (default 0.95)")
-    sensitivity.set_defaults(handler=cmd_sensitivity, flags={"outcome": "--output"})
+    sensitivity.add_argument(
+        "--out", metavar="DIR", help="folder for the tables and figures (default: print only)"
+    )
+    sensitivity.set_defaults(handler=cmd_sensitivity)
 
     tipping = commands.add_parser(
-        "tipping", help="find where an outcome crosses a level as one parameter moves"
+        "tipping",
+        help="find where an outcome crosses a level as one parameter moves",
+        description="Bisect a parameter's interval for where the mean outcome over --seeds runs (the same "
+        "seeds at every value) crosses --level; print the bracket and every probe, and write them (CSV "
+        "and Parquet), a summary (JSON) and the tipping curve (PNG) to --out.",
     )
     tipping.add_argument("scenario", help="scenario YAML file")
     tipping.add_argument("--param", required=True, help="dotted parameter path (see `coalsim params`)")
@@ -96,14 +120,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     tipping.add_argument("--level", type=float, required=True, help="the level to cross, e.g. 0.5")
     tipping.add_argument("--low", type=float, help="low end of the search (default 0)")
     tipping.add_argument("--high", type=float, help="high end (default: twice the scenario's value)")
-    tipping.add_argument("--replications", type=int, default=8, help="runs per probe (default 8)")
+    tipping.add_argument(
+        "--seeds", type=int, default=8, metavar="N", deprecated_names=["--replications"],
+        help="runs per probe, seeds spawned from --seed (default 8)",
+    )  # fmt: skip
     tipping.add_argument(
         "--tolerance", type=float, help="stop at this bracket width (default 1%% of the interval)"
     )
     tipping.add_argument("--seed", type=int, help="root seed of the replications (default: the scenario's)")
     tipping.add_argument("--steps", type=int, help="steps per run (default: the scenario's)")
     _add_executor_options(tipping)
-    tipping.set_defaults(handler=cmd_tipping, flags={"parameter": "--param"})
+    tipping.add_argument(
+        "--out", metavar="DIR", help="output folder (default: results/<scenario>_<param>_tipping)"
+    )
+    tipping.set_defaults(handler=cmd_tipping, flags={"parameter": "--param", "replications": "--seeds"})
 
 
 class _ProgressBar:
@@ -150,7 +180,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiment.store import load_results, lock_path, store_lock
 
     experiment = load_experiment(args.spec)
-    out = Path(args.out) if args.out else Path("results") / experiment.name
+    out = Path(args.out) if args.out else RESULTS_DIR / experiment.name
     if lock_path(out).exists():  # another sweep may be creating it: say so, not "files it did not write"
         with store_lock(out):
             pass
@@ -170,8 +200,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     print(
-        f"{summary.total} runs in {summary.folder}/: {summary.skipped} done before, {summary.succeeded} "
-        f"succeeded and {summary.failed} failed now ({summary.seconds:.1f} s)."
+        f"{summary.total} runs in {shown(summary.folder)}/: {summary.skipped} done before, "
+        f"{summary.succeeded} succeeded and {summary.failed} failed now ({summary.seconds:.1f} s)."
     )
     if summary.failed:
         first = load_results(out).runs.query("status == 'failed'").iloc[0]
@@ -209,7 +239,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Run ``coalsim sensitivity``: print a table of indices per outcome.
+    """Run ``coalsim sensitivity``: print a table of indices per outcome, and write them to ``--out``.
 
     Args:
         args: The parsed command line.
@@ -217,24 +247,39 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     Returns:
         0.
 
+    Raises:
+        InputError: For a bad store, outcome, level or output folder.
+
     """
+    import pandas as pd
+
     from sim.analysis.sensitivity import sensitivity
-    from sim.errors import InputError
+    from sim.atomic import check_output_folder
     from sim.experiment.store import Outcome, load_results
+    from sim.viz.sensitivity import sensitivity_result_figure
+    from sim.viz.style import png_bytes
 
     if not 0 < args.conf_level < 1:
         raise InputError("command line", "--conf-level", "a level between 0 and 1", str(args.conf_level))
+    if args.out is not None:
+        check_output_folder(args.out, SENSITIVITY_KIND, sources=[args.store], given_as="--out")
     results = load_results(args.store)
-    outcomes = [Outcome.parse(name, results.frameworks) for name in args.output]
-    reports = [
-        sensitivity(results, outcome.name, conf_level=args.conf_level).report() for outcome in outcomes
-    ]
-    print("\n\n".join(reports))
+    outcomes = dict.fromkeys(Outcome.parse(name, results.frameworks).name for name in args.outcome)
+    found = [sensitivity(results, outcome, conf_level=args.conf_level) for outcome in outcomes]
+    print("\n\n".join(result.report() for result in found))
+    if args.out is not None:
+        summary = {"store": str(args.store), "outcomes": [result.summary() for result in found]}
+        files = {
+            **_table_files("indices", pd.concat([result.table() for result in found], ignore_index=True)),
+            "sensitivity.json": (json.dumps(summary, indent=2) + "\n").encode(),
+            **{f"{_file_stem(r.outcome)}.png": png_bytes(sensitivity_result_figure(r)) for r in found},
+        }
+        write_output(Path(args.out), files, SENSITIVITY_KIND, sources=[args.store])
     return 0
 
 
 def cmd_tipping(args: argparse.Namespace) -> int:
-    """Run ``coalsim tipping``: bisect for the crossing and print the report.
+    """Run ``coalsim tipping``: bisect for the crossing, print the report and write it to ``--out``.
 
     Args:
         args: The parsed command line.
@@ -242,12 +287,28 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     Returns:
         0.
 
+    Raises:
+        InputError: For a bad scenario, parameter, outcome, number or output folder, or an
+            interval over which the outcome does not cross the level.
+
     """
     from sim.analysis.tipping import tipping
-    from sim.errors import InputError
+    from sim.atomic import check_output_folder
+    from sim.errors import did_you_mean
+    from sim.scenario import find_scenario, load_scenario
+    from sim.viz.sensitivity import tipping_point_figure
+    from sim.viz.style import png_bytes
 
     if args.steps is not None and args.steps < 1:
         raise InputError("command line", "--steps", "a whole number of at least 1", str(args.steps))
+    scenario = load_scenario(args.scenario)
+    parameters = scenario.parameters()
+    if args.param not in parameters:  # before the default folder is named after it
+        raise InputError("command line", "--param", "a parameter of the scenario (see `coalsim params`)",
+                         repr(args.param), did_you_mean(args.param, parameters))  # fmt: skip
+    out = Path(args.out) if args.out else RESULTS_DIR / f"{Path(args.scenario).stem}_{args.param}_tipping"
+    sources = [find_scenario(args.scenario) or args.scenario]
+    check_output_folder(out, TIPPING_KIND, sources=sources, given_as="--out")
 
     def show(probe) -> None:
         print(
@@ -255,13 +316,13 @@ def cmd_tipping(args: argparse.Namespace) -> int:
         )
 
     result = tipping(
-        args.scenario,
+        scenario,
         args.param,
         args.outcome,
         args.level,
         low=args.low,
         high=args.high,
-        replications=args.replications,
+        replications=args.seeds,
         tolerance=args.tolerance,
         seed=args.seed,
         steps=args.steps,
@@ -273,4 +334,26 @@ def cmd_tipping(args: argparse.Namespace) -> int:
     print(result.report())
     print()
     print(result.table().to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+    question = {"scenario": str(args.scenario), "seed": scenario.seed if args.seed is None else args.seed,
+                "steps": scenario.steps if args.steps is None else args.steps}  # fmt: skip
+    files = {
+        **_table_files("probes", result.table()),
+        **_table_files("runs", result.replicates()),
+        "tipping.json": (json.dumps({**question, **result.summary()}, indent=2) + "\n").encode(),
+        "tipping.png": png_bytes(tipping_point_figure(result)),
+    }
+    write_output(out, files, TIPPING_KIND, sources=sources)
     return 0
+
+
+def _table_files(stem: str, table: pd.DataFrame) -> dict[str, bytes]:
+    """A table as ``<stem>.csv`` (to read) and ``<stem>.parquet`` (typed, to load again)."""
+    return {
+        f"{stem}.csv": table.to_csv(index=False).encode(),
+        f"{stem}.parquet": table.to_parquet(index=False),
+    }
+
+
+def _file_stem(outcome: str) -> str:
+    """An outcome name as a file name: ``final_share_gdp:waico`` -> ``final_share_gdp-waico``."""
+    return outcome.replace(":", "-")

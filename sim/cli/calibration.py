@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.analysis.calibration import CALIBRATED_MARK, NOT_IDENTIFIED, write_scenario
+from sim.cli import shown
 from sim.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def run_abc(args: argparse.Namespace) -> int:
     print("\n".join(abc.report_lines(posterior, summary)))
     print("\nSet in calibrated.yaml (the particle closest to the targets over 10 seeds): "
           + ", ".join(f"{path} = {value:.4g}" for path, value in point.items()))
-    print(f"\nWrote {out}/ ({', '.join(sorted(files))}).")
+    print(f"\nWrote {shown(out)}/ ({', '.join(sorted(files))}).")
     return 0
 
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
-from sim.cli import writing_to
+from sim.cli import shown, writing_to
 from sim.cli.batches import _add_executor_options
 
 #: Where ``optimize`` writes without ``--out``: results/<spec name>.
@@ -138,7 +138,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
             files["tradeoff.png"] = png_bytes(tradeoff_figure(found))
         with writing_to(out):
             write_folder_atomically(out, files, DISCOVERY_KIND, sources=[args.store])
-        print(f"Wrote {', '.join(sorted(files))} to {out}/", file=sys.stderr)
+        print(f"Wrote {', '.join(sorted(files))} to {shown(out)}/", file=sys.stderr)
     return 0
 
 
@@ -199,7 +199,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
         }
         with writing_to(out):
             write_folder_atomically(out, files, ROBUSTNESS_KIND, sources=[args.store])
-        print(f"Wrote {', '.join(sorted(files))} to {out}/", file=sys.stderr)
+        print(f"Wrote {', '.join(sorted(files))} to {shown(out)}/", file=sys.stderr)
     return 0
 
 

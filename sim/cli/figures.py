@@ -12,7 +12,7 @@ Make a scenario folder with several seeds like this::
         coalsim run scenarios/baseline.yaml --seed $seed --seeds 1 --out results/baseline/seed$seed
     done
     coalsim plot results/baseline --why BRA
-    coalsim report results/baseline results/no_shanghai_body -o report.html
+    coalsim report results/baseline results/no_shanghai_body --out report.html
 
 ``coalsim report ... --answers DIR...`` adds answers of ``coalsim what-it-takes``, and
 ``--explore DIR...`` outputs of ``coalsim discover``, ``robustness`` and ``optimize``.
@@ -95,7 +95,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="add these output folders of coalsim discover, robustness or optimize as sections",
     )
-    report.add_argument("-o", "--out", required=True, metavar="FILE", help="the HTML file to write")
+    report.add_argument(
+        "--out", required=True, metavar="FILE", deprecated_names=["-o"], help="the HTML file to write"
+    )
     report.set_defaults(handler=cmd_report)
 
 
@@ -306,7 +308,7 @@ def _transitions_long(scenarios: Sequence[Replications], baseline: Replications)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """``coalsim report DIR... [--answers DIR...] [--explore DIR...] -o FILE``: one self-contained HTML."""
+    """``coalsim report DIR... [--answers DIR...] [--explore DIR...] --out FILE``: one self-contained HTML."""
     from sim.analysis.answers import load_answer
     from sim.analysis.explore_outputs import load_explore_output
     from sim.atomic import check_output_file, write_file

@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli import writing_to
-from sim.errors import InputError
+from sim.cli import shown, writing_to
+from sim.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
-
-SCENARIO_DIR = Path("scenarios")
 
 #: Posterior draws ``--posterior`` takes when ``--draws`` is not given.
 DEFAULT_DRAWS = 20
@@ -75,7 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result.save(out, extras=headline_files(reps))
     print(summary_text(reps))
     print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} runs "
-          f"in {out}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip
+          f"in {shown(out)}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip
     return 0
 
 
@@ -130,23 +128,82 @@ def add_posterior_options(parser: argparse.ArgumentParser) -> None:
                         help=f"posterior draws with --posterior (default: {DEFAULT_DRAWS})")  # fmt: skip
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
+#: Keys that only a calibration, optimisation or sweep spec has (a scenario file has none of them).
+SPEC_KEYS = {
+    "calibration": {"priors", "targets"},
+    "optimisation": {"cost", "goal", "reliability"},
+    "sweep": {"scenario", "design", "parameters", "uncertainties", "levers", "policies", "samples"},
+}
+
+
+def file_kind(path: str) -> str:
+    """What a YAML file to validate holds, from its top-level keys: a scenario, unless a spec's keys say so.
+
+    Args:
+        path: The file.
+
+    Returns:
+        ``"calibration"``, ``"optimisation"``, ``"sweep"`` or ``"scenario"`` (also for a
+        file that cannot be read, so that the scenario loader names what is wrong).
+
+    """
+    from sim.files import read_yaml_mapping
+
+    try:
+        _, raw = read_yaml_mapping(Path(path), "YAML file", "fields")
+    except InputError:
+        return "scenario"
+    return next((kind for kind, keys in SPEC_KEYS.items() if keys & raw.keys()), "scenario")
+
+
+def _validated(path: str) -> str:
+    """Check one file as what it is, and describe it in a few words."""
+    kind = file_kind(path)
+    if kind == "calibration":
+        from sim.analysis.abc import load_calibration_spec
+
+        spec = load_calibration_spec(path)
+        return (f"calibration spec of {spec.scenario.name}: {len(spec.priors)} priors, "
+                f"{len(spec.targets)} targets")  # fmt: skip
+    if kind == "optimisation":
+        from sim.analysis.optimize import load_problem
+
+        problem = load_problem(path)
+        return (f"optimisation spec {problem.spec.name or Path(path).stem} of {problem.scenario.name}: "
+                f"{len(problem.levers)} levers, goal {problem.outcome.name} {problem.spec.goal}")  # fmt: skip
+    if kind == "sweep":
+        from sim.experiment.spec import load_experiment
+
+        experiment = load_experiment(path)
+        return (f"sweep spec {experiment.name} of {experiment.scenario.name}: {experiment.spec.design} "
+                f"design, {len(experiment.parameter_names)} parameters, {experiment.spec.replications} "
+                "replications per point")  # fmt: skip
     from sim.scenario import load_scenario
 
+    scenario = load_scenario(path)
+    return (f"{scenario.name}: {len(scenario.active_frameworks)} frameworks, {scenario.steps} steps, "
+            f"{len(scenario.events)} events")  # fmt: skip
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.files:
-        scenario = load_scenario(path)
-        print(f"{path}: valid ({scenario.name}: {len(scenario.active_frameworks)} frameworks, "
-              f"{scenario.steps} steps, {len(scenario.events)} events)")  # fmt: skip
+        print(f"{path}: valid ({_validated(path)})")
     return 0
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
+    from sim.scenario import SCENARIOS_ENV, load_scenario, scenarios_folder
 
-    folder = Path(args.folder)
-    files = sorted(folder.glob("*.yaml"))
+    folder = scenarios_folder() if args.scenarios is None else Path(args.scenarios)
+    files = [path for path in sorted(folder.glob("*.yaml")) if file_kind(str(path)) == "scenario"]
     if not files:
-        raise InputError(str(folder), "", "a folder with scenario files (*.yaml)", "none")
+        state = "which has no scenario files" if folder.is_dir() else "which does not exist"
+        hint = "" if args.scenarios is not None else (
+            f"The default is the project's scenarios/ folder (or ${SCENARIOS_ENV}); outside the project, "
+            "name a folder of scenario files with --scenarios FOLDER."
+        )  # fmt: skip
+        raise InputError("command line", "--scenarios", "a folder of scenario files (*.yaml)",
+                         f"'{folder}', {state}", hint)  # fmt: skip
     for path in files:
         scenario = load_scenario(path)
         print(f"{path.name:36s} {scenario.question}")
@@ -155,8 +212,18 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_params(args: argparse.Namespace) -> int:
     scenario = load_with_overrides(args.scenario, args.set)
-    for path, value in scenario.parameters().items():
-        print(f"{path} = {value!r}" if isinstance(value, str) else f"{path} = {value}")
+    lines = [
+        f"{path} = {value!r}" if isinstance(value, str) else f"{path} = {value}"
+        for path, value in scenario.parameters().items()
+    ]
+    if args.grep is not None:
+        found = [line for line in lines if args.grep.lower() in line.lower()]
+        if not found:
+            words = {word for line in lines for word in line.split(" = ")[0].split(".")}
+            raise InputError("command line", "--grep", f"text in one of the {len(lines)} parameter lines",
+                             repr(args.grep), did_you_mean(args.grep, words))  # fmt: skip
+        lines = found
+    print("\n".join(lines))
     return 0
 
 
@@ -180,16 +247,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_posterior_options(run)
     run.set_defaults(handler=_cmd_run)
 
-    validate = commands.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("files", nargs="+", help="scenario YAML files")
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files and sweep, optimisation or calibration specs without running them",
+        description="Check each file as what its fields say it is: a scenario, a sweep spec (coalsim sweep), "
+        "an optimisation spec (coalsim optimize) or a calibration spec (coalsim calibrate), with the "
+        "scenario it names.",
+    )
+    validate.add_argument("files", nargs="+", help="scenario or spec YAML files")
     validate.set_defaults(handler=_cmd_validate)
 
     listing = commands.add_parser("list", help="list the scenarios and the question each asks")
-    listing.add_argument("--folder", default=str(SCENARIO_DIR), help="folder of scenario files")
+    listing.add_argument("--scenarios", metavar="FOLDER", deprecated_names=["--folder"],
+                         help="folder of scenario files (default: the project's scenarios/, "
+                              "or $COALSIM_SCENARIOS)")  # fmt: skip
     listing.set_defaults(handler=_cmd_list)
 
     params = commands.add_parser("params", help="print every tunable parameter as path = value")
     params.add_argument("scenario", help="scenario YAML file")
     params.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                         help="override a parameter first (repeatable)")  # fmt: skip
+    params.add_argument("--grep", metavar="TEXT",
+                        help="only the lines holding TEXT (any case), e.g. --grep waico.levers")  # fmt: skip
     params.set_defaults(handler=_cmd_params)

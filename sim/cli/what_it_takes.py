@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import writing_to
+from sim.cli import shown, writing_to
 from sim.errors import InputError
 
 #: Where results go without ``--out``: results/<scenario stem>_<framework>_what_it_takes.
@@ -102,6 +102,6 @@ def run_what_it_takes(args: argparse.Namespace) -> int:
     with writing_to(out):
         save_answer(answer, scenario, out, sources=[args.scenario], figures=figures)
     names = sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
-    print(f"\nAnswer in {out}/ ({', '.join(names)}); "
-          f"add it to a report with: coalsim report RUN_DIR... --answers {out} -o report.html")  # fmt: skip
+    print(f"\nAnswer in {shown(out)}/ ({', '.join(names)}); add it to a report with: "
+          f"coalsim report RUN_DIR... --answers {out} --out report.html")  # fmt: skip
     return 0

@@ -661,15 +661,16 @@ MORRIS_COLUMNS = ("mu_star", "sigma")
 
 
 @styled
-def sensitivity_figure(frame: pd.DataFrame, outcome: str) -> Figure:
+def sensitivity_figure(frame: pd.DataFrame, outcome: str, conf_level: float = 0.95) -> Figure:
     """Which parameters move the outcome: Sobol indices or Morris screening as bars.
 
     Args:
         frame: One row per parameter (a ``parameter`` column or the index), with either
-            ``S1, S1_conf, ST, ST_conf`` (Sobol; ``*_conf`` = half-width of the 95%
+            ``S1, S1_conf, ST, ST_conf`` (Sobol; ``*_conf`` = half-width of the
             confidence interval, as SALib reports) or ``mu_star, sigma`` (Morris;
             optional ``mu_star_conf``).
         outcome: What the indices were computed for, with units.
+        conf_level: The confidence level of the ``*_conf`` half-widths.
 
     Returns:
         A Figure of horizontal bars, most influential parameter on top.
@@ -708,7 +709,7 @@ def sensitivity_figure(frame: pd.DataFrame, outcome: str) -> Figure:
                 label=label,
             )
         ax.set_xlabel(f"Sobol index (share of the variance of {outcome})")
-        note = "Error bars: 95% confidence interval (bootstrap, as reported by SALib)."
+        note = f"Error bars: {conf_level:.0%} confidence interval (bootstrap, as reported by SALib)."
     else:
         error = table["mu_star_conf"] if "mu_star_conf" in table.columns else None
         ax.barh(
@@ -733,7 +734,7 @@ def sensitivity_figure(frame: pd.DataFrame, outcome: str) -> Figure:
         )
         ax.set_xlabel(f"Morris elementary effect on {outcome}")
         note = "Morris screening ranks parameters; it does not apportion variance." + (
-            " Error bars: 95% confidence interval of μ*." if error is not None else ""
+            f" Error bars: {conf_level:.0%} confidence interval of μ*." if error is not None else ""
         )
     ax.set_yticks(y, table["parameter"])
     ax.grid(axis="y", visible=False)

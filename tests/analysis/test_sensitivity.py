@@ -39,6 +39,15 @@ def test_sobol_reproduces_the_ishigami_indices():
     assert (table["S1_conf"] > 0).all() and (table["S1_conf"] < 0.1).all()
 
 
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_the_bootstrap_intervals_are_the_same_every_time_even_with_seed_0(method):
+    """SALib's Sobol analysis reads seed 0 as no seed and resamples from numpy's global state."""
+    problem, design, outputs = _ishigami_design(method, 64)
+    first = indices(method, problem, design, outputs, seed=0)
+    np.random.seed(7)  # the global state SALib would otherwise draw from
+    assert indices(method, problem, design, outputs, seed=0).equals(first)
+
+
 def test_morris_finds_no_effect_of_a_dummy_parameter():
     problem, design, outputs = _ishigami_design("morris", 40, dummy=True)
     table = indices("morris", problem, design, outputs, seed=1)

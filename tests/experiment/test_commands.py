@@ -97,10 +97,8 @@ def test_sensitivity_prints_indices(coalsim, write_spec, tmp_path, capsys):
     spec = write_spec(design="morris", samples=2, replications=1, steps=13)  # WAICO founded at 12
     assert coalsim(["sweep", str(spec), "--out", str(out), "--quiet"]) == 0
     capsys.readouterr()
-    assert (
-        coalsim(["sensitivity", str(out), "--output", "final_share_gdp:waico", "--output", "mean_members:un"])
-        == 0
-    )
+    outcomes = ["--outcome", "final_share_gdp:waico", "--outcome", "mean_members:un"]
+    assert coalsim(["sensitivity", str(out), *outcomes]) == 0
     printed = capsys.readouterr().out
     assert "Morris sensitivity of final_share_gdp:waico" in printed
     assert "Morris sensitivity of mean_members:un" in printed
@@ -108,11 +106,11 @@ def test_sensitivity_prints_indices(coalsim, write_spec, tmp_path, capsys):
 
 
 def test_sensitivity_of_a_random_sweep_exits_2(coalsim, small_store, capsys):
-    assert coalsim(["sensitivity", str(small_store[1]), "--output", "final_share_gdp:waico"]) == 2
+    assert coalsim(["sensitivity", str(small_store[1]), "--outcome", "final_share_gdp:waico"]) == 2
     assert "expected a sweep with design sobol or morris" in capsys.readouterr().err
 
 
-def test_tipping_reports_a_bracket(coalsim, capsys):
+def test_tipping_reports_a_bracket(coalsim, capsys, tmp_path):
     arguments = [
         "tipping",
         str(BASELINE),
@@ -126,12 +124,14 @@ def test_tipping_reports_a_bracket(coalsim, capsys):
         "0",
         "--high",
         "2.5",
-        "--replications",
+        "--seeds",
         "2",
         "--steps",
         "60",
         "--tolerance",
         "0.5",
+        "--out",
+        str(tmp_path / "tipping"),
     ]
     assert coalsim(arguments) == 0
     printed = capsys.readouterr().out
@@ -149,7 +149,7 @@ def test_tipping_without_a_crossing_exits_2(coalsim, capsys):
         "final_share_population:waico",
         "--level",
         "0.99",
-        "--replications",
+        "--seeds",
         "1",
         "--steps",
         "5",
@@ -180,7 +180,7 @@ def test_a_spec_name_cannot_send_the_default_store_outside_results(name, tmp_pat
         (["--param", "rule.kind"], "'--param'"),
         (["--param", "rule.temperature", "--outcome", "final_share_gdp:nowhere"], "'--outcome'"),
         (["--param", "rule.temperature", "--low", "1", "--high", "0.5"], "'--low'"),
-        (["--param", "rule.temperature", "--replications", "0"], "'--replications'"),
+        (["--param", "rule.temperature", "--seeds", "0"], "'--seeds'"),
         (["--param", "rule.temperature", "--low", "0.01", "--executor", "processes", "--workers", "0"],
          "'--workers'"),
     ],
@@ -193,17 +193,17 @@ def test_tipping_names_the_options_the_library_calls_parameters(coalsim, capsys,
     assert err.startswith(f"coalsim: command line, field {flag}:"), err
 
 
-def test_sensitivity_names_its_output_option(coalsim, small_store, capsys):
-    assert coalsim(["sensitivity", str(small_store[1]), "--output", "final_share_gdp:nowhere"]) == 2
-    assert capsys.readouterr().err.startswith("coalsim: command line, field '--output':")
+def test_sensitivity_names_its_outcome_option(coalsim, small_store, capsys):
+    assert coalsim(["sensitivity", str(small_store[1]), "--outcome", "final_share_gdp:nowhere"]) == 2
+    assert capsys.readouterr().err.startswith("coalsim: command line, field '--outcome':")
 
 
 def test_a_parameter_without_an_option_keeps_its_name_and_other_errors_stay_as_they_are():
     from sim.errors import ARGUMENTS, InputError
 
     parser = sim.cli.build_parser()
-    args = parser.parse_args(["sensitivity", "store", "--output", "final_members:un"])
+    args = parser.parse_args(["sensitivity", "store", "--outcome", "final_members:un"])
     renamed = sim.cli.as_typed(InputError(ARGUMENTS, "outcome/resamples", "x", "y"), parser, args)
-    assert (renamed.where, renamed.field) == ("command line", "--output/resamples")
+    assert (renamed.where, renamed.field) == ("command line", "--outcome/resamples")
     in_a_file = InputError("spec.yaml", "steps", "x", "y")
     assert sim.cli.as_typed(in_a_file, parser, args) is in_a_file

@@ -109,7 +109,7 @@ def test_every_reader_names_the_damaged_file(pristine, tmp_path, capsys, file, d
     captured = capsys.readouterr()
     assert "DAMAGED" in captured.out and f"damaged: {name}" in captured.out
     assert captured.err.startswith("coalsim: ") and name in captured.err and "Traceback" not in captured.err
-    assert sim.cli.main(["sensitivity", str(out), "--output", "final_share_gdp:waico"]) == 2
+    assert sim.cli.main(["sensitivity", str(out), "--outcome", "final_share_gdp:waico"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("coalsim: ") and name in err and err.count("\n") == 1
 

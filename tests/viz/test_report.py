@@ -47,7 +47,7 @@ def folders(baseline, world, tmp_path_factory) -> dict[str, Path]:
 def report_page(folders, tmp_path_factory) -> str:
     """The report of both scenarios, written by ``coalsim report`` (drawn once for several tests)."""
     out = tmp_path_factory.mktemp("report") / "report.html"
-    assert sim.cli.main(["report", str(folders["baseline"]), str(folders["strict"]), "-o", str(out)]) == 0
+    assert sim.cli.main(["report", str(folders["baseline"]), str(folders["strict"]), "--out", str(out)]) == 0
     return out.read_text(encoding="utf-8")
 
 
@@ -206,10 +206,10 @@ def test_same_scenario_names_get_folder_labels(report_page):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["report", "{missing}", "-o", "{out}/r.html"], "no such folder"),
+        (["report", "{missing}", "--out", "{out}/r.html"], "no such folder"),
         (["compare", "{mixed}", "--out", "{out}/c"], "scenario_hash"),
         (["plot", "{baseline}", "--why", "XXX"], "ISO3"),
-        (["report", "{baseline}", "-o", "{out}"], "a folder"),
+        (["report", "{baseline}", "--out", "{out}"], "a folder"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(coalsim, folders, tmp_path, capsys, arguments, message):

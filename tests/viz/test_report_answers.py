@@ -54,7 +54,7 @@ def page(folders, tmp_path_factory) -> str:
     """The report written by ``coalsim report ... --answers``."""
     out = tmp_path_factory.mktemp("report") / "report.html"
     argv = ["report", str(folders["courting"]), "--answers", str(folders["offer"]), str(folders["budget"])]
-    assert sim.cli.main([*argv, "-o", str(out)]) == 0
+    assert sim.cli.main([*argv, "--out", str(out)]) == 0
     return out.read_text(encoding="utf-8")
 
 
@@ -102,7 +102,7 @@ def test_no_offers_no_sponsor_table(baseline, world):
 
 def test_a_folder_that_is_not_an_answer_exits_2(folders, tmp_path, capsys, monkeypatch):
     out = tmp_path / "report.html"
-    argv = ["report", str(folders["courting"]), "--answers", str(folders["courting"]), "-o", str(out)]
+    argv = ["report", str(folders["courting"]), "--answers", str(folders["courting"]), "--out", str(out)]
     assert sim.cli.main(argv) == 2
     error = capsys.readouterr().err
     assert error.startswith("coalsim: ") and "answer.json" in error and "Traceback" not in error

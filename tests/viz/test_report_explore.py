@@ -78,7 +78,7 @@ def page(folders, tmp_path_factory) -> str:
     """The report written by ``coalsim report ... --explore``."""
     out = tmp_path_factory.mktemp("report") / "report.html"
     explore = [str(folders[name]) for name in ("cheapest", "robust", "found")]
-    assert sim.cli.main(["report", str(folders["baseline"]), "--explore", *explore, "-o", str(out)]) == 0
+    assert sim.cli.main(["report", str(folders["baseline"]), "--explore", *explore, "--out", str(out)]) == 0
     return out.read_text(encoding="utf-8")
 
 
@@ -149,7 +149,7 @@ def test_wrong_kind_or_damaged_output_exits_2(folders, tmp_path, capsys, which):
     broken = {**folders, **_damaged(folders, tmp_path), "nowhere": tmp_path / "nowhere"}
     out = tmp_path / "report.html"
     capsys.readouterr()
-    argv = ["report", str(folders["baseline"]), "--explore", str(broken[which]), "-o", str(out)]
+    argv = ["report", str(folders["baseline"]), "--explore", str(broken[which]), "--out", str(out)]
     assert sim.cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("coalsim:") and err.count("\n") == 1 and "Traceback" not in err
