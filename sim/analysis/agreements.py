@@ -437,7 +437,7 @@ def agreement_scenario(
     Raises:
         ValueError: If ``game.n`` is below 2.
         sim.errors.InputError: If ``steps`` or ``activation_rate`` are outside the schema's
-            ranges.
+            ranges, or the club weight ``s N**2`` exceeds its magnitude limit (1e6).
 
     """
     n = _check_count("game.n", game.n, 2)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
@@ -287,6 +287,13 @@ def test_model_margins_are_the_closed_form_margins(n: int, b: float, c: float) -
     atol = 1e-12 * game.scale * n * n  # rounding in utilities of size s N**2
     np.testing.assert_allclose(simulated.internal_margin, closed.internal_margin, rtol=0, atol=atol)
     np.testing.assert_allclose(simulated.external_margin, closed.external_margin, rtol=0, atol=atol)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(min_value=3, max_value=30), b=st.floats(0.05, 5.0), c=st.floats(0.05, 5.0))
+def test_equilibrium_module_finds_two_and_three_for_any_parameters(n: int, b: float, c: float) -> None:
+    """Barrett's result does not depend on N, b or c; nor does the model's (s N**2 <= 2.25e5 < 1e6)."""
+    assert equilibrium_sizes(LinearQuadraticGame(n, b, c)) == (2, 3)
 
 
 @pytest.mark.parametrize("n", [3, 4, 10, 40])
