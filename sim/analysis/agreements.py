@@ -45,7 +45,7 @@ the external margin is ``pi_n(k) - pi_s(k+1) = (b**2 / (2c)) * k * (k - 2)``. Fo
 one: Barrett's "small coalitions" result (with linear benefits the stable agreement has 3
 members whatever ``N``; with convex damages 2: e.g. the introduction of *Games* 10(4): 47,
 2019, https://www.mdpi.com/2073-4336/10/4/47, citing Barrett 1994, Carraro and Siniscalco
-1993 and Finus 2001, ch. 13). Barrett's paper itself (JSTOR) was not accessible here, so its
+1993 and a textbook of Finus, ch. 13). Barrett's paper itself (JSTOR) was not accessible here, so its
 equation numbers are not cited; the derivation above is written out in full instead.
 
 The closed form is a check of the algebra, not a reproduction. The reproduction is
