@@ -548,8 +548,11 @@ results that others proved. Then it asks whether a baseline run ends in an equil
 
 1. **Brock & Durlauf (2001)**: choice with social interactions, solved by `m = tanh(beta (h + J m))`.
 2. **Granovetter (1978)**: a threshold cascade that one changed threshold stops.
-3. **Barrett (1994)**: self-enforcing agreements hold only three members.
-4. **Axelrod & Bennett (1993)**: which two blocs minimise "frustration" among today's largest economies?
+3. **Barrett (1994)**: self-enforcing agreements hold only two or three members.
+
+(An Axelrod-Bennett landscape of today's largest economies was shown here before; it was dropped
+because its propensities were built from the very blocs it was then said to recover: see
+`docs/model.md`, section 8.3.)
 """),
     code("""
 %matplotlib inline
@@ -606,33 +609,23 @@ print("the actor at 1 raised to 2:", granovetter_joiners(thresholds), "joins")
 
 In a symmetric game with linear benefits and quadratic abatement costs, a coalition of `k`
 signatories is *internally stable* when no signatory gains by leaving, and *externally stable*
-when no outsider gains by joining. The stable size is 3, whatever the number of countries.
+when no outsider gains by joining. Here the model itself plays the game: one framework whose
+club and peer terms are set so that a country's utility of signing, with `m` others signed, is
+Barrett's gain from signing, `s m (2 - m)`. Runs start from every country signed, or from one;
+the equilibrium module then checks the state each run ends in.
 """),
     code("""
-from sim.analysis.agreements import LinearQuadraticGame
+from sim.analysis.agreements import LinearQuadraticGame, equilibrium_sizes, run_agreement
 
-for n in (10, 50, 193):
-    result = LinearQuadraticGame(n=n, b=1.0, c=1.0).stability()
-    print(f"N = {n:3d}: stable coalition sizes {result.stable_sizes}")
+game = LinearQuadraticGame(n=10, b=1.0, c=1.0)
+print("sizes the equilibrium module finds stable:", equilibrium_sizes(game))
+for start in (10, 1):
+    runs = [run_agreement(game, start, seed=seed) for seed in range(10)]
+    print(f"start with {start:2d} signatories -> ends with", [run.size for run in runs],
+          "| all Nash:", all(run.report.is_nash for run in runs))
 """),
     md("""
-## 4. Axelrod & Bennett: two blocs among the 20 largest economies
-
-The landscape theory puts actors into the two blocs that minimise "frustration": the size-weighted
-propensity of pairs split apart. Propensities come from UNGA voting alignment and shared blocs,
-sizes from GDP. Compare the minimum with the G7 and BRICS.
-"""),
-    code("""
-from sim.analysis.landscape_world import world_landscape
-
-landscape = world_landscape(sim.World.load())
-landscape.table[["name", "gdp_trillions", "ideal_point", "g7", "brics", "us_side"]]
-"""),
-    code("""
-landscape.comparison
-"""),
-    md("""
-## 5. Does a baseline run end in an equilibrium?
+## 4. Does a baseline run end in an equilibrium?
 
 Every run checks its final state: could any country gain by changing its portfolio alone (Nash
 in portfolios), and is each framework internally and externally stable?
@@ -652,10 +645,11 @@ for kind in ("logit", "best_response"):
 1. In section 1, add `h = 0.2` (a private benefit of joining): how many equilibria are there at
    `beta J = 0.5`, and at `1.5`? Check with `bd_fixed_points(1.0, 0.2, j)`.
 2. In section 2, what is the smallest change to the thresholds that lets exactly half the actors join?
-3. Why do both rules leave a few countries that "could gain" in section 5? Rerun with
+3. Why do both rules leave a few countries that "could gain" in section 4? Rerun with
    `"rule.switching_cost": 0.0` added to the overrides and compare. (Hint: the check ignores the
    switching cost, the countries do not.)
-4. Read `docs/model.md`, section 8: which of the model's weights can the data identify?
+4. In section 3, give the game `b = 2.0`: do the stable sizes change? Why not?
+5. Read `docs/model.md`, section 8: which of the model's weights can the data identify?
 """),
 ]
 

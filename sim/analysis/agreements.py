@@ -42,19 +42,42 @@ Substituting,
 so the internal margin is ``pi_s(k) - pi_n(k-1) = -(b**2 / (2c)) * (k - 1) * (k - 3)`` and
 the external margin is ``pi_n(k) - pi_s(k+1) = (b**2 / (2c)) * k * (k - 2)``. For every
 ``N >= 3`` the only stable size is 3 under the strict convention and {2, 3} under the weak
-one: Barrett's "small coalitions" result.
+one: Barrett's "small coalitions" result (with linear benefits the stable agreement has 3
+members whatever ``N``; with convex damages 2: e.g. the introduction of *Games* 10(4): 47,
+2019, https://www.mdpi.com/2073-4336/10/4/47, citing Barrett 1994, Carraro and Siniscalco
+1993 and a textbook of Finus, ch. 13). Barrett's paper itself (JSTOR) was not accessible here, so its
+equation numbers are not cited; the derivation above is written out in full instead.
+
+The closed form is a check of the algebra, not a reproduction. The reproduction is
+:func:`agreement_scenario`: the model's own framework, club and peer terms, set so that a
+country's utility of signing over staying out is ``pi_s(m + 1) - pi_n(m)`` when ``m``
+others have signed, run by :func:`run_agreement` and judged by :mod:`sim.equilibrium`
+(:func:`model_stability`, :func:`equilibrium_sizes`). Where the model differs from the
+game: its utility of staying out is 0, not ``pi_n(m)``, so its utilities are Barrett's
+payoffs minus ``pi_n`` of the *others'* choices. That term is the same whichever choice a
+country makes, so best responses, Nash equilibria and internal and external stability are
+Barrett's; welfare comparisons between states are not. Barrett's (1994) main model, with
+quadratic benefits ``(b / N) (a Q - Q**2 / 2)`` and signatories as Stackelberg leaders, gives
+a gain from signing that is a rational function of ``m``; the model's terms (a constant, the
+linear peer share and one power of the club share) cannot express it, so it is not claimed.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import minimize_scalar
+
+from sim.equilibrium import EquilibriumReport, check_equilibrium, state_utilities
+from sim.model import CoalitionModel
+from sim.scenario import Scenario, validate_scenario
+from sim.world import World
 
 Scalar = float | Fraction
 """A payoff or parameter value: floats, or Fractions (and ints) for exact arithmetic."""
@@ -154,7 +177,6 @@ def stability(
     if not (math.isfinite(tol) and tol >= 0):
         raise ValueError(f"expected tol to be finite and >= 0, got {tol!r}")
 
-    sizes = np.arange(1, n + 1)
     signatory = np.array(
         [_check_payoff("pi_signatory", k, pi_signatory(k)) for k in range(1, n + 1)],
         dtype=object,
@@ -164,15 +186,23 @@ def stability(
         dtype=object,
     )
     # Entry i is k = i + 1: signatory[i] = pi_s(k) and nonsignatory[i] = pi_n(k - 1).
-    internal_margin = signatory - nonsignatory
-    external_margin = nonsignatory[1:] - signatory[1:]
+    return _judge(signatory - nonsignatory, nonsignatory[1:] - signatory[1:], strict_external, tol)
 
+
+def _judge(
+    internal_margin: np.ndarray, external_margin: np.ndarray, strict_external: bool, tol: float
+) -> StabilityResult:
+    """Stability flags from the margins of sizes ``1..N`` (external: ``1..N-1``).
+
+    The comparisons run in the margins' own arithmetic (exact for Fractions in an object
+    array); only then are the margins stored as floats.
+    """
+    n = len(internal_margin)
     internal = (internal_margin >= -tol).astype(bool)
     external = np.ones(n, dtype=bool)
     external[:-1] = external_margin > tol if strict_external else external_margin >= -tol
-
     arrays = {
-        "sizes": sizes,
+        "sizes": np.arange(1, n + 1),
         "internal_margin": internal_margin.astype(float),
         "external_margin": np.append(external_margin.astype(float), np.nan),
         "internal": internal,
@@ -348,3 +378,198 @@ class LinearQuadraticGame:
             pi_signatory=payoff(q_s, total) if k > 0 else math.nan,
             pi_nonsignatory=payoff(q_n, total) if k < n else math.nan,
         )
+
+
+# --- Barrett's game played by the model -------------------------------------------------
+
+#: The framework that stands for the agreement in :func:`agreement_scenario`.
+AGREEMENT = "iea"
+
+#: The tie layer of :func:`agreement_world`: every country tied to every other.
+EVERYONE = "everyone"
+
+
+def agreement_world(n: int) -> World:
+    """``n`` identical countries, each tied to every other country in one tie layer.
+
+    Args:
+        n: The number of countries, at least 2 (the peer term is a share of the others).
+
+    Returns:
+        A synthetic world whose peer matrix gives every country weight ``1 / (n - 1)``.
+
+    Raises:
+        ValueError: If ``n`` is not an integer >= 2.
+
+    """
+    n = _check_count("n", n, 2)
+    return World.from_arrays(ideal_point=np.zeros(n), ties={EVERYONE: sparse.csr_array(np.ones((n, n)))})
+
+
+def agreement_scenario(
+    game: LinearQuadraticGame,
+    members: Sequence[str] = (),
+    *,
+    steps: int = 300,
+    activation_rate: float = 0.1,
+) -> Scenario:
+    """A scenario in which the model's own utility is Barrett's incentive to sign.
+
+    One framework ``iea`` against non-alignment. A country with ``m`` *other* members has
+    utility ``peer * m / (N - 1) + club * (m / N)**2`` for ``iea`` (peer term over the
+    complete tie layer of :func:`agreement_world`; club term with count weighting and
+    exponent 2; no alignment, levers, penalties or entry cost) and 0 for non-alignment. With
+    ``peer = 2 s (N - 1)`` and ``club = -s N**2`` (``s = b**2 / (2c)``) that is
+    ``s m (2 - m) = pi_s(m + 1) - pi_n(m)``, exactly the gain from signing in the
+    linear-quadratic game (module docstring). The rule is ``threshold`` at ``s / 2``: a
+    country moves only when it gains, and every nonzero gain is a multiple of ``s``, so
+    ties keep the current choice (the weak convention).
+
+    Args:
+        game: The game; its ``n`` is the number of countries, at least 2.
+        members: Codes of the countries that hold ``iea`` at step 0 (``A0000``, ...).
+        steps: The run's length.
+        activation_rate: The share of countries revising each step.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ValueError: If ``game.n`` is below 2.
+        sim.errors.InputError: If ``steps`` or ``activation_rate`` are outside the schema's
+            ranges, or the club weight ``s N**2`` exceeds its magnitude limit (1e6).
+
+    """
+    n = _check_count("game.n", game.n, 2)
+    scale = float(game.scale)
+    raw = {
+        "name": "barrett_1994",
+        "question": "which agreement sizes are self-enforcing in the linear-quadratic game?",
+        "steps": steps,
+        "frameworks": {
+            AGREEMENT: {"name": "Self-enforcing agreement", "initial": {"countries": list(members)}}
+        },
+        "utility": {
+            "alignment": 0.0,
+            "club": -scale * n * n,
+            "club_exponent": 2.0,
+            "club_weighting": "count",
+            "peer": 2.0 * scale * (n - 1),
+        },
+        "peers": {"ties": {EVERYONE: 1.0}},
+        "rule": {"kind": "threshold", "threshold": scale / 2, "activation_rate": activation_rate},
+    }
+    return validate_scenario(raw, where="agreement_scenario")
+
+
+def _states(game: LinearQuadraticGame) -> Iterator[tuple[int, CoalitionModel]]:
+    """The model in the state with ``k`` members (the first ``k`` countries), ``k = 1..N``."""
+    world = agreement_world(game.n)
+    for k in range(1, game.n + 1):
+        yield k, CoalitionModel(agreement_scenario(game, world.iso3[:k].tolist()), world, rng=0)
+
+
+def model_stability(game: LinearQuadraticGame, *, strict_external: bool = True) -> StabilityResult:
+    """Stability of every agreement size, from the model's own utilities.
+
+    For each ``k`` the model is put in the state with ``k`` members and
+    :func:`sim.equilibrium.state_utilities` gives each country's utility of signing and of
+    staying out: the internal margin is a member's ``u(iea) - u(non-aligned)``, the external
+    margin an outsider's ``u(non-aligned) - u(iea)``. Nothing here uses the closed form of
+    :class:`LinearQuadraticGame`; only its parameters set the scenario's weights. Margins
+    within the equilibrium module's tie tolerance count as ties.
+
+    Args:
+        game: The game, with ``n >= 2``.
+        strict_external: The tie convention for non-signatories; see :func:`stability`.
+
+    Returns:
+        The margins and stability flags for ``k = 1..N``.
+
+    """
+    internal, external, tol = [], [], 0.0
+    for k, model in _states(game):
+        utility = state_utilities(model)  # (N, 2): non-aligned, iea
+        internal.append(utility[0, 1] - utility[0, 0])
+        if k < game.n:
+            external.append(utility[k, 0] - utility[k, 1])
+        tol = max(tol, check_equilibrium(model).tolerance)
+    return _judge(np.array(internal), np.array(external), strict_external, tol)
+
+
+def equilibrium_sizes(game: LinearQuadraticGame) -> tuple[int, ...]:
+    """The agreement sizes that :func:`sim.equilibrium.check_equilibrium` finds stable.
+
+    The equilibrium module counts a tie as no gain, so these are the sizes that are
+    internally and externally stable under the weak convention: the Nash equilibria of
+    the membership game with at least one signatory.
+
+    Args:
+        game: The game, with ``n >= 2``.
+
+    Returns:
+        The sizes ``k`` whose state has no member that gains by leaving and no outsider
+        that gains by joining, in increasing order.
+
+    """
+    stable = []
+    for k, model in _states(game):
+        (agreement,) = check_equilibrium(model).frameworks
+        if agreement.internally_stable and agreement.externally_stable:
+            stable.append(k)
+    return tuple(stable)
+
+
+@dataclass(frozen=True, eq=False)
+class AgreementRun:
+    """One run of :func:`agreement_scenario` and the equilibrium check of where it ends.
+
+    Attributes:
+        members: The number of members at each step, shape ``(steps + 1,)``. Read-only.
+        report: :func:`sim.equilibrium.check_equilibrium` of the final state.
+
+    """
+
+    members: np.ndarray
+    report: EquilibriumReport
+
+    @property
+    def size(self) -> int:
+        """The number of members at the end of the run."""
+        return int(self.members[-1])
+
+
+def run_agreement(
+    game: LinearQuadraticGame,
+    start: int,
+    *,
+    seed: int,
+    steps: int = 300,
+    activation_rate: float = 0.1,
+) -> AgreementRun:
+    """Run the model on Barrett's game from ``start`` members and check where it ends.
+
+    Args:
+        game: The game, with ``n >= 2``.
+        start: How many countries are members at step 0 (the first ``start``), ``0..N``.
+        seed: The run's seed.
+        steps: The run's length.
+        activation_rate: The share of countries revising each step.
+
+    Returns:
+        The trajectory of the member count and the equilibrium report of the final state.
+
+    Raises:
+        ValueError: If ``start`` is not an integer in ``0..N``.
+
+    """
+    start = game._check_k(start, 0, game.n)
+    world = agreement_world(game.n)
+    scenario = agreement_scenario(
+        game, world.iso3[:start].tolist(), steps=steps, activation_rate=activation_rate
+    )
+    model = CoalitionModel(scenario, world, rng=seed)
+    model.run_for(steps)
+    members = (np.asarray(model.history) == 1).sum(axis=1)
+    members.flags.writeable = False
+    return AgreementRun(members=members, report=check_equilibrium(model))

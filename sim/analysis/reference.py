@@ -22,6 +22,9 @@ from scipy.optimize import brentq
 import sim
 from sim.scenario import validate_scenario
 
+#: The Brock-Durlauf runs: actors, steps (m is averaged over the second half) and activation rate.
+BD_ACTORS, BD_STEPS, BD_ACTIVATION = 4000, 300, 0.5
+
 #: Utility weights that leave only the club term (alignment and peers off, club linear in count).
 CLUB_ONLY_UTILITY = {"alignment": 0.0, "club_exponent": 1.0, "club_weighting": "count", "peer": 0.0}
 
@@ -76,9 +79,9 @@ def bd_long_run_mean(
     start_in: bool,
     seed: int,
     *,
-    actors: int = 4000,
-    steps: int = 300,
-    activation: float = 0.5,
+    actors: int = BD_ACTORS,
+    steps: int = BD_STEPS,
+    activation: float = BD_ACTIVATION,
 ) -> float:
     """Run the Brock-Durlauf mapping and average m over the second half of the run.
 
@@ -96,6 +99,46 @@ def bd_long_run_mean(
     history = np.asarray(model.history)
     m = 2 * (history == 1).mean(axis=1) - 1
     return float(m[steps // 2 + 1 :].mean())
+
+
+def bd_tolerance(beta: float, coupling: float, m_star: float) -> float:
+    """How far :func:`bd_long_run_mean` may fall from the fixed point ``m_star``.
+
+    Four standard errors of the time-averaged m, plus the finite-n bias bound, for the
+    default run (:data:`BD_ACTORS`, :data:`BD_STEPS`, :data:`BD_ACTIVATION`).
+
+    Derivation. Linearise the update around the fixed point m*: each step an actor is
+    active with probability a and then draws +1 with the logit probability, so
+    ``m_{t+1} - m* = rho (m_t - m*) + e_t`` with ``rho = 1 - a + a g'``, where
+    ``g' = beta J (1 - m*^2)`` is the slope of ``tanh(beta (h + J m))`` at m*. Each actor's
+    next state given the present is +-1 with conditional variance
+    ``1 - ((1 - a) x_i + a m*)^2``; averaged over x_i this is ``a (2 - a) (1 - m*^2)``, and
+    the n actors are independent given the state, so ``Var e_t = a (2 - a) (1 - m*^2) / n``.
+    The stationary variance of the AR(1) process is ``Var e / (1 - rho^2)`` and the variance
+    of the mean of T consecutive values is that times ``(1 + rho) / (1 - rho) / T``. Four
+    such standard errors leave a 6e-5 chance of a false failure under the normal
+    approximation.
+
+    Bias: a member counts (members - 1) / n, not members / n, so its field is lower by
+    ``2 J / n``; this moves the fixed point by at most ``beta (2 J / n) (1 - m*^2) / (1 - g')``.
+    The burn-in (the first half) is long: the distance to m* shrinks by rho per step.
+
+    Args:
+        beta: Intensity of choice.
+        coupling: Social utility J.
+        m_star: The stable fixed point the run should settle at.
+
+    Returns:
+        The tolerance on the absolute difference.
+
+    """
+    a, n, samples = BD_ACTIVATION, BD_ACTORS, BD_STEPS - BD_STEPS // 2
+    slope = beta * coupling * (1 - m_star**2)
+    rho = 1 - a + a * slope
+    stationary_variance = a * (2 - a) * (1 - m_star**2) / n / (1 - rho**2)
+    standard_error = np.sqrt(stationary_variance * (1 + rho) / (1 - rho) / samples)
+    bias = beta * (2 * coupling / n) * (1 - m_star**2) / (1 - slope)
+    return float(4 * standard_error + bias)
 
 
 # -- Granovetter (1978) -------------------------------------------------------------

@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import math
-import sys
 from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from sim.analysis.agreements import Equilibrium, LinearQuadraticGame, stability
-
-EPS = sys.float_info.epsilon
+from sim.analysis.agreements import (
+    Equilibrium,
+    LinearQuadraticGame,
+    agreement_scenario,
+    agreement_world,
+    equilibrium_sizes,
+    model_stability,
+    run_agreement,
+    stability,
+)
 
 players = st.integers(min_value=3, max_value=200)
 # b**2 / (2c) stays far from overflow and underflow over these ranges.
 positive = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=False)
 positive_int = st.integers(min_value=1, max_value=1000)
-
-
-def rounding_close(actual: float, expected: float, *terms: float) -> bool:
-    """Whether ``actual`` equals ``expected`` up to the rounding of a few float operations.
-
-    ``actual`` is a difference of the float ``terms``, each one correctly rounded product,
-    and the subtraction is rounded too: that is at most ``eps/2`` of each term plus ``eps/2``
-    of the result. ``expected`` is one rounded product. Twice those bounds leaves headroom.
-    """
-    return math.isclose(actual, expected, rel_tol=2 * EPS, abs_tol=EPS * sum(map(abs, terms)))
 
 
 # --- the closed-form LQ model -----------------------------------------------------------
@@ -46,47 +42,38 @@ def test_sizes_two_and_three_are_stable_under_weak_external(n: int, b: float, c:
     assert result.stable_sizes == (2, 3)
 
 
-@given(n=players, b=positive, c=positive)
-def test_float_margins_match_closed_form(n: int, b: float, c: float) -> None:
-    game = LinearQuadraticGame(n, b, c)
-    result = game.stability()
-    scale = b * b / (2 * c)
-    for k in range(1, n + 1):
-        pi_s, pi_n_before = game.signatory_payoff(k), game.nonsignatory_payoff(k - 1)
-        expected = -scale * ((k - 1) * (k - 3))
-        assert rounding_close(result.internal_margin[k - 1], expected, pi_s, pi_n_before)
-    for k in range(1, n):
-        pi_n, pi_s_after = game.nonsignatory_payoff(k), game.signatory_payoff(k + 1)
-        expected = scale * (k * (k - 2))
-        assert rounding_close(result.external_margin[k - 1], expected, pi_n, pi_s_after)
-
-
 @given(n=players, b=positive_int, c=positive_int)
-def test_fraction_margins_are_exact(n: int, b: int, c: int) -> None:
+def test_fraction_stable_sizes_are_exact(n: int, b: int, c: int) -> None:
+    """With exact payoffs the ties (k = 1 internal, k = 2 external) are decided exactly."""
     game = LinearQuadraticGame(n, Fraction(b), Fraction(c))
-    scale = Fraction(b * b, 2 * c)
-    internal = [game.signatory_payoff(k) - game.nonsignatory_payoff(k - 1) for k in range(1, n + 1)]
-    external = [game.nonsignatory_payoff(k) - game.signatory_payoff(k + 1) for k in range(1, n)]
-    assert internal == [-scale * (k - 1) * (k - 3) for k in range(1, n + 1)]
-    assert external == [scale * k * (k - 2) for k in range(1, n)]
-    result = game.stability()
-    # Fraction -> float conversion is correctly rounded, so equal exact values convert alike.
-    assert result.internal_margin.tolist() == [float(m) for m in internal]
-    assert result.external_margin[:-1].tolist() == [float(m) for m in external]
-    assert result.stable_sizes == (3,)
+    assert game.stability().stable_sizes == (3,)
     assert game.stability(strict_external=False).stable_sizes == (2, 3)
 
 
-@given(n=st.integers(min_value=1, max_value=200), b=positive_int, c=positive_int)
-def test_fraction_payoffs_match_the_stated_formulas(n: int, b: int, c: int) -> None:
-    game = LinearQuadraticGame(n, Fraction(b), Fraction(c))
-    scale = Fraction(b * b, 2 * c)
-    assert [game.signatory_payoff(k) for k in range(1, n + 1)] == [
-        scale * (2 * n + k**2 - 2 * k) for k in range(1, n + 1)
+def test_payoffs_of_a_small_game_worked_by_hand() -> None:
+    """N = 4, b = 1, c = 2, worked from the game's definition, not from the closed form.
+
+    A non-signatory abates where its own marginal benefit b equals its marginal cost c q:
+    q_n = 1/2. k signatories maximise k (b Q) - k (c/2) q**2 over their common q, so
+    k b = c q: q_s = k/2. Payoff b Q - (c/2) q**2 = Q - q**2.
+    * k = 0: Q = 4 * 1/2 = 2; pi_n = 2 - 1/4 = 7/4.
+    * k = 1: q_s = 1/2, Q = 2; pi_s = 7/4, pi_n = 7/4.
+    * k = 2: q_s = 1, Q = 2 * 1 + 2 * 1/2 = 3; pi_s = 3 - 1 = 2, pi_n = 3 - 1/4 = 11/4.
+    * k = 3: q_s = 3/2, Q = 9/2 + 1/2 = 5; pi_s = 5 - 9/4 = 11/4, pi_n = 5 - 1/4 = 19/4.
+    * k = 4: q_s = 2, Q = 8; pi_s = 8 - 4 = 4.
+    Signing is worth pi_s(k) - pi_n(k - 1): 0, 1/4, 0, -3/4 for k = 1..4; so k = 3 is
+    internally stable (0: a tie) and k = 4 is not, and an outsider at k = 3 loses 3/4 by
+    joining. Stable: {3} (strict), {2, 3} (weak).
+    """
+    game = LinearQuadraticGame(4, Fraction(1), Fraction(2))
+    assert [game.signatory_payoff(k) for k in range(1, 5)] == [
+        Fraction(7, 4), Fraction(2), Fraction(11, 4), Fraction(4)
     ]
-    assert [game.nonsignatory_payoff(k) for k in range(n)] == [
-        scale * (2 * n + 2 * k**2 - 2 * k - 1) for k in range(n)
+    assert [game.nonsignatory_payoff(k) for k in range(4)] == [
+        Fraction(7, 4), Fraction(7, 4), Fraction(11, 4), Fraction(19, 4)
     ]
+    assert game.stability().stable_sizes == (3,)
+    assert game.stability(strict_external=False).stable_sizes == (2, 3)
 
 
 @pytest.mark.parametrize(("n", "stable"), [(1, (1,)), (2, (2,))])
@@ -272,3 +259,82 @@ def test_equilibrium_is_frozen() -> None:
     assert isinstance(solved, Equilibrium)
     with pytest.raises(AttributeError):
         solved.k = 3  # type: ignore[misc]
+
+
+# --- Barrett's game played by the model (sim.model, sim.equilibrium) ---------------------
+
+
+def test_model_utility_of_signing_worked_by_hand() -> None:
+    """N = 5, b = c = 1 (s = b**2 / (2c) = 1/2): the scenario's weights and the model's terms.
+
+    peer = 2 s (N - 1) = 4 and club = -s N**2 = -12.5. A country with m other members has
+    peer share m / 4 and count share m / 5, so u(iea) = 4 (m / 4) - 12.5 (m / 5)**2
+    = m - m**2 / 2: 0, 1/2, 0, -3/2, -4 for m = 0..4, and u(non-aligned) = 0.
+    Internal margin at k members (m = k - 1): 0, 1/2, 0, -3/2, -4;
+    external margin at k (an outsider sees m = k): -1/2, 0, 3/2, 4.
+    """
+    result = model_stability(LinearQuadraticGame(5, 1.0, 1.0))
+    np.testing.assert_allclose(result.internal_margin, [0, 0.5, 0, -1.5, -4], atol=1e-12)
+    np.testing.assert_allclose(result.external_margin, [-0.5, 0, 1.5, 4, np.nan], atol=1e-12)
+    assert result.stable_sizes == (3,)
+
+
+@pytest.mark.parametrize(("n", "b", "c"), [(3, 1.0, 1.0), (8, 0.8, 1.7), (25, 2.5, 0.3), (60, 1.0, 4.0)])
+def test_model_margins_are_the_closed_form_margins(n: int, b: float, c: float) -> None:
+    """The model's utilities (club, peer and rule code) against Barrett's payoffs."""
+    game = LinearQuadraticGame(n, b, c)
+    closed, simulated = game.stability(), model_stability(game)
+    atol = 1e-12 * game.scale * n * n  # rounding in utilities of size s N**2
+    np.testing.assert_allclose(simulated.internal_margin, closed.internal_margin, rtol=0, atol=atol)
+    np.testing.assert_allclose(simulated.external_margin, closed.external_margin, rtol=0, atol=atol)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(min_value=3, max_value=30), b=st.floats(0.05, 5.0), c=st.floats(0.05, 5.0))
+def test_equilibrium_module_finds_two_and_three_for_any_parameters(n: int, b: float, c: float) -> None:
+    """Barrett's result does not depend on N, b or c; nor does the model's (s N**2 <= 2.25e5 < 1e6)."""
+    assert equilibrium_sizes(LinearQuadraticGame(n, b, c)) == (2, 3)
+
+
+@pytest.mark.parametrize("n", [3, 4, 10, 40])
+def test_equilibrium_module_finds_the_stable_sizes(n: int) -> None:
+    """check_equilibrium (ties do not move) finds {2, 3}; the strict convention leaves {3}."""
+    game = LinearQuadraticGame(n, 1.0, 1.0)
+    assert equilibrium_sizes(game) == (2, 3)
+    assert model_stability(game, strict_external=False).stable_sizes == (2, 3)
+    assert model_stability(game).stable_sizes == (3,)
+
+
+def test_two_players_sign_together() -> None:
+    """N = 2: the grand coalition of two is the only stable size (as in the closed form)."""
+    game = LinearQuadraticGame(2, 1.0, 1.0)
+    assert equilibrium_sizes(game) == (2,)
+    assert model_stability(game).stable_sizes == game.stability().stable_sizes == (2,)
+
+
+@pytest.mark.parametrize("start", [10, 5, 1])
+def test_runs_end_in_a_stable_agreement_of_two_or_three(start: int) -> None:
+    """From every start with a signatory the run settles at 2 or 3 members, a Nash state."""
+    game = LinearQuadraticGame(10, 1.0, 1.0)
+    for seed in range(10):
+        run = run_agreement(game, start, seed=seed)
+        assert run.size in (2, 3), (seed, run.members)
+        assert run.report.is_nash
+        (agreement,) = run.report.frameworks
+        assert agreement.members == run.size
+        assert np.all(run.members[-100:] == run.size)  # at rest long before the end
+
+
+def test_nobody_signing_stays_at_rest() -> None:
+    """A lone signatory gains nothing (pi_s(1) = pi_n(0)), so nobody is first to sign."""
+    run = run_agreement(LinearQuadraticGame(10, 1.0, 1.0), 0, seed=0)
+    assert run.size == 0 and run.report.is_nash
+
+
+def test_agreement_functions_reject_bad_sizes() -> None:
+    with pytest.raises(ValueError, match="expected n to be an integer >= 2"):
+        agreement_world(1)
+    with pytest.raises(ValueError, match=r"expected game\.n to be an integer >= 2"):
+        agreement_scenario(LinearQuadraticGame(1))
+    with pytest.raises(ValueError, match=r"expected k to be an integer in 0\.\.4, got 5"):
+        run_agreement(LinearQuadraticGame(4), 5, seed=0)

@@ -1,9 +1,8 @@
 """Published results reproduced by the real model on synthetic worlds.
 
 Each test maps a classic model onto scenario fields, runs :class:`sim.CoalitionModel`
-and checks the published result. Barrett's (1994) stability result is tested in
-``test_agreements.py``; the Axelrod-Bennett landscape applied to today's world is in
-``test_landscape_world.py``.
+and checks the published result. Barrett's (1994) stability result, played by the
+model and judged by :mod:`sim.equilibrium`, is tested in ``test_agreements.py``.
 
 The mappings rest on three facts of ``sim/utility.py`` and ``sim/rules.py``:
 
@@ -21,42 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.analysis.reference import bd_fixed_points, bd_long_run_mean, granovetter_joiners
+from sim.analysis.reference import bd_fixed_points, bd_long_run_mean, bd_tolerance, granovetter_joiners
 
 # -- Brock & Durlauf (2001) ---------------------------------------------------------
-
-BD_ACTORS = 4000
-BD_STEPS = 300
-BD_ACTIVATION = 0.5
-BD_RUN = {"actors": BD_ACTORS, "steps": BD_STEPS, "activation": BD_ACTIVATION}
-
-
-def bd_tolerance(beta: float, coupling: float, m_star: float) -> float:
-    """Four standard errors of the time-averaged m, plus the finite-n bias bound.
-
-    Derivation. Linearise the update around the fixed point m*: each step an actor is
-    active with probability a and then draws +1 with the logit probability, so
-    ``m_{t+1} - m* = rho (m_t - m*) + e_t`` with ``rho = 1 - a + a g'``, where
-    ``g' = beta J (1 - m*^2)`` is the slope of ``tanh(beta (h + J m))`` at m*. Each actor's
-    next state given the present is +-1 with conditional variance
-    ``1 - ((1 - a) x_i + a m*)^2``; averaged over x_i this is ``a (2 - a) (1 - m*^2)``, and
-    the n actors are independent given the state, so ``Var e_t = a (2 - a) (1 - m*^2) / n``.
-    The stationary variance of the AR(1) process is ``Var e / (1 - rho^2)`` and the variance
-    of the mean of T consecutive values is that times ``(1 + rho) / (1 - rho) / T``. Four
-    such standard errors leave a 6e-5 chance of a false failure under the normal
-    approximation.
-
-    Bias: a member counts (members - 1) / n, not members / n, so its field is lower by
-    ``2 J / n``; this moves the fixed point by at most ``beta (2 J / n) (1 - m*^2) / (1 - g')``.
-    The burn-in (the first half) is long: the distance to m* shrinks by rho per step.
-    """
-    a, n, samples = BD_ACTIVATION, BD_ACTORS, BD_STEPS - BD_STEPS // 2
-    slope = beta * coupling * (1 - m_star**2)
-    rho = 1 - a + a * slope
-    stationary_variance = a * (2 - a) * (1 - m_star**2) / n / (1 - rho**2)
-    standard_error = np.sqrt(stationary_variance * (1 + rho) / (1 - rho) / samples)
-    bias = beta * (2 * coupling / n) * (1 - m_star**2) / (1 - slope)
-    return float(4 * standard_error + bias)
 
 
 @pytest.mark.parametrize(("beta_j", "h"), [(0.5, 0.0), (0.8, 0.0), (0.5, 0.2)])
@@ -66,7 +32,7 @@ def test_brock_durlauf_unique_equilibrium(beta_j: float, h: float) -> None:
     (m_star,) = bd_fixed_points(beta, h, beta_j)
     tolerance = bd_tolerance(beta, beta_j, m_star)
     for start_in, seed in ((True, 1), (False, 2)):
-        simulated = bd_long_run_mean(beta, h, beta_j, start_in, seed, **BD_RUN)
+        simulated = bd_long_run_mean(beta, h, beta_j, start_in, seed)
         assert abs(simulated - m_star) < tolerance, (start_in, simulated, m_star, tolerance)
 
 
@@ -82,7 +48,7 @@ def test_brock_durlauf_two_stable_equilibria(beta_j: float, h: float) -> None:
     assert len(roots) == 3
     low, middle, high = roots
     for start_in, seed, m_star in ((True, 3, high), (False, 4, low)):
-        simulated = bd_long_run_mean(beta, h, beta_j, start_in, seed, **BD_RUN)
+        simulated = bd_long_run_mean(beta, h, beta_j, start_in, seed)
         tolerance = bd_tolerance(beta, beta_j, m_star)
         assert abs(simulated - m_star) < tolerance, (start_in, simulated, m_star, tolerance)
         assert abs(simulated - middle) > 10 * tolerance
