@@ -60,7 +60,6 @@ world and its country sets, about 10 ms), so a sweep of distinct points gains ab
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -252,7 +251,7 @@ class _Batch:
 
     def result(self, j: int) -> RunResult:
         """Run ``j``'s result, made by :meth:`RunResult.from_model` as for a single run."""
-        model = _copy_model(self.drivers[self.scenario_of[j]])
+        model = self.drivers[self.scenario_of[j]].fork()
         model.history = self.history[:, j].astype(np.int64)
         model.portfolio = model.history[-1]
         model.steps = len(self.history) - 1
@@ -337,18 +336,6 @@ class EnsembleResult(Sequence[RunResult]):
         return table
 
 
-def _copy_model(model: CoalitionModel) -> CoalitionModel:
-    """A copy of a model whose containers are copies, so changing it leaves ``model`` alone.
-
-    Read-only shared parts (scenario, world, parameters, setup) stay shared.
-    """
-    clone = copy.copy(model)
-    for name, value in vars(model).items():
-        if isinstance(value, set | list | dict | np.ndarray):
-            setattr(clone, name, copy.copy(value))
-    return clone
-
-
 def _simulate(
     scenarios: list[Scenario],
     scenario_of: np.ndarray,
@@ -381,7 +368,7 @@ def _simulate(
     history[0] = portfolio
     draws = np.empty((runs, DRAW_BLOCK, 2, n))
     flat_draws = draws.reshape(-1)
-    due = [_event_steps(driver) for driver in drivers]
+    due = [driver.event_steps() for driver in drivers]
     stacked = None
     for step in range(1, steps + 1):
         block = (step - 1) % DRAW_BLOCK
@@ -393,8 +380,8 @@ def _simulate(
         for g, rows in enumerate(members):
             if step in due[g]:
                 drivers[g], portfolio[rows] = _apply_events(drivers[g], portfolio[rows], step)
-                due[g] = _event_steps(drivers[g])
-                if drivers[g]._founding:  # set by the model's events: a founding round now
+                due[g] = drivers[g].event_steps()
+                if drivers[g].founding_round:  # set by the model's events: a founding round now
                     founding.append(rows)
         if stacked is None or not stacked.current(drivers):
             stacked = _Stacked(drivers, scenario_of)
@@ -411,14 +398,6 @@ def _simulate(
     for g, rows in enumerate(members):  # any of its runs' state: the driver stands for them
         drivers[g].portfolio = portfolio[rows[0]]
     return _Batch(tuple(drivers), scenario_of, tuple(seeds), history, record)
-
-
-def _event_steps(driver: CoalitionModel) -> set[int]:
-    """The steps at which the driver's scenario may change anything: launches and events."""
-    spec = driver.spec
-    return {spec.frameworks[fid].launch_step for fid in spec.active_frameworks} | {
-        event.step for event in spec.events
-    }
 
 
 class _Stacked:
@@ -580,10 +559,10 @@ def _apply_events(
 
 def _step_events(driver: CoalitionModel, portfolio: np.ndarray, step: int) -> CoalitionModel:
     """A copy of the driver holding ``portfolio``, after the model's own events of ``step``."""
-    probe = _copy_model(driver)
+    probe = driver.fork()
     probe.portfolio = portfolio
     probe.steps = step
-    probe._apply_events(step)  # the model's own event code, reused as is
+    probe.apply_events(step)  # the model's own event code, reused as is
     return probe
 
 

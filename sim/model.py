@@ -27,6 +27,7 @@ seeds of one sweep point); see :func:`scenario_setup`.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
@@ -141,6 +142,8 @@ class CoalitionModel(mesa.Model):
         sponsors: The :class:`~sim.sponsors.Sponsor` agents, in the order they act.
         offer_log: Every offer made: (step, sponsor, country row, lever, units, cost).
         spend: Sponsors' total spending at each recorded step (0 at step 0).
+        founding_round: Whether a framework with a founding round launched at the
+            events applied last (:meth:`apply_events`): every country decides this step.
         datacollector: Mesa DataCollector with each framework's member count.
 
     """
@@ -169,7 +172,7 @@ class CoalitionModel(mesa.Model):
         self.engine = engine
         ids = tuple(scenario.active_frameworks)
         self._launched = {fid for fid in ids if scenario.frameworks[fid].launch_step == 0}
-        self._founding = False
+        self.founding_round = False
         self._committed = self._resolve_members("committed", ids)
         for j, fid in enumerate(ids):
             if fid in self._launched and scenario.frameworks[fid].universal:
@@ -261,7 +264,7 @@ class CoalitionModel(mesa.Model):
     # -- dynamics ----------------------------------------------------------------
     def step(self) -> None:
         """Advance one step: events, sponsors' offers, draws, simultaneous revision, record."""
-        self._apply_events(self.steps)
+        self.apply_events(self.steps)
         spent = 0.0
         if self.sponsors:
             self.side_payment = self._standing_offers.copy()
@@ -272,7 +275,7 @@ class CoalitionModel(mesa.Model):
         n = self.world.n
         draws = self.rng.random((2, n))
         activated = draws[0] < self.spec.rule.activation_rate
-        if self._founding:
+        if self.founding_round:
             activated[:] = True  # a founding round: every country decides at once
         revising = np.flatnonzero(activated)
         if self.engine == "vectorized":
@@ -304,10 +307,27 @@ class CoalitionModel(mesa.Model):
         utilities = portfolio_utilities(params, u, current, rows)
         return choose(self.spec.rule, utilities, current, choice_draws)
 
-    def _apply_events(self, step: int) -> None:
-        """Apply the events and launches due at ``step``; rebuild parameters if needed.
+    def event_steps(self) -> set[int]:
+        """The steps at which the scenario as it stands may change anything: launches and events.
 
-        Sets ``_founding``: whether a framework with a founding round launched now.
+        At any other step :meth:`apply_events` leaves the model as it is.
+        """
+        return {self.spec.frameworks[fid].launch_step for fid in self.spec.active_frameworks} | {
+            event.step for event in self.spec.events
+        }
+
+    def apply_events(self, step: int) -> None:
+        """Apply the events and launches due at ``step``; rebuild the parameters if needed.
+
+        :meth:`step` calls it first; the ensemble engine (:mod:`sim.ensemble`) calls it
+        on copies of one model (:meth:`fork`) to apply a scenario's events to many runs'
+        states. Commitments change :attr:`portfolio`, each country's new portfolio as a
+        function of its own portfolio alone; the rest (scenario, launched frameworks,
+        parameters) does not depend on the state. Sets :attr:`founding_round`.
+
+        Args:
+            step: The step whose events apply (the model's ``steps`` before it steps).
+
         """
         launching = [
             fid for fid in self.params.framework_ids
@@ -332,9 +352,29 @@ class CoalitionModel(mesa.Model):
         for fid in launching:
             if self.spec.frameworks[fid].universal:
                 self._commit(fid, self._eligible(fid), f"frameworks.{fid}.universal")
-        self._founding = any(self.spec.frameworks[fid].founding_round for fid in launching)
+        self.founding_round = any(self.spec.frameworks[fid].founding_round for fid in launching)
         if launching or any(event.step == step for event in self.spec.events):
             self.params = self._rebuild()
+
+    def fork(self) -> CoalitionModel:
+        """A copy whose state can change without changing this model.
+
+        Containers holding state (the portfolio, history, commitments, launched
+        frameworks, logs) are copied; what runs share read-only (the scenario, world,
+        parameters, setup) stays shared. Agents, sponsors and the random generator stay
+        this model's: a fork is for applying events (:meth:`apply_events`) and reading
+        results (:meth:`RunResult.from_model <sim.results.RunResult.from_model>`), not
+        for stepping.
+
+        Returns:
+            The copy.
+
+        """
+        clone = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, set | list | dict | np.ndarray):
+                setattr(clone, name, copy.copy(value))
+        return clone
 
     def _eligible(self, fid: str) -> np.ndarray:
         """Who may join framework ``fid``: its ``eligible`` set, or everyone."""
