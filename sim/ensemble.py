@@ -69,6 +69,7 @@ import pandas as pd
 from scipy import sparse
 
 from sim import metrics
+from sim.equilibrium import check_equilibrium
 from sim.errors import InputError, describe
 from sim.model import CoalitionModel
 from sim.results import RunResult, run
@@ -230,6 +231,46 @@ def _check_parameters(parameters: Sequence[Mapping[str, Any]] | None, runs: int)
 
 
 @dataclass(frozen=True, eq=False)
+class RunSummary:
+    """What a sweep stores of one run: its tables and the two facts its run table records.
+
+    The same values as the run's :class:`RunResult` holds, without the rest of it
+    (dynamics, offers, the equilibrium's details, metadata). Plain data: it pickles.
+
+    Attributes:
+        aggregates: :attr:`RunResult.aggregates`.
+        countries: :attr:`RunResult.countries` (the final step's, or every step's).
+        converged_at: ``metadata["converged_at"]``: the step the run settled at, if it did.
+        is_nash: ``metadata["equilibrium"]["is_nash"]``, if the run reported it.
+
+    """
+
+    aggregates: pd.DataFrame
+    countries: pd.DataFrame
+    converged_at: int | None
+    is_nash: bool | None
+
+    @classmethod
+    def of(cls, result: RunResult) -> RunSummary:
+        """The summary of a run's full result.
+
+        Args:
+            result: The run's result.
+
+        Returns:
+            Its summary.
+
+        """
+        equilibrium = result.metadata.get("equilibrium") or {}
+        return cls(
+            result.aggregates,
+            result.countries,
+            result.metadata.get("converged_at"),
+            equilibrium.get("is_nash"),
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class _Batch:
     """One ensemble's outcome: the drivers at the end and every run's history.
 
@@ -264,6 +305,26 @@ class _Batch:
         params = driver.params
         history = self.history[:, j].astype(np.int64)
         return metrics.aggregates(history, params.portfolios, params.framework_ids, driver.world)
+
+    def summary(self, j: int) -> RunSummary:
+        """Run ``j``'s :class:`RunSummary`, computed as :meth:`RunResult.from_model` computes its parts."""
+        driver = self.drivers[self.scenario_of[j]]
+        params, world = driver.params, driver.world
+        history = self.history[:, j].astype(np.int64)
+        aggregates = metrics.aggregates(history, params.portfolios, params.framework_ids, world)
+        steps = None if self.record == "all" else np.array([len(history) - 1])
+        countries = metrics.countries(
+            history, params.portfolios, params.labels, params.framework_ids, world, steps
+        )
+        settle = driver.spec.convergence
+        final = driver.fork()
+        final.portfolio = history[-1]
+        return RunSummary(
+            aggregates,
+            countries,
+            metrics.converged_at(aggregates, settle.window, settle.tolerance),
+            check_equilibrium(final).is_nash,
+        )
 
 
 class EnsembleResult(Sequence[RunResult]):
@@ -321,6 +382,18 @@ class EnsembleResult(Sequence[RunResult]):
             raise ValueError(f"run {index} was run on its own (engine 'per-run'); see its RunResult")
         batch, j = entry
         return batch.history[:, j].astype(np.int64)
+
+    def summary(self, index: int) -> RunSummary:
+        """Run ``index``'s :class:`RunSummary`: what a sweep stores, without its full RunResult.
+
+        About half the cost of building the run's :class:`RunResult` (no dynamics,
+        offers, equilibrium details or metadata); its values are the RunResult's.
+        """
+        entry = self._runs[index]
+        if isinstance(entry, RunResult):
+            return RunSummary.of(entry)
+        batch, j = entry
+        return batch.summary(j)
 
     def aggregates(self) -> pd.DataFrame:
         """Every run's :attr:`RunResult.aggregates`, stacked, with a ``run`` column in front.
