@@ -85,6 +85,7 @@ class World:
     table: pd.DataFrame
     data_version: str
     _peer_cache: dict = field(default_factory=dict, repr=False)
+    _member_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.iso3)
@@ -253,6 +254,20 @@ class World:
             KeyError: With the unknown identifier, bloc or affiliation as its argument.
 
         """
+        key = (tuple(countries), tuple(blocs), tuple(affiliations), as_of, everyone)
+        if key not in self._member_cache:  # scenarios of a sweep name the same sets again and again
+            self._member_cache[key] = self._members(*key)
+        return self._member_cache[key].copy()
+
+    def _members(
+        self,
+        countries: tuple[str, ...],
+        blocs: tuple[str, ...],
+        affiliations: tuple[str, ...],
+        as_of: str | None,
+        everyone: bool,
+    ) -> np.ndarray:
+        """The mask :meth:`members` returns, computed (it keeps one per selection)."""
         mask = np.full(self.n, everyone, dtype=bool)
         for code in countries:
             if code not in self.index:
