@@ -431,7 +431,7 @@ def _simulate(
         The batch.
 
     """
-    drivers = [CoalitionModel(scenario, world) for scenario in scenarios]  # they draw nothing
+    drivers = [CoalitionModel(scenario, world, agents=False) for scenario in scenarios]  # they draw nothing
     members = [np.flatnonzero(scenario_of == g) for g in range(len(scenarios))]
     runs, n = len(seeds), world.n
     # Exactly as mesa.Model(rng=seed) makes model.rng from a whole-number seed.

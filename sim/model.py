@@ -129,6 +129,10 @@ class CoalitionModel(mesa.Model):
         standing_offers: ``(n, k)`` offers in utility units added to every step's
             ``side_payment`` outside any sponsor's budget (a permanent offer, as
             :mod:`sim.analysis.what_it_takes` probes); none when omitted.
+        agents: Create the :class:`~sim.agents.Country` agents. ``False`` saves their
+            cost (half of a model's construction at 193 countries) for a model that only
+            applies a scenario's events for many runs (:mod:`sim.ensemble`); such a model
+            has no agents for :meth:`country` and cannot use the ``"agents"`` engine.
 
     Attributes:
         spec: The scenario as it stands now (events may have changed it). Mesa's own
@@ -156,9 +160,12 @@ class CoalitionModel(mesa.Model):
         rng: int | np.random.Generator | None = None,
         engine: Engine = "vectorized",
         standing_offers: np.ndarray | None = None,
+        agents: bool = True,
     ) -> None:
         if engine not in ("vectorized", "agents"):
             raise ValueError(f"engine must be 'vectorized' or 'agents', got {engine!r}")
+        if engine == "agents" and not agents:
+            raise ValueError("the 'agents' engine needs the agents (agents=True)")
         shape = (world.n, len(scenario.active_frameworks))
         if standing_offers is not None and (
             np.shape(standing_offers) != shape or not np.isfinite(standing_offers).all()
@@ -185,7 +192,8 @@ class CoalitionModel(mesa.Model):
         self._summary = (np.zeros((0, len(ids)), dtype=bool), np.zeros(len(ids), dtype=np.int64))
         self.history: list[np.ndarray] = [self.portfolio.copy()]
         self.switches: list[int] = [0]
-        Country.create_agents(self, world.n, index=list(range(world.n)))
+        if agents:
+            Country.create_agents(self, world.n, index=list(range(world.n)))
         self._country_list = list(self.agents)
         self._standing_offers = (
             np.zeros(shape) if standing_offers is None else np.array(standing_offers, dtype=float)

@@ -86,6 +86,7 @@ class World:
     data_version: str
     _peer_cache: dict = field(default_factory=dict, repr=False)
     _member_cache: dict = field(default_factory=dict, repr=False)
+    _agreement_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.iso3)
@@ -167,14 +168,18 @@ class World:
             code: An ISO3 code, e.g. ``"USA"``.
 
         Returns:
-            ``(n,)`` shares in [0, 1], or ``None`` when the table has no such column (only
-            the USA and China have one in the shipped data; synthetic worlds have none).
+            ``(n,)`` shares in [0, 1] (read-only), or ``None`` when the table has no such
+            column (only the USA and China have one in the shipped data; synthetic worlds
+            have none).
 
         """
-        column = AGREEMENT_COLUMN.format(code=code.lower())
-        if column not in self.table.columns:
-            return None
-        return self.table[column].to_numpy(dtype=float)
+        if code not in self._agreement_cache:  # asked once per lead country by every parameter build
+            column = AGREEMENT_COLUMN.format(code=code.lower())
+            values = self.table[column].to_numpy(dtype=float) if column in self.table.columns else None
+            if values is not None:
+                values.flags.writeable = False
+            self._agreement_cache[code] = values
+        return self._agreement_cache[code]
 
     @cached_property
     def weights(self) -> dict[str, np.ndarray]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import sim
 import sim.model
 from sim.ensemble import run_bytes, run_many
+from sim.model import CoalitionModel
 
 TABLES = ("aggregates", "countries", "dynamics", "offers")
 
@@ -275,3 +276,14 @@ def test_random_parameters_in_one_ensemble_match_single_runs(seed, n, parameters
         model = sim.CoalitionModel(scenario.with_overrides(changes), world, rng=s)
         model.run_for(10)
         np.testing.assert_array_equal(results.history(i), np.asarray(model.history))
+
+
+def test_a_model_without_agents_applies_events_alike_and_refuses_the_agents_engine(baseline, world):
+    bare, full = CoalitionModel(baseline, world, agents=False), CoalitionModel(baseline, world)
+    assert len(bare.agents) == 0 and len(full.agents) == world.n
+    for step in sorted(full.event_steps()):
+        bare.apply_events(step)
+        full.apply_events(step)
+        assert np.array_equal(bare.portfolio, full.portfolio) and bare.params is full.params
+    with pytest.raises(ValueError, match="agents=True"):
+        CoalitionModel(baseline, world, engine="agents", agents=False)
