@@ -67,9 +67,10 @@ MAX_CHUNK = 32
 #: Chunks per worker a sweep aims for, so workers finish close together.
 CHUNKS_PER_WORKER = 8
 
-#: Chunks per worker for ensembles: fewer, larger chunks (an ensemble's cost per run
-#: falls with its size, and each distinct design point costs one model per chunk).
-ENSEMBLE_CHUNKS_PER_WORKER = 2
+#: Chunks per worker for ensembles: fewer, larger chunks than one run at a time (an
+#: ensemble's cost per run falls with its size), but enough that workers finish close
+#: together (with 2, five chunks on two workers left one worker a chunk to do alone).
+ENSEMBLE_CHUNKS_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -270,7 +271,7 @@ def chunk_size_for(runs: int, workers: int) -> int:
 
 
 def ensemble_chunk_size(runs: int, workers: int, scenario: Scenario, steps: int | None) -> int:
-    """Runs per ensemble chunk: about two chunks per worker, as many as fit in memory.
+    """Runs per ensemble chunk: about four chunks per worker, as many as fit in memory.
 
     Memory is bounded by :data:`sim.ensemble.DEFAULT_MAX_BYTES` of :func:`sim.ensemble.run_bytes`
     per run, counting every framework of the scenario as enabled (a sweep may enable more).
@@ -444,7 +445,7 @@ def sweep(
         workers: Worker processes (a chunk-size hint for an executor instance).
         address: A Dask scheduler to join (with ``executor="dask"``).
         resume: Continue the sweep in ``out``; runs that succeeded are skipped.
-        chunk_size: Runs per chunk (default: about two chunks per worker, as many as fit
+        chunk_size: Runs per chunk (default: about four chunks per worker, as many as fit
             in memory, for ensembles; about eight chunks per worker, at most 32, one run
             at a time).
         progress: Called as ``progress(done, to_do, failed)`` after each stored chunk.
