@@ -42,15 +42,16 @@ a sponsor's offers depend on its budget and on the countries' gaps in order, cou
 country, which this engine does not vectorise. :attr:`EnsembleResult.engines` says which
 runs were run how.
 
-A sweep would call it once per chunk of tasks, e.g.::
+The sweep runner (:mod:`sim.experiment.runner`) calls it once per chunk of tasks::
 
     results = run_many(scenario, [task.seed for task in tasks],
                        [dict(task.parameters) for task in tasks], steps=steps, record="final")
-    for task, result in zip(tasks, results):  # RunResults, in task order
-        ...  # store result.aggregates and result.countries as for sim.run
+    for i, task in enumerate(tasks):  # results are in task order
+        summary = results.summary(i)  # aggregates, countries, converged_at, is_nash
+        ...  # store them as for sim.run's RunResult
 
-and ask :meth:`EnsembleResult.aggregates` for every run's aggregates in one frame when it
-needs no more than those. What each costs (benchmarks/README.md): stepping is a tenth of a
+and :meth:`EnsembleResult.aggregates` gives every run's aggregates in one frame when no
+more is needed. What each costs (benchmarks/README.md): stepping is a tenth of a
 single run's time per run in large ensembles of one scenario; building a run's full
 :class:`RunResult` (tables, equilibrium check) costs about a third of a single run, so a
 sweep that stores every run's full result gains 2 to 3.4x, one that needs aggregates only
