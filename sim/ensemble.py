@@ -334,8 +334,9 @@ class EnsembleResult(Sequence[RunResult]):
     Each run's result is built when asked for (``results[i]``, iterating), exactly as
     :func:`sim.run` builds it, equilibrium check included; :meth:`aggregates` gives every
     run's aggregates at once, without building the rest. It holds the ensembles' models,
-    which do not pickle (nor does a :class:`CoalitionModel`): a worker process returns the
-    RunResults or aggregates it builds from it.
+    which do not pickle (nor does a :class:`CoalitionModel`): a worker process returns what
+    it builds from it (RunResults, :class:`RunSummary` objects, aggregates; the sweep
+    runner's workers return Parquet bytes).
 
     Attributes:
         seeds: Each run's seed.
