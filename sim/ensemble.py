@@ -55,8 +55,9 @@ more is needed. What each costs (benchmarks/README.md): stepping is a tenth of a
 single run's time per run in large ensembles of one scenario; building a run's full
 :class:`RunResult` (tables, equilibrium check) costs about a third of a single run, so a
 sweep that stores every run's full result gains 2 to 3.4x, one that needs aggregates only
-gains 8 to 9.6x; every distinct scenario costs one model construction (its check against the
-world and its country sets, about 10 ms), so a sweep of distinct points gains about 2x.
+gains 8 to 9.6x; every distinct scenario costs one driver model (built without agents, its
+country sets resolved once per world) and its parameter rebuilds at events, so a sweep of
+distinct points gains about 3x.
 """
 
 from __future__ import annotations
