@@ -42,25 +42,26 @@ a sponsor's offers depend on its budget and on the countries' gaps in order, cou
 country, which this engine does not vectorise. :attr:`EnsembleResult.engines` says which
 runs were run how.
 
-A sweep would call it once per chunk of tasks, e.g.::
+The sweep runner (:mod:`sim.experiment.runner`) calls it once per chunk of tasks::
 
     results = run_many(scenario, [task.seed for task in tasks],
                        [dict(task.parameters) for task in tasks], steps=steps, record="final")
-    for task, result in zip(tasks, results):  # RunResults, in task order
-        ...  # store result.aggregates and result.countries as for sim.run
+    for i, task in enumerate(tasks):  # results are in task order
+        summary = results.summary(i)  # aggregates, countries, converged_at, is_nash
+        ...  # store them as for sim.run's RunResult
 
-and ask :meth:`EnsembleResult.aggregates` for every run's aggregates in one frame when it
-needs no more than those. What each costs (benchmarks/README.md): stepping is a tenth of a
+and :meth:`EnsembleResult.aggregates` gives every run's aggregates in one frame when no
+more is needed. What each costs (benchmarks/README.md): stepping is a tenth of a
 single run's time per run in large ensembles of one scenario; building a run's full
 :class:`RunResult` (tables, equilibrium check) costs about a third of a single run, so a
 sweep that stores every run's full result gains 2 to 3.4x, one that needs aggregates only
-gains 8 to 9.6x; every distinct scenario costs one model construction (its check against the
-world and its country sets, about 10 ms), so a sweep of distinct points gains about 2x.
+gains 8 to 9.6x; every distinct scenario costs one driver model (built without agents, its
+country sets resolved once per world) and its parameter rebuilds at events, so a sweep of
+distinct points gains about 3x.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -70,6 +71,7 @@ import pandas as pd
 from scipy import sparse
 
 from sim import metrics
+from sim.equilibrium import check_equilibrium
 from sim.errors import InputError, describe
 from sim.model import CoalitionModel
 from sim.results import RunResult, run
@@ -231,6 +233,46 @@ def _check_parameters(parameters: Sequence[Mapping[str, Any]] | None, runs: int)
 
 
 @dataclass(frozen=True, eq=False)
+class RunSummary:
+    """What a sweep stores of one run: its tables and the two facts its run table records.
+
+    The same values as the run's :class:`RunResult` holds, without the rest of it
+    (dynamics, offers, the equilibrium's details, metadata). Plain data: it pickles.
+
+    Attributes:
+        aggregates: :attr:`RunResult.aggregates`.
+        countries: :attr:`RunResult.countries` (the final step's, or every step's).
+        converged_at: ``metadata["converged_at"]``: the step the run settled at, if it did.
+        is_nash: ``metadata["equilibrium"]["is_nash"]``, if the run reported it.
+
+    """
+
+    aggregates: pd.DataFrame
+    countries: pd.DataFrame
+    converged_at: int | None
+    is_nash: bool | None
+
+    @classmethod
+    def of(cls, result: RunResult) -> RunSummary:
+        """The summary of a run's full result.
+
+        Args:
+            result: The run's result.
+
+        Returns:
+            Its summary.
+
+        """
+        equilibrium = result.metadata.get("equilibrium") or {}
+        return cls(
+            result.aggregates,
+            result.countries,
+            result.metadata.get("converged_at"),
+            equilibrium.get("is_nash"),
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class _Batch:
     """One ensemble's outcome: the drivers at the end and every run's history.
 
@@ -252,7 +294,7 @@ class _Batch:
 
     def result(self, j: int) -> RunResult:
         """Run ``j``'s result, made by :meth:`RunResult.from_model` as for a single run."""
-        model = _copy_model(self.drivers[self.scenario_of[j]])
+        model = self.drivers[self.scenario_of[j]].fork()
         model.history = self.history[:, j].astype(np.int64)
         model.portfolio = model.history[-1]
         model.steps = len(self.history) - 1
@@ -266,6 +308,26 @@ class _Batch:
         history = self.history[:, j].astype(np.int64)
         return metrics.aggregates(history, params.portfolios, params.framework_ids, driver.world)
 
+    def summary(self, j: int) -> RunSummary:
+        """Run ``j``'s :class:`RunSummary`, computed as :meth:`RunResult.from_model` computes its parts."""
+        driver = self.drivers[self.scenario_of[j]]
+        params, world = driver.params, driver.world
+        history = self.history[:, j].astype(np.int64)
+        aggregates = metrics.aggregates(history, params.portfolios, params.framework_ids, world)
+        steps = None if self.record == "all" else np.array([len(history) - 1])
+        countries = metrics.countries(
+            history, params.portfolios, params.labels, params.framework_ids, world, steps
+        )
+        settle = driver.spec.convergence
+        final = driver.fork()
+        final.portfolio = history[-1]
+        return RunSummary(
+            aggregates,
+            countries,
+            metrics.converged_at(aggregates, settle.window, settle.tolerance),
+            check_equilibrium(final).is_nash,
+        )
+
 
 class EnsembleResult(Sequence[RunResult]):
     """The results of :func:`run_many`: a sequence of :class:`RunResult`, one per seed.
@@ -273,8 +335,9 @@ class EnsembleResult(Sequence[RunResult]):
     Each run's result is built when asked for (``results[i]``, iterating), exactly as
     :func:`sim.run` builds it, equilibrium check included; :meth:`aggregates` gives every
     run's aggregates at once, without building the rest. It holds the ensembles' models,
-    which do not pickle (nor does a :class:`CoalitionModel`): a worker process returns the
-    RunResults or aggregates it builds from it.
+    which do not pickle (nor does a :class:`CoalitionModel`): a worker process returns what
+    it builds from it (RunResults, :class:`RunSummary` objects, aggregates; the sweep
+    runner's workers return Parquet bytes).
 
     Attributes:
         seeds: Each run's seed.
@@ -323,6 +386,18 @@ class EnsembleResult(Sequence[RunResult]):
         batch, j = entry
         return batch.history[:, j].astype(np.int64)
 
+    def summary(self, index: int) -> RunSummary:
+        """Run ``index``'s :class:`RunSummary`: what a sweep stores, without its full RunResult.
+
+        About half the cost of building the run's :class:`RunResult` (no dynamics,
+        offers, equilibrium details or metadata); its values are the RunResult's.
+        """
+        entry = self._runs[index]
+        if isinstance(entry, RunResult):
+            return RunSummary.of(entry)
+        batch, j = entry
+        return batch.summary(j)
+
     def aggregates(self) -> pd.DataFrame:
         """Every run's :attr:`RunResult.aggregates`, stacked, with a ``run`` column in front.
 
@@ -335,18 +410,6 @@ class EnsembleResult(Sequence[RunResult]):
         table = pd.concat(frames, ignore_index=True)
         table.insert(0, "run", np.repeat(np.arange(len(frames)), [len(frame) for frame in frames]))
         return table
-
-
-def _copy_model(model: CoalitionModel) -> CoalitionModel:
-    """A copy of a model whose containers are copies, so changing it leaves ``model`` alone.
-
-    Read-only shared parts (scenario, world, parameters, setup) stay shared.
-    """
-    clone = copy.copy(model)
-    for name, value in vars(model).items():
-        if isinstance(value, set | list | dict | np.ndarray):
-            setattr(clone, name, copy.copy(value))
-    return clone
 
 
 def _simulate(
@@ -371,7 +434,7 @@ def _simulate(
         The batch.
 
     """
-    drivers = [CoalitionModel(scenario, world) for scenario in scenarios]  # they draw nothing
+    drivers = [CoalitionModel(scenario, world, agents=False) for scenario in scenarios]  # they draw nothing
     members = [np.flatnonzero(scenario_of == g) for g in range(len(scenarios))]
     runs, n = len(seeds), world.n
     # Exactly as mesa.Model(rng=seed) makes model.rng from a whole-number seed.
@@ -381,7 +444,7 @@ def _simulate(
     history[0] = portfolio
     draws = np.empty((runs, DRAW_BLOCK, 2, n))
     flat_draws = draws.reshape(-1)
-    due = [_event_steps(driver) for driver in drivers]
+    due = [driver.event_steps() for driver in drivers]
     stacked = None
     for step in range(1, steps + 1):
         block = (step - 1) % DRAW_BLOCK
@@ -393,8 +456,8 @@ def _simulate(
         for g, rows in enumerate(members):
             if step in due[g]:
                 drivers[g], portfolio[rows] = _apply_events(drivers[g], portfolio[rows], step)
-                due[g] = _event_steps(drivers[g])
-                if drivers[g]._founding:  # set by the model's events: a founding round now
+                due[g] = drivers[g].event_steps()
+                if drivers[g].founding_round:  # set by the model's events: a founding round now
                     founding.append(rows)
         if stacked is None or not stacked.current(drivers):
             stacked = _Stacked(drivers, scenario_of)
@@ -411,14 +474,6 @@ def _simulate(
     for g, rows in enumerate(members):  # any of its runs' state: the driver stands for them
         drivers[g].portfolio = portfolio[rows[0]]
     return _Batch(tuple(drivers), scenario_of, tuple(seeds), history, record)
-
-
-def _event_steps(driver: CoalitionModel) -> set[int]:
-    """The steps at which the driver's scenario may change anything: launches and events."""
-    spec = driver.spec
-    return {spec.frameworks[fid].launch_step for fid in spec.active_frameworks} | {
-        event.step for event in spec.events
-    }
 
 
 class _Stacked:
@@ -580,10 +635,10 @@ def _apply_events(
 
 def _step_events(driver: CoalitionModel, portfolio: np.ndarray, step: int) -> CoalitionModel:
     """A copy of the driver holding ``portfolio``, after the model's own events of ``step``."""
-    probe = _copy_model(driver)
+    probe = driver.fork()
     probe.portfolio = portfolio
     probe.steps = step
-    probe._apply_events(step)  # the model's own event code, reused as is
+    probe.apply_events(step)  # the model's own event code, reused as is
     return probe
 
 

@@ -27,6 +27,7 @@ seeds of one sweep point); see :func:`scenario_setup`.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields
@@ -128,6 +129,10 @@ class CoalitionModel(mesa.Model):
         standing_offers: ``(n, k)`` offers in utility units added to every step's
             ``side_payment`` outside any sponsor's budget (a permanent offer, as
             :mod:`sim.analysis.what_it_takes` probes); none when omitted.
+        agents: Create the :class:`~sim.agents.Country` agents. ``False`` saves their
+            cost (half of a model's construction at 193 countries) for a model that only
+            applies a scenario's events for many runs (:mod:`sim.ensemble`); such a model
+            has no agents for :meth:`country` and cannot use the ``"agents"`` engine.
 
     Attributes:
         spec: The scenario as it stands now (events may have changed it). Mesa's own
@@ -141,6 +146,8 @@ class CoalitionModel(mesa.Model):
         sponsors: The :class:`~sim.sponsors.Sponsor` agents, in the order they act.
         offer_log: Every offer made: (step, sponsor, country row, lever, units, cost).
         spend: Sponsors' total spending at each recorded step (0 at step 0).
+        founding_round: Whether a framework with a founding round launched at the
+            events applied last (:meth:`apply_events`): every country decides this step.
         datacollector: Mesa DataCollector with each framework's member count.
 
     """
@@ -153,9 +160,12 @@ class CoalitionModel(mesa.Model):
         rng: int | np.random.Generator | None = None,
         engine: Engine = "vectorized",
         standing_offers: np.ndarray | None = None,
+        agents: bool = True,
     ) -> None:
         if engine not in ("vectorized", "agents"):
             raise ValueError(f"engine must be 'vectorized' or 'agents', got {engine!r}")
+        if engine == "agents" and not agents:
+            raise ValueError("the 'agents' engine needs the agents (agents=True)")
         shape = (world.n, len(scenario.active_frameworks))
         if standing_offers is not None and (
             np.shape(standing_offers) != shape or not np.isfinite(standing_offers).all()
@@ -169,7 +179,7 @@ class CoalitionModel(mesa.Model):
         self.engine = engine
         ids = tuple(scenario.active_frameworks)
         self._launched = {fid for fid in ids if scenario.frameworks[fid].launch_step == 0}
-        self._founding = False
+        self.founding_round = False
         self._committed = self._resolve_members("committed", ids)
         for j, fid in enumerate(ids):
             if fid in self._launched and scenario.frameworks[fid].universal:
@@ -182,7 +192,8 @@ class CoalitionModel(mesa.Model):
         self._summary = (np.zeros((0, len(ids)), dtype=bool), np.zeros(len(ids), dtype=np.int64))
         self.history: list[np.ndarray] = [self.portfolio.copy()]
         self.switches: list[int] = [0]
-        Country.create_agents(self, world.n, index=list(range(world.n)))
+        if agents:
+            Country.create_agents(self, world.n, index=list(range(world.n)))
         self._country_list = list(self.agents)
         self._standing_offers = (
             np.zeros(shape) if standing_offers is None else np.array(standing_offers, dtype=float)
@@ -288,7 +299,7 @@ class CoalitionModel(mesa.Model):
             a founding round (every country decides at once).
 
         """
-        self._apply_events(self.steps)
+        self.apply_events(self.steps)
         spent = 0.0
         if self.sponsors:
             self.side_payment = self._standing_offers.copy()
@@ -296,7 +307,7 @@ class CoalitionModel(mesa.Model):
                 spent += sponsor.act()
             self.side_payment.flags.writeable = False
         self.spend.append(spent)
-        rate = 1.0 if self._founding else self.spec.rule.activation_rate
+        rate = 1.0 if self.founding_round else self.spec.rule.activation_rate
         return np.full(self.world.n, rate)
 
     def _decide(self, rows: np.ndarray, choice_draws: np.ndarray) -> np.ndarray:
@@ -317,10 +328,27 @@ class CoalitionModel(mesa.Model):
         utilities = portfolio_utilities(params, u, current, rows)
         return choose(self.spec.rule, utilities, current, choice_draws)
 
-    def _apply_events(self, step: int) -> None:
-        """Apply the events and launches due at ``step``; rebuild parameters if needed.
+    def event_steps(self) -> set[int]:
+        """The steps at which the scenario as it stands may change anything: launches and events.
 
-        Sets ``_founding``: whether a framework with a founding round launched now.
+        At any other step :meth:`apply_events` leaves the model as it is.
+        """
+        return {self.spec.frameworks[fid].launch_step for fid in self.spec.active_frameworks} | {
+            event.step for event in self.spec.events
+        }
+
+    def apply_events(self, step: int) -> None:
+        """Apply the events and launches due at ``step``; rebuild the parameters if needed.
+
+        :meth:`step` calls it first; the ensemble engine (:mod:`sim.ensemble`) calls it
+        on copies of one model (:meth:`fork`) to apply a scenario's events to many runs'
+        states. Commitments change :attr:`portfolio`, each country's new portfolio as a
+        function of its own portfolio alone; the rest (scenario, launched frameworks,
+        parameters) does not depend on the state. Sets :attr:`founding_round`.
+
+        Args:
+            step: The step whose events apply (the model's ``steps`` before it steps).
+
         """
         launching = [
             fid for fid in self.params.framework_ids
@@ -345,9 +373,29 @@ class CoalitionModel(mesa.Model):
         for fid in launching:
             if self.spec.frameworks[fid].universal:
                 self._commit(fid, self._eligible(fid), f"frameworks.{fid}.universal")
-        self._founding = any(self.spec.frameworks[fid].founding_round for fid in launching)
+        self.founding_round = any(self.spec.frameworks[fid].founding_round for fid in launching)
         if launching or any(event.step == step for event in self.spec.events):
             self.params = self._rebuild()
+
+    def fork(self) -> CoalitionModel:
+        """A copy whose state can change without changing this model.
+
+        Containers holding state (the portfolio, history, commitments, launched
+        frameworks, logs) are copied; what runs share read-only (the scenario, world,
+        parameters, setup) stays shared. Agents, sponsors and the random generator stay
+        this model's: a fork is for applying events (:meth:`apply_events`) and reading
+        results (:meth:`RunResult.from_model <sim.results.RunResult.from_model>`), not
+        for stepping.
+
+        Returns:
+            The copy.
+
+        """
+        clone = copy.copy(self)
+        for name, value in vars(self).items():
+            if isinstance(value, set | list | dict | np.ndarray):
+                setattr(clone, name, copy.copy(value))
+        return clone
 
     def _eligible(self, fid: str) -> np.ndarray:
         """Who may join framework ``fid``: its ``eligible`` set, or everyone."""

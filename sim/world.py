@@ -85,6 +85,8 @@ class World:
     table: pd.DataFrame
     data_version: str
     _peer_cache: dict = field(default_factory=dict, repr=False)
+    _member_cache: dict = field(default_factory=dict, repr=False)
+    _agreement_cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.iso3)
@@ -166,14 +168,18 @@ class World:
             code: An ISO3 code, e.g. ``"USA"``.
 
         Returns:
-            ``(n,)`` shares in [0, 1], or ``None`` when the table has no such column (only
-            the USA and China have one in the shipped data; synthetic worlds have none).
+            ``(n,)`` shares in [0, 1] (read-only), or ``None`` when the table has no such
+            column (only the USA and China have one in the shipped data; synthetic worlds
+            have none).
 
         """
-        column = AGREEMENT_COLUMN.format(code=code.lower())
-        if column not in self.table.columns:
-            return None
-        return self.table[column].to_numpy(dtype=float)
+        if code not in self._agreement_cache:  # asked once per lead country by every parameter build
+            column = AGREEMENT_COLUMN.format(code=code.lower())
+            values = self.table[column].to_numpy(dtype=float) if column in self.table.columns else None
+            if values is not None:
+                values.flags.writeable = False
+            self._agreement_cache[code] = values
+        return self._agreement_cache[code]
 
     @cached_property
     def weights(self) -> dict[str, np.ndarray]:
@@ -253,6 +259,20 @@ class World:
             KeyError: With the unknown identifier, bloc or affiliation as its argument.
 
         """
+        key = (tuple(countries), tuple(blocs), tuple(affiliations), as_of, everyone)
+        if key not in self._member_cache:  # scenarios of a sweep name the same sets again and again
+            self._member_cache[key] = self._members(*key)
+        return self._member_cache[key].copy()
+
+    def _members(
+        self,
+        countries: tuple[str, ...],
+        blocs: tuple[str, ...],
+        affiliations: tuple[str, ...],
+        as_of: str | None,
+        everyone: bool,
+    ) -> np.ndarray:
+        """The mask :meth:`members` returns, computed (it keeps one per selection)."""
         mask = np.full(self.n, everyone, dtype=bool)
         for code in countries:
             if code not in self.index:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import sim
 import sim.model
 from sim.ensemble import run_bytes, run_many
+from sim.model import CoalitionModel
 
 TABLES = ("aggregates", "countries", "dynamics", "offers")
 
@@ -275,3 +276,40 @@ def test_random_parameters_in_one_ensemble_match_single_runs(seed, n, parameters
         model = sim.CoalitionModel(scenario.with_overrides(changes), world, rng=s)
         model.run_for(10)
         np.testing.assert_array_equal(results.history(i), np.asarray(model.history))
+
+
+def test_a_model_without_agents_applies_events_alike_and_refuses_the_agents_engine(baseline, world):
+    bare, full = CoalitionModel(baseline, world, agents=False), CoalitionModel(baseline, world)
+    assert len(bare.agents) == 0 and len(full.agents) == world.n
+    for step in sorted(full.event_steps()):
+        bare.apply_events(step)
+        full.apply_events(step)
+        assert np.array_equal(bare.portfolio, full.portfolio) and bare.params is full.params
+    with pytest.raises(ValueError, match="agents=True"):
+        CoalitionModel(baseline, world, engine="agents", agents=False)
+
+
+@pytest.mark.parametrize("record", ["all", "final"])
+def test_a_runs_summary_holds_what_its_run_result_holds(baseline, world, record):
+    """What a sweep stores of a run, from the ensemble or from a sponsored run's own model."""
+    courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
+    cases = [
+        (baseline, [{"rule.temperature": t} for t in (0.05, 0.2, 0.5, 1.0, 0.05, 0.2)], 100),
+        (courting, [{}], 30),
+    ]
+    nash, settled = set(), set()
+    for scenario, parameters, steps in cases:
+        seeds = list(range(len(parameters)))
+        results = run_many(scenario, seeds, parameters, steps=steps, world=world, record=record)
+        for i, seed in enumerate(seeds):
+            varied = scenario.with_overrides(parameters[i])
+            single = sim.run(varied, seed=seed, steps=steps, world=world, record=record)
+            summary = results.summary(i)
+            pd.testing.assert_frame_equal(summary.aggregates, single.aggregates)
+            pd.testing.assert_frame_equal(summary.countries, single.countries)
+            assert summary.converged_at == single.metadata["converged_at"]
+            assert summary.is_nash == single.metadata["equilibrium"]["is_nash"]
+            nash.add(summary.is_nash)
+            settled.add(summary.converged_at is None)
+        assert set(results.engines) == {"per-run" if scenario.sponsors else "ensemble"}
+    assert nash == {True, False} and settled == {True, False}, "the runs must differ in both"

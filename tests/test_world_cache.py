@@ -76,3 +76,12 @@ def test_a_scenario_that_does_not_fit_the_world_fails_every_time():
     for _ in range(2):
         with pytest.raises(InputError, match="ZZZ"):
             CoalitionModel(scenario, world, rng=1)
+
+
+def test_a_selection_is_resolved_once_and_each_caller_gets_its_own_mask(world, monkeypatch):
+    first = world.members(blocs=["g7"], countries=["CHN"])
+    monkeypatch.setattr(type(world), "_members", refuse_to_read)
+    second = world.members(blocs=["g7"], countries=["CHN"])
+    assert np.array_equal(first, second) and first.sum() == 8
+    first[:] = False  # a caller may change its mask (resolve removes exclusions in place)
+    assert world.members(blocs=["g7"], countries=["CHN"]).sum() == 8

@@ -32,13 +32,18 @@ SENSITIVITY_KIND, TIPPING_KIND = "sensitivity", "tipping"
 RESULTS_DIR = Path("results")
 
 
-def _add_executor_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--executor",
-        choices=BACKENDS,
-        default="serial",
-        help="where runs execute: this process, local processes, or Dask (default: serial)",
-    )
+def _add_executor_options(parser: argparse.ArgumentParser, ensembles: bool = False) -> None:
+    if ensembles:  # the sweep: chunks of runs as vectorised ensembles unless --executor serial
+        kinds, default = BACKENDS, None
+        where = (
+            "where runs execute: ensemble (many runs at once in this process), serial (one run at a "
+            "time), local processes or Dask, whose workers run ensembles too; the store is the same "
+            "(default: ensemble, or processes with --workers above 1)"
+        )
+    else:
+        kinds, default = tuple(kind for kind in BACKENDS if kind != "ensemble"), "serial"
+        where = "where runs execute: this process, local processes, or Dask (default: serial)"
+    parser.add_argument("--executor", choices=kinds, default=default, help=where)
     parser.add_argument(
         "--workers",
         type=int,
@@ -66,7 +71,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "them as they finish; --resume continues a stopped sweep.",
     )
     sweep.add_argument("spec", help="sweep spec YAML, e.g. scenarios/sweeps/baseline_sobol.yaml")
-    _add_executor_options(sweep)
+    _add_executor_options(sweep, ensembles=True)
     sweep.add_argument(
         "--resume", action="store_true", help="continue the sweep in --out, skipping runs that succeeded"
     )

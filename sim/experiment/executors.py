@@ -1,10 +1,13 @@
 """Where runs execute: one small interface over serial, local processes and Dask.
 
 A sweep hands chunks of runs to a ``concurrent.futures.Executor`` (``submit`` returning
-a future). Any such executor can be injected; :func:`open_backend` makes the three we
+a future). Any such executor can be injected; :func:`open_backend` makes the four we
 ship:
 
-* ``serial``: runs each chunk in this process when it is submitted (no pickling);
+* ``ensemble``: runs each chunk in this process when it is submitted, as one
+  vectorised ensemble (:func:`sim.run_many`) rather than one model per run;
+* ``serial``: runs each chunk in this process, one run after another (the reference:
+  each run is exactly ``sim.run``);
 * ``processes``: a ``ProcessPoolExecutor`` with the ``spawn`` start method, named
   explicitly so a sweep behaves the same on Linux, macOS and Windows and inside
   notebooks (no forked copies of threads or open files); workers import the top-level
@@ -15,8 +18,13 @@ ship:
   (one single-threaded worker process per worker) or on an existing scheduler
   (``address="tcp://host:8786"``). Dask is an optional extra, imported only here.
 
-Results do not depend on the backend or the number of workers: each run is fixed by
-its scenario, parameters and seed.
+Every backend but ``serial`` runs each chunk as an ensemble (:attr:`Backend.ensembles`),
+in this process or in its workers. Results do not depend on the backend, the number of
+workers or the size of the chunks: each run is fixed by its scenario, parameters and
+seed, and an ensemble's runs are, run for run, those of ``sim.run``.
+
+When a sweep names no executor (:func:`default_kind`), it runs ensembles in this
+process, or in local processes when it is given more than one worker.
 """
 
 from __future__ import annotations
@@ -31,10 +39,10 @@ from typing import Any, Literal, TypeVar
 
 from sim.errors import ARGUMENTS, InputError
 
-BackendKind = Literal["serial", "processes", "dask"]
+BackendKind = Literal["ensemble", "serial", "processes", "dask"]
 
 #: The backends :func:`open_backend` can make.
-BACKENDS: tuple[BackendKind, ...] = ("serial", "processes", "dask")
+BACKENDS: tuple[BackendKind, ...] = ("ensemble", "serial", "processes", "dask")
 
 T = TypeVar("T")
 
@@ -76,12 +84,15 @@ class Backend:
         executor: A ``concurrent.futures``-style executor.
         workers: Number of parallel workers (sizes chunks and how many are in flight).
         description: What it is, for progress messages.
+        ensembles: Whether each chunk runs as one ensemble (:func:`sim.run_many`) rather
+            than one run after another.
 
     """
 
     executor: Executor
     workers: int
     description: str
+    ensembles: bool = False
 
 
 def warm_worker() -> None:
@@ -99,6 +110,23 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def default_kind(workers: int | None) -> BackendKind:
+    """The backend a sweep uses when none is named.
+
+    ``ensemble`` (this process), unless more than one worker is asked for: then
+    ``processes``, whose workers run ensembles too. ``serial`` (one run at a time) is
+    used only when named.
+
+    Args:
+        workers: The worker count asked for, if any.
+
+    Returns:
+        The backend kind.
+
+    """
+    return "processes" if workers is not None and workers > 1 else "ensemble"
+
+
 @contextmanager
 def open_backend(
     kind: str = "serial", workers: int | None = None, address: str | None = None
@@ -106,9 +134,10 @@ def open_backend(
     """Open an executor of the given kind and close it afterwards.
 
     Args:
-        kind: ``"serial"``, ``"processes"`` or ``"dask"``.
-        workers: Worker processes (default: the CPUs available; 1 for serial). For
-            Dask with an ``address``, the cluster's own workers are used.
+        kind: ``"ensemble"``, ``"serial"``, ``"processes"`` or ``"dask"``.
+        workers: Worker processes (default: the CPUs available; 1 for ensemble and
+            serial, which run in this process). For Dask with an ``address``, the
+            cluster's own workers are used.
         address: A Dask scheduler to join (``tcp://host:port``); Dask only.
 
     Yields:
@@ -130,8 +159,8 @@ def open_backend(
             "the dask executor (an address is a Dask scheduler)",
             f"the {kind} executor",
         )
-    if kind == "serial":
-        yield Backend(SerialExecutor(), 1, "serial")
+    if kind in ("ensemble", "serial"):
+        yield Backend(SerialExecutor(), 1, kind, ensembles=kind == "ensemble")
     elif kind == "processes":
         count = workers or default_workers()
         context = multiprocessing.get_context("spawn")
@@ -140,7 +169,7 @@ def open_backend(
             ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=warm_worker) as pool,
         ):
             try:
-                yield Backend(pool, count, f"{count} processes")
+                yield Backend(pool, count, f"{count} processes", ensembles=True)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
     else:
@@ -197,7 +226,8 @@ def _dask_backend(workers: int | None, address: str | None) -> Iterator[Backend]
         client.run(warm_worker)
         threads = sum(client.nthreads().values())
         where = "a local Dask cluster" if cluster is not None else f"the Dask scheduler at {address}"
-        yield Backend(client.get_executor(pure=False), max(threads, 1), f"{where} ({threads} workers)")
+        executor = client.get_executor(pure=False)
+        yield Backend(executor, max(threads, 1), f"{where} ({threads} workers)", ensembles=True)
     finally:
         client.close()
         if cluster is not None:

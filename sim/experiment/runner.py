@@ -9,6 +9,16 @@ not per run; and the driver stores each chunk as it finishes (see
 :mod:`sim.experiment.store`). A run that raises is recorded as failed with its error,
 and the batch goes on; so does a chunk whose worker died.
 
+With the default run callable, a chunk of a backend that runs ensembles
+(:attr:`~sim.experiment.executors.Backend.ensembles`: every backend but ``serial``) is
+one :func:`sim.run_many` call, and its rows are written from the ensemble's
+:class:`~sim.ensemble.RunSummary` objects, without building each run's full
+:class:`~sim.results.RunResult`; the rows are those the one-run-at-a-time path writes.
+Such chunks are sized by memory (:func:`ensemble_chunk_size`). If the ensemble raises
+(an override that fails for one run), the chunk runs again one run at a time, so each
+failure is recorded against its own run. A custom run callable defines what a run is,
+so its chunks always run one run at a time.
+
 Example::
 
     from sim.experiment import sweep, load_results
@@ -34,8 +44,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sim.ensemble import DEFAULT_MAX_BYTES, RunSummary, run_bytes, run_many
 from sim.errors import ARGUMENTS, InputError
-from sim.experiment.executors import Backend, open_backend
+from sim.experiment.executors import Backend, default_kind, open_backend
 from sim.experiment.spec import Experiment, RunTask, load_experiment
 from sim.experiment.store import (
     ChunkOutput,
@@ -55,6 +66,11 @@ MAX_CHUNK = 32
 
 #: Chunks per worker a sweep aims for, so workers finish close together.
 CHUNKS_PER_WORKER = 8
+
+#: Chunks per worker for ensembles: fewer, larger chunks than one run at a time (an
+#: ensemble's cost per run falls with its size), but enough that workers finish close
+#: together (with 2, five chunks on two workers left one worker a chunk to do alone).
+ENSEMBLE_CHUNKS_PER_WORKER = 4
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,8 @@ class Chunk:
         tasks: The runs.
         settings: What the runs share.
         run_callable: The top-level function that runs one task.
+        ensemble: Run the tasks as one ensemble (:func:`sim.run_many`), when
+            ``run_callable`` is :func:`simulate`.
 
     """
 
@@ -110,6 +128,7 @@ class Chunk:
     tasks: tuple[RunTask, ...]
     settings: RunSettings
     run_callable: RunCallable = simulate
+    ensemble: bool = False
 
 
 def _chunk_table(frames: list[pd.DataFrame], tasks: list[RunTask]) -> pa.Table:
@@ -132,7 +151,7 @@ def _chunk_table(frames: list[pd.DataFrame], tasks: list[RunTask]) -> pa.Table:
 
 
 def run_chunk(chunk: Chunk) -> ChunkOutput:
-    """Run a chunk's tasks one after another (the function workers execute).
+    """Run a chunk's tasks, as one ensemble or one after another (the function workers execute).
 
     A task that raises is recorded as failed with its error text; the others still run.
 
@@ -144,8 +163,65 @@ def run_chunk(chunk: Chunk) -> ChunkOutput:
 
     """
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    done = _run_ensemble(chunk) if chunk.ensemble and chunk.run_callable is simulate else None
+    if done is None:
+        records, done = _run_one_by_one(chunk, worker)
+    else:
+        finished = datetime.now(UTC)
+        records = [
+            RunRecord(
+                task.run_id,
+                "succeeded",
+                None,
+                seconds,
+                finished,
+                worker,
+                summary.converged_at,
+                summary.is_nash,
+            )
+            for task, summary, seconds in done
+        ]
+    if not done:
+        return ChunkOutput(tuple(records))
+    tasks = [task for task, _, _ in done]
+    tables = {
+        "aggregates": parquet_bytes(_chunk_table([summary.aggregates for _, summary, _ in done], tasks)),
+        "countries": parquet_bytes(_chunk_table([summary.countries for _, summary, _ in done], tasks)),
+    }
+    return ChunkOutput(tuple(records), tables)
+
+
+#: A succeeded run: its task, what the store keeps of it, and its seconds.
+_Done = tuple[RunTask, RunSummary, float]
+
+
+def _run_ensemble(chunk: Chunk) -> list[_Done] | None:
+    """Run every task of a chunk in one :func:`sim.run_many` call, or None if it raised.
+
+    Each run is given an equal share of the ensemble's wall time as its seconds.
+    """
+    start = time.perf_counter()
+    tasks = chunk.tasks
+    try:
+        results = run_many(
+            chunk.scenario,
+            [task.seed for task in tasks],
+            [dict(task.parameters) for task in tasks],
+            steps=chunk.settings.steps,
+            world=World.load(),
+            record=chunk.settings.countries,
+        )
+        summaries = [results.summary(i) for i in range(len(tasks))]
+    except Exception:  # the caller runs the chunk again one run at a time, recording each error
+        return None
+    seconds = (time.perf_counter() - start) / len(tasks)
+    return [(task, summary, seconds) for task, summary in zip(tasks, summaries, strict=True)]
+
+
+def _run_one_by_one(chunk: Chunk, worker: str) -> tuple[list[RunRecord], list[_Done]]:
+    """Run a chunk's tasks one after another with its run callable; a failure stays with its run."""
     records: list[RunRecord] = []
-    done: list[tuple[RunTask, RunResult]] = []
+    done: list[_Done] = []
     for task in chunk.tasks:
         start = time.perf_counter()
         try:
@@ -156,30 +232,21 @@ def run_chunk(chunk: Chunk) -> ChunkOutput:
             records.append(RunRecord(task.run_id, "failed", error, seconds, datetime.now(UTC), worker))
             continue
         seconds = time.perf_counter() - start
-        done.append((task, result))
-        equilibrium = result.metadata.get("equilibrium") or {}
-        converged_at = result.metadata.get("converged_at")
-        finished = datetime.now(UTC)
+        summary = RunSummary.of(result)
+        done.append((task, summary, seconds))
         records.append(
             RunRecord(
                 task.run_id,
                 "succeeded",
                 None,
                 seconds,
-                finished,
+                datetime.now(UTC),
                 worker,
-                converged_at,
-                equilibrium.get("is_nash"),
+                summary.converged_at,
+                summary.is_nash,
             )
         )
-    if not done:
-        return ChunkOutput(tuple(records))
-    tasks = [task for task, _ in done]
-    tables = {
-        "aggregates": parquet_bytes(_chunk_table([result.aggregates for _, result in done], tasks)),
-        "countries": parquet_bytes(_chunk_table([result.countries for _, result in done], tasks)),
-    }
-    return ChunkOutput(tuple(records), tables)
+    return records, done
 
 
 def _failed_chunk(chunk: Chunk, exc: BaseException) -> ChunkOutput:
@@ -201,6 +268,27 @@ def chunk_size_for(runs: int, workers: int) -> int:
 
     """
     return max(1, min(MAX_CHUNK, math.ceil(runs / (workers * CHUNKS_PER_WORKER))))
+
+
+def ensemble_chunk_size(runs: int, workers: int, scenario: Scenario, steps: int | None) -> int:
+    """Runs per ensemble chunk: about four chunks per worker, as many as fit in memory.
+
+    Memory is bounded by :data:`sim.ensemble.DEFAULT_MAX_BYTES` of :func:`sim.ensemble.run_bytes`
+    per run, counting every framework of the scenario as enabled (a sweep may enable more).
+
+    Args:
+        runs: Runs to do.
+        workers: Parallel workers.
+        scenario: The base scenario.
+        steps: Steps per run (the scenario's when ``None``).
+
+    Returns:
+        The chunk size (at least 1).
+
+    """
+    per_run = run_bytes(World.load().n, steps or scenario.steps, len(scenario.frameworks))
+    fits = max(1, DEFAULT_MAX_BYTES // per_run)
+    return max(1, min(fits, math.ceil(runs / (workers * ENSEMBLE_CHUNKS_PER_WORKER))))
 
 
 @dataclass(frozen=True)
@@ -264,8 +352,9 @@ def run_pending(
     Args:
         store: The open store.
         experiment: Its experiment.
-        backend: Where to run.
-        chunk_size: Runs per chunk (default: :func:`chunk_size_for`).
+        backend: Where to run (chunks run as ensembles if it says so).
+        chunk_size: Runs per chunk (default: :func:`ensemble_chunk_size` for a backend
+            that runs ensembles with the default run callable, else :func:`chunk_size_for`).
         progress: Called after each stored chunk.
         run_callable: Runs one task (default :func:`simulate`).
 
@@ -275,10 +364,16 @@ def run_pending(
     """
     pending = set(store.pending())
     tasks = [task for task in experiment.tasks() if task.run_id in pending]
-    size = chunk_size or chunk_size_for(len(tasks), backend.workers)
+    ensemble = backend.ensembles and run_callable is simulate
+    if chunk_size:
+        size = chunk_size
+    elif ensemble:
+        size = ensemble_chunk_size(len(tasks), backend.workers, experiment.scenario, experiment.spec.steps)
+    else:
+        size = chunk_size_for(len(tasks), backend.workers)
     settings = RunSettings(experiment.spec.steps, experiment.spec.countries)
     chunks = (
-        Chunk(experiment.scenario, tuple(tasks[i : i + size]), settings, run_callable)
+        Chunk(experiment.scenario, tuple(tasks[i : i + size]), settings, run_callable, ensemble)
         for i in range(0, len(tasks), size)
     )
     succeeded = failed = 0
@@ -328,7 +423,7 @@ def sweep(
     spec: str | Path | Experiment,
     out: str | Path,
     *,
-    executor: str | Executor = "serial",
+    executor: str | Executor | None = None,
     workers: int | None = None,
     address: str | None = None,
     resume: bool = False,
@@ -341,12 +436,18 @@ def sweep(
     Args:
         spec: A spec file or a resolved experiment.
         out: The result store folder.
-        executor: ``"serial"``, ``"processes"``, ``"dask"``, or an executor instance
-            (anything with ``concurrent.futures``' ``submit``).
+        executor: ``"ensemble"`` (vectorised runs in this process), ``"serial"`` (one
+            run at a time in this process), ``"processes"``, ``"dask"``, or an executor
+            instance (anything with ``concurrent.futures``' ``submit``; its chunks run as
+            ensembles). When omitted: ``"ensemble"``, or ``"processes"`` if ``workers``
+            is more than 1 (:func:`~sim.experiment.executors.default_kind`). The store
+            is the same whatever the executor.
         workers: Worker processes (a chunk-size hint for an executor instance).
         address: A Dask scheduler to join (with ``executor="dask"``).
         resume: Continue the sweep in ``out``; runs that succeeded are skipped.
-        chunk_size: Runs per chunk (default: about eight chunks per worker, at most 32).
+        chunk_size: Runs per chunk (default: about four chunks per worker, as many as fit
+            in memory, for ensembles; about eight chunks per worker, at most 32, one run
+            at a time).
         progress: Called as ``progress(done, to_do, failed)`` after each stored chunk.
         run_callable: Runs one task (a top-level function; default :func:`simulate`).
 
@@ -392,6 +493,6 @@ def sweep(
         return SweepSummary(out, total, skipped, succeeded, failed, time.perf_counter() - started)
 
     if isinstance(executor, Executor):
-        return run_on(Backend(executor, workers or 1, type(executor).__name__))
-    with open_backend(executor, workers, address) as backend:
+        return run_on(Backend(executor, workers or 1, type(executor).__name__, ensembles=True))
+    with open_backend(executor or default_kind(workers), workers, address) as backend:
         return run_on(backend)

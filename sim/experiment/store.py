@@ -47,7 +47,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim.atomic import atomic_write, fsync_folder, replace_folder
+from sim.atomic import atomic_write, fsync_folder, remove_stale_staging, replace_folder, staging_path
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
@@ -236,7 +236,9 @@ class ResultStore:
         """Make a new store for an experiment, all runs pending.
 
         The store is assembled in a hidden sibling folder and renamed into place; such
-        folders left by a creation that was killed are removed first.
+        folders left by a creation that was killed are removed first, and only those
+        (the staging rule of :func:`sim.atomic.remove_stale_staging`: a staging folder
+        whose writer is still running is left alone).
 
         Args:
             folder: Where the store goes; it must not exist or be empty.
@@ -252,9 +254,8 @@ class ResultStore:
         target = Path(folder)
         check_new_store(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        for stale in target.parent.glob(f".{target.name}.partial-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+        remove_stale_staging(target)
+        staging = staging_path(target, "partial")
         staging.mkdir()
         try:
             for dataset in DATASETS:

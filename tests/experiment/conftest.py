@@ -69,7 +69,7 @@ def small_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("small_store")
     spec = folder / "spec.yaml"
     spec.write_text(yaml.safe_dump(SMALL, sort_keys=False), encoding="utf-8")
-    sweep(spec, folder / "out")
+    sweep(spec, folder / "out", executor="serial")
     return spec, folder / "out"
 
 
@@ -81,5 +81,5 @@ def settling_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     folder = tmp_path_factory.mktemp("settling_store")
     spec = folder / "spec.yaml"
     spec.write_text(yaml.safe_dump(SETTLING, sort_keys=False), encoding="utf-8")
-    sweep(spec, folder / "out")
+    sweep(spec, folder / "out", executor="serial")
     return spec, folder / "out"

@@ -9,9 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas.testing as pdt
 import pytest
 
+from sim.ensemble import DEFAULT_MAX_BYTES, run_bytes
 from sim.errors import InputError
 from sim.experiment import SerialExecutor, load_results, open_backend, sweep
-from sim.experiment.runner import simulate
+from sim.experiment.executors import default_kind
+from sim.experiment.runner import ensemble_chunk_size, simulate
+from sim.world import World
 
 
 def die_on_sample_one(scenario, task, settings):
@@ -108,3 +111,15 @@ def test_worker_processes_get_one_blas_thread_and_the_parent_keeps_its_setting(
     sweep(spec, tmp_path / "out", executor="processes", workers=1, run_callable=report_threads)
     assert load_results(tmp_path / "out").runs["error"].tolist() == ["RuntimeError: 1"]
     assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
+@pytest.mark.parametrize(("workers", "kind"), [(None, "ensemble"), (1, "ensemble"), (2, "processes")])
+def test_a_sweep_without_an_executor_runs_ensembles_here_or_on_the_workers_asked_for(workers, kind):
+    assert default_kind(workers) == kind
+
+
+def test_ensemble_chunks_fit_the_memory_bound_and_spread_over_the_workers(baseline):
+    per_run = run_bytes(World.load().n, baseline.steps, len(baseline.frameworks))
+    assert ensemble_chunk_size(100_000, 2, baseline, None) == DEFAULT_MAX_BYTES // per_run
+    assert ensemble_chunk_size(80, 2, baseline, None) == 10  # four chunks per worker
+    assert ensemble_chunk_size(100_000, 2, baseline, 1000) < ensemble_chunk_size(100_000, 2, baseline, 10)

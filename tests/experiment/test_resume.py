@@ -1,5 +1,9 @@
 """Resuming and extending sweeps of every design, whether their runs settle or not.
 
+The sweeps here run on the default executor (ensembles, see :mod:`sim.experiment.runner`)
+and are compared with uninterrupted sweeps run one run at a time (``serial``), so each
+test also checks that both executors store the same runs.
+
 Runs of 10 steps never settle (the convergence window is 12 steps), so ``converged_at``
 is missing in every row; most runs of 100 steps settle, so the column holds numbers, often mixed with
 missing values. The resume crash of issue 15 (a pandas KeyError) needed the second kind
@@ -17,7 +21,7 @@ import pytest
 import yaml
 
 from sim.errors import InputError
-from sim.experiment import load_results, sweep
+from sim.experiment import load_results, runner, sweep
 from sim.experiment.runner import simulate
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "open_models_global_south.yaml"
@@ -61,6 +65,19 @@ def dies_after(runs: int):
     return run
 
 
+def ensembles_die_after(chunks: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let ``chunks`` ensemble chunks finish, then kill the sweep (in its next ensemble)."""
+    counter = itertools.count()
+    run_many = runner.run_many
+
+    def run(*args, **kwargs):
+        if next(counter) == chunks:
+            raise Killed
+        return run_many(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_many", run)
+
+
 def write(folder: Path, name: str, design: str, steps: int, **fields: Any) -> Path:
     content = {
         "scenario": str(SCENARIO),
@@ -102,15 +119,20 @@ def test_resume_of_a_finished_sweep_runs_nothing(tmp_path, design, settling):
     assert_same_store(out, out)
 
 
+@pytest.mark.parametrize("killed", ["one run at a time", "ensemble"])
 @pytest.mark.parametrize(("design", "settling"), CASES)
-def test_resume_after_a_kill_ends_as_an_uninterrupted_sweep(tmp_path, design, settling):
+def test_resume_after_a_kill_ends_as_an_uninterrupted_sweep(tmp_path, monkeypatch, design, settling, killed):
     spec, out = write(tmp_path, "spec", design, STEPS[settling]), tmp_path / "out"
-    with pytest.raises(Killed):
-        sweep(spec, out, chunk_size=1, run_callable=dies_after(5))
+    with pytest.raises(Killed), monkeypatch.context() as patch:
+        if killed == "ensemble":
+            ensembles_die_after(2, patch)
+            sweep(spec, out, executor="ensemble", chunk_size=2)
+        else:
+            sweep(spec, out, chunk_size=1, run_callable=dies_after(5))
     stopped = load_results(out)
     assert 0 < len(stopped.succeeded) < len(stopped.runs)
     sweep(spec, out, resume=True)
-    sweep(spec, tmp_path / "reference")
+    sweep(spec, tmp_path / "reference", executor="serial")
     assert_same_store(out, tmp_path / "reference")
 
 
@@ -121,7 +143,7 @@ def test_more_replications_extend_a_finished_sweep(tmp_path, design, settling):
     more = write(tmp_path, "three", design, STEPS[settling], replications=3)
     summary = sweep(more, out, resume=True)
     assert summary.skipped == 2 * summary.total // 3
-    sweep(more, tmp_path / "reference")
+    sweep(more, tmp_path / "reference", executor="serial")
     assert_same_store(out, tmp_path / "reference")
 
 
@@ -138,5 +160,5 @@ def test_more_samples_extend_a_finished_sweep_or_are_refused(tmp_path, design, s
         return
     summary = sweep(more, out, resume=True)
     assert summary.skipped > 0 and summary.succeeded == summary.total - summary.skipped
-    sweep(more, tmp_path / "reference")
+    sweep(more, tmp_path / "reference", executor="serial")
     assert_same_store(out, tmp_path / "reference")

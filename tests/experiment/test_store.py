@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -13,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
+from sim.atomic import staging_path
 from sim.errors import InputError
 from sim.experiment import load_experiment, load_results, sweep
 from sim.experiment.runner import RunSettings, simulate
@@ -266,9 +270,21 @@ def test_run_order_sorts_whole_blocks(lengths, seed):
     assert (within[order] == np.concatenate([np.arange(n) for n in lengths])).all()
 
 
-def test_a_new_store_clears_staging_left_by_a_killed_creation(write_spec, tmp_path):
-    stale = tmp_path / ".out.partial-dead0000"
-    (stale / "aggregates").mkdir(parents=True)
-    sweep(write_spec(samples=1, replications=1), tmp_path / "out")
-    assert not stale.exists()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+def _dead_pid() -> int:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    return int(child.stdout)
+
+
+def test_a_new_store_clears_staging_of_a_killed_creation_only(write_spec, tmp_path):
+    """Staging of a writer that died goes; a live writer's (maybe creating it now) stays."""
+    target = tmp_path / "out"
+    dead = staging_path(target, "partial")
+    dead = dead.with_name(dead.name.replace(f"-{os.getpid()}-", f"-{_dead_pid()}-"))
+    live = staging_path(target, "partial")  # this process: alive
+    for folder in (dead, live):
+        (folder / "aggregates").mkdir(parents=True)
+    sweep(write_spec(samples=1, replications=1), target)
+    assert not dead.exists()
+    assert live.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [live.name]
