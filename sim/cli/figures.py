@@ -118,8 +118,8 @@ def _not_for(option: str, what: str, given: str) -> InputError:
     return InputError("command line", option, what, given)
 
 
-def _written(out: Path, paths: list[Path]) -> None:
-    print(f"Wrote {len(paths)} files to {out}/:")
+def _written(out: Path, paths: list[Path], noun: str = "files") -> None:
+    print(f"Wrote {len(paths)} {noun} to {out}/:")
     for path in paths:
         print(f"  {path.name}")
 
@@ -147,7 +147,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     world_shapes()  # fails early and clearly without geopandas
     written = write_figures(out, scenario_figures(reps, args.why))
     print(f"{reps.label}: {reps.seeds_text()}.", end=" ")
-    _written(out, written)
+    _written(out, written, "figures")
     return 0
 
 

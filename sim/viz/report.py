@@ -148,6 +148,10 @@ figure img { max-width: 100%; height: auto; display: block; }
 @media screen and (min-width: 80rem) { figure { margin-left: -6rem; margin-right: -6rem; } }
 nav ol { columns: 2; }
 code { font-size: 0.9em; }
+table.facts td { text-align: left; }
+table.facts td:first-child { width: 14rem; color: var(--muted); }
+table.ranges td:first-child { min-width: 13rem; }
+pre { background: #f6f6f6; padding: 0.6rem 0.8rem; overflow-x: auto; font-size: 0.85rem; }
 @media print {
   @page { size: A4; margin: 14mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
@@ -240,13 +244,16 @@ def key_numbers(reps: Replications) -> pd.DataFrame:
     return pd.DataFrame(columns, index=[framework_label(fid, reps.names) for fid in ids])
 
 
-def _table(frame: pd.DataFrame, corner: str) -> str:
+def _table(frame: pd.DataFrame, corner: str, css_class: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(column))}</th>" for column in frame.columns)
     body = "".join(
         f"<tr><td>{html.escape(str(index))}</td>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
         for index, row in zip(frame.index, frame.to_numpy(), strict=True)
     )
-    return f"<table><thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    opening = f'<table class="{css_class}">' if css_class else "<table>"
+    return (
+        f"{opening}<thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _runs_line(reps: Replications) -> str:
@@ -1036,11 +1043,24 @@ def _page(title: str, body: str) -> str:
 INDEX_NOTES = {
     "sobol": "S1: the share of the outcome's variance due to the parameter alone; ST: its share with all "
     "its interactions (ST well above S1: the parameter matters through others). ±: half-width of the "
-    "95% bootstrap interval. Indices below about 0.05 are indistinguishable from none at this size.",
+    "95% bootstrap interval; an index whose ± exceeds it cannot be told from zero (more samples narrow the "
+    "intervals).",
     "morris": "μ*: the mean absolute change of the outcome when the parameter moves one step of the grid "
     "(its overall influence, in the outcome's units); σ: the spread of those changes (non-linear "
     "effects or interactions); ±: half-width of the 95% bootstrap interval of μ*.",
 }
+
+
+#: How to read a sweep's figures (their captions in the report).
+READ_PANELS = (
+    "How to read it: along a panel, how the outcome moves with that parameter; the spread of the dots "
+    "at one value is what the other parameters and the random seeds add to it. Panels share the "
+    "outcome axis, so a flat panel beside a steep one means the first parameter matters less."
+)
+READ_SURFACE = (
+    "How to read it: along a row, the effect of the first parameter at a fixed value of the second; "
+    "when rows differ in slope, the two parameters interact."
+)
 
 
 def _stored_value(scenario: Mapping, path: str) -> object:
@@ -1099,14 +1119,14 @@ def _settled_text(results: SweepResults) -> str:
     return f"{text}; {nash} ended in a Nash equilibrium"
 
 
-def sweep_facts(data: SweepTable) -> pd.DataFrame:
+def sweep_facts(data: SweepTable) -> dict[str, str]:
     """What the sweep was: scenario, design, points, replications, runs and how they ended, as HTML cells.
 
     Args:
         data: The store's table.
 
     Returns:
-        One row per fact, one column ``value``.
+        HTML values by fact.
 
     """
     results, spec = data.results, data.results.spec
@@ -1125,12 +1145,18 @@ def sweep_facts(data: SweepTable) -> pd.DataFrame:
     }
     if results.policies:
         facts["policies"] = html.escape(", ".join(results.policies))
-    return pd.DataFrame({"value": list(facts.values())}, index=list(facts))
+    return facts
 
 
-def _point(value: float, at: str, outcome: Outcome, n_countries: int) -> str:
+def _facts_table(facts: Mapping[str, str]) -> str:
+    """Facts as a two-column table without a header: a name, then its value (HTML)."""
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>{value}</td></tr>" for name, value in facts.items())
+    return f'<table class="facts"><tbody>{rows}</tbody></table>'
+
+
+def _point(value: float, at: str, outcome: Outcome) -> str:
     number = f"{value:.0f}" if outcome.measure == "members" else f"{100 * value:.1f}%"
-    return f'{html.escape(number)} <span class="range">at {html.escape(at)}</span>'
+    return f'{html.escape(number)}<br><span class="range">at {html.escape(at)}</span>'
 
 
 def sweep_ranges(data: SweepTable) -> pd.DataFrame:
@@ -1152,8 +1178,8 @@ def sweep_ranges(data: SweepTable) -> pd.DataFrame:
         row = ranges.loc[outcome.name]
         rows[data.label(outcome)] = {
             "all runs": _interval(data.table[outcome.name].to_numpy(), outcome.measure, n_countries),
-            "lowest design point": _point(row["lowest_point"], row["lowest_at"], outcome, n_countries),
-            "highest design point": _point(row["highest_point"], row["highest_at"], outcome, n_countries),
+            "lowest design point": _point(row["lowest_point"], row["lowest_at"], outcome),
+            "highest design point": _point(row["highest_point"], row["highest_at"], outcome),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -1213,8 +1239,7 @@ def _sweep_provenance(data: SweepTable) -> str:
     }
     spec_text = (data.results.folder / "spec.yaml").read_text(encoding="utf-8")
     return (
-        _table(pd.DataFrame({"value": list(facts.values())}, index=list(facts)), "")
-        + '<p class="note">The spec as stored (<code>spec.yaml</code>); '
+        _facts_table(facts) + '<p class="note">The spec as stored (<code>spec.yaml</code>); '
         "<code>coalsim sweep</code> on it makes the same runs:</p>"
         + f"<pre><code>{html.escape(spec_text)}</code></pre>"
     )
@@ -1239,12 +1264,17 @@ def build_sweep_report(data: SweepTable, title: str | None = None) -> str:
     results = data.results
     name = results.manifest["name"]
     title = title or f"Sweep {name}: how outcomes respond to {len(results.parameters)} parameters"
-    question = results.spec.description or data.scenario.get("question", "")
+    described = (
+        f"<p><strong>The sweep.</strong> {html.escape(results.spec.description)}</p>"
+        if results.spec.description
+        else ""
+    )
     figures = sweep_figures(data)
     sections = [
         ("sweep", "The sweep", (
-            f"<p><strong>Question.</strong> {html.escape(question)}</p>"
-            + _table(sweep_facts(data), "")
+            described
+            + f"<p><strong>The scenario's question.</strong> {html.escape(data.scenario['question'])}</p>"
+            + _facts_table(sweep_facts(data))
             + '<p class="lead-in">Parameters the sweep varied:</p>'
             + _table(sweep_parameters(data), "parameter")
         )),
@@ -1252,16 +1282,15 @@ def build_sweep_report(data: SweepTable, title: str | None = None) -> str:
             '<p class="note">All runs: median with the 90% interval (5th to 95th percentile) over every run '
             "of the sweep, or the two groups of a split. Design points: the median of a point's "
             "replications, at its lowest and highest, with the parameter values there.</p>"
-            + _table(sweep_ranges(data), "outcome")
+            + _table(sweep_ranges(data), "outcome", "ranges")
         )),
     ]  # fmt: skip
     for index, outcome in enumerate(data.outcomes):
         embedded = "".join(
             _embed(_Figure(heading, figures[file], alt))
             for file, heading, alt in (
-                (figure_name(outcome), "Each dot is one run; panels share the outcome axis.",
-                 f"{data.label(outcome)} against each swept parameter"),
-                (figure_name(outcome, "surface"), "The median outcome over both parameters.",
+                (figure_name(outcome), READ_PANELS, f"{data.label(outcome)} against each swept parameter"),
+                (figure_name(outcome, "surface"), READ_SURFACE,
                  f"{data.label(outcome)} over both swept parameters"),
             )
             if file in figures

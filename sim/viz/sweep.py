@@ -52,9 +52,15 @@ MEASURE_NAMES = {
     "share_ai_capacity": "share of AI capacity (proxy)",
 }
 
+#: Words of parameter paths written in capitals in labels.
+ACRONYMS = {"us": "US", "eu": "EU", "un": "UN", "ai": "AI", "gdp": "GDP", "coe": "CoE", "g7": "G7"}
+
 #: LOWESS span: the share of the runs each local fit uses (statsmodels' default, 2/3,
 #: smooths a few dozen runs without following their noise).
 LOWESS_SPAN = 2 / 3
+
+#: Panels per row: two keep the text readable at the report's width.
+PANEL_COLUMNS = 2
 
 #: A sampled range with fewer distinct values than this gets no smoother (dots only).
 MIN_SMOOTHED_VALUES = 5
@@ -98,14 +104,14 @@ def parameter_label(path: str, names: Mapping[str, str] | None = None) -> str:
     parts = path.split(".")
     if len(parts) > 3 and parts[0] == "events" and parts[2] == "set":
         return f"{parameter_label('.'.join(parts[3:]), names)} (set by event {parts[1]})"
-    words = [part.replace("_", " ") for part in parts]
+    words = [" ".join(ACRONYMS.get(word, word) for word in part.split("_")) for part in parts]
     if parts[0] == "frameworks" and len(parts) > 2:
         head = framework_label(parts[1], names)
         if parts[2] == "levers" and len(parts) == 4:
             return f"{head} {COMPONENT_LABELS.get(parts[3], words[3])}"
         return f"{head}: {' '.join(words[2:])}"
     if parts[0] == "penalties" and len(parts) > 2:
-        return f"penalty {words[1]}: {' '.join(words[2:])}"
+        return f"{words[1]} (penalty): {' '.join(words[2:])}"
     return f"{words[0]}: {' '.join(words[1:])}" if len(words) > 1 else words[0]
 
 
@@ -223,7 +229,7 @@ def _is_share(outcome: Outcome) -> bool:
 
 def _format_axis(ax: plt.Axes, outcome: Outcome) -> None:
     if _is_share(outcome):
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
 
 
 def _jitter(count: int, gap: float) -> np.ndarray:
@@ -284,10 +290,10 @@ def outcome_figure(data: SweepTable, outcome: Outcome) -> Figure:
 
     """
     paths = data.results.parameters
-    ncols = min(3, len(paths))
+    ncols = min(PANEL_COLUMNS, len(paths))
     nrows = -(-len(paths) // ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(3.6 * ncols + 0.8, 3.3 * nrows + 0.6), sharey=True, layout="constrained",
+        nrows, ncols, figsize=(3.9 * ncols + 0.6, 3.2 * nrows + 0.9), sharey=True, layout="constrained",
         squeeze=False,
     )  # fmt: skip
     colour = data.colour(outcome)
