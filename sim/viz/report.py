@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
 from sim.analysis.sensitivity import Sensitivity, sensitivity
 from sim.errors import InputError
-from sim.experiment.spec import SENSITIVITY_DESIGNS, ParameterRange
+from sim.experiment.spec import SENSITIVITY_DESIGNS, ExperimentSpec, ParameterRange
 from sim.experiment.store import Outcome, SweepResults
 from sim.metrics import summarise_outcome
 from sim.replications import Replications
@@ -1119,6 +1119,12 @@ def _settled_text(results: SweepResults) -> str:
     return f"{text}; {nash} ended in a Nash equilibrium"
 
 
+def _has_levels(spec: ExperimentSpec) -> bool:
+    """Whether a spec's ``levels`` matter: a morris design, or a grid over at least one range."""
+    ranges = any(sampled.values is None for sampled in spec.sampled.values())
+    return spec.design == "morris" or (spec.design == "grid" and ranges)
+
+
 def sweep_facts(data: SweepTable) -> dict[str, str]:
     """What the sweep was: scenario, design, points, replications, runs and how they ended, as HTML cells.
 
@@ -1136,7 +1142,7 @@ def sweep_facts(data: SweepTable) -> dict[str, str]:
         "scenario": f"{html.escape(data.scenario['name'])} (<code>{html.escape(spec.scenario)}</code>)",
         "design": html.escape(spec.design)
         + (f", {spec.samples} samples" if spec.samples else "")
-        + (f", {results.manifest['levels']} levels" if spec.design in ("grid", "morris") else ""),
+        + (f", {results.manifest['levels']} levels per range" if _has_levels(spec) else ""),
         "design points": str(results.runs["sample"].nunique()),
         "replications per point": f"{spec.replications} (seed {spec.seed}; the same seeds at every point)",
         "runs": f"{len(results.runs)}: {runs}",
