@@ -151,6 +151,7 @@ code { font-size: 0.9em; }
 table.facts td { text-align: left; }
 table.facts td:first-child { width: 14rem; color: var(--muted); }
 table.ranges td:first-child { min-width: 13rem; }
+td .where { color: var(--muted); font-size: 0.85em; }
 pre { background: #f6f6f6; padding: 0.6rem 0.8rem; overflow-x: auto; font-size: 0.85rem; }
 @media print {
   @page { size: A4; margin: 14mm; }
@@ -1162,7 +1163,7 @@ def _facts_table(facts: Mapping[str, str]) -> str:
 
 def _point(value: float, at: str, outcome: Outcome) -> str:
     number = f"{value:.0f}" if outcome.measure == "members" else f"{100 * value:.1f}%"
-    return f'{html.escape(number)}<br><span class="range">at {html.escape(at)}</span>'
+    return f'{html.escape(number)}<br><span class="where">at {html.escape(at)}</span>'
 
 
 def sweep_ranges(data: SweepTable) -> pd.DataFrame:

@@ -69,6 +69,9 @@ MIN_SMOOTHED_VALUES = 5
 #: from 3 up to 8 bins per axis.
 SURFACE_BINS = (3, 8)
 
+#: Listed numbers up to this many get a tick each (more get the usual ticks).
+MAX_TICKED_VALUES = 8
+
 #: Horizontal jitter of the dots at a listed value, as a share of the gap between values.
 JITTER = 0.12
 
@@ -228,8 +231,10 @@ def _is_share(outcome: Outcome) -> bool:
 
 
 def _format_axis(ax: plt.Axes, outcome: Outcome) -> None:
+    """Shares as percentages: whole ones, unless the axis spans under five points."""
     if _is_share(outcome):
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        low, high = ax.get_ylim()
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if high - low >= 0.05 else 1))
 
 
 def _jitter(count: int, gap: float) -> np.ndarray:
@@ -256,6 +261,8 @@ def _listed_panel(ax: plt.Axes, frame: pd.DataFrame, column: str, outcome: Outco
     x = position.loc[values].to_numpy() + _jitter(len(frame), gap)
     ax.scatter(x, frame[outcome.name], s=14, color=colour, alpha=0.45, lw=0, zorder=2)
     bands = quantile_bands(frame.assign(at=position.loc[values].to_numpy()), ["at"], outcome.name)
+    if numeric and len(levels) <= MAX_TICKED_VALUES:
+        ax.set_xticks(where, [f"{level:g}" for level in levels])
     if numeric:
         ax.fill_between(bands.index, bands["low"], bands["high"], color=colour, alpha=0.18, lw=0)
         ax.plot(bands.index, bands["median"], color=colour, lw=2.2, marker="o", markersize=5, zorder=3)
@@ -302,11 +309,11 @@ def outcome_figure(data: SweepTable, outcome: Outcome) -> Figure:
         draw(ax, data.table, data.columns[path], outcome, colour)
         ax.set_title(parameter_label(path, data.names), fontsize=10.5)
         ax.set_xlabel(path, fontsize=8, color="#555555")
-        _format_axis(ax, outcome)
     for ax in axes.flat[len(paths) :]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(data.label(outcome).split(": ", 1)[1])
+        _format_axis(ax, outcome)  # the panels share this axis, drawn by now
     fig.suptitle(data.label(outcome), fontsize=12, fontweight="bold")
     kinds = {data.listed(path) for path in paths}
     handles = [Line2D([], [], color=colour, marker="o", ls="none", alpha=0.5, markersize=5)]
