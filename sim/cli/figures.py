@@ -162,7 +162,7 @@ def _plot_store(args: argparse.Namespace) -> int:
     if args.why:
         raise _not_for("--why", "a scenario folder (a sweep store has no single run to explain)",
                        f"the sweep store '{store}'")  # fmt: skip
-    out = Path(args.out) if args.out else store.with_name(f"{store.resolve().name}-figures")
+    out = Path(args.out) if args.out else store.resolve().with_name(f"{store.resolve().name}-figures")
     check_output_folder(out, "figures", sources=[store], given_as="--out" if args.out else "")
     data = SweepTable.read(load_results(store), args.outcome)
     table = data.table.to_csv().encode("utf-8")

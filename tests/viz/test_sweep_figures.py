@@ -223,3 +223,19 @@ def test_outcome_is_only_for_a_store(tmp_path, baseline, world, capsys):
     error = capsys.readouterr().err
     assert "--outcome" in error and "which is not a sweep store" in error
     assert not (tmp_path / "run" / "figures").exists()
+
+
+@pytest.mark.slow
+def test_plot_of_a_store_given_as_dot_writes_beside_it(lhs, monkeypatch, capsys):
+    monkeypatch.chdir(lhs.results.folder)
+    assert sim.cli.main(["plot", ".", "--outcome", "final_share_gdp:waico"]) == 0
+    assert (lhs.results.folder.with_name("store-figures") / "final_share_gdp_waico.png").is_file()
+
+
+@pytest.mark.slow
+def test_plot_of_a_run_folder_takes_out_too(tmp_path, baseline, world, capsys):
+    sim.run(baseline, seed=1, steps=2, world=world).save(tmp_path / "run")
+    assert sim.cli.main(["plot", str(tmp_path / "run"), "--out", str(tmp_path / "figs")]) == 0
+    assert (tmp_path / "figs" / "membership.png").is_file() and not (tmp_path / "run" / "figures").exists()
+    assert sim.cli.main(["plot", str(tmp_path / "run"), "--out", str(tmp_path / "run")]) == 2  # its input
+    assert "--out" in capsys.readouterr().err
