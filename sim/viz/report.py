@@ -1191,6 +1191,18 @@ def sweep_ranges(data: SweepTable) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def _left_out(results: SweepResults) -> str:
+    """A warning that runs which did not succeed are missing from the numbers and figures, or nothing."""
+    missing = len(results.runs) - len(results.succeeded)
+    if not missing:
+        return ""
+    return (
+        f"<p><strong>{missing} of {len(results.runs)} runs did not succeed</strong> and are left out of "
+        "the ranges and figures below (their errors are in the store's run table; "
+        "<code>coalsim sweep SPEC --resume</code> runs them again).</p>"
+    )
+
+
 def _index_table(found: Sensitivity) -> str:
     """A sensitivity table as HTML, parameters by readable name, index ± half-width."""
     table = found.indices
@@ -1289,6 +1301,7 @@ def build_sweep_report(data: SweepTable, title: str | None = None) -> str:
             '<p class="note">All runs: median with the 90% interval (5th to 95th percentile) over every run '
             "of the sweep, or the two groups of a split. Design points: the median of a point's "
             "replications, at its lowest and highest, with the parameter values there.</p>"
+            + _left_out(results)
             + _table(sweep_ranges(data), "outcome", "ranges")
         )),
     ]  # fmt: skip

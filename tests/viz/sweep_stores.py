@@ -52,11 +52,11 @@ SOBOL = {
 }
 
 
-def make_store(folder: Path, spec: dict[str, Any]) -> Path:
-    """Write ``spec`` into ``folder``, sweep it serially, and return the store folder."""
+def make_store(folder: Path, spec: dict[str, Any], **options: Any) -> Path:
+    """Write ``spec`` into ``folder``, sweep it serially (``options`` go to ``sweep``), return the store."""
     from sim.experiment import sweep
 
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    sweep(path, folder / "store")
+    sweep(path, folder / "store", **options)
     return folder / "store"

@@ -12,6 +12,8 @@ from sweep_stores import GRID, SOBOL, make_store
 import sim
 import sim.cli
 from sim.analysis.sensitivity import sensitivity
+from sim.errors import InputError
+from sim.experiment.runner import simulate
 from sim.viz.report import GENERATOR, build_sweep_report, sweep_facts, sweep_parameters
 from sim.viz.sweep import SweepTable
 
@@ -102,6 +104,34 @@ def test_a_sobol_store_reports_the_indices_sensitivity_computes(sobol_store):
     assert all(" ± " in s1 and " ± " in st for _, s1, st in rows)
     assert "UN track: member countries at month 16 (end)</h3><p>No indices:" in indices  # 193 in every run
     assert "Which of three levers moves WAICO" in _section(page, "sweep")  # the spec's description
+
+
+def _fail_on_sample_zero(scenario, task, settings):
+    if task.sample == 0:
+        raise ValueError("no luck")
+    return simulate(scenario, task, settings)
+
+
+def test_failed_runs_are_counted_and_left_out(tmp_path):
+    store = make_store(tmp_path, GRID, run_callable=_fail_on_sample_zero)
+    data = SweepTable.read(sim.load_results(store))
+    assert len(data.table) == 15 and "s0-r0" not in data.table.index
+    assert sweep_facts(data)["runs"] == "18: 15 succeeded, 3 failed, 0 pending"
+    assert data.runs_text().endswith("; not shown: 3 failed")
+    ranges = _section(build_sweep_report(data), "ranges")
+    assert "<strong>3 of 18 runs did not succeed</strong> and are left out" in ranges
+
+
+def test_a_store_without_a_succeeded_run_is_refused(tmp_path, capsys):
+    store = make_store(tmp_path, {**GRID, "replications": 1}, run_callable=_fail_always)
+    with pytest.raises(InputError, match="none succeeded"):
+        SweepTable.read(sim.load_results(store))
+    assert sim.cli.main(["report", str(store), "-o", str(tmp_path / "r.html")]) == 2
+    assert "coalsim sweep SPEC --resume" in capsys.readouterr().err and not (tmp_path / "r.html").exists()
+
+
+def _fail_always(scenario, task, settings):
+    raise ValueError("no luck")
 
 
 # -- coalsim report STORE ----------------------------------------------------------------
