@@ -251,8 +251,12 @@ def _levels(values: pd.Series) -> list:
     return sorted(values.unique()) if _numeric(values) else list(dict.fromkeys(values))
 
 
-def _listed_panel(ax: plt.Axes, frame: pd.DataFrame, column: str, outcome: Outcome, colour: str) -> None:
-    """Dots at each listed value, with the median and 5–95% range of the runs there."""
+def _listed_panel(ax: plt.Axes, frame: pd.DataFrame, column: str, outcome: Outcome, colour: str) -> str:
+    """Dots at each listed value, with the median and 5–95% range of the runs there.
+
+    Returns:
+        ``"median"``, what the panel drew besides the dots (for the legend).
+    """
     values = frame[column]
     numeric, levels = _numeric(values), _levels(values)
     where = np.asarray(levels, dtype=float) if numeric else np.arange(len(levels), dtype=float)
@@ -271,17 +275,24 @@ def _listed_panel(ax: plt.Axes, frame: pd.DataFrame, column: str, outcome: Outco
         ax.plot(bands.index, bands["median"], "o", color=colour, markersize=7, zorder=3)
         ax.set_xticks(where, [str(level) for level in levels])
         ax.set_xlim(where[0] - 0.5, where[-1] + 0.5)
+    return "median"
 
 
-def _range_panel(ax: plt.Axes, frame: pd.DataFrame, column: str, outcome: Outcome, colour: str) -> None:
-    """Dots at the sampled values, with a LOWESS smoother through them."""
+def _range_panel(ax: plt.Axes, frame: pd.DataFrame, column: str, outcome: Outcome, colour: str) -> str:
+    """Dots at the sampled values, with a LOWESS smoother through them if they take enough values.
+
+    Returns:
+        ``"smoother"`` if it drew one, else ``""`` (for the legend).
+    """
     from statsmodels.nonparametric.smoothers_lowess import lowess
 
     x, y = frame[column].to_numpy(dtype=float), frame[outcome.name].to_numpy(dtype=float)
     ax.scatter(x, y, s=14, color=colour, alpha=0.45, lw=0, zorder=2)
-    if len(np.unique(x)) >= MIN_SMOOTHED_VALUES:
-        fitted = lowess(y, x, frac=LOWESS_SPAN, it=0, return_sorted=True)
-        ax.plot(fitted[:, 0], fitted[:, 1], color=colour, lw=2.4, zorder=3)
+    if len(np.unique(x)) < MIN_SMOOTHED_VALUES:
+        return ""
+    fitted = lowess(y, x, frac=LOWESS_SPAN, it=0, return_sorted=True)
+    ax.plot(fitted[:, 0], fitted[:, 1], color=colour, lw=2.4, zorder=3)
+    return "smoother"
 
 
 @styled
@@ -304,9 +315,10 @@ def outcome_figure(data: SweepTable, outcome: Outcome) -> Figure:
         squeeze=False,
     )  # fmt: skip
     colour = data.colour(outcome)
+    drawn = set()
     for ax, path in zip(axes.flat, paths, strict=False):
         draw = _listed_panel if data.listed(path) else _range_panel
-        draw(ax, data.table, data.columns[path], outcome, colour)
+        drawn.add(draw(ax, data.table, data.columns[path], outcome, colour))
         ax.set_title(parameter_label(path, data.names), fontsize=10.5)
         ax.set_xlabel(path, fontsize=8, color="#555555")
     for ax in axes.flat[len(paths) :]:
@@ -315,23 +327,24 @@ def outcome_figure(data: SweepTable, outcome: Outcome) -> Figure:
         ax.set_ylabel(data.label(outcome).split(": ", 1)[1])
         _format_axis(ax, outcome)  # the panels share this axis, drawn by now
     fig.suptitle(data.label(outcome), fontsize=12, fontweight="bold")
-    kinds = {data.listed(path) for path in paths}
     handles = [Line2D([], [], color=colour, marker="o", ls="none", alpha=0.5, markersize=5)]
     labels = ["one run"]
-    if True in kinds:
+    if "median" in drawn:
         handles += [Line2D([], [], color=colour, lw=2.2, marker="o"), Patch(color=colour, alpha=0.25, lw=0)]
         labels += ["median at a listed value", BAND_TEXT.replace("replications", "runs at that value")]
-    if False in kinds:
+    if "smoother" in drawn:
         handles.append(Line2D([], [], color=colour, lw=2.4))
         labels.append("LOWESS smoother (span 2/3 of the runs)")
     pooled = " Each panel pools the runs over the other parameters' values." if len(paths) > 1 else ""
+    if "" in drawn:
+        pooled += f" A range sampled at fewer than {MIN_SMOOTHED_VALUES} values gets no smoother."
     add_foot(
         fig,
         f"Sweep {data.results.manifest['name']} ({data.results.spec.design} design): {data.runs_text()}."
         + pooled,
         handles,
         labels,
-        ncol=len(labels),
+        ncol=len(labels) if len(labels) <= 3 else 2,
     )
     return fig
 

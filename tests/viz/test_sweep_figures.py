@@ -239,3 +239,11 @@ def test_plot_of_a_run_folder_takes_out_too(tmp_path, baseline, world, capsys):
     assert (tmp_path / "figs" / "membership.png").is_file() and not (tmp_path / "run" / "figures").exists()
     assert sim.cli.main(["plot", str(tmp_path / "run"), "--out", str(tmp_path / "run")]) == 2  # its input
     assert "--out" in capsys.readouterr().err
+
+
+def test_a_range_with_few_values_gets_no_smoother_and_the_legend_says_only_what_is_drawn(lhs):
+    few = SweepTable.read(lhs.results.select({"sample": [0, 1, 2]}), ["final_members:waico"])
+    fig = outcome_figure(few, MEMBERS)
+    assert all(not ax.get_lines() for ax in _panels(fig))
+    assert [text.get_text() for text in fig.legends[0].get_texts()] == ["one run"]
+    assert "fewer than 5 values gets no smoother" in " ".join(text.get_text() for text in fig.texts)
