@@ -1046,9 +1046,10 @@ INDEX_NOTES = {
     "its interactions (ST well above S1: the parameter matters through others). ±: half-width of the "
     "95% bootstrap interval; an index whose ± exceeds it cannot be told from zero (more samples narrow the "
     "intervals).",
-    "morris": "μ*: the mean absolute change of the outcome when the parameter moves one step of the grid "
-    "(its overall influence, in the outcome's units); σ: the spread of those changes (non-linear "
-    "effects or interactions); ±: half-width of the 95% bootstrap interval of μ*.",
+    "morris": "μ*: the mean absolute elementary effect, the outcome's change when the parameter moves one "
+    "grid step divided by that step's share of the parameter's range (its overall influence, in the "
+    "outcome's units per whole range); σ: the spread of those effects (non-linear effects or "
+    "interactions); ±: half-width of the 95% bootstrap interval of μ*.",
 }
 
 
