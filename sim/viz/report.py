@@ -30,6 +30,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
+from sim.analysis.sensitivity import Sensitivity, sensitivity
+from sim.errors import InputError
+from sim.experiment.spec import SENSITIVITY_DESIGNS, ExperimentSpec, ParameterRange
+from sim.experiment.store import Outcome, SweepResults
 from sim.metrics import summarise_outcome
 from sim.replications import Replications
 from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
@@ -49,6 +53,7 @@ from sim.viz.style import (
     portfolio_frameworks,
 )
 from sim.viz.summary import FOUNDING_STEP, ScenarioHeadlines, headline_steps, scenario_headlines
+from sim.viz.sweep import SweepTable, figure_name, outcome_ranges, parameter_label, sweep_figures
 from sim.vocabulary import MEMBERSHIP_MEASURES, NON_ALIGNED_ID
 from sim.world import World
 
@@ -78,21 +83,46 @@ GENERATOR = '<meta name="generator" content="coalsim report">'
 #: How many countries the "Sponsors' offers" table lists per scenario.
 TOP_RECIPIENTS = 10
 
-#: What every reader must keep in mind, whatever the scenario.
-CAVEATS = (
+#: Caveats of every report: magnitudes, partial lists, the AI proxy, GDP years.
+MAGNITUDES_CAVEAT = (
     "Magnitudes are assumptions. Lever sizes, costs, weights and decision-rule parameters are set in "
     "each scenario file; no source states them in utility units. Results show what follows from those "
-    "assumptions: they are explorations, not forecasts.",
+    "assumptions: they are explorations, not forecasts."
+)
+MEMBERSHIP_CAVEAT = (
     "Membership lists are partial. The shipped affiliation data list only part of several memberships "
     "(for example WAICO's founding members, the Hiroshima Process Friends Group, the Paris declaration "
-    "and UNGA co-sponsors); a missing entry does not mean a country stayed out.",
+    "and UNGA co-sponsors); a missing entry does not mean a country stayed out."
+)
+AI_PROXY_CAVEAT = (
     "AI capacity is a proxy: an index computed from GDP and GDP per capita (World Bank WDI), not a "
-    "measure of compute, talent or firms.",
+    "measure of compute, talent or firms."
+)
+GDP_CAVEAT = (
+    "GDP is in current US$ of the latest year available up to 2023, which differs between countries; "
+    "North Korea has no GDP figure and weighs zero in GDP shares."
+)
+
+#: What every reader of a scenario report must keep in mind, whatever the scenario.
+CAVEATS = (
+    MAGNITUDES_CAVEAT,
+    MEMBERSHIP_CAVEAT,
+    AI_PROXY_CAVEAT,
     "Intervals show the spread across replications (random seeds) of one scenario only. They do not "
     "include uncertainty in the parameters or the data; sensitivity analyses address those.",
-    "GDP is in current US$ of the latest year available up to 2023, which differs between countries; "
-    "North Korea has no GDP figure and weighs zero in GDP shares.",
+    GDP_CAVEAT,
     "The 28 UN members too small for the 1:110m map are drawn as circles at their capitals.",
+)
+
+#: What every reader of a sweep report must keep in mind.
+SWEEP_CAVEATS = (
+    MAGNITUDES_CAVEAT,
+    "A sweep's ranges are assumptions too: its spec sets which parameters vary and over what range; an "
+    "outcome's range over the design is its range over those choices and the replications' seeds, not "
+    "a probability. Each panel of an outcome figure pools the runs over the parameters not on its axis.",
+    MEMBERSHIP_CAVEAT,
+    AI_PROXY_CAVEAT,
+    GDP_CAVEAT,
 )
 
 CSS = """
@@ -118,6 +148,11 @@ figure img { max-width: 100%; height: auto; display: block; }
 @media screen and (min-width: 80rem) { figure { margin-left: -6rem; margin-right: -6rem; } }
 nav ol { columns: 2; }
 code { font-size: 0.9em; }
+table.facts td { text-align: left; }
+table.facts td:first-child { width: 14rem; color: var(--muted); }
+table.ranges td:first-child { min-width: 13rem; }
+td .where { color: var(--muted); font-size: 0.85em; }
+pre { background: #f6f6f6; padding: 0.6rem 0.8rem; overflow-x: auto; font-size: 0.85rem; }
 @media print {
   @page { size: A4; margin: 14mm; }
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
@@ -210,13 +245,16 @@ def key_numbers(reps: Replications) -> pd.DataFrame:
     return pd.DataFrame(columns, index=[framework_label(fid, reps.names) for fid in ids])
 
 
-def _table(frame: pd.DataFrame, corner: str) -> str:
+def _table(frame: pd.DataFrame, corner: str, css_class: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(column))}</th>" for column in frame.columns)
     body = "".join(
         f"<tr><td>{html.escape(str(index))}</td>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
         for index, row in zip(frame.index, frame.to_numpy(), strict=True)
     )
-    return f"<table><thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    opening = f'<table class="{css_class}">' if css_class else "<table>"
+    return (
+        f"{opening}<thead><tr><th>{html.escape(corner)}</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _runs_line(reps: Replications) -> str:
@@ -1012,6 +1050,11 @@ def build_report(
         + (_answers_provenance(answers) if answers else "")
         + "</section>"
     )
+    return _page(title, body)
+
+
+def _page(title: str, body: str) -> str:
+    """The HTML document around a report's body: the generator mark, the stylesheet, no requests."""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"{GENERATOR}"
@@ -1022,13 +1065,329 @@ def build_report(
     )
 
 
+# -- The report of a sweep store ---------------------------------------------------------
+
+#: What each sensitivity index means, for the table's note.
+INDEX_NOTES = {
+    "sobol": "S1: the share of the outcome's variance due to the parameter alone; ST: its share with all "
+    "its interactions (ST well above S1: the parameter matters through others). ±: half-width of the "
+    "95% bootstrap interval; an index whose ± exceeds it cannot be told from zero (more samples narrow the "
+    "intervals).",
+    "morris": "μ*: the mean absolute elementary effect, the outcome's change when the parameter moves one "
+    "grid step divided by that step's share of the parameter's range (its overall influence, in the "
+    "outcome's units per whole range); σ: the spread of those effects (non-linear effects or "
+    "interactions); ±: half-width of the 95% bootstrap interval of μ*.",
+}
+
+
+#: How to read a sweep's figures (their captions in the report).
+READ_PANELS = (
+    "How to read it: along a panel, how the outcome moves with that parameter; the spread of the dots "
+    "at one value is what the other parameters and the random seeds add to it. Panels share the "
+    "outcome axis, so a flat panel beside a steep one means the first parameter matters less."
+)
+READ_SURFACE = (
+    "How to read it: along a row, the effect of the first parameter at a fixed value of the second; "
+    "when rows differ in slope, the two parameters interact."
+)
+
+
+def _stored_value(scenario: Mapping, path: str) -> object:
+    """The value at a dotted path of the stored scenario (list items by index), or None if absent."""
+    node: object = scenario
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _swept_over(spec: ParameterRange | None, values: pd.Series) -> str:
+    """How a parameter varies: its listed values, its range, or (a policy's lever) the values it took."""
+    if spec is None:
+        return "set by the policies: " + ", ".join(map(str, sorted(values.unique())))
+    if spec.values is not None:
+        return ", ".join(map(str, spec.values))
+    return f"{spec.low:g} to {spec.high:g}"
+
+
+def sweep_parameters(data: SweepTable) -> pd.DataFrame:
+    """The swept parameters as HTML cells: readable name, path, what the sweep varied, the scenario's value.
+
+    Args:
+        data: The store's table.
+
+    Returns:
+        One row per parameter, indexed by its readable name.
+
+    """
+    spec = data.results.spec
+    rows = {}
+    for path, column in data.columns.items():
+        stored = _stored_value(data.scenario, path)
+        rows[parameter_label(path, data.names)] = {
+            "path": f"<code>{html.escape(path)}</code>",
+            "swept over": html.escape(_swept_over(spec.sampled.get(path), data.table[column])),
+            "the scenario's value": html.escape("–" if stored is None else str(stored)),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _settled_text(results: SweepResults) -> str:
+    succeeded = results.succeeded
+    settled = succeeded["converged_at"].dropna()
+    nash = int(succeeded["is_nash"].fillna(False).sum())
+    text = (
+        f"{len(settled)} of {len(succeeded)} succeeded runs settled (median month {int(settled.median())})"
+        if len(settled)
+        else f"none of the {len(succeeded)} succeeded runs settled"
+    )
+    return f"{text}; {nash} ended in a Nash equilibrium"
+
+
+def _has_levels(spec: ExperimentSpec) -> bool:
+    """Whether a spec's ``levels`` matter: a morris design, or a grid over at least one range."""
+    ranges = any(sampled.values is None for sampled in spec.sampled.values())
+    return spec.design == "morris" or (spec.design == "grid" and ranges)
+
+
+def sweep_facts(data: SweepTable) -> dict[str, str]:
+    """What the sweep was: scenario, design, points, replications, runs and how they ended, as HTML cells.
+
+    Args:
+        data: The store's table.
+
+    Returns:
+        HTML values by fact.
+
+    """
+    results, spec = data.results, data.results.spec
+    status = results.runs["status"].value_counts()
+    runs = ", ".join(f"{int(status.get(name, 0))} {name}" for name in ("succeeded", "failed", "pending"))
+    facts = {
+        "scenario": f"{html.escape(data.scenario['name'])} (<code>{html.escape(spec.scenario)}</code>)",
+        "design": html.escape(spec.design)
+        + (f", {spec.samples} samples" if spec.samples else "")
+        + (f", {results.manifest['levels']} levels per range" if _has_levels(spec) else ""),
+        "design points": str(results.runs["sample"].nunique()),
+        "replications per point": f"{spec.replications} (seed {spec.seed}; the same seeds at every point)",
+        "runs": f"{len(results.runs)}: {runs}",
+        "settled": html.escape(_settled_text(results)),
+        "months per run": str(data.steps),
+    }
+    if results.policies:
+        facts["policies"] = html.escape(", ".join(results.policies))
+    return facts
+
+
+def _facts_table(facts: Mapping[str, str]) -> str:
+    """Facts as a two-column table without a header: a name, then its value (HTML)."""
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>{value}</td></tr>" for name, value in facts.items())
+    return f'<table class="facts"><tbody>{rows}</tbody></table>'
+
+
+def _point(value: float, at: str, outcome: Outcome) -> str:
+    number = f"{value:.0f}" if outcome.measure == "members" else f"{100 * value:.1f}%"
+    return f'{html.escape(number)}<br><span class="where">at {html.escape(at)}</span>'
+
+
+def sweep_ranges(data: SweepTable) -> pd.DataFrame:
+    """Each outcome's range over the design (:func:`~sim.viz.sweep.outcome_ranges`) as HTML cells.
+
+    Args:
+        data: The store's table.
+
+    Returns:
+        One row per outcome (its readable name): all runs (median [5–95%], or a split's
+        groups), and the lowest and highest design point (median of its replications)
+        with the parameter values there.
+
+    """
+    ranges = outcome_ranges(data)
+    n_countries = World.load().n
+    rows = {}
+    for outcome in data.outcomes:
+        row = ranges.loc[outcome.name]
+        rows[data.label(outcome)] = {
+            "all runs": _interval(data.table[outcome.name].to_numpy(), outcome.measure, n_countries),
+            "lowest design point": _point(row["lowest_point"], row["lowest_at"], outcome),
+            "highest design point": _point(row["highest_point"], row["highest_at"], outcome),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _left_out(results: SweepResults) -> str:
+    """A warning that runs which did not succeed are missing from the numbers and figures, or nothing."""
+    missing = len(results.runs) - len(results.succeeded)
+    if not missing:
+        return ""
+    return (
+        f"<p><strong>{missing} of {len(results.runs)} runs did not succeed</strong> and are left out of "
+        "the ranges and figures below (their errors are in the store's run table; "
+        "<code>coalsim sweep SPEC --resume</code> runs them again).</p>"
+    )
+
+
+def _index_table(found: Sensitivity) -> str:
+    """A sensitivity table as HTML, parameters by readable name, index ± half-width."""
+    table = found.indices
+    if found.method == "sobol":
+        pairs = {"S1 (alone)": ("S1", "S1_conf"), "ST (with interactions)": ("ST", "ST_conf")}
+        cells = {
+            heading: [f"{value:.2f} ± {table.loc[name, conf]:.2f}" for name, value in table[column].items()]
+            for heading, (column, conf) in pairs.items()
+        }
+        order = table["ST"].sort_values(ascending=False).index
+    else:
+        cells = {
+            "μ* (influence)": [
+                f"{v:.3g} ± {table.loc[n, 'mu_star_conf']:.2g}" for n, v in table["mu_star"].items()
+            ],
+            "σ (non-linear or interacting)": [f"{v:.3g}" for v in table["sigma"]],
+        }
+        order = table["mu_star"].sort_values(ascending=False).index
+    frame = pd.DataFrame(cells, index=table.index).loc[order]
+    frame.index = [parameter_label(path) for path in frame.index]
+    return _table(frame.map(html.escape), "parameter")
+
+
+def _sensitivity_section(data: SweepTable) -> str:
+    """Sobol or Morris indices of each outcome (a sweep with either design), or why there are none."""
+    method = data.results.spec.design
+    parts = [
+        f'<section class="sensitivity" id="sensitivity"><h2>Which parameters matter? ({method.capitalize()} '
+        "indices)</h2>",
+        f'<p class="note">{html.escape(INDEX_NOTES[method])} Each design point is the mean of its '
+        "replications; parameters in order of influence.</p>",
+    ]
+    for outcome in data.outcomes:
+        parts.append(f"<h3>{html.escape(data.label(outcome))}</h3>")
+        try:
+            parts.append(_index_table(sensitivity(data.results, outcome.name)))
+        except InputError as error:
+            parts.append(
+                f"<p>No indices: {html.escape(error.found)}; they need {html.escape(error.expected)}.</p>"
+            )
+    return "".join(parts) + "</section>"
+
+
+def _sweep_provenance(data: SweepTable) -> str:
+    manifest = data.results.manifest
+    facts = {
+        "store": f"<code>{html.escape(str(data.results.folder))}</code>",
+        "spec": f"<code>{html.escape(str(manifest.get('spec_source', '?')))}</code>, "
+        f"hash <code>{html.escape(manifest['spec_hash'][:12])}</code>",
+        "scenario hash": f"<code>{html.escape(manifest['scenario_hash'][:12])}</code>",
+        "created": html.escape(str(manifest.get("created", "?"))),
+        "versions": html.escape(", ".join(f"{k} {v}" for k, v in manifest.get("versions", {}).items())),
+    }
+    spec_text = (data.results.folder / "spec.yaml").read_text(encoding="utf-8")
+    return (
+        _facts_table(facts) + '<p class="note">The spec as stored (<code>spec.yaml</code>); '
+        "<code>coalsim sweep</code> on it makes the same runs:</p>"
+        + f"<pre><code>{html.escape(spec_text)}</code></pre>"
+    )
+
+
+def build_sweep_report(data: SweepTable, title: str | None = None) -> str:
+    """The report of a sweep store as one HTML document.
+
+    The sweep (scenario, design, parameters and their ranges, runs and how they ended),
+    each outcome's range over the design, its figures (:func:`~sim.viz.sweep.sweep_figures`),
+    the Sobol or Morris indices of a sensitivity design, the caveats, the data sources and
+    the provenance, with the stored spec.
+
+    Args:
+        data: The store's table with the outcomes to report (:meth:`SweepTable.read`).
+        title: The page title (default: "Sweep <name>: <description or scenario question>").
+
+    Returns:
+        The HTML text.
+
+    """
+    results = data.results
+    name = results.manifest["name"]
+    title = title or f"Sweep {name}: how outcomes respond to {len(results.parameters)} parameters"
+    described = (
+        f"<p><strong>The sweep.</strong> {html.escape(results.spec.description)}</p>"
+        if results.spec.description
+        else ""
+    )
+    figures = sweep_figures(data)
+    sections = [
+        ("sweep", "The sweep", (
+            described
+            + f"<p><strong>The scenario's question.</strong> {html.escape(data.scenario['question'])}</p>"
+            + _facts_table(sweep_facts(data))
+            + '<p class="lead-in">Parameters the sweep varied:</p>'
+            + _table(sweep_parameters(data), "parameter")
+        )),
+        ("ranges", "Outcomes over the design", (
+            '<p class="note">All runs: median with the 90% interval (5th to 95th percentile) over every run '
+            "of the sweep, or the two groups of a split. Design points: the median of a point's "
+            "replications, at its lowest and highest, with the parameter values there.</p>"
+            + _left_out(results)
+            + _table(sweep_ranges(data), "outcome", "ranges")
+        )),
+    ]  # fmt: skip
+    for index, outcome in enumerate(data.outcomes):
+        embedded = "".join(
+            _embed(_Figure(heading, figures[file], alt))
+            for file, heading, alt in (
+                (figure_name(outcome), READ_PANELS, f"{data.label(outcome)} against each swept parameter"),
+                (figure_name(outcome, "surface"), READ_SURFACE,
+                 f"{data.label(outcome)} over both swept parameters"),
+            )
+            if file in figures
+        )  # fmt: skip
+        sections.append((f"outcome-{index + 1}", data.label(outcome), embedded))
+    parts = [
+        f'<section id="{anchor}"><h2>{html.escape(heading)}</h2>{body}</section>'
+        for anchor, heading, body in sections
+    ]
+    contents = [f'<li><a href="#{anchor}">{html.escape(heading)}</a></li>' for anchor, heading, _ in sections]
+    if results.spec.design in SENSITIVITY_DESIGNS:
+        parts.append(_sensitivity_section(data))
+        contents.append('<li><a href="#sensitivity">Which parameters matter?</a></li>')
+    contents += [
+        '<li><a href="#caveats">Caveats</a></li>',
+        '<li><a href="#sources">Data sources</a></li>',
+        '<li><a href="#provenance">Provenance</a></li>',
+    ]
+    version = results.manifest.get("versions", {}).get("coalsim", "?")
+    body = (
+        f"<header><h1>{html.escape(title)}</h1>"
+        f'<p class="meta">Made on {date.today().isoformat()} from the {len(data.table)} succeeded runs of '
+        f"the sweep store <code>{html.escape(str(results.folder))}</code> "
+        f"(coalsim {html.escape(version)}).</p>"
+        "</header>"
+        f"<nav><h2>Contents</h2><ol>{''.join(contents)}</ol></nav>"
+        + "".join(parts)
+        + '<section id="caveats"><h2>Caveats</h2><ul>'
+        + "".join(f"<li>{html.escape(caveat)}</li>" for caveat in SWEEP_CAVEATS)
+        + "</ul></section>"
+        + '<section id="sources"><h2>Data sources</h2>'
+        + "".join(data_sources())
+        + "</section>"
+        + f'<section id="provenance"><h2>Provenance</h2>{_sweep_provenance(data)}</section>'
+    )
+    return _page(title, body)
+
+
 __all__ = [
     "CAVEATS",
     "GENERATOR",
     "build_report",
+    "build_sweep_report",
     "data_sources",
     "headline_table",
     "key_numbers",
     "sponsor_offers",
+    "sweep_facts",
+    "sweep_parameters",
+    "sweep_ranges",
     "transition_table",
 ]
