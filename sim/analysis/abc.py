@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -46,12 +46,14 @@ import pandas as pd
 import yaml
 from pydantic import Field
 
+from sim.ensemble import run_many
 from sim.errors import InputError, did_you_mean
 from sim.files import read_yaml_mapping
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS, load_observations
 from sim.scenario import Scenario, load_scenario
 from sim.schema import NonNegative, Positive, Share, StrictModel, validate
+from sim.utility import enumerate_portfolios
 from sim.world import World
 
 #: The statistics a target can ask for.
@@ -178,24 +180,75 @@ def simulate_statistics(
         Each target's simulated value, by target name.
 
     """
-    model = CoalitionModel(scenario, world, rng=seed)
-    ids = model.params.framework_ids
+    return simulate_runs(scenario, world, targets, [({}, seed)])[0]
+
+
+def simulate_runs(
+    scenario: Scenario,
+    world: World,
+    targets: Sequence[Target],
+    runs: Sequence[tuple[Mapping[str, float], int]],
+) -> list[dict[str, float]]:
+    """Run many simulations up to the last target step and measure every target in each.
+
+    The runs go through :func:`sim.run_many` (as few vectorised ensembles as their
+    structure allows), so run ``i`` measures what a :class:`CoalitionModel` of
+    ``scenario.with_overrides(runs[i][0])`` with seed ``runs[i][1]``, stepped to each
+    target's step, would hold; scenarios with sponsors run one model per run.
+
+    Args:
+        scenario: The base scenario.
+        world: The world.
+        targets: What to measure.
+        runs: Each run's parameter values (dotted path -> value) and seed.
+
+    Returns:
+        Per run, each target's simulated value, by target name.
+
+    """
+    last = max(t.step for t in targets)
+    if any(fid in scenario.active_frameworks for fid in scenario.sponsors):
+        histories = (_history(scenario.with_overrides(values), world, seed, last) for values, seed in runs)
+    else:
+        histories = _ensemble_histories(scenario, world, runs, max(last, 1))
+    ids = list(scenario.active_frameworks)
+    portfolios = enumerate_portfolios(tuple(ids), scenario.compatibility.exclusive)
     rows = {t.name: np.array([world.index[c] for c in t.countries], dtype=np.int64) for t in targets}
-    values: dict[str, float] = {}
-    for step in range(max(t.step for t in targets) + 1):
-        if step > 0:
-            model.step()
-        due = [t for t in targets if t.step == step]
-        if not due:
-            continue
-        holds = model.holds
-        for target in due:
-            column = holds[:, ids.index(target.framework)]
+    measured = []
+    for history in histories:
+        values = {}
+        for target in targets:
+            column = portfolios[history[target.step], ids.index(target.framework)]
             if target.statistic == "count":
                 values[target.name] = float(column.sum())
             else:
                 values[target.name] = float(column[rows[target.name]].mean())
-    return values
+        measured.append(values)
+    return measured
+
+
+#: Runs per :func:`sim.run_many` call of :func:`simulate_runs` (each distinct scenario
+#: holds a model until its call's runs are measured).
+RUNS_PER_ENSEMBLE = 256
+
+
+def _ensemble_histories(
+    scenario: Scenario, world: World, runs: Sequence[tuple[Mapping[str, float], int]], steps: int
+) -> Iterator[np.ndarray]:
+    """``(steps + 1, n)`` portfolio indices of each run, :data:`RUNS_PER_ENSEMBLE` per ensemble."""
+    for start in range(0, len(runs), RUNS_PER_ENSEMBLE):
+        chunk = runs[start : start + RUNS_PER_ENSEMBLE]
+        results = run_many(
+            scenario, [seed for _, seed in chunk], [values for values, _ in chunk], steps=steps, world=world
+        )
+        yield from (results.history(i) for i in range(len(chunk)))
+
+
+def _history(scenario: Scenario, world: World, seed: int, steps: int) -> np.ndarray:
+    """``(steps + 1, n)`` portfolio indices of one model run (for scenarios with sponsors)."""
+    model = CoalitionModel(scenario, world, rng=seed)
+    model.run_for(steps)
+    return np.array(model.history)
 
 
 def distance(simulated: Mapping[str, float], targets: Sequence[Target]) -> float:
@@ -378,7 +431,9 @@ def calibrate(
         world: The world; the shipped countries when omitted.
         resume: Continue the calibration stored in ``database`` (same priors and targets)
             instead of starting anew; with nothing stored, start anew.
-        workers: Processes simulating particles (pyabc's multicore sampler when > 1).
+        workers: Processes simulating particles (pyabc's multicore sampler when > 1, one
+            run per particle); with one, particles are simulated in batches, as ensembles
+            (:func:`_batch_sampler`), with the results of simulating them one by one.
         progress: Show pyabc's progress bar for each generation.
 
     Returns:
@@ -398,17 +453,13 @@ def calibrate(
     for prior in priors:  # both ends must be valid values of the parameter
         scenario.with_overrides({prior.path: prior.low}).with_overrides({prior.path: prior.high})
 
-    def model(particle: Mapping[str, float]) -> dict[str, float]:
-        values = {p.path: p.from_internal(particle[name]) for p, name in zip(priors, names, strict=True)}
-        run_seed = int(np.random.randint(0, 2**31 - 1))  # pyabc's own (seeded) stream
-        return simulate_statistics(scenario.with_overrides(values), world, targets, run_seed)
-
+    model = _Batcher(scenario, world, targets, priors, names)
     prior_distribution = pyabc.Distribution(**{
         name: pyabc.RV("uniform", p.to_internal(p.low), p.to_internal(p.high) - p.to_internal(p.low))
         for p, name in zip(priors, names, strict=True)
     })  # fmt: skip
     sampler = (
-        pyabc.sampler.SingleCoreSampler(check_max_eval=False)
+        _batch_sampler(pyabc, model)
         if workers <= 1
         else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     )
@@ -474,6 +525,105 @@ def _shrinking_median(pyabc: Any) -> Any:
     return ShrinkingMedianEpsilon(alpha=0.5)
 
 
+#: Most proposals simulated in one batch (one :func:`sim.run_many` call).
+MAX_BATCH = 256
+
+
+class _Batcher:
+    """The model pyabc calls: a particle's statistics, from a batch's ensemble when it has them.
+
+    Each call draws the particle's run seed from numpy's global stream (pyabc's own,
+    seeded by :func:`calibrate`). While :meth:`collect` runs, calls only note their
+    parameters and seed and answer the observed values; afterwards the noted runs are
+    simulated together (:func:`simulate_runs`) and calls with the same parameters and
+    seed get their statistics. A call without a batch's answer runs its own simulation
+    (as in pyabc's multicore sampler, which pickles this object to its workers).
+    """
+
+    def __init__(
+        self, scenario: Scenario, world: World, targets: tuple[Target, ...], priors: tuple[Prior, ...],
+        names: list[str],
+    ) -> None:  # fmt: skip
+        self.scenario, self.world, self.targets = scenario, world, targets
+        self.priors, self.names = priors, names
+        self.collecting = False
+        self.pending: list[tuple[dict[str, float], int]] = []
+        self.answers: dict[tuple, dict[str, float]] = {}
+
+    def __call__(self, particle: Mapping[str, float]) -> dict[str, float]:
+        values = {p.path: p.from_internal(particle[n]) for p, n in zip(self.priors, self.names, strict=True)}
+        run_seed = int(np.random.randint(0, 2**31 - 1))  # pyabc's own (seeded) stream
+        if self.collecting:
+            self.pending.append((values, run_seed))
+            return {t.name: t.observed for t in self.targets}
+        answer = self.answers.get((run_seed, *values.items()))
+        if answer is not None:
+            return answer
+        return simulate_statistics(self.scenario.with_overrides(values), self.world, self.targets, run_seed)
+
+    def collect(self, propose: Callable[[], object]) -> None:
+        """Note the runs ``propose`` asks for, then simulate them together."""
+        self.collecting, self.pending = True, []
+        try:
+            propose()
+        finally:
+            self.collecting = False
+        measured = simulate_runs(self.scenario, self.world, self.targets, self.pending)
+        self.answers = {
+            (run_seed, *values.items()): stats
+            for (values, run_seed), stats in zip(self.pending, measured, strict=True)
+        }
+
+
+def _batch_sampler(pyabc: Any, batcher: _Batcher) -> Any:
+    """A one-process pyabc sampler that simulates proposals in batches, as ensembles.
+
+    Its particles, acceptances and random stream are those of pyabc's
+    ``SingleCoreSampler`` (tests/analysis/test_abc.py compares them): a batch first
+    proposes ``size`` particles with the model only noting what it would run (proposals,
+    seeds and acceptance draw nothing after the model call, so the stream advances as if
+    they had been simulated), the noted runs are simulated as one :func:`sim.run_many`
+    call, and the stream is rewound and the same particles proposed again, now answered
+    from the batch, until the population is full; the stream is then where one-by-one
+    sampling would have left it. Proposals past the last acceptance cost simulations,
+    not results; a batch's size is the particles still needed over the acceptance rate
+    so far (at most :data:`MAX_BATCH`).
+    """
+    from jabbar import jabbar  # pyabc's progress bar
+
+    class BatchSampler(pyabc.sampler.Sampler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rate = 1.0  # the last generation's acceptance rate
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
+                                    ana_vars=None):  # fmt: skip
+            sample = self._create_empty_sample()
+            evaluations = 0
+            bar = iter(jabbar(range(n), enable=self.show_progress, keep=False))
+            while sample.n_accepted < n:
+                needed = n - sample.n_accepted
+                rate = max(sample.n_accepted, 1) / evaluations if evaluations else self.rate
+                size = int(min(MAX_BATCH, max(needed, np.ceil(needed / max(rate, 1 / MAX_BATCH)))))
+                start = np.random.get_state()
+                batcher.collect(lambda size=size: [simulate_one() for _ in range(size)])
+                np.random.set_state(start)
+                for _ in range(size):
+                    particle = simulate_one()
+                    sample.append(particle)
+                    evaluations += 1
+                    if particle.accepted:
+                        next(bar, None)
+                        if sample.n_accepted == n:
+                            break
+            next(bar, None)  # closes the bar
+            self.nr_evaluations_ = evaluations
+            self.rate = n / evaluations
+            return sample
+
+    return BatchSampler()
+
+
 def _signature(
     scenario: Scenario, priors: Sequence[Prior], targets: Sequence[Target], budget: Budget, seed: int
 ) -> str:
@@ -532,7 +682,8 @@ def posterior_predictive(
         world: The world; the shipped countries when omitted.
         targets: What to measure; the posterior's own targets when omitted (pass others
             to check observations that were held out of the fit).
-        on_run: Called after each run (for a progress bar).
+        on_run: Called once per run as its batch of :data:`PREDICTIVE_BATCH` draws
+            (simulated as one ensemble) finishes (for a progress bar).
 
     Returns:
         One row per draw and target: ``draw``, ``target``, ``framework``, ``step``,
@@ -543,19 +694,26 @@ def posterior_predictive(
     targets = tuple(targets if targets is not None else posterior.targets)
     check_targets(scenario, world, targets)
     rng = np.random.default_rng(seed)
+    picked = posterior.sample(draws, rng)
+    runs = [(values, int(rng.integers(2**31))) for values in picked]
     rows = []
-    for i, values in enumerate(posterior.sample(draws, rng)):
-        simulated = simulate_statistics(
-            scenario.with_overrides(values), world, targets, int(rng.integers(2**31))
-        )
-        rows.extend(
-            {"draw": i, "target": t.name, "framework": t.framework, "step": t.step, "statistic": t.statistic,
-             "simulated": simulated[t.name], "observed": t.observed, "tolerance": t.tolerance}
-            for t in targets
-        )  # fmt: skip
-        if on_run is not None:
-            on_run()
+    for start in range(0, len(runs), PREDICTIVE_BATCH):
+        batch = runs[start : start + PREDICTIVE_BATCH]
+        for i, simulated in enumerate(simulate_runs(scenario, world, targets, batch), start):
+            rows.extend(
+                {"draw": i, "target": t.name, "framework": t.framework, "step": t.step,
+                 "statistic": t.statistic, "simulated": simulated[t.name], "observed": t.observed,
+                 "tolerance": t.tolerance}
+                for t in targets
+            )  # fmt: skip
+            if on_run is not None:
+                on_run()
     return pd.DataFrame(rows)
+
+
+#: Posterior draws simulated in one ensemble by :func:`posterior_predictive` (progress
+#: is reported after each batch).
+PREDICTIVE_BATCH = 50
 
 
 def predictive_summary(predictive: pd.DataFrame) -> pd.DataFrame:
@@ -729,7 +887,8 @@ def point_estimate(
     Args:
         scenario: The scenario the posterior was fitted on.
         posterior: The posterior.
-        seeds: The seeds each particle is run with.
+        seeds: The seeds each particle is run with (all particles' runs form one
+            :func:`sim.run_many` call).
         world: The world; the shipped countries when omitted.
 
     Returns:
@@ -738,15 +897,15 @@ def point_estimate(
     """
     world = world if world is not None else World.load()
     targets = posterior.targets
-    candidates = posterior.draws[posterior.paths].drop_duplicates()
-    best, best_distance = None, np.inf
-    for row in candidates.itertuples(index=False):
-        values = dict(zip(posterior.paths, map(float, row), strict=True))
-        varied = scenario.with_overrides(values)
-        mean = np.mean([distance(simulate_statistics(varied, world, targets, s), targets) for s in seeds])
-        if mean < best_distance:
-            best, best_distance = values, mean
-    return best
+    candidates = [
+        dict(zip(posterior.paths, map(float, row), strict=True))
+        for row in posterior.draws[posterior.paths].drop_duplicates().itertuples(index=False)
+    ]
+    seeds = [int(s) for s in seeds]
+    runs = [(values, s) for values in candidates for s in seeds]
+    distances = [distance(simulated, targets) for simulated in simulate_runs(scenario, world, targets, runs)]
+    means = [np.mean(distances[i : i + len(seeds)]) for i in range(0, len(runs), len(seeds))]
+    return candidates[int(np.argmin(means))]
 
 
 def calibrated_scenario_text(
