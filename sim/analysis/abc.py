@@ -39,12 +39,12 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
 from sim.ensemble import run_many
 from sim.errors import InputError, did_you_mean
@@ -52,7 +52,7 @@ from sim.files import read_yaml_mapping
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS, load_observations
 from sim.scenario import Scenario, load_scenario
-from sim.schema import NonNegative, Positive, Share, StrictModel, validate
+from sim.schema import NonNegative, Positive, Share, StrictModel, inconsistent, translate, validate
 from sim.utility import enumerate_portfolios
 from sim.world import World
 
@@ -63,30 +63,50 @@ Statistic = Literal["count", "coverage"]
 NOT_IDENTIFIED_WIDTH = 0.8
 
 
-@dataclass(frozen=True)
-class Prior:
-    """A uniform prior on one scenario parameter.
+class PriorBounds(StrictModel):
+    """A uniform prior's bounds, as a calibration spec gives them (``priors.<path>``).
+
+    The one home of a prior's rules: finite bounds, ``low < high``, and positive bounds on
+    a log scale. :class:`Prior` adds the parameter's path.
 
     Attributes:
-        path: The parameter's dotted path, as ``--set`` takes it (``rule.temperature``).
         low: Lower bound.
         high: Upper bound.
         log: Uniform on the logarithm (for scale parameters spanning orders of magnitude).
 
     """
 
-    path: str
-    low: float
-    high: float
-    log: bool = False
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
+    log: bool = Field(default=False, strict=True)
 
-    def __post_init__(self) -> None:
-        if not (np.isfinite(self.low) and np.isfinite(self.high) and self.low < self.high):
-            raise InputError(
-                "priors", self.path, "finite bounds with low < high", f"[{self.low}, {self.high}]"
-            )
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.low < self.high:
+            raise inconsistent("high", f"a bound above low ({self.low:g})", f"{self.high:g}")
         if self.log and self.low <= 0:
-            raise InputError("priors", self.path, "positive bounds for a log-uniform prior", str(self.low))
+            raise inconsistent("low", "a bound above 0 for a log-uniform prior", f"{self.low:g}")
+        return self
+
+
+class Prior(PriorBounds):
+    """A uniform prior on one scenario parameter (the bounds and rules of :class:`PriorBounds`).
+
+    Attributes:
+        path: The parameter's dotted path, as ``--set`` takes it (``rule.temperature``).
+
+    """
+
+    path: str
+
+    def __init__(self, path: str, low: float, high: float, log: bool = False) -> None:
+        """Check the bounds (:class:`PriorBounds`).
+
+        Raises:
+            InputError: For bounds that break a rule, naming the prior's path.
+
+        """
+        _construct(super().__init__, type(self), f"priors.{path}", path=path, low=low, high=high, log=log)
 
     def to_internal(self, value: float) -> float:
         """The value on the scale the prior is uniform on."""
@@ -95,6 +115,14 @@ class Prior:
     def from_internal(self, value: float) -> float:
         """The parameter value of a point on the prior's uniform scale."""
         return float(np.exp(value)) if self.log else float(value)
+
+
+def _construct(init: Callable[..., None], model: type[StrictModel], where: str, **values: Any) -> None:
+    """Run a schema model's constructor, turning its first error into an :class:`InputError`."""
+    try:
+        init(**values)
+    except ValidationError as exc:
+        raise translate(exc.errors()[0], model, where) from None
 
 
 @dataclass(frozen=True)
@@ -257,9 +285,8 @@ def distance(simulated: Mapping[str, float], targets: Sequence[Target]) -> float
     return float(np.sqrt(np.sum(np.square(misfit))))
 
 
-@dataclass(frozen=True)
-class Budget:
-    """How much simulation a calibration may spend.
+class BudgetLimits(StrictModel):
+    """A budget as a calibration spec gives it (``budget``, ``quick_budget``): the one home of its rules.
 
     Attributes:
         population: Particles per generation.
@@ -269,18 +296,27 @@ class Budget:
 
     """
 
-    population: int = 200
-    generations: int = 8
-    min_epsilon: float = 0.5
-    max_simulations: int = 40_000
+    population: int = Field(default=200, ge=2, le=100_000, strict=True)
+    generations: int = Field(default=8, ge=1, le=100, strict=True)
+    min_epsilon: NonNegative = 0.5
+    max_simulations: int = Field(default=40_000, ge=1, le=10_000_000, strict=True)
 
-    def __post_init__(self) -> None:
-        for name in ("population", "generations", "max_simulations"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and value >= 1):
-                raise InputError("budget", name, "a whole number of at least 1", repr(value))
-        if not (np.isfinite(self.min_epsilon) and self.min_epsilon >= 0):
-            raise InputError("budget", "min_epsilon", "a finite number of at least 0", repr(self.min_epsilon))
+
+class Budget(BudgetLimits):
+    """How much simulation a calibration may spend (the fields of :class:`BudgetLimits`)."""
+
+    def __init__(self, **values: Any) -> None:
+        """Check the values.
+
+        Raises:
+            InputError: For a value out of its range, naming the field.
+
+        """
+        _construct(super().__init__, type(self), "budget", **values)
+
+
+#: The budget :func:`calibrate` spends unless told otherwise.
+DEFAULT_BUDGET = Budget()
 
 
 @dataclass(frozen=True, eq=False)
@@ -356,7 +392,7 @@ class Posterior:
         meta = {
             "scenario": self.scenario,
             "seed": self.seed,
-            "priors": [asdict(prior) for prior in self.priors],
+            "priors": [prior.model_dump() for prior in self.priors],
             "targets": [asdict(target) for target in self.targets],
         }
         return {
@@ -411,7 +447,7 @@ def calibrate(
     targets: Sequence[Target],
     database: Path,
     *,
-    budget: Budget = Budget(),
+    budget: Budget = DEFAULT_BUDGET,
     seed: int = 0,
     world: World | None = None,
     resume: bool = False,
@@ -630,7 +666,7 @@ def _signature(
     """What a stored calibration must match to be resumed (the budget's length may grow)."""
     content = {
         "scenario": scenario.digest(),
-        "priors": [asdict(p) for p in priors],
+        "priors": [p.model_dump() for p in priors],
         "targets": [asdict(t) for t in targets],
         "population": budget.population,
         "seed": seed,
@@ -730,12 +766,6 @@ def predictive_summary(predictive: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- calibration specs ----------------------------------------------------------------
-class _PriorSpec(StrictModel):
-    low: float = Field(allow_inf_nan=False)
-    high: float = Field(allow_inf_nan=False)
-    log: bool = Field(default=False, strict=True)
-
-
 class _TargetSpec(StrictModel):
     observation: str
     name: str | None = None
@@ -745,21 +775,14 @@ class _TargetSpec(StrictModel):
     exclude: tuple[str, ...] = ()
 
 
-class _BudgetSpec(StrictModel):
-    population: int = Field(default=200, ge=2, le=100_000, strict=True)
-    generations: int = Field(default=8, ge=1, le=100, strict=True)
-    min_epsilon: NonNegative = 0.5
-    max_simulations: int = Field(default=40_000, ge=1, le=10_000_000, strict=True)
-
-
 class _CalibrationSpec(StrictModel):
     scenario: str
     observations: str | None = None
     seed: int = Field(default=0, ge=0, le=2**31 - 1, strict=True)
-    priors: dict[str, _PriorSpec] = Field(min_length=1)
+    priors: dict[str, PriorBounds] = Field(min_length=1)
     targets: list[_TargetSpec] = Field(min_length=1)
-    budget: _BudgetSpec = _BudgetSpec()
-    quick_budget: _BudgetSpec = _BudgetSpec(
+    budget: BudgetLimits = BudgetLimits()
+    quick_budget: BudgetLimits = BudgetLimits(
         population=30, generations=2, min_epsilon=0.0, max_simulations=2_000
     )
 
@@ -824,10 +847,7 @@ def load_calibration_spec(path: str | Path, world: World | None = None) -> Calib
         if dotted not in scenario.parameters():
             raise InputError(where, f"priors.{dotted}", "a parameter of the scenario (see coalsim params)",
                              f"'{dotted}'")  # fmt: skip
-        try:
-            priors.append(Prior(dotted, prior.low, prior.high, prior.log))
-        except InputError as exc:
-            raise InputError(where, f"priors.{dotted}", exc.expected, exc.found) from None
+        priors.append(Prior(dotted, prior.low, prior.high, prior.log))  # bounds checked with the spec
     observations = load_observations(None if spec.observations is None else path.parent / spec.observations)
     targets = tuple(
         _target(item, observations, where, f"targets.{i}") for i, item in enumerate(spec.targets)
@@ -836,7 +856,7 @@ def load_calibration_spec(path: str | Path, world: World | None = None) -> Calib
     if len(set(names)) < len(names):
         raise InputError(where, "targets", "targets with distinct names", f"{names}")
     check_targets(scenario, world, targets)
-    budget, quick = (Budget(**b.model_dump()) for b in (spec.budget, spec.quick_budget))
+    budget, quick = (Budget(**limits.model_dump()) for limits in (spec.budget, spec.quick_budget))
     return CalibrationSpec(path, scenario, scenario_path, tuple(priors), targets, budget, quick, spec.seed)
 
 

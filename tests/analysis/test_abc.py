@@ -113,17 +113,29 @@ def test_coverage_counts_the_share_of_the_named_countries_that_hold_the_framewor
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: abc.Prior("rule.temperature", 1.0, 1.0), "low < high"),
-        (lambda: abc.Prior("rule.temperature", 0.0, 1.0, log=True), "positive bounds"),
-        (lambda: abc.Prior("rule.temperature", 0.0, float("inf")), "finite bounds"),
+        (lambda: abc.Prior("rule.temperature", 1.0, 1.0), "'high': expected a bound above low"),
+        (lambda: abc.Prior("rule.temperature", 0.0, 1.0, log=True), "'low': expected a bound above 0"),
+        (lambda: abc.Prior("rule.temperature", 0.0, float("inf")), "'high': expected a finite number"),
+        (lambda: abc.Prior("rule.temperature", 0.1, 1.0, log=1), "'log': expected a valid boolean"),
         (lambda: abc.Target("t", "a", 1, "count", 1.0, 0.0), "tolerance above 0"),
         (lambda: abc.Target("t", "a", 1, "coverage", 1.0, 1.0), "countries"),
-        (lambda: abc.Budget(population=0), "at least 1"),
+        (lambda: abc.Budget(population=1), "'population': expected a value greater than or equal to 2"),
+        (lambda: abc.Budget(generations=2.0), "'generations': expected a valid integer"),
+        (lambda: abc.Budget(min_epsilon=float("nan")), "'min_epsilon'"),
+        (lambda: abc.Budget(populaton=30), "Did you mean 'population'"),
     ],
-)
+)  # fmt: skip
 def test_bad_priors_targets_and_budgets_are_input_errors(make, message):
     with pytest.raises(InputError, match=message):
         make()
+
+
+def test_priors_and_budgets_are_values():
+    prior = abc.Prior("rule.temperature", 0.02, 0.5, log=True)
+    assert prior == abc.Prior("rule.temperature", 0.02, 0.5, True) != abc.Prior("rule.temperature", 0.02, 0.5)
+    assert abc.Budget(population=30) == abc.Budget(population=30) != abc.Budget()
+    with pytest.raises(ValueError, match="frozen"):
+        abc.Budget().population = 3
 
 
 def test_targets_are_checked_against_the_scenario_before_any_simulation(tmp_path):
@@ -196,7 +208,11 @@ def test_a_spec_builds_count_and_coverage_targets_from_the_observations(tmp_path
             ),
             "priors.frameworks.waico.entry_kost",
         ),
-        (("{low: 0.0, high: 2.0}", "{low: 2.0, high: 0.0}"), "priors.frameworks.waico.entry_cost"),
+        (("{low: 0.0, high: 2.0}", "{low: 2.0, high: 0.0}"), "priors.frameworks.waico.entry_cost.high"),
+        (("{low: 0.02, high: 0.5, log: true}", "{low: 0.0, high: 0.5, log: true}"),
+         "priors.rule.temperature.low"),
+        (("seed: 2", "seed: 2\nbudget: {population: 1}"), "budget.population"),
+        (("seed: 2", "seed: 2\nquick_budget: {generations: 0}"), "quick_budget.generations"),
         (
             ("{low: 0.02, high: 0.5, log: true}", "{low: 0.02, high: 0.5, log: 1}"),
             "priors.rule.temperature.log",
