@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from coalsim_testing import SCENARIOS, synthetic_scenario
 
@@ -297,21 +296,6 @@ def test_runs_of_a_scenario_with_sponsors_measure_what_one_model_per_run_does():
     runs = [({"rule.temperature": 0.1}, 3), ({"rule.temperature": 0.3}, 5)]
     expected = [one_model_statistics(scenario.with_overrides(v), world, targets, s) for v, s in runs]
     assert abc.simulate_runs(scenario, world, targets, runs) == expected
-
-
-def test_batched_particles_give_the_one_by_one_posterior(recovered, tmp_path, monkeypatch):
-    """The batch sampler's populations equal pyabc's single-core sampler's, particle for particle."""
-    import pyabc
-
-    scenario, priors, targets, _, _, batched = recovered
-    budget = abc.Budget(population=60, generations=4, min_epsilon=0.0)
-    monkeypatch.setattr(abc, "_batch_sampler", lambda *_: pyabc.sampler.SingleCoreSampler())
-    one_by_one = abc.calibrate(
-        scenario, priors, targets, tmp_path / "abc.db", budget=budget, seed=3, world=WORLD
-    )
-    pd.testing.assert_frame_equal(batched.draws, one_by_one.draws)
-    pd.testing.assert_frame_equal(batched.generations, one_by_one.generations)
-    assert len(batched.generations) == 4 and (batched.generations["samples"] > 60).any()
 
 
 def test_the_predictive_check_and_point_estimate_equal_one_model_per_run(recovered):
