@@ -32,8 +32,8 @@ The whole run is kept in pyabc's SQLite database, so an interrupted calibration 
 where it stopped (:func:`calibrate`, ``resume=True``).
 
 Many runs at once. The posterior predictive check and the point estimate run their draws
-and seeds through :func:`simulate_runs`, as :func:`sim.run_many` ensembles (2 to 2.3x
-faster, the same numbers). ABC-SMC's particles are simulated one at a time: each is a
+and seeds through :func:`simulate_runs`, as :func:`sim.run_many` ensembles (about twice
+as fast, the same numbers). ABC-SMC's particles are simulated one at a time: each is a
 scenario of its own, and building its model and its parameters at each launch, paid per
 scenario in an ensemble too, is most of a particle's run: 100 particles run as one
 ensemble took 85 to 90% of their time one by one, and batches of particles (replaying
@@ -583,7 +583,6 @@ def _shrinking_median(pyabc: Any) -> Any:
     return ShrinkingMedianEpsilon(alpha=0.5)
 
 
-
 def _signature(
     scenario: Scenario, priors: Sequence[Prior], targets: Sequence[Target], budget: Budget, seed: int
 ) -> str:
@@ -831,8 +830,8 @@ def point_estimate(
     Args:
         scenario: The scenario the posterior was fitted on.
         posterior: The posterior.
-        seeds: The seeds each particle is run with (all particles' runs form one
-            :func:`sim.run_many` call).
+        seeds: The seeds each particle is run with (all particles' runs simulated together by
+            :func:`simulate_runs`).
         world: The world; the shipped countries when omitted.
 
     Returns:
