@@ -32,11 +32,9 @@ and runs only those not in the cache: the result is the one an uninterrupted sea
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 from collections.abc import Callable, Iterable
-from concurrent.futures import as_completed
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -46,11 +44,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, Strict, model_validator
 
+from sim.analysis import batched
 from sim.analysis.robustness import Goal
 from sim.atomic import atomic_write
 from sim.errors import ARGUMENTS, InputError
 from sim.experiment.executors import Backend, open_backend
-from sim.experiment.runner import Chunk, RunSettings, chunk_size_for, run_chunk
 from sim.experiment.spec import (
     Experiment,
     ExperimentSpec,
@@ -228,7 +226,7 @@ def load_problem(path: str | Path) -> Problem:
 
 
 def run_candidates(problem: Problem, candidates: np.ndarray, backend: Backend) -> np.ndarray:
-    """Run every candidate in every scenario on a backend (any executor).
+    """Run every candidate in every scenario on a backend (any executor), as ensembles.
 
     Args:
         problem: The resolved problem.
@@ -240,25 +238,12 @@ def run_candidates(problem: Problem, candidates: np.ndarray, backend: Backend) -
 
     Raises:
         RuntimeError: If a run fails (the evaluations before are in the checkpoint).
+            Runs are done by :func:`sim.analysis.batched.outcomes` (:func:`sim.run_many`).
 
     """
     experiment = problem.experiment(candidates)
     tasks = experiment.tasks()
-    size = chunk_size_for(len(tasks), backend.workers)
-    settings = RunSettings(experiment.spec.steps, "final")
-    futures = [
-        backend.executor.submit(run_chunk, Chunk(experiment.scenario, tuple(tasks[i : i + size]), settings))
-        for i in range(0, len(tasks), size)
-    ]
-    values = []
-    for future in as_completed(futures):
-        output = future.result()
-        failed = [record for record in output.records if record.status != "succeeded"]
-        if failed:
-            raise RuntimeError(f"run {failed[0].run_id} failed: {failed[0].error}")
-        aggregates = pd.read_parquet(io.BytesIO(output.tables["aggregates"]))
-        values.append(problem.outcome.evaluate(aggregates))
-    outcome = pd.concat(values)
+    outcome = batched.outcomes(backend, experiment.scenario, tasks, experiment.spec.steps, problem.outcome)
     points = experiment.points
     samples = {task.run_id: task.sample for task in tasks}
     sample = np.array([samples[run] for run in outcome.index])

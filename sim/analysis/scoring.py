@@ -66,13 +66,14 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit, logsumexp
 
 from sim.analysis.calibration import auc  # one AUC (Mann-Whitney ranks, ties half) for both
+from sim.ensemble import run_many
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS
-from sim.results import run
 from sim.rules import log_choice_probabilities
 from sim.scenario import Scenario
+from sim.utility import enumerate_portfolios
 from sim.world import World
 
 #: Probabilities are clipped to [EPS, 1 - EPS] for the log loss.
@@ -235,7 +236,9 @@ def cross_validated(x: np.ndarray, observed: np.ndarray, folds: int = FOLDS) -> 
 
 # -- the model's runs ------------------------------------------------------------------
 def run_holds(scenario: Scenario, seeds: Sequence[int], steps: int) -> np.ndarray:
-    """The default runner: :func:`sim.run` once per seed, kept at its last step.
+    """The default runner: the seeds' runs as one :func:`sim.run_many`, kept at their last step.
+
+    The same states as :func:`sim.run` once per seed (tests/analysis/test_scoring_runner.py).
 
     Args:
         scenario: The scenario.
@@ -247,8 +250,12 @@ def run_holds(scenario: Scenario, seeds: Sequence[int], steps: int) -> np.ndarra
 
     """
     ids = list(scenario.active_frameworks)
-    return np.stack([run(scenario, seed=seed, steps=steps, record="final").countries[ids].to_numpy(dtype=bool)
-                     for seed in seeds])  # fmt: skip
+    runs = run_many(scenario, list(seeds), steps=steps)
+    portfolios = enumerate_portfolios(tuple(ids), scenario.compatibility.exclusive)  # fixed during a run
+    return np.stack([  # runs of scenarios with sponsors are RunResults (engine "per-run")
+        portfolios[runs.history(i)[-1]] if engine == "ensemble" else runs[i].countries[ids].to_numpy(bool)
+        for i, engine in enumerate(runs.engines)
+    ])  # fmt: skip
 
 
 def next_step_log_law(model: CoalitionModel) -> np.ndarray:

@@ -27,9 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis import batched
 from sim.errors import ARGUMENTS, InputError
 from sim.experiment.executors import Backend, open_backend
-from sim.experiment.runner import Chunk, RunCallable, RunSettings, chunk_size_for, run_chunk, simulate
+from sim.experiment.runner import Chunk, RunCallable, RunSettings, chunk_size_for, run_chunk
 from sim.experiment.spec import RunTask, check_value, replication_seeds
 from sim.experiment.store import Outcome
 from sim.scenario import Scenario, load_scenario
@@ -213,7 +214,11 @@ def _default_bounds(scenario: Scenario, parameter: str) -> tuple[float, float]:
 
 
 class _Prober:
-    """Runs the replications of one parameter value on a backend."""
+    """Runs the replications of one parameter value on a backend.
+
+    With no ``run_callable``, they run as ensembles (:func:`sim.analysis.batched.outcomes`);
+    with one, one task at a time in chunks, as a sweep runs them.
+    """
 
     def __init__(
         self,
@@ -223,7 +228,7 @@ class _Prober:
         seeds: list[int],
         settings: RunSettings,
         backend: Backend,
-        run_callable: RunCallable,
+        run_callable: RunCallable | None,
     ) -> None:
         self.scenario, self.parameter, self.outcome = scenario, parameter, outcome
         self.seeds, self.settings, self.backend, self.run_callable = seeds, settings, backend, run_callable
@@ -234,6 +239,14 @@ class _Prober:
         tasks = [
             RunTask(f"r{r}", 0, r, seed, ((self.parameter, setting),)) for r, seed in enumerate(self.seeds)
         ]
+        if self.run_callable is None:
+            try:
+                values = batched.outcomes(
+                    self.backend, self.scenario, tasks, self.settings.steps, self.outcome
+                )
+            except RuntimeError as exc:
+                raise RuntimeError(f"runs at {self.parameter}={setting} failed: {exc}") from exc
+            return Probe(float(setting), values.to_numpy())
         size = chunk_size_for(len(tasks), self.backend.workers)
         chunks = [
             Chunk(self.scenario, tuple(tasks[i : i + size]), self.settings, self.run_callable)
@@ -265,7 +278,7 @@ def tipping(
     executor: str | Executor = "serial",
     workers: int | None = None,
     address: str | None = None,
-    run_callable: RunCallable = simulate,
+    run_callable: RunCallable | None = None,
     on_probe: Callable[[Probe], None] | None = None,
 ) -> TippingPoint:
     """Find where an outcome crosses a level as one parameter moves, by bisection.
@@ -285,7 +298,9 @@ def tipping(
         executor: ``"serial"``, ``"processes"``, ``"dask"`` or an executor instance.
         workers: Worker processes.
         address: A Dask scheduler to join.
-        run_callable: Runs one task (default: the model).
+        run_callable: Runs one task (e.g. :func:`sim.experiment.runner.simulate`); by default
+            each probe's replications run as ensembles (:func:`sim.run_many`), with the
+            same outcomes.
         on_probe: Called with each probe as it is made (for progress output).
 
     Returns:

@@ -23,7 +23,7 @@ Make a scenario folder with several seeds like this::
 scenario folders: the outcomes against each swept parameter, and a page on the sweep::
 
     coalsim plot results/baseline_grid --outcome final_share_population:waico --out figures/grid
-    coalsim report results/baseline_grid -o grid.html
+    coalsim report results/baseline_grid --out grid.html
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _report_store(args: argparse.Namespace, stores: list[str], sources: list[str]) -> int:
-    """``coalsim report STORE -o FILE``: a page on one sweep store."""
+    """``coalsim report STORE --out FILE``: a page on one sweep store."""
     from sim.atomic import write_file
     from sim.experiment.store import load_results
     from sim.viz.report import GENERATOR, build_sweep_report

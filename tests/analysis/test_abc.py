@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from coalsim_testing import synthetic_scenario
+from coalsim_testing import SCENARIOS, synthetic_scenario
 
 import sim
 from sim.analysis import abc
@@ -112,17 +112,29 @@ def test_coverage_counts_the_share_of_the_named_countries_that_hold_the_framewor
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: abc.Prior("rule.temperature", 1.0, 1.0), "low < high"),
-        (lambda: abc.Prior("rule.temperature", 0.0, 1.0, log=True), "positive bounds"),
-        (lambda: abc.Prior("rule.temperature", 0.0, float("inf")), "finite bounds"),
+        (lambda: abc.Prior("rule.temperature", 1.0, 1.0), "'high': expected a bound above low"),
+        (lambda: abc.Prior("rule.temperature", 0.0, 1.0, log=True), "'low': expected a bound above 0"),
+        (lambda: abc.Prior("rule.temperature", 0.0, float("inf")), "'high': expected a finite number"),
+        (lambda: abc.Prior("rule.temperature", 0.1, 1.0, log=1), "'log': expected a valid boolean"),
         (lambda: abc.Target("t", "a", 1, "count", 1.0, 0.0), "tolerance above 0"),
         (lambda: abc.Target("t", "a", 1, "coverage", 1.0, 1.0), "countries"),
-        (lambda: abc.Budget(population=0), "at least 1"),
+        (lambda: abc.Budget(population=1), "'population': expected a value greater than or equal to 2"),
+        (lambda: abc.Budget(generations=2.0), "'generations': expected a valid integer"),
+        (lambda: abc.Budget(min_epsilon=float("nan")), "'min_epsilon'"),
+        (lambda: abc.Budget(populaton=30), "Did you mean 'population'"),
     ],
-)
+)  # fmt: skip
 def test_bad_priors_targets_and_budgets_are_input_errors(make, message):
     with pytest.raises(InputError, match=message):
         make()
+
+
+def test_priors_and_budgets_are_values():
+    prior = abc.Prior("rule.temperature", 0.02, 0.5, log=True)
+    assert prior == abc.Prior("rule.temperature", 0.02, 0.5, True) != abc.Prior("rule.temperature", 0.02, 0.5)
+    assert abc.Budget(population=30) == abc.Budget(population=30) != abc.Budget()
+    with pytest.raises(ValueError, match="frozen"):
+        abc.Budget().population = 3
 
 
 def test_targets_are_checked_against_the_scenario_before_any_simulation(tmp_path):
@@ -167,8 +179,6 @@ targets:
 
 
 def write_spec(folder, text=SPEC):
-    from coalsim_testing import SCENARIOS
-
     path = folder / "calibration.yaml"
     path.write_text(text.replace("SCENARIO", str(SCENARIOS / "baseline.yaml")), encoding="utf-8")
     return path
@@ -197,7 +207,11 @@ def test_a_spec_builds_count_and_coverage_targets_from_the_observations(tmp_path
             ),
             "priors.frameworks.waico.entry_kost",
         ),
-        (("{low: 0.0, high: 2.0}", "{low: 2.0, high: 0.0}"), "priors.frameworks.waico.entry_cost"),
+        (("{low: 0.0, high: 2.0}", "{low: 2.0, high: 0.0}"), "priors.frameworks.waico.entry_cost.high"),
+        (("{low: 0.02, high: 0.5, log: true}", "{low: 0.0, high: 0.5, log: true}"),
+         "priors.rule.temperature.low"),
+        (("seed: 2", "seed: 2\nbudget: {population: 1}"), "budget.population"),
+        (("seed: 2", "seed: 2\nquick_budget: {generations: 0}"), "quick_budget.generations"),
         (
             ("{low: 0.02, high: 0.5, log: true}", "{low: 0.02, high: 0.5, log: 1}"),
             "priors.rule.temperature.log",
@@ -223,8 +237,6 @@ def test_bad_specs_name_the_field(tmp_path, change, field):
 
 
 def test_the_shipped_baseline_spec_loads():
-    from coalsim_testing import SCENARIOS
-
     spec = abc.load_calibration_spec(SCENARIOS / "calibration" / "baseline.yaml")
     assert spec.scenario.name == "baseline" and spec.targets and spec.priors
 
@@ -246,3 +258,63 @@ def test_the_point_estimate_is_the_particle_closest_to_the_targets(recovered):
     others = posterior.draws[posterior.paths].drop_duplicates().head(15)
     assert all(mean_distance(point) <= mean_distance(dict(zip(posterior.paths, row, strict=True)))
                for row in others.itertuples(index=False))  # fmt: skip
+
+
+def one_model_statistics(scenario, world, targets, seed):
+    """Each target measured on one CoalitionModel stepped to its step (the per-run path)."""
+    model = sim.CoalitionModel(scenario, world, rng=seed)
+    ids, values = model.params.framework_ids, {}
+    for step in range(max(t.step for t in targets) + 1):
+        if step > 0:
+            model.step()
+        for target in (t for t in targets if t.step == step):
+            column = model.holds[:, ids.index(target.framework)]
+            rows = [world.index[c] for c in target.countries]
+            values[target.name] = float(column.sum() if target.statistic == "count" else column[rows].mean())
+    return values
+
+
+def test_runs_simulated_together_measure_what_one_model_per_run_does():
+    scenario = synthetic_scenario()
+    targets = [
+        abc.Target("early", "a", 3, "count", 0.0, 1.0),
+        abc.Target("late", "a", STEP, "count", 0.0, 1.0),
+        abc.Target("leads", "a", STEP, "coverage", 1.0, 0.1, ("A0000", "A0001", "A0002", "A0003")),
+    ]
+    runs = [({"frameworks.a.entry_cost": cost, "rule.temperature": temperature}, seed)
+            for cost, temperature in ((0.1, 0.1), (0.6, 0.3), (0.25, 0.05)) for seed in (4, 9)]  # fmt: skip
+    expected = [one_model_statistics(scenario.with_overrides(v), WORLD, targets, s) for v, s in runs]
+    assert len({tuple(e.values()) for e in expected}) > 2  # the runs differ
+    assert abc.simulate_runs(scenario, WORLD, targets, runs) == expected
+
+
+def test_runs_of_a_scenario_with_sponsors_measure_what_one_model_per_run_does():
+    scenario = sim.load_scenario(SCENARIOS / "courting_and_counter.yaml")
+    world = sim.World.load()
+    targets = [abc.Target("waico", "waico", 12, "count", 29.0, 5.0),
+               abc.Target("us", "us_led", 8, "coverage", 1.0, 0.5, ("QAT", "ARE", "IND"))]  # fmt: skip
+    runs = [({"rule.temperature": 0.1}, 3), ({"rule.temperature": 0.3}, 5)]
+    expected = [one_model_statistics(scenario.with_overrides(v), world, targets, s) for v, s in runs]
+    assert abc.simulate_runs(scenario, world, targets, runs) == expected
+
+
+def test_the_predictive_check_and_point_estimate_equal_one_model_per_run(recovered):
+    scenario, *_, posterior = recovered
+    predictive = abc.posterior_predictive(scenario, posterior, draws=12, seed=5, world=WORLD)
+    rng = np.random.default_rng(5)
+    picked = posterior.sample(12, rng)
+    expected = [one_model_statistics(scenario.with_overrides(values), WORLD, posterior.targets,
+                                     int(rng.integers(2**31)))["a_count"] for values in picked]  # fmt: skip
+    assert predictive["simulated"].tolist() == expected
+    point = abc.point_estimate(scenario, posterior, seeds=range(4), world=WORLD)
+    candidates = [dict(zip(posterior.paths, row, strict=True))
+                  for row in posterior.draws[posterior.paths].drop_duplicates().itertuples(index=False)]
+    targets = posterior.targets
+
+    def mean_distance(values):
+        varied = scenario.with_overrides(values)
+        runs = [one_model_statistics(varied, WORLD, targets, s) for s in range(4)]
+        return np.mean([abc.distance(simulated, targets) for simulated in runs])
+
+    means = [mean_distance(values) for values in candidates]
+    assert point == candidates[int(np.argmin(means))]

@@ -6,15 +6,18 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.analysis.optimize import Cache, load_problem, optimize, pareto_search, robust_value
+import sim
+from sim.analysis.optimize import Cache, load_problem, optimize, pareto_search, robust_value, run_candidates
 from sim.analysis.robustness import Goal
 from sim.errors import InputError
+from sim.experiment.executors import open_backend
 
 #: Scenario shocks of the synthetic model: the 3rd best of 4 is +0.001.
 SHOCKS = np.array([-0.05, 0.001, 0.05, 0.1])
@@ -187,3 +190,23 @@ def test_robust_value_meets_the_goal_exactly_when_enough_scenarios_do(
     robust = robust_value(outcomes, goal, reliability)
     share = goal.met(outcomes).mean(axis=1)
     np.testing.assert_array_equal(goal.met(robust), share >= reliability - 1e-9)
+
+
+def test_candidates_run_as_ensembles_equal_one_run_at_a_time(tmp_path):
+    problem = load_problem(write(tmp_path, steps=8))
+    candidates = np.array([[0.0], [1.5]])
+    with open_backend("serial") as backend:
+        found = run_candidates(problem, candidates, backend)
+    experiment = problem.experiment(candidates)
+    points = experiment.points
+    frames = [
+        sim.run(experiment.scenario.with_overrides(dict(task.parameters)), seed=task.seed, steps=8)
+        .aggregates.assign(run_id=task.run_id, policy=points["policy"].iat[task.sample],
+                           scenario=points["scenario"].iat[task.sample])
+        for task in experiment.tasks()
+    ]  # fmt: skip
+    table = pd.concat(frames, ignore_index=True)
+    final = table[(table["step"] == 8) & (table["framework"] == "us_led")]
+    expected = final.groupby(["policy", "scenario"])["share_count"].mean().unstack()
+    np.testing.assert_array_equal(found, expected.loc[["c0", "c1"]].to_numpy())
+    assert len(np.unique(found)) > 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 import sim
 from sim.analysis.tipping import tipping
 from sim.errors import InputError
+from sim.experiment.runner import simulate
 from sim.results import RunResult
 from sim.vocabulary import NON_ALIGNED_ID
 
@@ -192,3 +194,16 @@ def test_baseline_export_controls_tip_waico_below_half_the_world():
     assert found.low_end.mean >= 0.5 > found.high_end.mean
     assert found.width <= 0.2
     assert 0.0 < found.bracket[0] < found.bracket[1] < 2.5
+
+
+def test_ensemble_probes_equal_one_run_at_a_time():
+    """The default (ensembles, here split over two threads) gives the per-run path's outcomes."""
+    options = dict(low=0.0, high=2.5, replications=3, steps=30, tolerance=0.6)
+    args = (BASELINE, "penalties.us_export_controls.amount", "final_share_population:waico", 0.5)
+    per_run = tipping(*args, **options, run_callable=simulate)
+    with ThreadPoolExecutor(2) as pool:
+        ensemble = tipping(*args, **options, executor=pool, workers=2)
+    assert [p.value for p in ensemble.probes] == [p.value for p in per_run.probes]
+    for mine, theirs in zip(ensemble.probes, per_run.probes, strict=True):
+        np.testing.assert_array_equal(mine.outcomes, theirs.outcomes)
+    assert ensemble.bracket == per_run.bracket
