@@ -47,8 +47,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)"
     )
     app.add_argument(
-        "--scenarios", default="scenarios", metavar="FOLDER",
-        help="folder whose *.yaml files the scenario picker lists (default: scenarios)",
+        "--scenarios", metavar="FOLDER",
+        help="folder whose *.yaml files the scenario picker lists (default: the project's scenarios/, "
+        "or $COALSIM_SCENARIOS, wherever coalsim runs)",
     )  # fmt: skip
     app.add_argument("--open", action="store_true", help="open the app in your web browser")
     app.set_defaults(handler=cmd_app)
@@ -95,7 +96,7 @@ def check_app_options(port: int, scenarios: Path) -> None:
                          f"'{scenarios}', which is not a folder")  # fmt: skip
     if not scenario_files(scenarios):
         raise InputError("command line", "--scenarios", "a folder of scenario files (*.yaml)",
-                         f"'{scenarios}', which has none", hint="run from the project folder")  # fmt: skip
+                         f"'{scenarios}', which has none", hint="pass --scenarios FOLDER")  # fmt: skip
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -111,9 +112,10 @@ def cmd_app(args: argparse.Namespace) -> int:
         InputError: If an option is invalid (see :func:`check_app_options`).
 
     """
+    from sim.scenario import scenarios_folder
     from sim.viz.app import SCENARIO_DIR_VARIABLE
 
-    scenarios = Path(args.scenarios)
+    scenarios = Path(args.scenarios) if args.scenarios else scenarios_folder()
     check_app_options(args.port, scenarios)
     environment = {**os.environ, SCENARIO_DIR_VARIABLE: str(scenarios.resolve())}
     try:

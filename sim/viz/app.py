@@ -36,7 +36,6 @@ so that their smallest text stays at least 10 px high in a 1280 x 900 window.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -57,7 +56,7 @@ from sim.errors import InputError
 from sim.metrics import NON_ALIGNED_ID
 from sim.model import CoalitionModel
 from sim.results import RunResult
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import SCENARIOS_ENV, Scenario, load_scenario, scenarios_folder
 from sim.utility import NON_ALIGNED
 from sim.viz import plots
 from sim.viz.maps import world_map_figure
@@ -66,7 +65,7 @@ from sim.viz.style import framework_label, portfolio_display_label
 from sim.world import World
 
 #: Environment variable naming the scenario folder (``coalsim app --scenarios`` sets it).
-SCENARIO_DIR_VARIABLE = "COALSIM_SCENARIOS"
+SCENARIO_DIR_VARIABLE = SCENARIOS_ENV
 
 #: Scenario shown first when it exists.
 DEFAULT_SCENARIO = "baseline.yaml"
@@ -143,8 +142,12 @@ KNOBS = (
 
 
 def scenario_folder() -> Path:
-    """The folder the scenario picker lists: ``$COALSIM_SCENARIOS`` or ``scenarios/``."""
-    return Path(os.environ.get(SCENARIO_DIR_VARIABLE, "scenarios"))
+    """The folder the scenario picker lists: :func:`sim.scenario.scenarios_folder`.
+
+    ``$COALSIM_SCENARIOS`` when set (``coalsim app`` sets it), else the project's
+    ``scenarios/``, wherever the app was started from.
+    """
+    return scenarios_folder()
 
 
 def scenario_files(folder: Path | None = None) -> list[Path]:
@@ -601,8 +604,8 @@ def _build(scenario_file: str) -> tuple[CoalitionApp, dict[str, object]] | str:
     """A fresh model and its sliders for a scenario file, or why there is none."""
     if not scenario_file:
         return (
-            f"No scenario files (*.yaml) in '{scenario_folder().resolve()}'. Start the app from the "
-            f"project folder or point ${SCENARIO_DIR_VARIABLE} at a folder of scenarios."
+            f"No scenario files (*.yaml) in '{scenario_folder().resolve()}'. Point "
+            f"${SCENARIO_DIR_VARIABLE} (or coalsim app --scenarios) at a folder of scenarios."
         )
     try:
         return CoalitionApp(scenario_file), model_params(scenario_file)

@@ -289,3 +289,14 @@ def test_app_command_needs_scenario_files(monkeypatch, tmp_path):
     monkeypatch.setattr(app_command.subprocess, "run", pytest.fail)
     with pytest.raises(InputError, match="which has none"):
         app_command.cmd_app(_parse("--scenarios", str(tmp_path)))
+
+
+def test_app_command_finds_the_projects_scenarios_from_any_folder(monkeypatch, tmp_path):
+    """Like ``coalsim list``, the app lists the project's scenarios wherever coalsim runs."""
+    calls = []
+    monkeypatch.setattr(app_command.subprocess, "run", lambda command, env: calls.append(env) or
+                        subprocess.CompletedProcess(command, 0))  # fmt: skip
+    monkeypatch.delenv(app.SCENARIO_DIR_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)  # no scenarios/ here
+    assert app_command.cmd_app(_parse()) == 0
+    assert calls[0][app.SCENARIO_DIR_VARIABLE] == str(SCENARIOS)
