@@ -215,12 +215,24 @@ def run_many(
     return EnsembleResult(tuple(seeds), tuple(overrides), tuple(engines), runs)
 
 
+def runs_alone(scenario: Scenario) -> bool:
+    """Whether :func:`run_many` runs a scenario one model per run: a sponsor courts for it.
+
+    Args:
+        scenario: A scenario, after any overrides.
+
+    Returns:
+        Whether it has a sponsor for one of its enabled frameworks.
+
+    """
+    return any(fid in scenario.active_frameworks for fid in scenario.sponsors)
+
+
 def _structure(scenario: Scenario, steps: int | None) -> tuple:
     """What runs must share to be in one ensemble: frameworks, exclusive pairs, length, sponsors."""
     frameworks = tuple(scenario.active_frameworks)
     exclusive = tuple(pair for pair in scenario.compatibility.exclusive if set(pair) <= set(frameworks))
-    sponsored = any(fid in frameworks for fid in scenario.sponsors)
-    return frameworks, exclusive, scenario.steps if steps is None else int(steps), sponsored
+    return frameworks, exclusive, scenario.steps if steps is None else int(steps), runs_alone(scenario)
 
 
 def _whole(value: object, least: int) -> bool:
