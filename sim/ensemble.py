@@ -82,6 +82,7 @@ from sim.model import CoalitionModel
 from sim.results import RunResult
 from sim.rules import choose
 from sim.scenario import Rule, Scenario
+from sim.schema import check_seed, check_steps
 from sim.utility import STATIC_COMPONENTS, Parameters, framework_utilities, portfolio_utilities
 from sim.world import World
 
@@ -121,7 +122,9 @@ def run_bytes(n: int, steps: int, frameworks: int, offers: bool = False) -> int:
 
     """
     portfolios = 2**frameworks
-    arrays = 4 * portfolios + 16 + len(STATIC_COMPONENTS) * frameworks + portfolios + 2 * frameworks * offers
+    arrays = 4 * portfolios + 16 + len(STATIC_COMPONENTS) * frameworks + portfolios
+    if offers:
+        arrays += 2 * frameworks
     return 2 * n * (steps + 1) + 8 * 2 * n * DRAW_BLOCK + 8 * n * arrays
 
 
@@ -194,10 +197,12 @@ def run_many(
     engines: list[Engine] = ["ensemble"] * len(seeds)
     for (frameworks, _, length, sponsored), members in ensembles.items():
         if sponsored:
-            for i, digest in members:
+            for i, digest in members:  # as sim.run runs one, with the run's standing offer
+                check_seed(seeds[i], "run()")
+                check_steps(length, "run()")
                 model = CoalitionModel(scenarios[digest], world, rng=seeds[i], standing_offers=standing[i])
                 model.run_for(length)
-                runs[i] = RunResult.from_model(model, seeds[i], record)  # as sim.run does
+                runs[i] = RunResult.from_model(model, seeds[i], record)
                 engines[i] = "per-run"
             continue
         offered = any(standing[i] is not None for i, _ in members)

@@ -14,6 +14,7 @@ import sim.model
 from sim.ensemble import run_bytes, run_many
 from sim.model import CoalitionModel
 from sim.results import RunResult
+from sim.schema import MAX_SEED
 
 TABLES = ("aggregates", "countries", "dynamics", "offers")
 
@@ -194,6 +195,15 @@ def test_sponsors_fall_back_to_one_model_per_run(world):
     assert_same_runs(results, courting, seeds, parameters, steps=15, world=world, record="final")
     with pytest.raises(ValueError, match="per-run"):
         results.history(0)
+
+
+def test_sponsored_runs_refuse_the_seeds_sim_run_refuses(world):
+    courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
+    with pytest.raises(sim.InputError) as single:
+        sim.run(courting, seed=MAX_SEED + 1, steps=2, world=world)
+    with pytest.raises(sim.InputError) as many:
+        run_many(courting, [1, MAX_SEED + 1], steps=2, world=world)
+    assert str(many.value) == str(single.value)
 
 
 def test_aggregates_of_all_runs_equal_each_runs_aggregates(small_world):
