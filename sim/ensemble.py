@@ -4,7 +4,9 @@
 mapping) and returns, run for run, the same :class:`~sim.results.RunResult` that
 :func:`sim.run` would return for ``scenario.with_overrides(p)`` and that seed: identical
 trajectories, tables and metadata (the tests prove it for every decision rule, events,
-launches and peer effects).
+launches and peer effects). A run may carry a *standing offer* (``offers``), as
+``CoalitionModel(standing_offers=...)`` takes it: what :mod:`sim.analysis.what_it_takes`
+probes.
 
 How: runs that share a *structure* (the same enabled frameworks, exclusive pairs, number of
 steps, and no sponsors) form one *ensemble*, whatever their magnitudes. Its state is one
@@ -27,9 +29,11 @@ what :meth:`CoalitionModel.step <sim.model.CoalitionModel.step>` does for one:
   :func:`~sim.rules.choose`), each row with its own run's member shares and, when the
   runs' scenarios differ, its own scenario's static utilities, availability and
   coefficients (gathered into one :class:`~sim.utility.Parameters` with ``(m, 1)``
-  coefficient columns); peer shares come from one sparse product whose rows are the
-  revising countries' rows of the peer matrix, each pointing into its own run's
-  memberships, so every sum is the same sum, in the same order, as in a single run.
+  coefficient columns), and its own run's standing offers (every run's offers stacked,
+  each row taking its own, added where a single run adds them); peer shares come from
+  one sparse product whose rows are the revising countries' rows of the peer matrix,
+  each pointing into its own run's memberships, so every sum is the same sum, in the
+  same order, as in a single run.
   Scenarios with another rule kind, club exponent or peer matrix decide in separate
   passes of the same step.
 
@@ -37,7 +41,8 @@ Runs of other structures go into separate ensembles automatically; so do runs be
 :data:`DEFAULT_MAX_BYTES` of working memory holds (a run's cost, :func:`run_bytes`, is
 known in advance).
 
-Scenarios with sponsors (:mod:`sim.sponsors`) are run one model per run (``sim.run``):
+Scenarios with sponsors (:mod:`sim.sponsors`) are run one model per run (as ``sim.run``
+runs it, with the run's standing offer):
 a sponsor's offers depend on its budget and on the countries' gaps in order, country by
 country, which this engine does not vectorise. :attr:`EnsembleResult.engines` says which
 runs were run how.
@@ -74,9 +79,10 @@ from sim import metrics
 from sim.equilibrium import check_equilibrium
 from sim.errors import InputError, describe
 from sim.model import CoalitionModel
-from sim.results import RunResult, run
+from sim.results import RunResult
 from sim.rules import choose
 from sim.scenario import Rule, Scenario
+from sim.schema import check_seed, check_steps
 from sim.utility import STATIC_COMPONENTS, Parameters, framework_utilities, portfolio_utilities
 from sim.world import World
 
@@ -95,19 +101,21 @@ DRAW_BLOCK = 10
 _WHERE = "run_many()"
 
 
-def run_bytes(n: int, steps: int, frameworks: int) -> int:
+def run_bytes(n: int, steps: int, frameworks: int, offers: bool = False) -> int:
     """Working memory of one run in an ensemble, in bytes (an upper bound).
 
     The history of portfolio indices (2 bytes per country and step), the block of random
     numbers drawn ahead (:data:`DRAW_BLOCK` steps), the per-step arrays of the revising
     countries (memberships, framework and portfolio utilities, choice probabilities),
     counted as if every country revised, and the run's own parameter arrays (static
-    components, availability), counted as if every run had its own scenario.
+    components, availability), counted as if every run had its own scenario; with
+    ``offers``, its standing offers and their rows gathered for the revising countries.
 
     Args:
         n: Countries.
         steps: Steps per run.
         frameworks: Enabled frameworks ``k`` (at most ``2**k`` portfolios).
+        offers: Whether runs carry standing offers.
 
     Returns:
         Bytes per run.
@@ -115,6 +123,8 @@ def run_bytes(n: int, steps: int, frameworks: int) -> int:
     """
     portfolios = 2**frameworks
     arrays = 4 * portfolios + 16 + len(STATIC_COMPONENTS) * frameworks + portfolios
+    if offers:
+        arrays += 2 * frameworks
     return 2 * n * (steps + 1) + 8 * 2 * n * DRAW_BLOCK + 8 * n * arrays
 
 
@@ -127,11 +137,15 @@ def run_many(
     world: World | None = None,
     record: Record = "final",
     max_bytes: int = DEFAULT_MAX_BYTES,
+    offers: Sequence[np.ndarray | None] | None = None,
 ) -> EnsembleResult:
     """Run a scenario once per seed, as few vectorised ensembles as possible.
 
     Run ``i`` is the run ``sim.run(scenario.with_overrides(parameters[i]), seed=seeds[i],
-    steps=steps, world=world, record=record)`` would make, with the same result.
+    steps=steps, world=world, record=record)`` would make, with the same result; with
+    ``offers[i]``, the run of ``CoalitionModel(scenario.with_overrides(parameters[i]),
+    world, rng=seeds[i], standing_offers=offers[i])`` for ``steps`` steps, reported as
+    :func:`sim.run` reports a run.
 
     The result keeps every run's history (2 bytes per country and step, 39 kB for a
     baseline run) and one model per distinct scenario until it is dropped: for very many
@@ -146,6 +160,10 @@ def run_many(
         world: The world; the shipped 193 countries when omitted.
         record: Per-country states at ``"all"`` steps or only the ``"final"`` one.
         max_bytes: Working memory one ensemble may use; larger batches are split.
+        offers: One standing offer per run, or ``None`` for none in any run: ``None`` (no
+            offer) or a finite ``(n, k)`` array in utility units, ``k`` the run's enabled
+            frameworks, added to the run's utilities at every step outside any sponsor's
+            budget (see :class:`~sim.model.CoalitionModel`'s ``standing_offers``).
 
     Returns:
         The runs' results, in the order of ``seeds``.
@@ -163,6 +181,7 @@ def run_many(
         raise InputError(_WHERE, "record", "'all' or 'final'", describe(record))
     if not _whole(max_bytes, 1):
         raise InputError(_WHERE, "max_bytes", "a positive whole number of bytes", describe(max_bytes))
+    standing = _check_offers(offers, len(seeds))
     world = world if world is not None else World.load()
     scenarios: dict[str, Scenario] = {}
     ensembles: dict[tuple, list[tuple[int, str]]] = {}
@@ -171,35 +190,54 @@ def run_many(
         varied = scenario.with_overrides(changes) if changes else scenario
         digest = varied.digest() if changes else base
         varied = scenarios.setdefault(digest, varied)
-        ensembles.setdefault(_structure(varied, steps), []).append((i, digest))
+        structure = _structure(varied, steps)
+        standing[i] = _checked_offer(standing[i], (world.n, len(structure[0])), i)
+        ensembles.setdefault(structure, []).append((i, digest))
     runs: list[RunResult | tuple[_Batch, int]] = [None] * len(seeds)  # type: ignore[list-item]
     engines: list[Engine] = ["ensemble"] * len(seeds)
     for (frameworks, _, length, sponsored), members in ensembles.items():
         if sponsored:
-            for i, digest in members:
-                runs[i] = run(scenarios[digest], seed=seeds[i], steps=length, world=world, record=record)
+            for i, digest in members:  # as sim.run runs one, with the run's standing offer
+                check_seed(seeds[i], "run()")
+                check_steps(length, "run()")
+                model = CoalitionModel(scenarios[digest], world, rng=seeds[i], standing_offers=standing[i])
+                model.run_for(length)
+                runs[i] = RunResult.from_model(model, seeds[i], record)
                 engines[i] = "per-run"
             continue
-        size = max(1, max_bytes // run_bytes(world.n, length, len(frameworks)))
+        offered = any(standing[i] is not None for i, _ in members)
+        size = max(1, max_bytes // run_bytes(world.n, length, len(frameworks), offered))
         for start in range(0, len(members), size):
             chunk = members[start : start + size]
             digests = list(dict.fromkeys(digest for _, digest in chunk))
             scenario_of = np.array([digests.index(digest) for _, digest in chunk])
             batch = _simulate(
                 [scenarios[digest] for digest in digests], scenario_of, world, [seeds[i] for i, _ in chunk],
-                length, record,
+                length, record, [standing[i] for i, _ in chunk],
             )  # fmt: skip
             for j, (i, _) in enumerate(chunk):
                 runs[i] = (batch, j)
     return EnsembleResult(tuple(seeds), tuple(overrides), tuple(engines), runs)
 
 
+def runs_alone(scenario: Scenario) -> bool:
+    """Whether :func:`run_many` runs a scenario one model per run: a sponsor courts for it.
+
+    Args:
+        scenario: A scenario, after any overrides.
+
+    Returns:
+        Whether it has a sponsor for one of its enabled frameworks.
+
+    """
+    return any(fid in scenario.active_frameworks for fid in scenario.sponsors)
+
+
 def _structure(scenario: Scenario, steps: int | None) -> tuple:
     """What runs must share to be in one ensemble: frameworks, exclusive pairs, length, sponsors."""
     frameworks = tuple(scenario.active_frameworks)
     exclusive = tuple(pair for pair in scenario.compatibility.exclusive if set(pair) <= set(frameworks))
-    sponsored = any(fid in frameworks for fid in scenario.sponsors)
-    return frameworks, exclusive, scenario.steps if steps is None else int(steps), sponsored
+    return frameworks, exclusive, scenario.steps if steps is None else int(steps), runs_alone(scenario)
 
 
 def _whole(value: object, least: int) -> bool:
@@ -230,6 +268,32 @@ def _check_parameters(parameters: Sequence[Mapping[str, Any]] | None, runs: int)
         if not isinstance(changes, Mapping):
             raise InputError(_WHERE, "parameters", "mappings of dotted path to value", describe(changes))
     return list(parameters)
+
+
+def _check_offers(offers: Sequence[np.ndarray | None] | None, runs: int) -> list[np.ndarray | None]:
+    if offers is None:
+        return [None] * runs
+    if isinstance(offers, str | bytes | Mapping) or not isinstance(offers, Sequence | np.ndarray):
+        raise InputError(_WHERE, "offers", "a list of standing offers, one per seed", describe(offers))
+    if len(offers) != runs:
+        raise InputError(_WHERE, "offers", f"one standing offer per seed ({runs})", f"{len(offers)} offers")
+    return list(offers)
+
+
+def _checked_offer(offer: object, shape: tuple[int, int], i: int) -> np.ndarray | None:
+    """Run ``i``'s standing offer as a read-only float array, or ``None``; refused unless finite ``shape``."""
+    if offer is None:
+        return None
+    expected = f"None or a finite array of shape {shape} (countries, enabled frameworks) for run {i}"
+    try:
+        array = np.array(offer, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(_WHERE, "offers", expected, describe(offer)) from None
+    if array.shape != shape or not np.isfinite(array).all():
+        found = f"shape {array.shape}" if array.shape != shape else "values that are not finite"
+        raise InputError(_WHERE, "offers", expected, found)
+    array.flags.writeable = False
+    return array
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,6 +347,7 @@ class _Batch:
         seeds: The runs' seeds.
         history: ``(steps + 1, runs, n)`` portfolio indices.
         record: What each run's result keeps of the per-country states.
+        offers: Each run's standing offer, or ``None``.
 
     """
 
@@ -291,10 +356,18 @@ class _Batch:
     seeds: tuple[int, ...]
     history: np.ndarray
     record: Record
+    offers: tuple[np.ndarray | None, ...]
+
+    def _fork(self, j: int) -> CoalitionModel:
+        """A copy of run ``j``'s driver with the run's standing offer (its last step's offers)."""
+        model = self.drivers[self.scenario_of[j]].fork()
+        if self.offers[j] is not None:
+            model.side_payment = self.offers[j]
+        return model
 
     def result(self, j: int) -> RunResult:
         """Run ``j``'s result, made by :meth:`RunResult.from_model` as for a single run."""
-        model = self.drivers[self.scenario_of[j]].fork()
+        model = self._fork(j)
         model.history = self.history[:, j].astype(np.int64)
         model.portfolio = model.history[-1]
         model.steps = len(self.history) - 1
@@ -319,7 +392,7 @@ class _Batch:
             history, params.portfolios, params.labels, params.framework_ids, world, steps
         )
         settle = driver.spec.convergence
-        final = driver.fork()
+        final = self._fork(j)
         final.portfolio = history[-1]
         return RunSummary(
             aggregates,
@@ -419,6 +492,7 @@ def _simulate(
     seeds: list[int],
     steps: int,
     record: Record,
+    offers: list[np.ndarray | None],
 ) -> _Batch:
     """Run one ensemble: runs of scenarios of one structure (without sponsors), one seed each.
 
@@ -429,6 +503,7 @@ def _simulate(
         seeds: Each run's seed.
         steps: Steps.
         record: What each run's result keeps of the per-country states.
+        offers: Each run's standing offer (checked, ``(n, k)``), or ``None``.
 
     Returns:
         The batch.
@@ -460,7 +535,7 @@ def _simulate(
                 if drivers[g].founding_round:  # set by the model's events: a founding round now
                     founding.append(rows)
         if stacked is None or not stacked.current(drivers):
-            stacked = _Stacked(drivers, scenario_of)
+            stacked = _Stacked(drivers, scenario_of, offers)
         activated = draws[:, block, 0] < stacked.activation[:, None]
         for rows in founding:
             activated[rows] = True  # every country of these runs decides at once
@@ -473,7 +548,7 @@ def _simulate(
         history[step] = portfolio
     for g, rows in enumerate(members):  # any of its runs' state: the driver stands for them
         drivers[g].portfolio = portfolio[rows[0]]
-    return _Batch(tuple(drivers), scenario_of, tuple(seeds), history, record)
+    return _Batch(tuple(drivers), scenario_of, tuple(seeds), history, record, tuple(offers))
 
 
 class _Stacked:
@@ -485,16 +560,24 @@ class _Stacked:
     are ``(m, 1)`` columns, one per row (the utility functions broadcast them). Scenarios
     that differ in what cannot be a per-row column (the rule's kind, the club exponent:
     ``np.power`` takes a faster, differently rounded path for a scalar 0.5 or 2, and the
-    peer matrix) decide in separate passes.
+    peer matrix) decide in separate passes. Standing offers, when some run has one, are
+    every run's stacked (run ``r``'s rows at ``r * n``, zeros for a run without), each
+    revising row taking its own run's.
     """
 
-    def __init__(self, drivers: list[CoalitionModel], scenario_of: np.ndarray) -> None:
+    def __init__(
+        self, drivers: list[CoalitionModel], scenario_of: np.ndarray, offers: list[np.ndarray | None]
+    ) -> None:
         self.params = [driver.params for driver in drivers]
         self.rules = [driver.spec.rule for driver in drivers]
         self.scenario_of = scenario_of
         self.activation = np.array([rule.activation_rate for rule in self.rules]).take(scenario_of)
         self.weight = np.stack([params.club_share_weight for params in self.params]).take(scenario_of, axis=0)
         self.portfolios = self.params[0].portfolios.astype(float)
+        self.offers = None
+        if any(offer is not None for offer in offers):
+            n, k = len(self.weight[0]), self.portfolios.shape[1]
+            self.offers = np.concatenate([np.zeros((n, k)) if offer is None else offer for offer in offers])
         self.passes: dict[tuple, list[int]] = {}
         self.peers: dict[tuple, sparse.csr_array] = {}
         for g, (params, rule) in enumerate(zip(self.params, self.rules, strict=True)):
@@ -563,6 +646,8 @@ class _Stacked:
                 holds.reshape(runs * n, -1).take(pairs, axis=0),
                 peer,
                 where,
+                self.offers,
+                pairs,
             )
             utilities = portfolio_utilities(view, u, current[at], where)
             chosen[at] = choose(rule, utilities, current[at], draws[at])

@@ -311,6 +311,7 @@ def framework_utilities(
     peer_share: np.ndarray,
     rows: np.ndarray | None = None,
     offers: np.ndarray | None = None,
+    offer_rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Utility u_ij of each framework for every country (vectorised path).
 
@@ -324,6 +325,9 @@ def framework_utilities(
             Each row is computed exactly as it would be among all countries.
         offers: ``(n, k)`` sponsors' offers this step for every country (world rows), in
             utility units; none when omitted.
+        offer_rows: Which rows of ``offers`` the ``m`` rows take; ``rows`` when omitted.
+            An ensemble (:mod:`sim.ensemble`) passes every run's offers stacked, ``(runs *
+            n, k)``, and each row's ``run * n + country``.
 
     Returns:
         ``(m, k)`` utilities, summed in :data:`COMPONENTS` order.
@@ -336,7 +340,8 @@ def framework_utilities(
         u += static[c]
     u += params.peer_coef * peer_share
     if offers is not None:
-        u += offers if rows is None else offers.take(rows, axis=0)
+        taken = rows if offer_rows is None else offer_rows
+        u += offers if taken is None else offers.take(taken, axis=0)
     for c in range(1 + levers, len(STATIC_COMPONENTS)):  # penalty, sovereignty, entry
         u += static[c]
     return u

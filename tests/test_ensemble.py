@@ -13,6 +13,8 @@ import sim
 import sim.model
 from sim.ensemble import run_bytes, run_many
 from sim.model import CoalitionModel
+from sim.results import RunResult
+from sim.schema import MAX_SEED
 
 TABLES = ("aggregates", "countries", "dynamics", "offers")
 
@@ -26,6 +28,35 @@ def assert_same_runs(results, scenario, seeds, parameters=None, **kwargs):
         for table in TABLES:
             pd.testing.assert_frame_equal(getattr(result, table), getattr(alone, table), check_exact=True)
         assert result.metadata == alone.metadata
+
+
+def assert_same_offered_runs(results, scenario, seeds, offers, parameters=None, *, steps, world, record):
+    """Each result equals one model's with its standing offer, reported as sim.run reports a run."""
+    parameters = parameters or [{}] * len(seeds)
+    for i, (seed, offer, changes) in enumerate(zip(seeds, offers, parameters, strict=True)):
+        model = CoalitionModel(scenario.with_overrides(changes), world, rng=seed, standing_offers=offer)
+        model.run_for(steps)
+        alone = RunResult.from_model(model, seed, record)
+        for table in TABLES:
+            pd.testing.assert_frame_equal(getattr(results[i], table), getattr(alone, table), check_exact=True)
+        assert results[i].metadata == alone.metadata
+        summary = results.summary(i)
+        assert summary.is_nash == alone.metadata["equilibrium"]["is_nash"]
+        if results.engines[i] == "ensemble":
+            np.testing.assert_array_equal(results.history(i), np.asarray(model.history))
+
+
+def standing_offers(world: sim.World, frameworks: int, runs: int, seed: int) -> list[np.ndarray | None]:
+    """Offers that move runs: large ones to a third of the countries, differing by run; None in some runs."""
+    rng = np.random.default_rng(seed)
+    offers: list[np.ndarray | None] = []
+    for r in range(runs):
+        if r % 3 == 2:
+            offers.append(None)
+            continue
+        offer = rng.uniform(0.0, 2.0, (world.n, frameworks)) * (rng.random((world.n, 1)) < 1 / 3)
+        offers.append(offer)
+    return offers
 
 
 def events_scenario(**changes) -> sim.Scenario:
@@ -166,6 +197,15 @@ def test_sponsors_fall_back_to_one_model_per_run(world):
         results.history(0)
 
 
+def test_sponsored_runs_refuse_the_seeds_sim_run_refuses(world):
+    courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
+    with pytest.raises(sim.InputError) as single:
+        sim.run(courting, seed=MAX_SEED + 1, steps=2, world=world)
+    with pytest.raises(sim.InputError) as many:
+        run_many(courting, [1, MAX_SEED + 1], steps=2, world=world)
+    assert str(many.value) == str(single.value)
+
+
 def test_aggregates_of_all_runs_equal_each_runs_aggregates(small_world):
     scenario = events_scenario()
     parameters = [{}, {"frameworks.c.enabled": False}] * 20 + [{}]
@@ -215,6 +255,11 @@ def test_the_same_error_as_a_single_run(small_world):
         ({"steps": 0}, "steps"),
         ({"record": "some"}, "record"),
         ({"max_bytes": 0}, "max_bytes"),
+        ({"offers": [None]}, "offers"),
+        ({"offers": np.zeros((60, 4))}, "offers"),
+        ({"offers": [None, np.zeros((60, 3))]}, "offers"),
+        ({"offers": [np.full((60, 4), np.nan), None]}, "offers"),
+        ({"offers": [None, "much"]}, "offers"),
     ],
 )
 def test_bad_arguments_name_their_parameter(arguments, field, small_world):
@@ -223,6 +268,60 @@ def test_bad_arguments_name_their_parameter(arguments, field, small_world):
         run_many(events_scenario(), **call)
     assert error.value.field == field
     assert "run_many()" in str(error.value)
+
+
+@pytest.mark.parametrize("kind", ["logit", "best_response", "threshold"])
+def test_standing_offers_per_run_equal_a_model_with_them(kind, small_world):
+    scenario = events_scenario(
+        rule={"kind": kind, "activation_rate": 0.4, "threshold": 0.05, "switching_cost": 0.05,
+              "temperature": 0.3},
+    )  # fmt: skip
+    seeds = [21, 22, 23, 21, 22, 23]  # the same seeds with other offers: the offers must tell
+    offers = standing_offers(small_world, 4, len(seeds), seed=7)
+    results = run_many(scenario, seeds, steps=14, world=small_world, record="all", offers=offers)
+    assert len({id(entry[0]) for entry in results._runs}) == 1, "one ensemble"
+    assert_same_offered_runs(results, scenario, seeds, offers, steps=14, world=small_world, record="all")
+    plain = run_many(scenario, seeds, steps=14, world=small_world)
+    for i, offer in enumerate(offers):
+        moved = (results.history(i) != plain.history(i)).any()
+        assert moved == (offer is not None), "an offer changes its run, and only its run"
+
+
+def test_standing_offers_in_an_ensemble_of_several_scenarios_and_rules(small_world):
+    scenario = events_scenario()
+    parameters = [
+        {},
+        {"rule.temperature": 0.05},
+        {"utility.club_exponent": 2.0},  # its own pass
+        {"rule.kind": "threshold", "rule.threshold": 0.1},  # its own pass
+        {"utility.peer": 0.0},
+        {"rule.kind": "best_response"},
+        {"frameworks.c.enabled": False},  # another structure: three frameworks
+    ]
+    seeds = list(range(40, 40 + len(parameters)))
+    offers = standing_offers(small_world, 4, len(parameters), seed=8)
+    offers[-1] = np.full((small_world.n, 3), 0.25)
+    results = run_many(
+        scenario, seeds, parameters, steps=12, world=small_world, record="final", offers=offers
+    )
+    assert len({id(entry[0]) for entry in results._runs}) == 2
+    assert_same_offered_runs(
+        results, scenario, seeds, offers, parameters, steps=12, world=small_world, record="final"
+    )
+
+
+def test_standing_offers_with_sponsors_go_to_the_runs_own_model(world):
+    courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
+    k = len(courting.active_frameworks)
+    offer = np.zeros((world.n, k))
+    offer[world.index["IND"], courting.active_frameworks.index("waico")] = 6.0
+    seeds, offers, parameters = [1, 1, 2], [offer, None, offer], [{}, {}, {"sponsors": {}}]
+    results = run_many(courting, seeds, parameters, steps=20, world=world, record="final", offers=offers)
+    assert results.engines == ("per-run", "per-run", "ensemble")
+    assert not results[0].offers.equals(results[1].offers), "the sponsor must see the standing offer"
+    assert_same_offered_runs(
+        results, courting, seeds, offers, parameters, steps=20, world=world, record="final"
+    )
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -17,11 +17,18 @@ Two questions a policy team asks of a sponsor (:mod:`sim.sponsors`):
   branches. The offer that wins the country in at least ``share`` of the seeds is the
   ``share`` quantile (order statistic) of the per-seed thresholds; the spread across
   seeds is reported as their 5%, 50% and 95% quantiles. A seed whose threshold exceeds
-  :data:`MAX_OFFER` counts as infinite.
+  :data:`MAX_OFFER` counts as infinite. The seeds' bisections advance in step: each
+  round's probes, one per seed still searching, run as one ensemble
+  (:func:`sim.run_many`, each run with its own standing offer), and each probe's run is
+  the one model per probe would make, so the thresholds are too. A scenario with
+  sponsors runs its probes one model each, as :func:`sim.run_many` would run them
+  (:func:`sim.ensemble.runs_alone`), without building each run's full result.
 * :func:`budget_curve`: for each budget, the framework's sponsor (or, when the scenario
   has none, a sponsor paying side payments at one budget unit per utility unit) courts
   with the greedy strategy; the result is the framework's final members and shares per
-  seed, summarised by median and 5-95% interval: a budget-to-membership curve.
+  seed, summarised by median and 5-95% interval: a budget-to-membership curve. Its runs
+  all have a sponsor, so each is one model (:func:`sim.run`), as :func:`sim.run_many`
+  would run it.
 
 The cheapest mix: the offer must add a given number of utility units, each lever adds
 ``worth_l`` per unit at ``cost_l`` per unit and nothing caps a lever, so the linear
@@ -35,13 +42,14 @@ units are reported.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.ensemble import run_many, runs_alone
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
@@ -310,30 +318,54 @@ def what_it_takes(
     if not tolerance > 0:
         raise InputError(ARGUMENTS, "tolerance", "a positive width", f"{tolerance:g}")
     column = scenario.active_frameworks.index(framework)
-    _check_can_hold(scenario, world, country, framework, steps)
+    portfolios = _check_can_hold(scenario, world, country, framework, steps)
     root_seed = scenario.seed if seed is None else seed
     run_seeds = replication_seeds(root_seed, seeds)
 
-    def wins(offer: float, run_seed: int) -> bool:
-        standing = np.zeros((world.n, len(scenario.active_frameworks)))
-        standing[row, column] = offer
-        model = CoalitionModel(scenario, world, rng=run_seed, standing_offers=standing)
-        model.run_for(steps)
-        last = np.array([portfolio[row] for portfolio in model.history[-stay:]])
-        return bool(model.params.portfolios[last, column].all())
+    def wins(probes: dict[int, float]) -> list[bool]:
+        """Whether each probe (seed's position: offer) wins the country: all in one ensemble."""
+        offers = []
+        for offer in probes.values():
+            standing = np.zeros((world.n, len(scenario.active_frameworks)))
+            standing[row, column] = offer
+            offers.append(standing)
+        seeds_now = [run_seeds[i] for i in probes]
+        if runs_alone(scenario):
+            last = []
+            for run_seed, standing in zip(seeds_now, offers, strict=True):
+                model = CoalitionModel(scenario, world, rng=run_seed, standing_offers=standing)
+                model.run_for(steps)
+                last.append(np.asarray(model.history[-stay:]))
+        else:
+            results = run_many(scenario, seeds_now, steps=steps, world=world, offers=offers)
+            last = [results.history(j)[-stay:] for j in range(len(results))]
+        return [bool(portfolios[states[:, row], column].all()) for states in last]
 
-    thresholds = np.array([_bisect(lambda x, s=s: wins(x, s), tolerance) for s in run_seeds])
+    searches = [_bisection(tolerance) for _ in run_seeds]
+    probes = {i: next(search) for i, search in enumerate(searches)}
+    thresholds = np.empty(len(run_seeds))
+    while probes:
+        following = {}
+        for i, won in zip(probes, wins(probes), strict=True):
+            try:
+                following[i] = searches[i].send(won)
+            except StopIteration as found:
+                thresholds[i] = found.value
+        probes = following
     return OfferThreshold(
         country, framework, share, stay, steps, tuple(run_seeds), thresholds,
         lever_prices(scenario, world, framework, row), tolerance, root_seed,
     )  # fmt: skip
 
 
-def _check_can_hold(scenario: Scenario, world: World, country: str, framework: str, steps: int) -> None:
+def _check_can_hold(scenario: Scenario, world: World, country: str, framework: str, steps: int) -> np.ndarray:
     """Refuse a country that the scenario never lets hold the framework: no offer could win it.
 
     A run without offers is stepped to the end, so that launches, eligibility changed by
     events and commitments are as they stand at the last step.
+
+    Returns:
+        ``(P, k)`` the portfolios at the last step: every run's (offers change no parameter).
     """
     model = CoalitionModel(scenario, world)
     model.run_for(steps)
@@ -347,20 +379,25 @@ def _check_can_hold(scenario: Scenario, world: World, country: str, framework: s
             "or excluded by a framework it is committed to)",
             "No offer can make it join; ask about another country or framework.",
         )  # fmt: skip
+    return params.portfolios
 
 
-def _bisect(wins, tolerance: float) -> float:
-    """The smallest offer in [0, MAX_OFFER] that wins, to ``tolerance`` (inf if none)."""
-    if wins(0.0):
+def _bisection(tolerance: float) -> Generator[float, bool, float]:
+    """The smallest offer in [0, MAX_OFFER] that wins, to ``tolerance`` (inf if none).
+
+    Yields the offers to try, one at a time, and is sent whether each wins; returns the
+    threshold. So many searches can advance in step, their probes run together.
+    """
+    if (yield 0.0):
         return 0.0
     low, high = 0.0, 1.0
-    while not wins(high):
+    while not (yield high):
         if high >= MAX_OFFER:
             return math.inf
         low, high = high, min(2 * high, MAX_OFFER)
     while high - low > tolerance:
         middle = (low + high) / 2
-        low, high = (low, middle) if wins(middle) else (middle, high)
+        low, high = (low, middle) if (yield middle) else (middle, high)
     return high
 
 

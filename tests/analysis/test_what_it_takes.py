@@ -9,8 +9,10 @@ import pytest
 from coalsim_testing import SCENARIOS, synthetic_scenario
 
 import sim
-from sim.analysis.what_it_takes import budget_curve, what_it_takes
+import sim.analysis.what_it_takes as what_it_takes_module
+from sim.analysis.what_it_takes import MAX_OFFER, budget_curve, what_it_takes
 from sim.cli.what_it_takes import register
+from sim.ensemble import run_many
 from sim.errors import InputError
 from sim.model import CoalitionModel
 from sim.viz.plots import budget_curve_figure
@@ -65,6 +67,44 @@ def test_each_seeds_threshold_is_the_smallest_winning_offer(answer, scenario, wo
         assert not member_at_the_end(scenario, world, seed, threshold - answer.tolerance)
     assert answer.required == np.sort(answer.thresholds)[1]  # 50% of 3 seeds: the 2nd smallest
     assert answer.spread[0.05] == answer.thresholds.min() and answer.spread[0.95] == answer.thresholds.max()
+
+
+def smallest_winning_offer(scenario, world, seed, tolerance):
+    """The bisection of the module's docstring, one model per probe."""
+    if member_at_the_end(scenario, world, seed, 0.0):
+        return 0.0
+    low, high = 0.0, 1.0
+    while not member_at_the_end(scenario, world, seed, high):
+        if high >= MAX_OFFER:
+            return np.inf
+        low, high = high, min(2 * high, MAX_OFFER)
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        low, high = (low, middle) if member_at_the_end(scenario, world, seed, middle) else (middle, high)
+    return high
+
+
+@pytest.mark.parametrize("sponsored", [True, False])
+def test_thresholds_equal_one_model_per_probe(sponsored, scenario, world, monkeypatch):
+    """Without sponsors each round's probes run as one ensemble; with them, one model each."""
+    scenario = scenario if sponsored else scenario.with_overrides({"sponsors": {}})
+    ensembles = []
+
+    def counted(scenario, seeds, *args, **kwargs):
+        ensembles.append(len(seeds))
+        return run_many(scenario, seeds, *args, **kwargs)
+
+    monkeypatch.setattr(what_it_takes_module, "run_many", counted)
+    answer = what_it_takes(scenario, "A0010", "b", seeds=4, stay=STAY, tolerance=0.02, world=world)
+    expected = [smallest_winning_offer(scenario, world, seed, 0.02) for seed in answer.seeds]
+    assert answer.thresholds.tolist() == expected
+    assert 0 < min(expected) < MAX_OFFER and len(set(expected)) > 1
+    if sponsored:
+        assert ensembles == []
+    else:
+        # One ensemble per round: every seed's first probe, then those still searching.
+        assert ensembles[0] == 4 and ensembles == sorted(ensembles, reverse=True)
+        assert len(ensembles) < sum(ensembles)
 
 
 def test_levers_convert_the_utility_threshold_and_the_cheapest_is_lowest_cost_per_utility(answer, world):
