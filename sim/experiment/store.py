@@ -49,7 +49,14 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim.atomic import atomic_write, fsync_folder, remove_stale_staging, replace_folder, staging_path
+from sim.atomic import (
+    atomic_write,
+    fsync_folder,
+    is_staging,
+    remove_stale_staging,
+    replace_folder,
+    staging_path,
+)
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
@@ -93,9 +100,6 @@ HEADER_FILES = ("manifest.json", "design.parquet", "spec.yaml", "scenario.json")
 
 #: Names of the part files a sweep writes: the only files a resume deletes from a dataset folder.
 PART_NAME = re.compile(r"part-[0-9a-f]{32}\.parquet")
-
-#: Names of the temporary files :func:`sim.atomic.atomic_write` leaves when killed.
-TEMPORARY_NAME = re.compile(r"\..+\.tmp-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -765,14 +769,19 @@ def _text_problem(folder: Path, name: str, manifest: dict[str, Any] | None) -> s
 
 
 def _own_files(folder: Path) -> Iterator[Path]:
-    """The part files and temporary files of ours in a store's folders (no other file)."""
-    for path in folder.glob(".*.tmp-*"):
-        if TEMPORARY_NAME.fullmatch(path.name):
+    """Our part files and temporary files (:func:`sim.atomic.staging_path`) in a store's folders.
+
+    No other file is ever yielded. A resume deletes the unnamed ones while it holds the
+    store's lock (:func:`store_lock`), so the writers of these temporary files have
+    ended: every write to a store happens under that lock.
+    """
+    for path in folder.glob(".*"):
+        if path.is_file() and is_staging(path):
             yield path
     for dataset in DATASETS:
         if (folder / dataset).is_dir():
             for path in (folder / dataset).iterdir():
-                if PART_NAME.fullmatch(path.name) or TEMPORARY_NAME.fullmatch(path.name):
+                if PART_NAME.fullmatch(path.name) or (path.is_file() and is_staging(path)):
                     yield path
 
 
