@@ -112,6 +112,31 @@ def test_a_signal_inside_a_weakref_callback_still_stops_the_command(signum, stat
     assert sys.unraisablehook is hook and sys.getprofile() is None  # put back after the command
 
 
+@pytest.mark.parametrize(("signum", "status", "line"), [
+    (signal.SIGINT, 130, "coalsim: interrupted"),
+    (signal.SIGTERM, 143, "coalsim: terminated"),
+])  # fmt: skip
+def test_a_signal_turned_into_an_import_error_still_stops_the_command(signum, status, line, tmp_path,
+                                                                      monkeypatch, capsys):  # fmt: skip
+    """An extension module whose import the signal lands in fails with ImportError from it (as
+    scipy's HiGHS wrapper does); pandas' JSON writer turns it into a ValueError. The command
+    still ends in one line and its status."""
+    build = sim.cli.build_parser
+
+    def build_importing_an_extension():
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the handler raises before this ends
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+        return build()
+
+    monkeypatch.setattr(sim.cli, "build_parser", build_importing_an_extension)
+    assert main(["run", BASELINE, "--steps", "3", "--out", str(tmp_path / "out")]) == status
+    assert capsys.readouterr().err.splitlines() == [line]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_staging_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path):
     """SIGKILL cannot be caught: its staging stays, and the next run of that output removes it."""
     out = tmp_path / "out"

@@ -272,11 +272,13 @@ def _signals_raise() -> Iterator[None]:
     there before are put back afterwards. After SIGTERM or SIGHUP further ones are ignored
     so that the cleanup finishes; a second Ctrl-C stops even the cleanup.
 
-    A signal can land while Python runs code whose exceptions it cannot pass on (a
-    weak-reference callback or a ``__del__``, run by the garbage collector at any moment,
-    e.g. while pydantic builds a model): Python would print the interruption as an ignored
-    exception's traceback and go on. While a command runs, such an interruption is instead
-    raised again in the main thread, in the code that was running.
+    A signal can land in code that does not pass the interruption on. Python only prints
+    exceptions raised in a weak-reference callback or a ``__del__`` (which the garbage
+    collector runs at any moment, e.g. while pydantic builds a model) and goes on: such an
+    interruption is raised again in the main thread, in the code that was running.
+    Compiled code that calls back into Python may turn it into an error of its own (an
+    extension module's import fails with ``ImportError``, pandas' JSON writer with
+    ``ValueError``): once a signal has arrived, an error ends the command as stopped by it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -284,8 +286,10 @@ def _signals_raise() -> Iterator[None]:
     wanted = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     before = {signum: signal.getsignal(signum) for signum in wanted}
     unraisable_before = sys.unraisablehook
+    received: list[int] = []  # the signal that stopped the command, once one has arrived
 
     def stop(signum: int, frame: object) -> None:
+        received.append(signum)
         for other in wanted:
             signal.signal(other, signal.default_int_handler if other == signal.SIGINT else signal.SIG_IGN)
         raise Stopped(signum)
@@ -315,6 +319,10 @@ def _signals_raise() -> Iterator[None]:
     sys.unraisablehook = raise_again
     try:
         yield
+    except Exception as exc:
+        if received:
+            raise Stopped(received[0]) from exc
+        raise
     finally:
         sys.unraisablehook = unraisable_before
         if waiting:
