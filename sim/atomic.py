@@ -101,6 +101,20 @@ def fsync_folder(folder: Path) -> None:
         os.close(handle)
 
 
+def is_staging(path: Path) -> bool:
+    """Whether ``path`` is named like the staging this module makes (live or left by a kill).
+
+    Args:
+        path: Any path.
+
+    Returns:
+        True for a hidden name made by :func:`staging_path` (or its older form, without
+        host and process).
+
+    """
+    return path.name.startswith(".") and _STAGING.search(path.name) is not None
+
+
 def _owner_is_gone(path: Path) -> bool:
     """Whether the process that named this staging path can no longer be writing to it."""
     match = _STAGING.search(path.name)

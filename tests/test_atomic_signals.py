@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from coalsim_testing import SCENARIOS
 
 import sim
 import sim.atomic
+import sim.cli
 from sim.cli import main
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -82,6 +84,57 @@ def test_a_signal_during_the_write_removes_the_staging_folder(signum, status, tm
     assert capsys.readouterr().err.startswith(("coalsim: interrupted", "coalsim: terminated"))
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is before  # handlers restored after the command
+
+
+@pytest.mark.parametrize(("signum", "status", "line"), [
+    (signal.SIGINT, 130, "coalsim: interrupted"),
+    (signal.SIGTERM, 143, "coalsim: terminated"),
+])  # fmt: skip
+def test_a_signal_inside_a_weakref_callback_still_stops_the_command(signum, status, line, tmp_path,
+                                                                   monkeypatch, capsys):  # fmt: skip
+    """The signal lands in code whose exceptions Python only prints, then goes on: a weak-reference
+    callback, run when the garbage collector frees an object (as while pydantic builds a model
+    on import). The command still ends in one line and its status, and writes nothing."""
+    build = sim.cli.build_parser
+
+    def build_with_a_signal_in_a_callback():
+        model = type("Model", (), {})()
+        watch = weakref.ref(model, lambda _: (os.kill(os.getpid(), signum), time.sleep(5)))
+        del model  # the callback runs here; the handler raises inside it, during the sleep
+        assert watch() is None
+        return build()
+
+    monkeypatch.setattr(sim.cli, "build_parser", build_with_a_signal_in_a_callback)
+    out, hook = tmp_path / "out", sys.unraisablehook
+    assert main(["run", BASELINE, "--steps", "3", "--out", str(out)]) == status
+    assert capsys.readouterr().err.splitlines() == [line]
+    assert list(tmp_path.iterdir()) == []
+    assert sys.unraisablehook is hook and sys.getprofile() is None  # put back after the command
+
+
+@pytest.mark.parametrize(("signum", "status", "line"), [
+    (signal.SIGINT, 130, "coalsim: interrupted"),
+    (signal.SIGTERM, 143, "coalsim: terminated"),
+])  # fmt: skip
+def test_a_signal_turned_into_an_import_error_still_stops_the_command(signum, status, line, tmp_path,
+                                                                      monkeypatch, capsys):  # fmt: skip
+    """An extension module whose import the signal lands in fails with ImportError from it (as
+    scipy's HiGHS wrapper does); pandas' JSON writer turns it into a ValueError. The command
+    still ends in one line and its status."""
+    build = sim.cli.build_parser
+
+    def build_importing_an_extension():
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # the handler raises before this ends
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+        return build()
+
+    monkeypatch.setattr(sim.cli, "build_parser", build_importing_an_extension)
+    assert main(["run", BASELINE, "--steps", "3", "--out", str(tmp_path / "out")]) == status
+    assert capsys.readouterr().err.splitlines() == [line]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_staging_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path):

@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import FrameType
 
 from sim.errors import ARGUMENTS, InputError
 
@@ -270,23 +271,62 @@ def _signals_raise() -> Iterator[None]:
     Only in the main thread (elsewhere signals cannot be handled); the handlers that were
     there before are put back afterwards. After SIGTERM or SIGHUP further ones are ignored
     so that the cleanup finishes; a second Ctrl-C stops even the cleanup.
+
+    A signal can land in code that does not pass the interruption on. Python only prints
+    exceptions raised in a weak-reference callback or a ``__del__`` (which the garbage
+    collector runs at any moment, e.g. while pydantic builds a model) and goes on: such an
+    interruption is raised again in the main thread, in the code that was running.
+    Compiled code that calls back into Python may turn it into an error of its own (an
+    extension module's import fails with ``ImportError``, pandas' JSON writer with
+    ``ValueError``): once a signal has arrived, an error ends the command as stopped by it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     wanted = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
     before = {signum: signal.getsignal(signum) for signum in wanted}
+    unraisable_before = sys.unraisablehook
+    received: list[int] = []  # the signal that stopped the command, once one has arrived
 
     def stop(signum: int, frame: object) -> None:
+        received.append(signum)
         for other in wanted:
             signal.signal(other, signal.default_int_handler if other == signal.SIGINT else signal.SIG_IGN)
         raise Stopped(signum)
 
+    waiting: list[object] = []  # the profile function to put back while an interruption waits
+
+    def raise_again(unraisable: sys.UnraisableHookArgs) -> None:
+        """Raise a swallowed interruption again at the next call or return in the main thread."""
+        exc = unraisable.exc_value
+        main_thread = threading.current_thread() is threading.main_thread()
+        if not isinstance(exc, KeyboardInterrupt) or not main_thread:
+            unraisable_before(unraisable)
+            return
+        here = sys._getframe().f_code
+        if not waiting:
+            waiting.append(sys.getprofile())
+
+        def at_next_event(frame: FrameType, event: str, arg: object) -> None:
+            if frame.f_code is not here:  # out of this hook: in the code that was running
+                sys.setprofile(waiting.pop())
+                raise exc
+
+        sys.setprofile(at_next_event)
+
     for signum in wanted:
         signal.signal(signum, stop)
+    sys.unraisablehook = raise_again
     try:
         yield
+    except Exception as exc:
+        if received:
+            raise Stopped(received[0]) from exc
+        raise
     finally:
+        sys.unraisablehook = unraisable_before
+        if waiting:
+            sys.setprofile(waiting.pop())
         for signum, handler in before.items():
             signal.signal(signum, handler)
 

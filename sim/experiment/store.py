@@ -18,6 +18,8 @@ renamed. A chunk's part files are written before the run table that points to th
 so the run table is the one commit point: a run counts as done only once the table
 says so, readers read only the parts the table names, and a resumed sweep deletes
 part files no table names (left by a kill between the two writes) before it starts.
+Readers read the files a sweep replaces through one open handle
+(:func:`read_parquet_once`), so a replace while they read cannot mix two versions.
 
 One process writes a store at a time (:func:`store_lock`, an OS lock beside it).
 Every reader opens a store through :func:`check_store`, which names any file that is
@@ -47,7 +49,14 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from sim.atomic import atomic_write, fsync_folder, remove_stale_staging, replace_folder, staging_path
+from sim.atomic import (
+    atomic_write,
+    fsync_folder,
+    is_staging,
+    remove_stale_staging,
+    replace_folder,
+    staging_path,
+)
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
@@ -91,9 +100,6 @@ HEADER_FILES = ("manifest.json", "design.parquet", "spec.yaml", "scenario.json")
 
 #: Names of the part files a sweep writes: the only files a resume deletes from a dataset folder.
 PART_NAME = re.compile(r"part-[0-9a-f]{32}\.parquet")
-
-#: Names of the temporary files :func:`sim.atomic.atomic_write` leaves when killed.
-TEMPORARY_NAME = re.compile(r"\..+\.tmp-[0-9a-f]{12}")
 
 
 @dataclass(frozen=True)
@@ -634,6 +640,25 @@ def _parquet_problem(path: Path) -> str | None:
     return None
 
 
+def read_parquet_once(path: Path) -> pa.Table:
+    """Read a Parquet file that a writer may replace meanwhile, through one open handle.
+
+    Given a path, pyarrow opens the file twice (once for its footer, once for its
+    pages), so a writer's ``os.replace`` between the two opens hands it the footer of
+    one version and the pages of the next: a complete file read as a broken one. An
+    open handle keeps reading the version it opened, whatever replaces it.
+
+    Args:
+        path: The file (the run table or the design, which a sweep rewrites).
+
+    Returns:
+        Its content.
+
+    """
+    with path.open("rb") as handle:
+        return pq.read_table(handle)
+
+
 def _read_manifest(folder: Path, damage: list[Damage]) -> dict[str, Any] | None:
     """The manifest, or None with its damage recorded; a manifest of another format is an error."""
     path = folder / "manifest.json"
@@ -677,7 +702,7 @@ def _read_run_table(folder: Path, parameters: list[str] | None, damage: list[Dam
     problem = _parquet_problem(path)
     if problem is None:
         try:
-            table = pq.read_table(path)
+            table = read_parquet_once(path)
         except (pa.ArrowException, OSError) as exc:
             problem = f"not readable as Parquet: {str(exc).splitlines()[0]}"
     if problem is not None:
@@ -744,14 +769,19 @@ def _text_problem(folder: Path, name: str, manifest: dict[str, Any] | None) -> s
 
 
 def _own_files(folder: Path) -> Iterator[Path]:
-    """The part files and temporary files of ours in a store's folders (no other file)."""
-    for path in folder.glob(".*.tmp-*"):
-        if TEMPORARY_NAME.fullmatch(path.name):
+    """Our part files and temporary files (:func:`sim.atomic.staging_path`) in a store's folders.
+
+    No other file is ever yielded. A resume deletes the unnamed ones while it holds the
+    store's lock (:func:`store_lock`), so the writers of these temporary files have
+    ended: every write to a store happens under that lock.
+    """
+    for path in folder.glob(".*"):
+        if path.is_file() and is_staging(path):
             yield path
     for dataset in DATASETS:
         if (folder / dataset).is_dir():
             for path in (folder / dataset).iterdir():
-                if PART_NAME.fullmatch(path.name) or TEMPORARY_NAME.fullmatch(path.name):
+                if PART_NAME.fullmatch(path.name) or (path.is_file() and is_staging(path)):
                     yield path
 
 
@@ -1283,5 +1313,5 @@ def load_results(folder: str | Path) -> SweepResults:
     """
     health = check_store(folder)
     assert health.manifest is not None and health.runs is not None
-    design = pd.read_parquet(health.folder / "design.parquet")
+    design = read_parquet_once(health.folder / "design.parquet").to_pandas()
     return SweepResults(health.folder, health.manifest, health.runs, design)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
 import sim.cli
+from sim.atomic import atomic_write
 from sim.errors import InputError
 from sim.experiment import load_results, sweep
 from sim.experiment.store import inspect_store, lock_path, store_lock
@@ -68,6 +72,48 @@ def test_a_lock_file_left_by_a_killed_sweep_does_not_block(write_spec, tmp_path)
     lock_path(out).write_text("999999\n")
     sweep(write_spec(samples=1, replications=1), out)
     assert not lock_path(out).exists()
+
+
+def _layouts(path: Path) -> tuple[bytes, bytes]:
+    """The file's table written twice, compressed and not: same content, other byte offsets."""
+    table = pq.read_table(path)
+    layouts = []
+    for compression in ("zstd", "none"):
+        sink = io.BytesIO()
+        pq.write_table(table, sink, compression=compression)
+        layouts.append(sink.getvalue())
+    return layouts[0], layouts[1]
+
+
+def test_readers_see_whole_files_while_a_sweep_replaces_them(write_spec, tmp_path):
+    """A writer replaces the run table and design while a reader opens the store 200 times.
+
+    pyarrow reads a file given by path through two opens (footer, then pages): a
+    replace between them handed the reader the footer of one version and the pages of
+    the next, a whole file read as a half-written one. Same content, other layouts, so
+    every read, whichever version it gets, must load the same store.
+    """
+    out = tmp_path / "out"
+    sweep(write_spec(), out, executor="serial")
+    expected = load_results(out)
+    versions = {name: _layouts(out / name) for name in ("runs.parquet", "design.parquet")}
+    done = threading.Event()
+
+    def replace_until_done() -> None:
+        while not done.is_set():
+            for layout in (0, 1):
+                for name, data in versions.items():
+                    atomic_write(out / name, data[layout])
+
+    writer = threading.Thread(target=replace_until_done)
+    writer.start()
+    try:
+        for _ in range(200):
+            got = load_results(out)
+            assert got.runs.equals(expected.runs) and got.design.equals(expected.design)
+    finally:
+        done.set()
+        writer.join()
 
 
 def _start(*args: str) -> subprocess.Popen:

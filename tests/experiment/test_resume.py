@@ -13,6 +13,8 @@ and a run table whose row order changes, which the 10-step tests never had.
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import yaml
 from sim.errors import InputError
 from sim.experiment import load_results, runner, sweep
 from sim.experiment.runner import simulate
+from sim.experiment.store import inspect_store
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "open_models_global_south.yaml"
 
@@ -162,3 +165,27 @@ def test_more_samples_extend_a_finished_sweep_or_are_refused(tmp_path, design, s
     assert summary.skipped > 0 and summary.succeeded == summary.total - summary.skipped
     sweep(more, tmp_path / "reference", executor="serial")
     assert_same_store(out, tmp_path / "reference")
+
+
+#: A writer killed inside ``atomic_write``: its temporary files, named after its process, stay.
+KILLED_WRITER = (
+    "import sys, pathlib; from sim.atomic import staging_path; "
+    "[staging_path(pathlib.Path(p), 'tmp').write_bytes(b'half') for p in sys.argv[1:]]"
+)
+
+
+def test_resume_removes_the_temporary_files_of_a_killed_writer(tmp_path):
+    """SIGKILL inside a write leaves its temporary file, named after its process; the resume removes it.
+
+    The files are made by a process that has ended, as a killed sweep leaves them: the run
+    table's and a part file's.
+    """
+    spec, out = write(tmp_path, "spec", "random", STEPS["never"]), tmp_path / "out"
+    sweep(spec, out)
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(out / "runs.parquet"),
+                    str(out / "aggregates" / f"part-{'0' * 32}.parquet")], check=True)  # fmt: skip
+    assert sorted(p.parent.name for p in out.rglob(".*")) == ["aggregates", "out"]
+    assert sorted(p.parent.name for p in inspect_store(out).orphans) == ["aggregates", "out"]
+    sweep(spec, out, resume=True)
+    assert not list(out.rglob(".*"))
+    assert_same_store(out, out)
