@@ -482,14 +482,7 @@ def set_dotted(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
             or list.
 
     """
-    parts = path.split(".")
-    if not path or any(p == "" for p in parts) or len(parts) > MAX_DEPTH:
-        raise InputError(
-            where, path, f"a dotted path of at most {MAX_DEPTH} parts such as 'rule.temperature'", repr(path)
-        )
-    if len(parts) > 3 and parts[0] == "events" and parts[2] == "set":
-        _check_event_sets(raw, parts, where)
-        parts = [*parts[:3], ".".join(parts[3:])]
+    parts = _path_parts(raw, path, where)
     node: Any = raw
     for depth, part in enumerate(parts[:-1]):
         here = ".".join(parts[: depth + 1])
@@ -507,6 +500,45 @@ def set_dotted(raw: dict[str, Any], path: str, value: Any, where: str) -> None:
         node[last] = value
     else:
         raise InputError(where, path, "a mapping to set a key in", describe(node))
+
+
+def get_dotted(raw: dict[str, Any], path: str, where: str) -> Any:
+    """The value at a dotted path, read as :func:`set_dotted` would set it, or ``None``.
+
+    Args:
+        raw: The nested data.
+        path: A dotted path (a numeric part indexes into a list).
+        where: Where the path came from, for error messages.
+
+    Returns:
+        The value, or ``None`` where the path leads nowhere (a missing key or index).
+
+    Raises:
+        InputError: If the path is malformed (see :func:`set_dotted`).
+
+    """
+    node: Any = raw
+    for part in _path_parts(raw, path, where):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _path_parts(raw: dict[str, Any], path: str, where: str) -> list[str]:
+    """A dotted path's parts; the path an event's ``set`` names stays one part."""
+    parts = path.split(".")
+    if not path or any(p == "" for p in parts) or len(parts) > MAX_DEPTH:
+        raise InputError(
+            where, path, f"a dotted path of at most {MAX_DEPTH} parts such as 'rule.temperature'", repr(path)
+        )
+    if len(parts) > 3 and parts[0] == "events" and parts[2] == "set":
+        _check_event_sets(raw, parts, where)
+        parts = [*parts[:3], ".".join(parts[3:])]
+    return parts
 
 
 def _check_event_sets(raw: dict[str, Any], parts: list[str], where: str) -> None:

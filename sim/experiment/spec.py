@@ -72,7 +72,7 @@ from pydantic import Field, Strict, model_validator
 
 from sim.errors import InputError, describe, did_you_mean
 from sim.files import read_yaml_mapping
-from sim.scenario import Scenario, find_scenario, load_scenario, warn_overridden
+from sim.scenario import Scenario, find_scenario, get_dotted, load_scenario, warn_overridden
 from sim.schema import Identifier, SafeName, Seed, StepCount, StrictModel, inconsistent, validate
 
 Design = Literal["grid", "random", "lhs", "sobol", "morris"]
@@ -656,10 +656,11 @@ def resolve_axes(
 
     """
     current = scenario.parameters()
+    raw = scenario.model_dump(mode="json")  # for paths into lists, e.g. events.0.step
     axes = []
     for path, entry in entries.items():
         field = f"{group}.{path}"
-        existing = current.get(path)
+        existing = current[path] if path in current else get_dotted(raw, path, where)
         mapping = any(key.startswith(f"{path}.") for key in current)
         if mapping or (isinstance(existing, list) and existing):
             kind = "mapping" if mapping else "list"

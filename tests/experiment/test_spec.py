@@ -45,6 +45,16 @@ def test_small_spec_resolves(write_spec):
     assert ids == [f"s{s}-r{r}" for s in range(3) for r in range(2)]
 
 
+def test_a_range_over_an_event_step_samples_whole_steps(write_spec):
+    """A path into a list (``events.1.step``) is as whole-numbered as the value it names."""
+    spec = write_spec(parameters={"events.1.step": {"low": 2, "high": 8}}, samples=6)
+    experiment = load_experiment(spec)
+    steps = experiment.points["events.1.step"]
+    assert all(isinstance(v, int) and 2 <= v <= 8 for v in steps)
+    overrides = dict(experiment.tasks()[0].parameters)
+    assert experiment.scenario.with_overrides(overrides).events[1].step == overrides["events.1.step"]
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "found"),
     [
