@@ -219,8 +219,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     answered = f", {len(answers)} what-it-takes answers" if answers else ""
     answered += f", {len(explore)} exploration outputs" if explore else ""
     print(
-        f"Wrote {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {len(scenarios)} scenarios, "
-        f"{sum(len(reps.runs) for reps in scenarios)} runs{answered})."
+        f"Wrote {out} ({len(page.encode('utf-8')) / 1e6:.1f} MB, {len(scenarios)} "
+        f"scenario{'' if len(scenarios) == 1 else 's'}{answered})."
     )
     return 0
 

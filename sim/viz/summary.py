@@ -183,9 +183,15 @@ def summary_text(reps: Replications) -> str:
         runs += f" over {reps.over_text()} from {reps.posterior['folder']}"
     title = f"{first['scenario']}: {runs}, {last} steps; {len(settled)} of {len(seeds)} runs settled"
     over = f"{reps.over_text()} ({len(seeds)} runs)" if reps.posterior is not None else f"{len(seeds)} runs"
+    split = table["cell"].astype(str).str.startswith("split")
     note = (
-        f"Cells: median [90% interval] over {over}. 'split: 4 ~0-5, 6 ~184-193': the runs fall "
-        "into two groups (4 runs between 0 and 5, 6 between 184 and 193); no median is given."
+        f"Cells: median [90% interval] over {over}."
+        + (
+            " A cell 'split: a ~x-y, b ~z-w' means the runs fall into two groups far apart (a runs "
+            "between x and y, b between z and w); no median is given, as it would lie where no run is."
+            if split.any()
+            else ""
+        )
         if len(seeds) > 1
         else "One run: no interval; run more seeds (--seeds) for one."
     )

@@ -49,3 +49,23 @@ def test_zero_seeds_is_bad_input_and_writes_nothing(tmp_path, capsys):
     assert main(["run", BASELINE, "--seeds", "0", "--out", str(tmp_path / "o")]) == 2
     assert "--seeds" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_split_notation_is_explained_only_when_a_cell_splits(tmp_path, capsys, monkeypatch):
+    from sim.viz import summary
+
+    argv = ["run", BASELINE, "--seeds", "3", "--steps", "5"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert "no median is given" not in capsys.readouterr().out  # nothing splits: no legend for it
+
+    real = summary.headlines
+
+    def one_split(reps):
+        table = real(reps)
+        table.loc[table.index[0], "cell"] = "split: 1 ~0-5, 2 ~184-193"
+        return table
+
+    monkeypatch.setattr(summary, "headlines", one_split)
+    assert main([*argv, "--out", str(tmp_path / "b")]) == 0
+    printed = capsys.readouterr().out
+    assert "split: 1 ~0-5, 2 ~184-193" in printed and "no median is given" in printed
