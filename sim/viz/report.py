@@ -1032,10 +1032,13 @@ def build_report(
         '<li><a href="#provenance">Provenance</a></li>',
     ]
     versions = sorted({str(r.metadata.get("coalsim_version", "?")) for r in compared})
+    runs = sum(scenario_headlines(r).runs for r in compared)  # all a folder's seeds (and draws)
+    saved = sum(len(r.runs) for r in compared)
     body = (
         f"<header><h1>{html.escape(title)}</h1>"
         f'<p class="meta">Made on {date.today().isoformat()} with coalsim {html.escape(", ".join(versions))} '
-        f"from {sum(len(r.runs) for r in compared)} model runs.</p></header>"
+        f"from {runs} model run{'' if runs == 1 else 's'}"
+        f"{'' if saved == runs else f' ({saved} saved in full)'}.</p></header>"
         f"<nav><h2>Contents</h2><ol>{''.join(contents)}</ol></nav>"
         + "".join(parts)
         + '<section id="sources"><h2>Data sources</h2>'

@@ -69,3 +69,11 @@ def test_the_split_notation_is_explained_only_when_a_cell_splits(tmp_path, capsy
     assert main([*argv, "--out", str(tmp_path / "b")]) == 0
     printed = capsys.readouterr().out
     assert "split: 1 ~0-5, 2 ~184-193" in printed and "no median is given" in printed
+
+
+def test_the_report_counts_every_run_the_headlines_cover(tmp_path, capsys):
+    """A folder of ``coalsim run --seeds 3`` saves one run in full and the headlines of three."""
+    out, page = tmp_path / "base", tmp_path / "report.html"
+    assert main(["run", BASELINE, "--seeds", "3", "--steps", "5", "--out", str(out)]) == 0
+    assert main(["report", str(out), "--out", str(page)]) == 0
+    assert "from 3 model runs (1 saved in full)." in page.read_text(encoding="utf-8")
