@@ -36,6 +36,7 @@ from sim.experiment.spec import SENSITIVITY_DESIGNS, ExperimentSpec, ParameterRa
 from sim.experiment.store import Outcome, SweepResults
 from sim.metrics import summarise_outcome
 from sim.replications import Replications
+from sim.scenario import get_dotted
 from sim.viz.maps import MAP_SOURCE, final_map_figure, membership_frequency_figure
 from sim.viz.plots import (
     QUANTILES,
@@ -1095,19 +1096,6 @@ READ_SURFACE = (
 )
 
 
-def _stored_value(scenario: Mapping, path: str) -> object:
-    """The value at a dotted path of the stored scenario (list items by index), or None if absent."""
-    node: object = scenario
-    for part in path.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
-
-
 def _swept_over(spec: ParameterRange | None, values: pd.Series) -> str:
     """How a parameter varies: its listed values, its range, or (a policy's lever) the values it took."""
     if spec is None:
@@ -1130,7 +1118,7 @@ def sweep_parameters(data: SweepTable) -> pd.DataFrame:
     spec = data.results.spec
     rows = {}
     for path, column in data.columns.items():
-        stored = _stored_value(data.scenario, path)
+        stored = get_dotted(dict(data.scenario), path, where="the store's scenario")
         rows[parameter_label(path, data.names)] = {
             "path": f"<code>{html.escape(path)}</code>",
             "swept over": html.escape(_swept_over(spec.sampled.get(path), data.table[column])),

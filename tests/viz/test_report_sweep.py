@@ -187,3 +187,17 @@ def test_outcome_needs_a_store(tmp_path, baseline, world, capsys):
     ]
     assert sim.cli.main(argv) == 2
     assert "--outcome" in capsys.readouterr().err and not (tmp_path / "r.html").exists()
+
+
+def test_a_parameter_an_event_sets_shows_the_events_value(tmp_path):
+    """``events.0.set.<path>`` names a key that is itself dotted: read as the sweep sets it."""
+    scenario = Path(GRID["scenario"]).parent / "open_models_global_south.yaml"
+    spec = {
+        "scenario": str(scenario), "design": "grid", "replications": 1, "seed": 3, "steps": 6,
+        "parameters": {"events.0.set.frameworks.waico.levers.open_models": {"values": [0.0, 1.5]}},
+    }  # fmt: skip
+    data = SweepTable.read(sim.load_results(make_store(tmp_path, spec)))
+    event = sim.load_scenario(scenario).events[0]
+    assert list(sweep_parameters(data)["the scenario's value"]) == [
+        str(event.set["frameworks.waico.levers.open_models"])
+    ]
