@@ -187,7 +187,7 @@ class CoalitionModel(mesa.Model):
         self.params = self._rebuild()
         holds = self._committed | self._resolve_members("initial", ids)
         self._check_exclusive(holds, "initial")
-        self.portfolio = self._portfolio_index(holds)
+        self.portfolio = self.portfolio_index(holds)
         self._summary_key: tuple[np.ndarray | None, Parameters | None] = (None, None)
         self._summary = (np.zeros((0, len(ids)), dtype=bool), np.zeros(len(ids), dtype=np.int64))
         self.history: list[np.ndarray] = [self.portfolio.copy()]
@@ -416,7 +416,7 @@ class CoalitionModel(mesa.Model):
                 holds[joining, m] &= self._committed[joining, m]
         self._committed[joining, j] = True
         self._check_exclusive(holds, field)
-        self.portfolio = self._portfolio_index(holds)
+        self.portfolio = self.portfolio_index(holds)
 
     # -- helpers -----------------------------------------------------------------
     def _rebuild(self) -> Parameters:
@@ -453,8 +453,17 @@ class CoalitionModel(mesa.Model):
             holds[:, j] = self.country_mask(country_set, f"frameworks.{fid}.{part}")
         return holds
 
-    def _portfolio_index(self, holds: np.ndarray) -> np.ndarray:
-        """Map ``(n, k)`` memberships to portfolio row indices."""
+    def portfolio_index(self, holds: np.ndarray) -> np.ndarray:
+        """Map memberships to portfolio row indices.
+
+        Args:
+            holds: ``(n, k)`` memberships, one column per framework of :attr:`params`.
+
+        Returns:
+            ``(n,)`` indices into ``params.portfolios``; -1 where a row is no portfolio
+            (e.g. an excluded pair).
+
+        """
         k = self.params.k
         bits = 1 << np.arange(k)
         lookup = np.full(2**k, -1, dtype=np.int64)

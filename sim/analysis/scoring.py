@@ -66,7 +66,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit, logsumexp
 
 from sim.analysis.calibration import auc  # one AUC (Mann-Whitney ranks, ties half) for both
-from sim.ensemble import run_many
+from sim.ensemble import run_many, runs_alone
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
@@ -287,11 +287,6 @@ def next_step_log_law(model: CoalitionModel) -> np.ndarray:
     return log_law
 
 
-def _sponsored(scenario: Scenario) -> bool:
-    """Whether an enabled framework has a sponsor (whose spending is part of a run's state)."""
-    return any(fid in scenario.active_frameworks for fid in scenario.sponsors)
-
-
 def models_in_state(scenario: Scenario, world: World, step: int, holds: np.ndarray) -> list[CoalitionModel]:
     """One model per run, in that run's state after ``step`` steps, from its memberships.
 
@@ -314,15 +309,16 @@ def models_in_state(scenario: Scenario, world: World, step: int, holds: np.ndarr
             of the scenario.
 
     """
-    if _sponsored(scenario):
+    if runs_alone(scenario):
         raise ValueError("a scenario with sponsors is more than its memberships (the sponsors' spending)")
+    base = CoalitionModel(scenario, world, rng=0, agents=False)
+    for number in range(1, step + 1):
+        base.steps = number
+        base.start_step()  # the events of that step (no sponsors: no offers), the same in every run
     models = []
     for memberships in holds:
-        model = CoalitionModel(scenario, world, rng=0)
-        for number in range(1, step + 1):
-            model.steps = number
-            model.start_step()  # the events of that step (no sponsors: no offers)
-        portfolio = model._portfolio_index(memberships)  # the model's own map; -1: no portfolio
+        model = base.fork()
+        portfolio = model.portfolio_index(memberships)  # the model's own map; -1: no portfolio
         if (portfolio < 0).any():
             raise ValueError("memberships that are no portfolio of the scenario (e.g. an excluded pair)")
         model.portfolio = portfolio
@@ -357,7 +353,7 @@ def conditional_membership(
         log P(not a member | the same).
 
     """
-    if _sponsored(scenario):
+    if runs_alone(scenario):
         models = []
         for seed in seeds:
             model = CoalitionModel(scenario, world, rng=seed)  # as sim.run makes it
