@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
-from sim.cli import shown, writing_to
+from sim.cli import write_output, writing_to
 from sim.cli.batches import _add_executor_options
 
 #: Where ``optimize`` writes without ``--out``: results/<spec name>.
@@ -109,7 +109,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
     """
     from sim.analysis.discovery import discover_store
-    from sim.atomic import write_folder_atomically
     from sim.experiment import load_results
     from sim.viz.explore import box_limits_figure, tradeoff_figure
     from sim.viz.style import png_bytes
@@ -136,9 +135,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         if len(found.trajectory):
             files["trajectory.csv"] = found.trajectory.to_csv(index=False).encode()
             files["tradeoff.png"] = png_bytes(tradeoff_figure(found))
-        with writing_to(out):
-            write_folder_atomically(out, files, DISCOVERY_KIND, sources=[args.store])
-        print(f"Wrote {', '.join(sorted(files))} to {shown(out)}/", file=sys.stderr)
+        write_output(out, files, DISCOVERY_KIND, sources=[args.store])
     return 0
 
 
@@ -177,7 +174,6 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 
     """
     from sim.analysis.robustness import Goal, robustness
-    from sim.atomic import write_folder_atomically
     from sim.experiment import load_results
     from sim.viz.explore import robustness_figure
     from sim.viz.style import png_bytes
@@ -197,9 +193,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
             "regret.csv": found.regrets.to_csv().encode(),
             "robustness.png": png_bytes(robustness_figure(found)),
         }
-        with writing_to(out):
-            write_folder_atomically(out, files, ROBUSTNESS_KIND, sources=[args.store])
-        print(f"Wrote {', '.join(sorted(files))} to {shown(out)}/", file=sys.stderr)
+        write_output(out, files, ROBUSTNESS_KIND, sources=[args.store])
     return 0
 
 
