@@ -17,7 +17,10 @@ It prints, each measured here and now (never a stored figure):
    (``--estimator``; :data:`sim.analysis.scoring.ESTIMATORS`). WAICO-side sets (support,
    China-led AI statements) are scored at the founding step: WAICO membership is what
    they foreshadow. A hold-out whose members the scenario fixes itself (by its initial
-   state or events) cannot be scored and says so;
+   state or events) cannot be scored and says so; listed countries whose support the
+   scenario declares (its inputs) are left out of that list's scores and named. A temporal
+   split runs the scenario as it could be written at the cutoff (later observed events
+   dropped);
 3. the UN track's final member count across seeds: its range relative to the median
    (goal: at most 10%).
 
@@ -35,13 +38,23 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import load_scenario
-from sim.analysis.scoring import ESTIMATORS, Score, positives, score, score_temporal, simulate
+from sim.analysis.scoring import (
+    ESTIMATORS,
+    Score,
+    declared_by_scenario,
+    positives,
+    score,
+    score_temporal,
+    simulate,
+)
 from sim.errors import InputError
 from sim.observations import load_observations
+from sim.scenario import Scenario
 from sim.world import World
 
 #: WAICO's founding month (16 July 2026).
@@ -110,11 +123,16 @@ def main(argv: list[str] | None = None) -> int:
             continue
         step = FOUNDING_STEP if framework == "waico" else int(named["step"].max())
         where = f"observation '{observation_id}'"
-        task = partial(score, scenario, named["iso3"].tolist(), framework, step, where=where, **common)
-        met.append(_report(f"{observation_id} ({framework}, step {step})", task))
-    support = positives(observations, "waico")["iso3"].unique().tolist()
-    task = partial(score, scenario, support, "waico", FOUNDING_STEP, **common)
-    met.append(_report(f"all WAICO-side support and endorsements (waico, step {FOUNDING_STEP})", task))
+        inputs = _inputs(scenario, world, named)
+        task = partial(score, scenario, named["iso3"].tolist(), framework, step, where=where, exclude=inputs,
+                       **common)  # fmt: skip
+        met.append(_report(f"{observation_id} ({framework}, step {step}){_left_out(inputs)}", task))
+    named = positives(observations, "waico")
+    inputs = _inputs(scenario, world, named)
+    task = partial(score, scenario, named["iso3"].unique().tolist(), "waico", FOUNDING_STEP, exclude=inputs,
+                   **common)  # fmt: skip
+    label = f"all WAICO-side support and endorsements (waico, step {FOUNDING_STEP}){_left_out(inputs)}"
+    met.append(_report(label, task))
     for framework, cutoff in SPLITS:
         step = FOUNDING_STEP if framework == "waico" else None
         task = partial(score_temporal, scenario, observations, cutoff, framework, step=step, **common)
@@ -132,6 +150,18 @@ def main(argv: list[str] | None = None) -> int:
         f"{spread:.1%}. Goal (at most 10%) met: {'yes' if spread <= 0.10 else 'NO'}."
     )
     return 0
+
+
+def _inputs(scenario: Scenario, world: World, named: pd.DataFrame) -> list[str]:
+    """The listed countries whose support the scenario declares by the list's date: its inputs."""
+    framework, step = named["framework"].iloc[0], int(named["step"].max())
+    declared = world.iso3[declared_by_scenario(scenario, world, framework, step)]
+    return sorted(set(named["iso3"]) & set(declared))
+
+
+def _left_out(inputs: list[str]) -> str:
+    """How a hold-out's label says which of its countries are the scenario's own inputs."""
+    return f" [left out, the scenario's declared supporters: {', '.join(inputs)}]" if inputs else ""
 
 
 def _report(label: str, compute: Callable[[], Score]) -> bool | None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.rules import choice_probabilities, choose
 from sim.scenario import Lever
-from sim.utility import COMPONENTS
+from sim.utility import COMPONENTS, peer_signals
 
 if TYPE_CHECKING:
     from sim.model import CoalitionModel
@@ -83,7 +83,7 @@ class Country(mesa.Agent):
         held = float(params.portfolios[model.portfolio[i], j])
         member_share = float(model.member_share()[j])
         others = max(member_share - params.club_share_weight[i] * held, 0.0)
-        peer_row = params.peers[[i]] @ model.holds[:, [j]].astype(float)
+        peer_row = params.peers[[i]] @ peer_signals(params, model.holds)[:, [j]]
         values = {
             "alignment": params.static["alignment"][i, j],
             "club": params.club_coef * float(np.power(others, params.club_exponent)),
@@ -92,7 +92,7 @@ class Country(mesa.Agent):
             values[lever.value] = params.static[lever.value][i, j]
         values["peer"] = params.peer_coef * float(peer_row[0, 0])
         values["offers"] = model.side_payment[i, j]
-        for name in ("penalty", "sovereignty", "entry"):
+        for name in ("penalty", "sovereignty", "entry", "support"):
             values[name] = params.static[name][i, j]
         return values
 

@@ -123,6 +123,7 @@ def run_bytes(n: int, steps: int, frameworks: int, offers: bool = False) -> int:
     """
     portfolios = 2**frameworks
     arrays = 4 * portfolios + 16 + len(STATIC_COMPONENTS) * frameworks + portfolios
+    arrays += 2 * frameworks  # declared support and the peer signals made of it
     if offers:
         arrays += 2 * frameworks
     return 2 * n * (steps + 1) + 8 * 2 * n * DRAW_BLOCK + 8 * n * arrays
@@ -562,7 +563,9 @@ class _Stacked:
     ``np.power`` takes a faster, differently rounded path for a scalar 0.5 or 2, and the
     peer matrix) decide in separate passes. Standing offers, when some run has one, are
     every run's stacked (run ``r``'s rows at ``r * n``, zeros for a run without), each
-    revising row taking its own run's.
+    revising row taking its own run's. Declared support, when some scenario has it, is
+    kept per run too, so that each run's peers see its own scenario's declarations
+    (:func:`sim.utility.peer_signals`).
     """
 
     def __init__(
@@ -578,6 +581,11 @@ class _Stacked:
         if any(offer is not None for offer in offers):
             n, k = len(self.weight[0]), self.portfolios.shape[1]
             self.offers = np.concatenate([np.zeros((n, k)) if offer is None else offer for offer in offers])
+        self.declared = None  # (runs, n, k) each run's declared support, as floats, if anyone has
+        if any(params.declared is not None for params in self.params):
+            n, k = len(self.weight[0]), self.portfolios.shape[1]
+            declared = [np.zeros((n, k)) if p.declared is None else p.declared for p in self.params]
+            self.declared = np.stack(declared).astype(float).take(scenario_of, axis=0)
         self.passes: dict[tuple, list[int]] = {}
         self.peers: dict[tuple, sparse.csr_array] = {}
         for g, (params, rule) in enumerate(zip(self.params, self.rules, strict=True)):
@@ -627,6 +635,8 @@ class _Stacked:
         runs, n = portfolio.shape
         holds = self.portfolios.take(portfolio, axis=0)  # (runs, n, k), 0 or 1
         member = np.matmul(self.weight[:, None, :], holds)[:, 0]  # (runs, k), as w @ holds per run
+        # What peers see (sim.utility.peer_signals), each run its own scenario's declarations.
+        signals = holds if self.declared is None else np.maximum(holds, self.declared)
         current = portfolio.reshape(-1).take(revising)
         chosen = np.empty(len(revising), dtype=np.int64)
         group = self.scenario_of.take(revising // n)
@@ -635,7 +645,7 @@ class _Stacked:
             pairs, g = revising[at], group[at]
             run_of, rows = np.divmod(pairs, n)
             params = self.params[groups[0]]
-            peer = _peer_shares(self.peers[key], holds, (run_of * n).astype(np.int32), rows)
+            peer = _peer_shares(self.peers[key], signals, (run_of * n).astype(np.int32), rows)
             if len(self.params) == 1:
                 view, where, rule = params, rows, self.rules[0]
             else:

@@ -42,7 +42,7 @@ from sim.errors import InputError
 from sim.rules import choose
 from sim.scenario import CountrySet, Scenario, check_against_world, resolve
 from sim.sponsors import Sponsor, offers_frame
-from sim.utility import Parameters, build_parameters, framework_utilities, portfolio_utilities
+from sim.utility import Parameters, build_parameters, framework_utilities, peer_signals, portfolio_utilities
 from sim.world import World
 
 Engine = Literal["vectorized", "agents"]
@@ -67,12 +67,12 @@ class ScenarioSetup:
     Attributes:
         masks: Resolved country sets by field path (e.g. ``frameworks.waico.committed``).
         parameters: Parameter arrays by (scenario digest, launched frameworks,
-            committed memberships), one per state the events lead to.
+            committed memberships, declared support), one per state the events lead to.
 
     """
 
     masks: dict[str, np.ndarray] = field(default_factory=dict)
-    parameters: dict[tuple[str, frozenset[str], bytes], Parameters] = field(default_factory=dict)
+    parameters: dict[tuple[str, frozenset[str], bytes, bytes], Parameters] = field(default_factory=dict)
 
 
 _SETUPS: weakref.WeakKeyDictionary[World, OrderedDict[str, ScenarioSetup]] = weakref.WeakKeyDictionary()
@@ -181,6 +181,7 @@ class CoalitionModel(mesa.Model):
         self._launched = {fid for fid in ids if scenario.frameworks[fid].launch_step == 0}
         self.founding_round = False
         self._committed = self._resolve_members("committed", ids)
+        self._declared = self._resolve_members("supporters", ids)
         for j, fid in enumerate(ids):
             if fid in self._launched and scenario.frameworks[fid].universal:
                 self._committed[:, j] |= self._eligible(fid)
@@ -242,8 +243,8 @@ class CoalitionModel(mesa.Model):
         return self.params.club_share_weight @ self.holds
 
     def peer_share(self) -> np.ndarray:
-        """``(n, k)`` share of each country's ties that hold each framework."""
-        return self.params.peers @ self.holds.astype(float)
+        """``(n, k)`` share of each country's ties that hold (or declared support for) each framework."""
+        return self.params.peers @ peer_signals(self.params, self.holds)
 
     def utilities(self) -> np.ndarray:
         """``(n, P)`` every country's utility of every portfolio now, with this step's offers.
@@ -317,10 +318,11 @@ class CoalitionModel(mesa.Model):
         same as among all countries, so the choices equal the per-agent rule's.
         """
         params, holds, current = self.params, self.holds, self.portfolio.take(rows)
+        signals = peer_signals(params, holds)
         if params.peers.nnz >= PEER_SLICE_MIN_TIES:
-            peer_share = params.peers[rows] @ holds.astype(float)
+            peer_share = params.peers[rows] @ signals
         else:
-            peer_share = (params.peers @ holds.astype(float)).take(rows, axis=0)
+            peer_share = (params.peers @ signals).take(rows, axis=0)
         offers = self.side_payment if self._offers_active else None
         u = framework_utilities(
             params, self.member_share(), holds.take(rows, axis=0), peer_share, rows, offers
@@ -368,6 +370,12 @@ class CoalitionModel(mesa.Model):
                 if framework in self.params.framework_ids:  # else disabled: nothing to join
                     joining = self.country_mask(countries, f"events.{i}.commit.countries")
                     self._commit(framework, joining, f"events.{i}.commit")
+            elif event.support is not None:
+                framework, countries = event.support.framework, event.support.countries
+                if framework in self.params.framework_ids:  # else disabled: nothing to support
+                    declaring = self.country_mask(countries, f"events.{i}.support.countries")
+                    self._declared = self._declared.copy()  # a fork may share the old array
+                    self._declared[declaring, self.params.framework_ids.index(framework)] = True
         launching = [fid for fid in launching if fid in self.params.framework_ids]
         self._launched.update(launching)
         for fid in launching:
@@ -421,10 +429,13 @@ class CoalitionModel(mesa.Model):
     # -- helpers -----------------------------------------------------------------
     def _rebuild(self) -> Parameters:
         """The parameters of the current state, built once per state and shared."""
-        key = (self._spec_digest, frozenset(self._launched), np.packbits(self._committed).tobytes())
+        key = (
+            self._spec_digest, frozenset(self._launched),
+            np.packbits(self._committed).tobytes(), np.packbits(self._declared).tobytes(),
+        )  # fmt: skip
         cached = self._setup.parameters
         if key not in cached:
-            params = build_parameters(self.spec, self.world, self._launched, self._committed)
+            params = build_parameters(self.spec, self.world, self._launched, self._committed, self._declared)
             cached[key] = _read_only(params)
         return cached[key]
 

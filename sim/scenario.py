@@ -138,6 +138,10 @@ class Framework(StrictModel):
         default=CountrySet(), description="members at step 0 that may leave"
     )
     eligible: CountrySet | None = Field(default=None, description="who may join; all if omitted")
+    supporters: CountrySet = Field(
+        default=CountrySet(),
+        description="countries that have declared support at step 0 (not membership; see utility.support)",
+    )
     enabled: Flag = True
     launch_step: Step = Field(default=0, description="not after the scenario's steps")
     levers: dict[Lever, NonNegative] = {}
@@ -179,6 +183,11 @@ class Utility(StrictModel):
     club_exponent: Annotated[float, Strict(), Field(gt=0, le=10, allow_inf_nan=False)] = 0.5
     club_weighting: Literal["count", "gdp", "population", "ai_capacity"] = "gdp"
     peer: Signed = 0.0
+    support: Signed = Field(
+        default=0.0,
+        description="utility a country gets from holding a framework it has declared support for "
+        "(the cost of going back on a public declaration)",
+    )
     levers: dict[Lever, Signed] = {lever: 1.0 for lever in Lever}
     lever_need: dict[Lever, Attribute] = {
         Lever.OPEN_MODELS: "low_ai_capacity",
@@ -241,20 +250,33 @@ class Commit(StrictModel):
     countries: CountrySet
 
 
+class Support(StrictModel):
+    """Countries that declare support for a framework (possibly before it can be joined)."""
+
+    framework: FrameworkId
+    countries: CountrySet
+
+
+#: What an event may do, exactly one per event.
+EVENT_ACTIONS = ("set", "launch", "commit", "support")
+
+
 class Event(StrictModel):
-    """Something that happens at a step: a parameter change, a launch or a commitment."""
+    """Something that happens at a step: a parameter change, a launch, a commitment or declared support."""
 
     step: LaterStep
     note: str = ""
     set: dict[str, Any] | None = None
     launch: FrameworkId | None = None
     commit: Commit | None = None
+    support: Support | None = None
 
     @model_validator(mode="after")
     def _exactly_one_action(self) -> Self:
-        actions = [a for a in ("set", "launch", "commit") if getattr(self, a) is not None]
+        actions = [a for a in EVENT_ACTIONS if getattr(self, a) is not None]
         if len(actions) != 1:
-            raise inconsistent("", "exactly one of 'set', 'launch' or 'commit'", str(actions or "none"))
+            expected = "exactly one of " + ", ".join(f"'{a}'" for a in EVENT_ACTIONS[:-1])
+            raise inconsistent("", f"{expected} or '{EVENT_ACTIONS[-1]}'", str(actions or "none"))
         return self
 
 
@@ -402,8 +424,9 @@ class Scenario(StrictModel):
                 )  # fmt: skip
             if event.launch is not None:
                 check(event.launch, f"events.{i}.launch")
-            if event.commit is not None:
-                check(event.commit.framework, f"events.{i}.commit.framework")
+            for action in ("commit", "support"):
+                if getattr(event, action) is not None:
+                    check(getattr(event, action).framework, f"events.{i}.{action}.framework")
         for fid, sponsor in self.sponsors.items():
             check(fid, f"sponsors.{fid}")
             if sponsor.start_step > self.steps:
@@ -707,7 +730,7 @@ def check_against_world(scenario: Scenario, world: World) -> None:
     sets: list[tuple[str, CountrySet]] = []
     codes: list[tuple[str, str]] = []  # (field, ISO3 code) pairs used as mapping keys
     for fid, fw in scenario.frameworks.items():
-        for part in ("lead", "committed", "initial", "eligible"):
+        for part in ("lead", "committed", "initial", "eligible", "supporters"):
             value = getattr(fw, part)
             if value is not None:
                 sets.append((f"frameworks.{fid}.{part}", value))
@@ -717,8 +740,9 @@ def check_against_world(scenario: Scenario, world: World) -> None:
             if getattr(penalty, part) is not None:
                 sets.append((f"penalties.{pid}.{part}", getattr(penalty, part)))
     for i, event in enumerate(scenario.events):
-        if event.commit is not None:
-            sets.append((f"events.{i}.commit.countries", event.commit.countries))
+        for action in ("commit", "support"):
+            if getattr(event, action) is not None:
+                sets.append((f"events.{i}.{action}.countries", getattr(event, action).countries))
     for fid, sponsor in scenario.sponsors.items():
         sets.append((f"sponsors.{fid}.targets", sponsor.targets))
         for lever, price in sponsor.levers.items():

@@ -5,13 +5,16 @@ The utility of portfolio S (a set of frameworks) for country i is
     U_i(S) = sum_{j in S} u_ij - sum_{pairs j<l in S} c_jl - switching_cost * [S != S_i]
 
     u_ij = alignment_ij + club_ij + sum_levers lever_ijl + peer_ij + offers_ij
-           - penalty_ij - sovereignty_ij - entry_ij
+           - penalty_ij - sovereignty_ij - entry_ij + support_ij
 
 (see docs/model.md for every term). ``offers_ij`` is what sponsors offered country i this
 step for holding framework j (:mod:`sim.sponsors`); it lives in the model's state. Terms
 that do not depend on the current memberships are precomputed once in :class:`Parameters`
 and rebuilt only when an event changes the scenario; club and peer terms depend on who is
-a member and are recomputed each step, offers are passed in each step.
+a member and are recomputed each step, offers are passed in each step. Declared support
+(a framework's ``supporters`` and ``support`` events) is part of the scenario's state, like
+commitments: it adds ``support_ij`` for the supporter and counts for its peers as a
+membership would (:func:`peer_signals`).
 """
 
 from __future__ import annotations
@@ -27,14 +30,16 @@ from sim.vocabulary import NON_ALIGNED
 from sim.world import World
 
 #: Static components, in the order they are summed.
-STATIC_COMPONENTS = ("alignment", *[lever.value for lever in Lever], "penalty", "sovereignty", "entry")
+STATIC_COMPONENTS = (
+    "alignment", *[lever.value for lever in Lever], "penalty", "sovereignty", "entry", "support",
+)  # fmt: skip
 
 #: Components that depend on the current memberships or on this step's sponsors' offers.
 DYNAMIC_COMPONENTS = ("club", "peer", "offers")
 
 #: All framework-level components, in the order they are summed.
 COMPONENTS = ("alignment", "club", *[lever.value for lever in Lever], "peer", "offers", "penalty",
-              "sovereignty", "entry")  # fmt: skip
+              "sovereignty", "entry", "support")  # fmt: skip
 
 def enumerate_portfolios(
     framework_ids: tuple[str, ...], exclusive: tuple[tuple[str, str], ...]
@@ -87,6 +92,8 @@ class Parameters:
         peer_coef: Weight of the peer component.
         peers: Row-normalised peer matrix, ``(n, n)``.
         switching_cost: Cost of changing portfolio.
+        declared: ``(n, k)`` boolean: who has declared support for which framework (its
+            peers count it as a membership, :func:`peer_signals`); ``None`` when nobody has.
 
     """
 
@@ -103,6 +110,7 @@ class Parameters:
     peer_coef: float
     peers: sparse.csr_array
     switching_cost: float
+    declared: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -133,6 +141,7 @@ def build_parameters(
     world: World,
     launched: set[str],
     committed: np.ndarray,
+    declared: np.ndarray | None = None,
 ) -> Parameters:
     """Turn a scenario into the arrays of :class:`Parameters`.
 
@@ -141,6 +150,8 @@ def build_parameters(
         world: The world.
         launched: Ids of frameworks already launched.
         committed: ``(n, k)`` boolean: who is committed to which framework for good.
+        declared: ``(n, k)`` boolean: who has declared support for which framework; nobody
+            when omitted.
 
     Returns:
         The arrays for the model's hot path.
@@ -199,6 +210,12 @@ def build_parameters(
             entry[world.index[code], j] = cost
     static["entry"] = -entry
 
+    if declared is not None and not declared.any():
+        declared = None
+    static["support"] = (
+        np.zeros((n, k)) if declared is None else weights.support * declared.astype(float)
+    )
+
     static_total = np.zeros((n, k))
     for name in STATIC_COMPONENTS:
         static_total = static_total + static[name]
@@ -235,7 +252,28 @@ def build_parameters(
         peer_coef=weights.peer,
         peers=world.peer_matrix(scenario.peers.ties) if weights.peer != 0 else _no_peers(n),
         switching_cost=scenario.rule.switching_cost,
+        declared=None if declared is None else declared.copy(),
     )
+
+
+def peer_signals(params: Parameters, holds: np.ndarray) -> np.ndarray:
+    """What each country shows its peers: 1 for a framework it holds or has declared support for.
+
+    The peer term counts a declared supporter as a member: a public declaration is the
+    signal its peers see before the framework can be joined (and after, until it joins).
+
+    Args:
+        params: The current parameters.
+        holds: ``(n, k)`` memberships of every country, or ``(runs, n, k)`` one block per
+            run of an ensemble (:mod:`sim.ensemble`).
+
+    Returns:
+        The signals as floats, the shape of ``holds`` (``holds`` itself when it is float
+        and nobody has declared support; never changed in place).
+
+    """
+    signals = holds.astype(float, copy=False)
+    return signals if params.declared is None else np.maximum(signals, params.declared)
 
 
 def _bilateral_axis(world: World, leads: np.ndarray, rivals: np.ndarray) -> np.ndarray | None:

@@ -167,3 +167,92 @@ def test_absorptive_gap_on_a_synthetic_world_is_tier2_access(capacity):
     need = world.attribute("absorptive_gap")
     assert need[1] == 0.0 and 0.0 <= need[0] <= 1.0
     assert need[0] == pytest.approx(capacity * ((1 - capacity) + 0.5))
+
+
+# -- declared support (a framework's supporters, support events) ------------------------
+SUPPORTERS = ["A0003", "A0004", "A0005", "A0006"]
+
+
+def declared(weight: float = 0.5, events: bool = True, **changes) -> sim.Scenario:
+    """Framework c is founded at step 5; A0002 supports it from the start, four more at step 2."""
+    c = {**FRAMEWORKS["c"], "founding_round": True, "supporters": ["A0002"], "entry_cost": 0.6}
+    frameworks = {**FRAMEWORKS, "c": c}
+    support = [{"step": 2, "support": {"framework": "c", "countries": SUPPORTERS}}] if events else []
+    return synthetic_scenario(
+        frameworks=frameworks, events=support, utility={"peer": 1.0, "support": weight}, **changes
+    )
+
+
+def test_declared_support_is_a_utility_for_the_supporter_and_a_signal_for_its_peers():
+    world = sim.World.synthetic(60, rng=3)
+    model = CoalitionModel(declared(0.7), world, rng=0)
+    quiet = CoalitionModel(declared(0.7, events=False), world, rng=0)
+    c = model.params.framework_ids.index("c")
+    rows = [world.index[code] for code in SUPPORTERS]
+    for each in (model, quiet):
+        each.steps = 2
+        each.apply_events(2)  # the support event (the quiet model has none)
+    support = model.params.static["support"][:, c]
+    assert set(np.flatnonzero(support)) == {2, *rows} and np.allclose(support[rows], 0.7)
+    assert not quiet.params.static["support"][rows, c].any()
+    assert not model.holds[:, c].any(), "support is not membership: c is not founded yet"
+    gained = model.peer_share()[:, c] - quiet.peer_share()[:, c]
+    tied = (world.peer_matrix({"random": 1.0, "alignment": 1.0})[:, rows].sum(axis=1)) > 0
+    assert (gained[tied] > 0).all() and not gained[~tied].any()
+    np.testing.assert_allclose(
+        model.peer_share()[:, c],
+        model.params.peers @ np.isin(np.arange(world.n), [2, *rows]).astype(float),
+    )
+
+
+def test_declared_supporters_found_more_often():
+    world = sim.World.synthetic(60, rng=3)
+    rows = [world.index[code] for code in SUPPORTERS]
+    shares = {}
+    for weight in (0.0, 1.0):
+        scenario = declared(weight, rule={"kind": "logit", "temperature": 0.3, "activation_rate": 0.1})
+        founders = [run(scenario, world, seed, 5)[1][5, rows, 2] for seed in range(20)]
+        shares[weight] = float(np.mean(founders))
+    assert shares[1.0] > shares[0.0] + 0.2
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_engines_and_the_ensemble_identical_with_declared_support(seed):
+    world = sim.World.synthetic(60, rng=seed)
+    scenario = declared(0.6)
+    _, fast = run(scenario, world, seed, 12)
+    _, slow = run(scenario, world, seed, 12, engine="agents")
+    np.testing.assert_array_equal(fast, slow)
+    changes = [{}, {"utility.support": 0.0}, {"events": []}, {"utility.peer": 0.0}]
+    seeds = [seed, seed + 10, seed + 20, seed + 30]
+    results = sim.run_many(scenario, seeds, changes, steps=12, world=world, record="all")
+    for i, (each, change) in enumerate(zip(seeds, changes, strict=True)):
+        _, alone = run(scenario.with_overrides(change), world, each, 12)
+        np.testing.assert_array_equal(scenario_holds(results, i, world), alone)
+
+
+def scenario_holds(results, i: int, world: sim.World) -> np.ndarray:
+    """Run ``i``'s memberships at every step, from the ensemble's portfolio history."""
+    portfolios = CoalitionModel(declared(), world, rng=0).params.portfolios
+    return portfolios[results.history(i)]
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"step": 2, "support": {"framework": "zz", "countries": ["A0001"]}}, "events.0.support.framework"),
+        ({"step": 2, "support": {"framework": "c", "countries": ["A0001"]}, "launch": "c"}, "events.0"),
+    ],
+)
+def test_a_bad_support_event_names_its_field(event, field):
+    with pytest.raises(InputError) as caught:
+        synthetic_scenario(events=[event])
+    assert caught.value.field.startswith(field)
+
+
+def test_an_unknown_supporter_names_the_field():
+    world = sim.World.synthetic(20, rng=0)
+    frameworks = {**FRAMEWORKS, "c": {**FRAMEWORKS["c"], "supporters": ["XXX"]}}
+    with pytest.raises(InputError) as caught:
+        CoalitionModel(synthetic_scenario(frameworks=frameworks), world, rng=0)
+    assert caught.value.field == "frameworks.c.supporters"

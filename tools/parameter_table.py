@@ -47,6 +47,7 @@ UNITS = {
     "Utility.club": "utility units at a club share of 1",
     "Utility.club_exponent": "dimensionless",
     "Utility.peer": "utility units at a tie share of 1",
+    "Utility.support": "utility units for a declared supporter",
     "Utility.levers": "multiplier (dimensionless)",
     "Peers.ties": "relative weight (dimensionless)",
     "Rule.temperature": "utility units",

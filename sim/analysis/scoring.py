@@ -70,7 +70,7 @@ from sim.ensemble import run_many, runs_alone
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
-from sim.observations import POSITIVE_KINDS
+from sim.observations import POSITIVE_KINDS, month_step
 from sim.rules import log_choice_probabilities
 from sim.scenario import Scenario
 from sim.utility import enumerate_portfolios
@@ -502,6 +502,41 @@ def _run(runner: Runner, scenario: Scenario, seeds: Sequence[int], steps: int, w
     return holds.astype(bool)
 
 
+def declared_by_scenario(scenario: Scenario, world: World, framework: str, step: int) -> np.ndarray:
+    """Countries the scenario declares supporters of the framework by ``step`` (its inputs, not forecasts)."""
+    model = CoalitionModel(scenario, world, rng=0, agents=False)
+    field = f"frameworks.{framework}.supporters"
+    declared = model.country_mask(scenario.frameworks[framework].supporters, field).copy()
+    for number, event in enumerate(scenario.events):
+        if event.support is not None and event.support.framework == framework and event.step <= step:
+            declared |= model.country_mask(event.support.countries, f"events.{number}.support.countries")
+    return declared
+
+
+def known_at(scenario: Scenario, step: int) -> Scenario:
+    """The scenario as it could have been written at the end of month ``step``.
+
+    Its ``commit`` and ``support`` events dated later are dropped: they record what had
+    not happened yet (a forecast from that date cannot know them). Parameter changes and
+    launches are the scenario's design, not observations, and stay.
+
+    Args:
+        scenario: The scenario.
+        step: The last month known.
+
+    Returns:
+        The scenario without the later observed events (the scenario itself if it has none).
+
+    """
+    kept = [
+        event for event in scenario.events
+        if event.step <= step or (event.commit is None and event.support is None)
+    ]  # fmt: skip
+    if len(kept) == len(scenario.events):
+        return scenario
+    return scenario.with_overrides({"events": [event.model_dump(exclude_defaults=True) for event in kept]})
+
+
 def fixed_by_scenario(scenario: Scenario, world: World, framework: str, step: int) -> np.ndarray:
     """Countries holding the framework at step 0 or committed to it by an event up to ``step``."""
     model = CoalitionModel(scenario, world, rng=0)
@@ -609,12 +644,13 @@ def score(
     observations: pd.DataFrame | None = None,
     where: str = "score()",
     estimator: Estimator = "rao-blackwell",
+    exclude: Sequence[str] = (),
 ) -> Score:
     """Score the model and the naive baselines on one set of observed members.
 
-    Every country of the world not fixed by the scenario is scored: the listed ones as
-    members (1), the rest as non-members (0). Baselines are cross-validated
-    (:func:`cross_validated`).
+    Every country of the world not fixed by the scenario (nor in ``exclude``) is scored:
+    the listed ones as members (1), the rest as non-members (0). Baselines are
+    cross-validated (:func:`cross_validated`).
 
     Args:
         scenario: The scenario.
@@ -628,6 +664,9 @@ def score(
         observations: The observations table, to report an observed member count.
         where: Where ``members`` came from, for error messages.
         estimator: How the model's probabilities are estimated (:data:`ESTIMATORS`).
+        exclude: ISO3 codes left out of the scores, e.g. those whose observed support
+            the scenario takes as input (:func:`declared_by_scenario`): a list cannot be
+            forecast from itself.
 
     Returns:
         The :class:`Score`.
@@ -639,8 +678,9 @@ def score(
     """
     world = world if world is not None else World.load()
     y_all = _labels(world, members, where)
+    excluded = _labels(world, exclude, where) == 1
     ensemble = simulate(scenario, framework, step, seeds, draws, runner, world, estimator)
-    keep = ~ensemble.fixed
+    keep = ~ensemble.fixed & ~excluded
     y = y_all[keep]
     _check_scorable(y, where)
     covariates = baseline_covariates(scenario, world, framework)
@@ -676,7 +716,9 @@ def score_temporal(
     ``cutoff_date`` (all other countries 0); the baselines are fitted on every country.
     Test: the countries not yet observed as members (and not fixed by the scenario),
     labelled 1 if observed as members after the cutoff. The model is scored on the same
-    test countries at ``step``.
+    test countries at ``step``, run as the scenario could have been written at the cutoff
+    (:func:`known_at`: its observed events dated later dropped), so that it is not given
+    what it forecasts.
 
     Args:
         scenario: The scenario.
@@ -708,7 +750,8 @@ def score_temporal(
     step = int(after["step"].max()) if step is None else step
     train = _labels(world, before["iso3"].unique(), where)
     test_all = _labels(world, after["iso3"].unique(), where)
-    ensemble = simulate(scenario, framework, step, seeds, draws, runner, world, estimator)
+    known = known_at(scenario, month_step(cutoff_date))
+    ensemble = simulate(known, framework, step, seeds, draws, runner, world, estimator)
     keep = ~ensemble.fixed & (train == 0)
     y = test_all[keep]
     _check_scorable(y, where)

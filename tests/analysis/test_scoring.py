@@ -26,8 +26,10 @@ from sim.analysis.scoring import (
     auc,
     brier,
     cross_validated,
+    declared_by_scenario,
     fit_logistic,
     fixed_by_scenario,
+    known_at,
     log_loss,
     metrics,
     models_in_state,
@@ -486,3 +488,47 @@ def test_rao_blackwell_from_the_ensemble_engine_equals_it_from_single_runs(basel
     single, many = (simulate(baseline, "waico", 12, [5, 6, 7], world=world, runner=runner)
                     for runner in (None, ensemble_runner))  # fmt: skip
     assert (single.log_member == many.log_member).all() and (single.holds == many.holds).all()
+
+
+# -- declared support: the scenario's inputs are not forecasts -------------------------
+SUPPORT_EVENTS = [
+    {"step": 1, "support": {"framework": "waico", "countries": ["KAZ"]}},
+    {"step": 2, "support": {"framework": "waico", "countries": ["PAK", "UZB"]}},
+    {"step": 5, "commit": {"framework": "us_led", "countries": ["SGP"]}},
+    {"step": 6, "set": {"rule.temperature": 0.1}},
+]
+
+
+def test_declared_by_scenario_counts_support_up_to_the_step(baseline, world):
+    scenario = baseline.with_overrides({"events": SUPPORT_EVENTS})
+    assert world.iso3[declared_by_scenario(scenario, world, "waico", 1)].tolist() == ["KAZ"]
+    assert sorted(world.iso3[declared_by_scenario(scenario, world, "waico", 12)]) == ["KAZ", "PAK", "UZB"]
+    assert not declared_by_scenario(scenario, world, "us_led", 12).any()
+
+
+def test_known_at_drops_only_the_observed_events_after_the_date(baseline):
+    scenario = baseline.with_overrides({"events": SUPPORT_EVENTS})
+    kept = known_at(scenario, 1).events
+    assert [(event.step, event.set is not None) for event in kept] == [(1, False), (6, True)]
+    assert known_at(scenario, 6) is scenario
+
+
+def test_a_temporal_split_forecasts_without_the_later_observed_events(baseline, world):
+    """The model is not given what it forecasts: the support declared after the cutoff is dropped."""
+    scenario = baseline.with_overrides({"events": SUPPORT_EVENTS, "utility.support": 3.0})
+    table = pd.DataFrame(
+        [{"observation_id": oid, "framework": "waico", "kind": "supporter", "iso3": code,
+          "date": date.fromisoformat(day), "step": month_step(date.fromisoformat(day))}
+         for code, day, oid in [("KAZ", "2025-08-12", "a"), ("PAK", "2025-09-01", "b"),
+                                ("UZB", "2025-09-01", "b")]]
+    )  # fmt: skip
+    split = score_temporal(scenario, table, date(2025, 8, 31), "waico", step=12, seeds=2, world=world)
+    alone = score(known_at(scenario, 1), ["PAK", "UZB"], "waico", 12, seeds=2, world=world, exclude=["KAZ"])
+    given = score(scenario, ["PAK", "UZB"], "waico", 12, seeds=2, world=world, exclude=["KAZ"])
+    assert split.model == alone.model
+    assert given.model["auc"] > split.model["auc"], "told who supports, the model would rank them first"
+
+
+def test_excluded_countries_are_not_scored(baseline, world):
+    result = score(baseline, ["KAZ", "PAK", "UZB"], "waico", 12, seeds=2, world=world, exclude=["PAK"])
+    assert "PAK" not in result.scored and result.members == ["KAZ", "UZB"]
