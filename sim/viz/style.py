@@ -275,6 +275,7 @@ COMPONENT_LABELS = {
     "penalty": "rival's penalty",
     "sovereignty": "sovereignty cost",
     "entry": "entry cost",
+    "support": "support it declared",
     "dual_cost": "cost of holding several",
     "switching": "cost of switching",
 }
