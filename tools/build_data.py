@@ -19,8 +19,9 @@ byte-identical files (UTF-8, Unix line endings, no timestamps). It writes:
 * ``manifest.json``: input and output sha256 hashes, counts and the data version.
 
 Every figure comes from the shared files, except the membership lists marked
-"hand-coded" below (NATO, ASEAN, GCC, AU and one CIS correction), which are public
-facts typed in as literals with their official source URL.
+"hand-coded" below (NATO, ASEAN, GCC, AU, one CIS correction, the IOMed founding
+signatories and the US major non-NATO allies), which are public facts typed in as literals
+with their official or primary source URL(s).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ URL_LDC = "https://www.un.org/ohrlls/content/list-ldcs"
 URL_LLDC = "https://www.un.org/ohrlls/content/list-lldcs"
 URL_SIDS = "https://www.un.org/ohrlls/content/list-sids"
 URL_M49 = "https://unstats.un.org/unsd/methodology/m49/"
+URL_MNNA = "https://www.state.gov/major-non-nato-ally-status/"
 
 # --------------------------------------------------------------------------------------
 # Hand-coded membership lists (public facts absent from the shared data).
@@ -154,6 +156,87 @@ AU_MEMBERS = (
     "TUN", "TZA", "UGA", "ZAF", "ZMB", "ZWE",
 )  # fmt: skip
 AU_AS_OF = "2017-01-30"  # Morocco's readmission, the latest change among UN members.
+
+#: IOMed: the states that signed the Convention on the Establishment of the International
+#: Organization for Mediation on site in Hong Kong on 30 May 2025 (its founding members).
+#: The HKSAR government, Xinhua and Jurist count 33 (China "and 32 other countries"); the
+#: only name lists found (Lianhe Zaobao and Zimbabwe Now, both of 30 May 2025) name the same
+#: 32 states, China included, and Nepal's foreign ministry and Zimbabwe Now count 32 in
+#: all. So one founding signatory, if the count of 33 is right, is not named by any source
+#: found, and it is not guessed. Later signatories (37 by 20 Oct 2025 per Africanews, 38 by
+#: 1 Dec 2025 per the IOMed deputy secretary-general) were not named by any source found.
+IOMED_FOUNDING = (
+    "CHN", "DZA", "BLR", "BEN", "KHM", "CMR", "COG", "CUB", "DJI", "DMA", "GNQ", "ETH",
+    "GAB", "GNB", "IDN", "JAM", "KEN", "KIR", "LAO", "MRT", "NRU", "NIC", "PAK", "PNG",
+    "SRB", "SLB", "SDN", "TLS", "UGA", "VUT", "VEN", "ZWE",
+)  # fmt: skip
+IOMED_SIGNED = "2025-05-30"
+#: The official count of founding signatories the list is checked against in SOURCES.md.
+IOMED_FOUNDING_COUNT = 33
+#: Where the names come from (both list the same 32) and where the count comes from.
+IOMED_LIST_URLS = (
+    "https://hk.outputnews.com/2025/zaobao/news_2025_05_30_839370",
+    "https://zimbabwenow.co.zw/articles/15037/landmark-international-mediation-body-launched-in-hong-kong",
+)
+IOMED_COUNT_URLS = (
+    "https://asiapac.mil-osi.com/2025/05/page/2 (HKSAR Information Services, 'Mediation convention signed')",
+    "https://www.jurist.org/news/2025/06/china-establishes-international-mediation-organization-for-alternative-dispute-resolution",
+    "https://www.africanews.com/2025/10/21/international-organization-for-mediation-launches-in-hong-kong/",
+)
+#: A signatory's own government or national press confirming its signature on 30 May 2025.
+IOMED_CONFIRMATIONS = {
+    "CMR": "https://camerounactuel.com/le-cameroun-signe-la-convention-fondatrice-de-loimed-a-hong-kong/",
+    "COG": "https://fr.allafrica.com/stories/202505310216.html",
+    "DJI": "https://diplomatie.gouv.dj/Articles/DetailArticles/1198",
+    "GAB": "https://www.focusgroupemedia.com/diplomatie-le-gabon-signe-la-convention-portant-creation-de-lorganisation-internationale-de-la-mediation-a-hongkong",
+    "IDN": "https://en.antaranews.com/news/357829/indonesia-backs-launch-of-global-mediation-body-to-advance-peace",
+    "KHM": "https://www.cpp.org.kh/en/details/418385",
+    "PAK": "https://www.dawn.com/news/1914277/pakistan-becomes-co-signatory-to-chinas-global-mediation-body",
+    "TLS": "https://timor-leste.gov.tl/?lang=en&p=43701&print=1",
+}
+
+#: US major non-NATO allies (22 U.S.C. 2321k) that are UN members, with the date of
+#: designation and its source. Taiwan ("treated as though designated", not a UN member)
+#: and Afghanistan (designation rescinded in 2022) are not rows. The six countries the 1996
+#: statute itself deems designated carry 1996 (they were first named under 10 U.S.C. 2350a
+#: in 1987). Saudi Arabia carries the date of the President's announcement; the formal
+#: determination is Federal Register document 2026-01421, whose signing date was not found.
+URL_MNNA_STATUTE = (
+    "https://law.justia.com/codes/us/2012/title-22/chapter-32/subchapter-ii/part-ii/section-2321k/"
+)
+URL_MNNA_FACTSHEET_2003 = (
+    "https://www.outlookindia.com/amp/story/making-a-difference/the-mnna-fact-sheet-news-223363"
+)
+US_MNNA = {
+    "AUS": ("1996", URL_MNNA_STATUTE),
+    "EGY": ("1996", URL_MNNA_STATUTE),
+    "ISR": ("1996", URL_MNNA_STATUTE),
+    "JPN": ("1996", URL_MNNA_STATUTE),
+    "KOR": ("1996", URL_MNNA_STATUTE),
+    "NZL": ("1996", URL_MNNA_STATUTE),
+    "JOR": ("1996", URL_MNNA_FACTSHEET_2003),
+    "ARG": ("1998", URL_MNNA_FACTSHEET_2003),
+    "BHR": ("2002", URL_MNNA_FACTSHEET_2003),
+    "PHL": ("2003", URL_MNNA_FACTSHEET_2003),
+    "THA": ("2003", URL_MNNA_FACTSHEET_2003),
+    "KWT": ("2004-01-15", "https://www.worldtribune.com/worldtribune/WTARC/2004/ss_kuwait_01_19.html"),
+    "MAR": ("2004-06-03", "https://www.news24.com/World/News/Morocco-major-non-Nato-ally-20040604"),
+    "PAK": ("2004-06", "https://defence.pk/threads/pakistan-army-news-and-discussions.94/page-17"),
+    "TUN": ("2015-07-10", "http://en.chinagate.cn/2015-07/11/content_36034838.htm"),
+    "BRA": ("2019-07-31", "https://federalnewsnetwork.com/government-news/2019/07/trump-designates-brazil-a-major-non-nato-ally/"),
+    "QAT": ("2022-03-10", "https://lexbuild.dev/fr/2022/03/2022-05773"),
+    "COL": ("2022-05", "https://tass.com/world/1454871/amp"),
+    "KEN": ("2024-06-24", "https://noticiabrasil.net.br/amp/20240624/washington-declara-o-quenia-como-principal-aliado-militar-fora-da-otan-35272318.html"),
+    "SAU": ("2025-11-18",
+            "https://www.wionews.com/world/trump-upgrades-saudi-arabia-to-major-non-nato-ally-status-as-mbs-gets-red-carpet-welcome-1763514788550"
+            "; formal determination: https://govbase.com/policy/fr-2026-01421"),
+}  # fmt: skip
+#: The current-list source (19 UN members before Saudi Arabia, citing the State Department).
+URL_MNNA_LIST_2025 = (
+    "https://thenational-the-national-prod.cdn.arcpublishing.com/news/gulf/2025/11/19/"
+    "what-does-it-mean-for-saudi-arabia-to-be-declared-a-major-non-nato-ally"
+)
+US_MNNA_AS_OF = "2025-11-18"
 
 #: CIS correction: the country_converter ``cis`` flag omits Kyrgyzstan, a CIS member state
 #: since the 1991 Alma-Ata Protocol. It is added here by hand.
@@ -570,7 +653,10 @@ def flag_rows(
 
 
 def literal_rows(
-    members: dict[str, str] | list[str] | tuple[str, ...], bloc: str, source: str
+    members: dict[str, str] | list[str] | tuple[str, ...],
+    bloc: str,
+    source: str,
+    relation: str = "member",
 ) -> list[dict[str, str]]:
     """Bloc rows for a hand-coded list.
 
@@ -578,14 +664,15 @@ def literal_rows(
         members: iso3 -> since, or a plain sequence of iso3 (since left empty).
         bloc: The bloc id.
         source: The source text for the ``source`` column.
+        relation: The ``relation`` of every row.
 
     Returns:
-        One ``member`` row per country.
+        One row per country.
 
     """
     items = members.items() if isinstance(members, dict) else ((i, "") for i in members)
     return [
-        {"iso3": iso3, "bloc": bloc, "relation": "member", "since": since, "source": source}
+        {"iso3": iso3, "bloc": bloc, "relation": relation, "since": since, "source": source}
         for iso3, since in items
     ]
 
@@ -637,6 +724,14 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
     rows += literal_rows(ASEAN_ADMISSION, "asean", f"hand-coded as of {ASEAN_AS_OF}; {URL_ASEAN}")
     rows += literal_rows(GCC_MEMBERS, "gcc", f"hand-coded as of {GCC_AS_OF}; {URL_GCC}")
     rows += literal_rows(AU_MEMBERS, "au", f"hand-coded as of {AU_AS_OF}; {URL_AU}")
+    iomed_source = f"hand-coded; names: {'; '.join(IOMED_LIST_URLS)}"
+    for iso3 in IOMED_FOUNDING:
+        confirmation = IOMED_CONFIRMATIONS.get(iso3)
+        source = f"{iomed_source}; own confirmation: {confirmation}" if confirmation else iomed_source
+        rows += literal_rows({iso3: IOMED_SIGNED}, "iomed", source, "founding_signatory")
+    for iso3, (since, url) in US_MNNA.items():
+        source = f"hand-coded as of {US_MNNA_AS_OF}; {URL_MNNA}; date: {url}"
+        rows += literal_rows({iso3: since}, "us_mnna", source, "designated")
 
     # BRICS and SCO from domain/memberships.csv. Invited (not yet accepted) partners are not
     # memberships and stay only in ai_affiliations.csv.
@@ -658,7 +753,10 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
              "source": source}
         )  # fmt: skip
 
-    expected = {"nato": 32, "asean": 11, "gcc": 6, "au": 54}
+    expected = {
+        "nato": 32, "asean": 11, "gcc": 6, "au": 54,
+        "iomed": 32, "us_mnna": 20,
+    }  # fmt: skip
     counts = Counter(r["bloc"] for r in rows)
     for bloc, size in expected.items():
         if counts[bloc] != size:
@@ -849,6 +947,11 @@ def render_sources(ctx: dict[str, object]) -> str:
              f"**hand-coded**, as of {NATO_AS_OF}; {URL_NATO}"),
             ("gcc", bloc_counts["gcc"], "member", "1981 (founding)",
              f"**hand-coded**, as of {GCC_AS_OF}; {URL_GCC}"),
+            ("iomed", bloc_counts["iomed"], "founding_signatory", IOMED_SIGNED,
+             f"**hand-coded** (news lists; see the note); {'; '.join(IOMED_LIST_URLS)}"),
+            ("us_mnna", bloc_counts["us_mnna"], "designated", "designation date (per row)",
+             f"**hand-coded**, as of {US_MNNA_AS_OF}; {URL_MNNA} (State Department fact "
+             f"sheet); {URL_MNNA_LIST_2025}; dates per row"),
             ("council_of_europe", bloc_counts["council_of_europe"], "member", "empty",
              f"shared `council_of_europe` flag (46; Russia expelled 2022); {URL_COE}"),
             ("apec", bloc_counts["apec"], "member", "empty",
@@ -1006,6 +1109,37 @@ Notes:
   Not reconciled.
 * **G20.** `g20_country` = the raw G20 flag minus EU members other than FRA, DEU and ITA.
 * **NATO** years are accession years (FIN 2023, SWE 2024). **GCC** `since` is 1981.
+* **IOMed** (International Organization for Mediation, the China-led mediation body
+  headquartered in Hong Kong; not WAICO). Rows are the states that signed its founding
+  Convention on site in Hong Kong on {IOMED_SIGNED}. The HKSAR government, Xinhua and
+  Jurist count **{IOMED_FOUNDING_COUNT}** signatories ("China and 32 other countries"); the
+  only name lists found, Lianhe Zaobao and Zimbabwe Now (both 30 May 2025, linked above),
+  name the same **{bloc_counts["iomed"]}** states, China included, and Nepal's foreign
+  ministry (https://english.kathmandupati.com/?p=27026) also counts 32.
+  **{IOMED_FOUNDING_COUNT - bloc_counts["iomed"]} founding signatory is missing**: no source
+  found names a 33rd state (if the count of 33 is right), and none is guessed. Eight
+  signatories' own governments or national press confirm their signature (the URL is in
+  the row's `source`): {", ".join(sorted(IOMED_CONFIRMATIONS))}.
+  **Later signatories are missing**: the Convention entered into force on 29 Aug 2025;
+  Africanews counts 37 signatory states (8 ratified) at the inauguration on 20 Oct 2025
+  and the IOMed's deputy secretary-general 38 (10 ratified) on 1 Dec 2025 (Chinanews,
+  mirrored at http://blog.lgjyuntun.com/p?id=6772225), but no source found names them, so
+  38 - 32 = 6 signatories of 1 Dec 2025 (the unnamed founder included) have no row.
+  Ratifications are not coded. Nepal attended as an observer and declined to join
+  (https://kathmandupost.com/national/2025/05/28/foreign-minister-deuba-heads-for-hong-kong).
+  Count sources: {"; ".join(IOMED_COUNT_URLS)}.
+* **US major non-NATO allies** (`us_mnna`, 22 U.S.C. 2321k). The 19 UN members on the State
+  Department's list before November 2025 plus Saudi Arabia. `since` is the designation date,
+  from the source in each row: the six states the 1996 statute itself deems designated
+  (AUS, EGY, ISR, JPN, KOR, NZL; {URL_MNNA_STATUTE}) carry 1996, although the first five
+  were named under 10 U.S.C. 2350a in 1987; JOR, ARG, BHR, PHL and THA carry the year in the
+  US Embassy Bangkok fact sheet of 2003 ({URL_MNNA_FACTSHEET_2003}); the rest carry the
+  date of the presidential memorandum as reported (PAK and COL to the month only; the PAK
+  date is from a forum repost of that fact sheet). Saudi Arabia carries 2025-11-18, the day
+  the President announced the designation; the formal determination is Federal Register
+  document 2026-01421, whose signing date was not found. Not rows: Taiwan (treated as
+  though designated, not a UN member) and Afghanistan (designation rescinded in 2022). No
+  designation after Saudi Arabia up to 2026-11-30 was found.
 
 ## ai_affiliations.csv ({ctx["n_affiliations"]} rows)
 
@@ -1056,7 +1190,8 @@ shipped file, and `counts` the row counts per file, bloc and framework.
 * **Tortoise index:** {len(facts["overlap"])} UN members only, edition c. 2021, licence
   unknown.
 * **Membership lists not in the data:** Non-Aligned Movement; AU suspensions; the WAICO
-  founders; full HAP Friends, Paris, UNGA co-sponsor and OECD AI Principles lists.
+  founders; full HAP Friends, Paris, UNGA co-sponsor and OECD AI Principles lists; one
+  IOMed founding signatory and the IOMed's later signatories (see the IOMed note).
 * **Nigeria as a BRICS partner:** it is coded only as `invited_partner` (2024-10-24), as in
   the shared sources; later confirmation as a partner is not in the shared data.
 """

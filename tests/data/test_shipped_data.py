@@ -28,7 +28,7 @@ COUNTRY_COLUMNS = [
 ]  # fmt: skip
 BLOC_IDS = {
     "eu", "oecd", "g7", "g20", "brics", "brics_partner", "sco", "au", "asean", "nato", "gcc",
-    "council_of_europe", "apec", "cis", "ldc", "lldc", "sids",
+    "council_of_europe", "apec", "cis", "ldc", "lldc", "sids", "iomed", "us_mnna",
 }  # fmt: skip
 FRAMEWORK_IDS = {
     "waico", "gpai", "coe_ai_convention", "bletchley_2023", "seoul_2024", "paris_2025",
@@ -105,7 +105,8 @@ def test_every_shared_un_member_present(countries: list[dict[str, str]]) -> None
 @pytest.mark.parametrize(
     ("bloc", "size"),
     [("eu", 27), ("oecd", 38), ("g7", 7), ("g20", 19), ("nato", 32), ("gcc", 6), ("asean", 11),
-     ("au", 54), ("council_of_europe", 46), ("apec", 19), ("cis", 9)],
+     ("au", 54), ("council_of_europe", 46), ("apec", 19), ("cis", 9), ("iomed", 32),
+     ("us_mnna", 20)],
 )  # fmt: skip
 def test_bloc_sizes(members: dict[str, set[str]], bloc: str, size: int) -> None:
     assert len(members[bloc]) == size
@@ -122,6 +123,42 @@ def test_specific_memberships(members: dict[str, set[str]], blocs: list[dict[str
     assert since[("SWE", "nato")] == "2024"
     assert since[("TLS", "asean")] == "2025-10-26"
     assert since[("COL", "oecd")] == "2020"
+
+
+def test_iomed_founding_signatories_as_in_sources(
+    members: dict[str, set[str]], blocs: list[dict[str, str]]
+) -> None:
+    rows = [r for r in blocs if r["bloc"] == "iomed"]
+    # All signed on site in Hong Kong on 30 May 2025 (HKSAR government, Jurist).
+    assert {(r["relation"], r["since"]) for r in rows} == {("founding_signatory", "2025-05-30")}
+    # Named by Lianhe Zaobao and Zimbabwe Now; TLS, DJI, PAK confirmed by their own sources.
+    assert {"CHN", "PAK", "IDN", "SRB", "BLR", "ZWE", "TLS", "DJI", "KIR"} <= members["iomed"]
+    # Dominica (多米尼克) and the Republic of the Congo (剛果共和國), not their namesakes.
+    assert {"DMA", "COG"} <= members["iomed"]
+    assert not {"DOM", "COD"} & members["iomed"]
+    # Nepal attended as an observer and declined (Kathmandu Post, 28 May 2025).
+    assert "NPL" not in members["iomed"]
+
+
+def test_iomed_gap_is_stated_in_sources(members: dict[str, set[str]]) -> None:
+    text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    missing = 33 - len(members["iomed"])
+    assert f"**{missing} founding signatory is missing**" in text
+
+
+def test_us_major_non_nato_allies_as_in_sources(
+    members: dict[str, set[str]], blocs: list[dict[str, str]]
+) -> None:
+    since = {r["iso3"]: r["since"] for r in blocs if r["bloc"] == "us_mnna"}
+    assert {r["relation"] for r in blocs if r["bloc"] == "us_mnna"} == {"designated"}
+    assert since["AUS"] == "1996"  # deemed designated by 22 U.S.C. 2321k(b)
+    assert since["QAT"] == "2022-03-10"
+    assert since["KEN"] == "2024-06-24"
+    assert since["SAU"] == "2025-11-18"
+    # Afghanistan's designation was rescinded in 2022; Taiwan is not a UN member.
+    assert "AFG" not in since
+    # A major non-NATO ally is by definition not a NATO member.
+    assert not members["us_mnna"] & members["nato"]
 
 
 def test_brics_members_as_in_source(blocs: list[dict[str, str]]) -> None:
@@ -153,7 +190,9 @@ def test_bloc_rows_valid(countries: list[dict[str, str]], blocs: list[dict[str, 
     codes = {r["iso3"] for r in countries}
     assert {r["iso3"] for r in blocs} <= codes
     assert {r["bloc"] for r in blocs} == BLOC_IDS
-    assert {r["relation"] for r in blocs} <= {"member", "partner", "member_disputed"}
+    assert {r["relation"] for r in blocs} <= {
+        "member", "partner", "member_disputed", "founding_signatory", "designated",
+    }  # fmt: skip
     pairs = Counter((r["iso3"], r["bloc"]) for r in blocs)
     assert max(pairs.values()) == 1
     assert [(r["bloc"], r["iso3"]) for r in blocs] == sorted((r["bloc"], r["iso3"]) for r in blocs)
