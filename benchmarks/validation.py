@@ -20,7 +20,8 @@ It prints, each measured here and now (never a stored figure):
    state or events) cannot be scored and says so; listed countries whose support the
    scenario declares (its inputs) are left out of that list's scores and named. A temporal
    split runs the scenario as it could be written at the cutoff (later observed events
-   dropped);
+   dropped); and, as a proxy for WAICO's founders (whose names are held out), the founding
+   signatories of the last China-hosted treaty organisation (IOMed, May 2025);
 3. the UN track's final member count across seeds: its range relative to the median
    (goal: at most 10%).
 
@@ -59,6 +60,12 @@ from sim.world import World
 
 #: WAICO's founding month (16 July 2026).
 FOUNDING_STEP = 12
+
+#: The precedent scored as a proxy for WAICO's founders: the states that signed the founding
+#: convention of the International Organization for Mediation (Hong Kong, 30 May 2025), the
+#: last China-hosted treaty organisation before WAICO (``sim/data/blocs.csv``). Not an input
+#: of the shipped scenarios.
+PRECEDENT = "iomed"
 
 #: Temporal splits: framework and the last date of the training observations.
 SPLITS = (("waico", date(2025, 8, 31)), ("us_led", date(2025, 12, 31)), ("eu_coe", date(2025, 9, 30)))
@@ -132,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     task = partial(score, scenario, named["iso3"].unique().tolist(), "waico", FOUNDING_STEP, exclude=inputs,
                    **common)  # fmt: skip
     label = f"all WAICO-side support and endorsements (waico, step {FOUNDING_STEP}){_left_out(inputs)}"
+    met.append(_report(label, task))
+    precedent = world.iso3[world.blocs[PRECEDENT].to_numpy()].tolist()
+    task = partial(score, scenario, precedent, "waico", FOUNDING_STEP, where=f"bloc '{PRECEDENT}'", **common)
+    label = (
+        f"proxy: IOMed's founding signatories, 30 May 2025 ({len(precedent)} of 33 named; who co-founds "
+        f"a China-hosted treaty organisation; waico, step {FOUNDING_STEP})"
+    )
     met.append(_report(label, task))
     for framework, cutoff in SPLITS:
         step = FOUNDING_STEP if framework == "waico" else None
