@@ -34,41 +34,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date
-from functools import partial
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import load_scenario
-from sim.analysis.scoring import (
-    ESTIMATORS,
-    Score,
-    declared_by_scenario,
-    positives,
-    score,
-    score_temporal,
-    simulate,
-)
+from sim.analysis.scoring import ESTIMATORS, FOUNDING_STEP, Score, hold_outs, simulate
 from sim.errors import InputError
 from sim.observations import load_observations
-from sim.scenario import Scenario
 from sim.world import World
-
-#: WAICO's founding month (16 July 2026).
-FOUNDING_STEP = 12
-
-#: The precedent scored as a proxy for WAICO's founders: the states that signed the founding
-#: convention of the International Organization for Mediation (Hong Kong, 30 May 2025), the
-#: last China-hosted treaty organisation before WAICO (``sim/data/blocs.csv``). Not an input
-#: of the shipped scenarios.
-PRECEDENT = "iomed"
-
-#: Temporal splits: framework and the last date of the training observations.
-SPLITS = (("waico", date(2025, 8, 31)), ("us_led", date(2025, 12, 31)), ("eu_coe", date(2025, 9, 30)))
 
 
 def verdict(result: Score) -> str:
@@ -121,36 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     print("\n2. AUC of the model against every naive baseline on each visible hold-out")
-    common = {"seeds": args.seeds, "world": world, "estimator": args.estimator}
-    met = []
-    for observation_id, rows in observations.groupby("observation_id", sort=True):
-        framework = rows["framework"].iloc[0]
-        named = positives(rows, framework)
-        if named.empty:
-            continue
-        step = FOUNDING_STEP if framework == "waico" else int(named["step"].max())
-        where = f"observation '{observation_id}'"
-        inputs = _inputs(scenario, world, named)
-        task = partial(score, scenario, named["iso3"].tolist(), framework, step, where=where, exclude=inputs,
-                       **common)  # fmt: skip
-        met.append(_report(f"{observation_id} ({framework}, step {step}){_left_out(inputs)}", task))
-    named = positives(observations, "waico")
-    inputs = _inputs(scenario, world, named)
-    task = partial(score, scenario, named["iso3"].unique().tolist(), "waico", FOUNDING_STEP, exclude=inputs,
-                   **common)  # fmt: skip
-    label = f"all WAICO-side support and endorsements (waico, step {FOUNDING_STEP}){_left_out(inputs)}"
-    met.append(_report(label, task))
-    precedent = world.iso3[world.blocs[PRECEDENT].to_numpy()].tolist()
-    task = partial(score, scenario, precedent, "waico", FOUNDING_STEP, where=f"bloc '{PRECEDENT}'", **common)
-    label = (
-        f"proxy: IOMed's founding signatories, 30 May 2025 ({len(precedent)} of 33 named; who co-founds "
-        f"a China-hosted treaty organisation; waico, step {FOUNDING_STEP})"
-    )
-    met.append(_report(label, task))
-    for framework, cutoff in SPLITS:
-        step = FOUNDING_STEP if framework == "waico" else None
-        task = partial(score_temporal, scenario, observations, cutoff, framework, step=step, **common)
-        met.append(_report(f"temporal split {framework} at {cutoff}", task))
+    common = {"seeds": args.seeds, "estimator": args.estimator}
+    visible = hold_outs(scenario, observations, world, **common)
+    met = [_report(hold_out.label, hold_out.compute) for hold_out in visible]
     scored = [m for m in met if m is not None]
     print(
         f"   Goal (the model beats every baseline on every hold-out): "
@@ -164,18 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{spread:.1%}. Goal (at most 10%) met: {'yes' if spread <= 0.10 else 'NO'}."
     )
     return 0
-
-
-def _inputs(scenario: Scenario, world: World, named: pd.DataFrame) -> list[str]:
-    """The listed countries whose support the scenario declares by the list's date: its inputs."""
-    framework, step = named["framework"].iloc[0], int(named["step"].max())
-    declared = world.iso3[declared_by_scenario(scenario, world, framework, step)]
-    return sorted(set(named["iso3"]) & set(declared))
-
-
-def _left_out(inputs: list[str]) -> str:
-    """How a hold-out's label says which of its countries are the scenario's own inputs."""
-    return f" [left out, the scenario's declared supporters: {', '.join(inputs)}]" if inputs else ""
 
 
 def _report(label: str, compute: Callable[[], Score]) -> bool | None:

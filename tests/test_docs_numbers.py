@@ -240,3 +240,21 @@ def test_supporter_ranking_figures(first_year, world) -> None:
         if name.strip()
     }
     assert set(world.names[keep & (probability >= 0.97)].tolist()) == names
+
+
+def section_71() -> str:
+    """Section 7.1 of docs/model.md (the framework utility)."""
+    text = MODEL_DOC.read_text(encoding="utf-8")
+    start = text.index("\n### 7.1 ")
+    return text[start : text.index("\n### 7.2 ")]
+
+
+def test_the_need_attributes_ranking_of_iomed_founders(world) -> None:
+    """Section 7.1: how each need attribute alone ranks IOMed's founding signatories (China left out)."""
+    text = section_71()
+    low = number(r"AUC (\d\.\d+) against (?:\d\.\d+) for the attribute alone", text)
+    gap = number(r"AUC (?:\d\.\d+) against (\d\.\d+) for the attribute alone", text)
+    founders = world.blocs["iomed"].to_numpy()
+    others = world.iso3 != "CHN"
+    for doc, attribute in ((low, "low_ai_capacity"), (gap, "absorptive_gap")):
+        assert printed(doc, auc(world.attribute(attribute)[others], founders[others])), attribute

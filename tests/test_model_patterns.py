@@ -11,13 +11,11 @@ the ones docs/model.md reports.
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from sim.analysis.scoring import positives, score, score_temporal
+from sim.analysis.scoring import hold_outs
 from sim.model import CoalitionModel
 from sim.observations import load_observations
 
@@ -107,20 +105,8 @@ SCORES_8_4 = {
 
 def hold_out(name, baseline, world, observations, estimator):
     """The score of one hold-out of section 8.4, as benchmarks/validation.py computes it."""
-    common = {"seeds": 20, "world": world, "estimator": estimator}
-    if name == "all_waico_support":
-        support = positives(observations, "waico")["iso3"].unique().tolist()
-        return score(baseline, support, "waico", 12, **common)
-    if name.startswith("temporal_"):
-        framework = "waico" if "waico" in name else "us_led"
-        cutoff = date.fromisoformat(name[-10:].replace("_", "-"))
-        step = 12 if framework == "waico" else None
-        return score_temporal(baseline, observations, cutoff, framework, step=step, **common)
-    rows = observations[observations["observation_id"] == name]
-    framework = rows["framework"].iloc[0]
-    named = positives(rows, framework)
-    step = 12 if framework == "waico" else int(named["step"].max())
-    return score(baseline, named["iso3"].tolist(), framework, step, **common)
+    visible = hold_outs(baseline, observations, world, seeds=20, estimator=estimator)
+    return next(each for each in visible if each.name == name).compute()
 
 
 @pytest.mark.parametrize("name", SCORES_8_4)

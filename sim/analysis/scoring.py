@@ -58,6 +58,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -822,3 +823,92 @@ def report_lines(result: Score) -> list[str]:
             )
         lines.append(line + ".")
     return lines
+
+
+# -- the visible hold-outs ---------------------------------------------------------------
+#: WAICO's founding month (16 July 2026): lists of WAICO-side support are scored as
+#: membership then, which is what they foreshadow.
+FOUNDING_STEP = 12
+
+#: The precedent scored as a proxy for WAICO's founders (whose names are held out): the
+#: states that signed the founding convention of the International Organization for
+#: Mediation (Hong Kong, 30 May 2025), the last China-hosted treaty organisation before
+#: WAICO (bloc ``iomed`` of ``sim/data/blocs.csv``). Not an input of the shipped scenarios.
+PRECEDENT = "iomed"
+
+#: Temporal splits: framework and the last date of the training observations.
+SPLITS = (("waico", date(2025, 8, 31)), ("us_led", date(2025, 12, 31)), ("eu_coe", date(2025, 9, 30)))
+
+
+@dataclass(frozen=True, eq=False)
+class HoldOut:
+    """One visible hold-out: what it is and how to score the model on it.
+
+    Attributes:
+        name: A short id (an observation id, ``all_waico_support``, ``iomed_founders`` or
+            ``temporal_<framework>_<cutoff>``).
+        label: What it is, in words, with the countries left out as the scenario's inputs.
+        compute: Scores the model and the baselines (:func:`score` or :func:`score_temporal`).
+
+    """
+
+    name: str
+    label: str
+    compute: Callable[[], Score]
+
+
+def hold_outs(
+    scenario: Scenario, observations: pd.DataFrame, world: World, **common: Any
+) -> list[HoldOut]:
+    """Every hold-out visible in the shipped data, as ``benchmarks/validation.py`` scores them.
+
+    Each observation with observed members (WAICO-side lists at :data:`FOUNDING_STEP`,
+    the others at their own step); all WAICO-side support together; the :data:`PRECEDENT`
+    as a proxy for WAICO's founders; and the :data:`SPLITS`. Listed countries whose support
+    the scenario declares by the step scored are its inputs, not forecasts: they are left
+    out of that list's scores (and named in the label).
+
+    Args:
+        scenario: The scenario.
+        observations: The observations table (:func:`sim.observations.load_observations`).
+        world: The world.
+        **common: Passed to :func:`score` and :func:`score_temporal` (``seeds``,
+            ``estimator``, ``draws``, ...).
+
+    Returns:
+        The hold-outs, in a fixed order.
+
+    """
+    common = {**common, "world": world}
+    found: list[HoldOut] = []
+
+    def listed(name: str, label: str, named: pd.DataFrame, framework: str, step: int) -> None:
+        declared = set(world.iso3[declared_by_scenario(scenario, world, framework, step)])
+        inputs = sorted(set(named["iso3"]) & declared)
+        if inputs:
+            label += f" [left out, the scenario's declared supporters: {', '.join(inputs)}]"
+        members = named["iso3"].unique().tolist()
+        task = partial(score, scenario, members, framework, step, where=label, exclude=inputs, **common)
+        found.append(HoldOut(name, label, task))
+
+    for observation_id, rows in observations.groupby("observation_id", sort=True):
+        framework = rows["framework"].iloc[0]
+        named = positives(rows, framework)
+        if not named.empty:
+            step = FOUNDING_STEP if framework == "waico" else int(named["step"].max())
+            listed(observation_id, f"{observation_id} ({framework}, step {step})", named, framework, step)
+    label = f"all WAICO-side support and endorsements (waico, step {FOUNDING_STEP})"
+    listed("all_waico_support", label, positives(observations, "waico"), "waico", FOUNDING_STEP)
+    precedent = world.iso3[world.blocs[PRECEDENT].to_numpy()].tolist()
+    label = (
+        f"proxy: IOMed's founding signatories, 30 May 2025 ({len(precedent)} of 33 named; who co-founds "
+        f"a China-hosted treaty organisation; waico, step {FOUNDING_STEP})"
+    )
+    task = partial(score, scenario, precedent, "waico", FOUNDING_STEP, where=f"bloc '{PRECEDENT}'", **common)
+    found.append(HoldOut("iomed_founders", label, task))
+    for framework, cutoff in SPLITS:
+        step = FOUNDING_STEP if framework == "waico" else None
+        task = partial(score_temporal, scenario, observations, cutoff, framework, step=step, **common)
+        name = f"temporal_{framework}_{cutoff.isoformat().replace('-', '_')}"
+        found.append(HoldOut(name, f"temporal split {framework} at {cutoff}", task))
+    return found

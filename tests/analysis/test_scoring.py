@@ -29,6 +29,7 @@ from sim.analysis.scoring import (
     declared_by_scenario,
     fit_logistic,
     fixed_by_scenario,
+    hold_outs,
     known_at,
     log_loss,
     metrics,
@@ -532,3 +533,18 @@ def test_a_temporal_split_forecasts_without_the_later_observed_events(baseline, 
 def test_excluded_countries_are_not_scored(baseline, world):
     result = score(baseline, ["KAZ", "PAK", "UZB"], "waico", 12, seeds=2, world=world, exclude=["PAK"])
     assert "PAK" not in result.scored and result.members == ["KAZ", "UZB"]
+
+
+def test_hold_outs_leave_out_the_scenarios_own_inputs(baseline, world):
+    """A list the scenario declares as support cannot be forecast from itself: it is not scorable."""
+    observations = load_observations()
+    visible = {each.name: each for each in hold_outs(baseline, observations, world, seeds=2)}
+    expected = {"brics_rio_ai_2025", "all_waico_support", "iomed_founders", "temporal_waico_2025_08_31"}
+    assert expected <= set(visible)
+    sco = visible["sco_ai_statement_2025"]
+    inputs = "BLR, CHN, IRN, KAZ, KGZ, PAK, RUS, TJK, UZB"
+    assert f"left out, the scenario's declared supporters: {inputs}" in sco.label
+    with pytest.raises(InputError, match="at least 2 observed members"):
+        sco.compute()
+    brics = visible["brics_rio_ai_2025"].compute()
+    assert {"RUS", "IRN"}.isdisjoint(brics.scored) and "IND" in brics.members
