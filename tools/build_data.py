@@ -20,8 +20,8 @@ byte-identical files (UTF-8, Unix line endings, no timestamps). It writes:
 
 Every figure comes from the shared files, except the membership lists marked
 "hand-coded" below (NATO, ASEAN, GCC, AU, one CIS correction, the IOMed founding
-signatories and the US major non-NATO allies), which are public facts typed in as literals
-with their official or primary source URL(s).
+signatories, the US major non-NATO allies and the Belt and Road signatories), which are
+public facts typed in as literals with their official or primary source URL(s).
 """
 
 from __future__ import annotations
@@ -237,6 +237,113 @@ URL_MNNA_LIST_2025 = (
     "what-does-it-mean-for-saudi-arabia-to-be-declared-a-major-non-nato-ally"
 )
 US_MNNA_AS_OF = "2025-11-18"
+
+#: Belt and Road Initiative (BRI): the states that have signed a BRI cooperation document
+#: (memorandum of understanding or cooperation plan) with China. The official portal
+#: (https://www.yidaiyilu.gov.cn/, "countries that have signed cooperation documents") could
+#: not be read here; the list is the Green Finance & Development Center's (GFDC, FISF Fudan
+#: University; Nedopil 2025, "Countries of the Belt and Road Initiative", May 2025 update),
+#: which follows that portal, as transcribed with GFDC's "likely MoU date" in the CSV at
+#: URL_BRI_GFDC_CSV. Values are typed exactly as there: iso3 -> likely signing date, empty
+#: where GFDC found no independent confirmation of an MoU (AUT, COG, NER, RUS). Not keyed
+#: here: China (the initiator, below); Italy and Panama (withdrew, below). The Cook Islands
+#: and Niue are in GFDC's list but are not UN members; they are dropped when the rows are
+#: built. ``bri_since`` turns the likely dates into ``since`` values.
+URL_BRI_GFDC = "https://greenfdc.org/countries-of-the-belt-and-road-initiative-bri/"
+URL_BRI_GFDC_CSV = (
+    "https://github.com/aarrigone00-cmd/bri-explorer/blob/"
+    "edf17ed67e1ac7d70a44428eeb116c178e08a27c/scripts/gfdc-bri-countries-2025-05.csv"
+)
+BRI_GFDC_AS_OF = "2025-05"
+BRI_GFDC = {
+    "AFG": "2023-05-01", "ALB": "2017-05-01", "DZA": "2018-07-10", "AGO": "2018-09-01",
+    "ATG": "2018-06-01", "ARG": "2022-02-06", "ARM": "2015-12-01", "AUT": "", "AZE": "2015-12-01",
+    "BHR": "2018-07-01", "BGD": "2019-03-01", "BRB": "2019-02-01", "BLR": "2013-12-01",
+    "BEN": "2018-09-01", "BOL": "2018-06-01", "BIH": "2017-05-01", "BWA": "2021-01-07",
+    "BRN": "2018-11-01", "BGR": "2015-11-01", "BDI": "2018-09-01", "CPV": "2018-09-01",
+    "KHM": "2013-12-01", "CMR": "2015-08-01", "CAF": "2021-11-01", "TCD": "2018-09-01",
+    "CHL": "2018-11-06", "COL": "2025-05-14", "COM": "2015-12-01", "COD": "2021-01-06", "COG": "",
+    "COK": "2018-11-01", "CRI": "2018-09-01", "CIV": "2017-05-23", "HRV": "2017-05-01",
+    "CUB": "2019-06-20", "CYP": "2019-04-01", "CZE": "2015-11-01", "DJI": "2018-09-01",
+    "DMA": "2018-07-13", "DOM": "2019-12-01", "ECU": "2018-12-01", "EGY": "2016-01-01",
+    "SLV": "2018-11-01", "GNQ": "2019-04-01", "ERI": "2021-11-25", "EST": "2017-11-01",
+    "ETH": "2018-09-01", "FJI": "2018-11-01", "GAB": "2018-09-01", "GMB": "2018-09-01",
+    "GEO": "2016-12-01", "GHA": "2018-09-01", "GRC": "2018-08-01", "GRD": "2018-09-01",
+    "GIN": "2018-09-01", "GNB": "2021-11-24", "GUY": "2018-07-01", "HND": "2023-10-18",
+    "HUN": "2015-06-01", "IDN": "2015-03-01", "IRN": "2018-11-01", "IRQ": "2015-12-01",
+    "JAM": "2019-04-01", "JOR": "2023-12-02", "KAZ": "2015-08-01", "KEN": "2017-06-01",
+    "KIR": "2020-01-01", "KOR": "2018-05-01", "KWT": "2018-05-01", "KGZ": "2013-12-01",
+    "LAO": "2018-09-01", "LVA": "2016-11-01", "LBN": "2017-09-01", "LSO": "2019-06-01",
+    "LBR": "2019-04-01", "LBY": "2018-07-01", "LTU": "2017-11-01", "LUX": "2019-03-01",
+    "MDG": "2017-03-01", "MWI": "2022-03-24", "MYS": "2017-05-01", "MDV": "2017-08-01",
+    "MLI": "2019-07-26", "MLT": "2018-11-01", "MRT": "2018-09-01", "FSM": "2018-11-01",
+    "MDA": "2013-12-01", "MNG": "2013-12-01", "MNE": "2017-05-01", "MAR": "2017-11-01",
+    "MOZ": "2018-09-01", "MMR": "2016-08-01", "NAM": "2018-09-01", "NPL": "2017-05-01",
+    "NZL": "2017-03-01", "NIC": "2022-01-06", "NER": "", "NGA": "2018-09-01", "NIU": "2018-07-01",
+    "MKD": "2013-12-01", "OMN": "2018-05-01", "PAK": "2013-12-01", "PNG": "2016-07-01",
+    "PER": "2019-05-01", "PHL": "2017-11-01", "POL": "2015-11-01", "PRT": "2018-12-01",
+    "QAT": "2019-01-01", "ROU": "2015-06-01", "RUS": "", "RWA": "2018-07-01", "WSM": "2018-10-01",
+    "SAU": "2018-08-01", "SEN": "2018-07-01", "SRB": "2015-11-01", "SYC": "2018-09-01",
+    "SLE": "2018-08-01", "SGP": "2018-04-01", "SVK": "2015-11-01", "SVN": "2017-11-01",
+    "SLB": "2019-10-01", "SOM": "2015-08-01", "ZAF": "2015-12-01", "SSD": "2018-09-01",
+    "LKA": "2017-04-01", "SDN": "2018-09-01", "SUR": "2018-07-01", "SYR": "2022-01-06",
+    "TJK": "2018-10-01", "TZA": "2018-09-01", "THA": "2014-12-01", "TLS": "2017-04-01",
+    "TGO": "2018-09-01", "TON": "2018-03-01", "TTO": "2018-05-01", "TUN": "2018-07-01",
+    "TUR": "2015-11-01", "TKM": "2017-06-01", "UGA": "2018-09-01", "UKR": "2017-12-01",
+    "ARE": "2018-07-01", "URY": "2018-02-01", "UZB": "2015-06-01", "VUT": "2018-11-01",
+    "VEN": "2018-09-01", "VNM": "2017-11-01", "YEM": "2017-11-01", "ZMB": "2018-09-01",
+    "ZWE": "2018-09-01",
+}  # fmt: skip
+#: GFDC's date for China itself and for seven early signatories (BLR, KGZ, KHM, MDA, MKD,
+#: MNG, PAK): read as a placeholder for "at the launch", not as a signing date, so not used.
+BRI_GFDC_PLACEHOLDER = "2013-12-01"
+#: China proposed the initiative in September-October 2013 (State Council Information Office
+#: white paper, October 2023).
+BRI_INITIATOR = ("CHN", "2013")
+URL_BRI_WHITE_PAPER = "http://english.scio.gov.cn/m/whitepapers/2023-10/10/content_116735061_5.htm"
+#: Signatories not in GFDC's May 2025 list, each named as a signatory by the source given.
+#: Burkina Faso: China hoped to sign on 10 June 2021 (Xinhua via MarketScreener) and the NDRC
+#: named it among the recent signatories in December 2021 (CRI via Brasil 247), hence 2021.
+#: Sao Tome and Principe: named by the NDRC in December 2021 (Brasil 247) and on 18 Jan 2022
+#: as having signed since December 2021 (Xinhua via AFPBB). Nauru: signed during President
+#: Adeang's state visit, at the meeting of 25 March 2024 (Agenzia Nova, CRI).
+URL_BRI_NDRC_2021 = (
+    "https://www.brasil247.com/mundo/"
+    "china-assina-cooperacao-com-145-paises-para-a-construcao-conjunta-do-cinturao-e-rota"
+)
+BRI_ADDED = {
+    "BFA": ("2021",
+            f"{URL_BRI_NDRC_2021}; https://www.marketscreener.com/news/latest/"
+            "China-hopes-to-ink-BRI-cooperation-documents-with-Burkina-Faso-soon-FM--35586886/"),
+    "STP": ("2021-12", f"{URL_BRI_NDRC_2021}; https://www.afpbb.com/articles/-/3385913"),
+    "NRU": ("2024-03-25",
+            "https://www.agenzianova.com/a/6602899847fd93.71564693/5126569/2024-03-26/"
+            "cina-nauru-xi-ha-invitato-isola-ad-entrare-nella-nuova-via-della-seta; "
+            "https://german.cri.cn/2024/03/26/ARTISMTWwZj9bC2h893sVwr5240326.shtml"),
+}  # fmt: skip
+#: Signatories that withdrew, with GFDC's exit date and a news source. No row.
+BRI_WITHDRAWN = {
+    "ITA": ("2023-12-06", "did not renew its 2019 MoU (due to renew in March 2024): formal "
+            "notice to Beijing in early December 2023; https://www.ice.it/it/news/notizie-dal-"
+            "mondo/253930 (Reuters, 7 Dec 2023); https://news.rediff.com/commentary/2023/dec/"
+            "06/italy-pulls-out-chinas-belt-and-road-initiative/fa9290839f917b9ae84b6ce213011b9a"),
+    "PAN": ("2025-02-04", "gave the 90-day notice to end its 2017 MoU, announced by President "
+            "Mulino on 6 Feb 2025; https://www.anews.com.tr/world/2025/02/07/"
+            "panama-to-withdraw-from-chinas-belt-and-road-initiative"),
+}  # fmt: skip
+URL_BRI_SMR_2019 = (
+    "https://agenparl.eu/2019/08/06/san-marino-spera-di-rafforzare-la-cooperazione-bri-con-la-cina"
+)
+#: Official counts of signatory countries (China not counted), for SOURCES.md.
+BRI_COUNT_SOURCES = (
+    "149 by 4 July 2022 (Foreign Ministry spokesperson Wang Wenbin; transcript at "
+    "https://www.reciyi.com/2022/08/3321-4.html)",
+    "152 by 24 August 2023 (NDRC, reported by Xinhua; Xi'an Evening News, 25 Aug 2023, "
+    "whose URL was not stored)",
+    "'over 150' in 2026 (Advisory Council of the Belt and Road Forum report; "
+    "https://www.bastillepost.com/global/article/"
+    "5565687-report-highlights-deeper-trade-ties-in-chinas-belt-and-road-push)",
+)
 
 #: CIS correction: the country_converter ``cis`` flag omits Kyrgyzstan, a CIS member state
 #: since the 1991 Alma-Ata Protocol. It is added here by hand.
@@ -677,6 +784,54 @@ def literal_rows(
     ]
 
 
+def bri_since(likely: str) -> str:
+    """The ``since`` value for a GFDC "likely MoU date".
+
+    GFDC dates on the first of a month are read as month-precision dates (they cluster on
+    the first, e.g. the September 2018 FOCAC summit signatories), other dates as days.
+
+    Args:
+        likely: The GFDC date ``YYYY-MM-DD``, or empty.
+
+    Returns:
+        Empty for an empty date or the 2013 placeholder; ``YYYY-MM`` for a first of the
+        month; the date itself otherwise.
+
+    """
+    if likely in ("", BRI_GFDC_PLACEHOLDER):
+        return ""
+    return likely[:7] if likely.endswith("-01") else likely
+
+
+def bri_rows(un_members: set[str]) -> list[dict[str, str]]:
+    """Bloc rows for the Belt and Road Initiative signatories that are UN members.
+
+    Args:
+        un_members: iso3 of the UN member states (GFDC also lists the Cook Islands and Niue).
+
+    Returns:
+        The initiator row (China) and one ``cooperation_document`` row per signatory.
+
+    Raises:
+        ValueError: If a state listed as withdrawn is also listed as a signatory.
+
+    """
+    withdrawn = set(BRI_WITHDRAWN) & (set(BRI_GFDC) | set(BRI_ADDED))
+    if withdrawn:
+        raise ValueError(f"bri: withdrawn states listed as signatories: {sorted(withdrawn)}")
+    gfdc = f"hand-coded as of {BRI_GFDC_AS_OF}; GFDC list {URL_BRI_GFDC} (transcribed at "
+    gfdc += f"{URL_BRI_GFDC_CSV})"
+    china, launched = BRI_INITIATOR
+    rows = literal_rows({china: launched}, "bri", f"{gfdc}; {URL_BRI_WHITE_PAPER}", "initiator")
+    for iso3, likely in BRI_GFDC.items():
+        if iso3 in un_members:
+            rows += literal_rows({iso3: bri_since(likely)}, "bri", gfdc, "cooperation_document")
+    for iso3, (since, urls) in BRI_ADDED.items():
+        source = f"hand-coded (not in the GFDC list of {BRI_GFDC_AS_OF}); {urls}"
+        rows += literal_rows({iso3: since}, "bri", source, "cooperation_document")
+    return rows
+
+
 def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[str, str]]:
     """Build blocs.csv rows.
 
@@ -732,6 +887,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
     for iso3, (since, url) in US_MNNA.items():
         source = f"hand-coded as of {US_MNNA_AS_OF}; {URL_MNNA}; date: {url}"
         rows += literal_rows({iso3: since}, "us_mnna", source, "designated")
+    rows += bri_rows(set(master))
 
     # BRICS and SCO from domain/memberships.csv. Invited (not yet accepted) partners are not
     # memberships and stay only in ai_affiliations.csv.
@@ -755,7 +911,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
 
     expected = {
         "nato": 32, "asean": 11, "gcc": 6, "au": 54,
-        "iomed": 32, "us_mnna": 20,
+        "iomed": 32, "us_mnna": 20, "bri": 151,
     }  # fmt: skip
     counts = Counter(r["bloc"] for r in rows)
     for bloc, size in expected.items():
@@ -920,6 +1076,11 @@ def render_sources(ctx: dict[str, object]) -> str:
         ],
     )  # fmt: skip
     bloc_counts = ctx["bloc_counts"]
+    bri_added = "; ".join(f"{i} ({since})" for i, (since, _) in BRI_ADDED.items())
+    bri_withdrawn = "; ".join(
+        f"{i} (GFDC exit {exit_date}: {note})" for i, (exit_date, note) in BRI_WITHDRAWN.items()
+    )
+    bri_counts = "; ".join(BRI_COUNT_SOURCES)
     bloc_table = md_table(
         ("bloc", "rows", "relation(s)", "since", "source of the list"),
         [
@@ -952,6 +1113,10 @@ def render_sources(ctx: dict[str, object]) -> str:
             ("us_mnna", bloc_counts["us_mnna"], "designated", "designation date (per row)",
              f"**hand-coded**, as of {US_MNNA_AS_OF}; {URL_MNNA} (State Department fact "
              f"sheet); {URL_MNNA_LIST_2025}; dates per row"),
+            ("bri", bloc_counts["bri"], "cooperation_document; initiator (CHN)",
+             "likely signing date (per row; see the note)",
+             f"**hand-coded**, as of {BRI_GFDC_AS_OF} (GFDC) + 3 later or missing signatories; "
+             f"{URL_BRI_GFDC}"),
             ("council_of_europe", bloc_counts["council_of_europe"], "member", "empty",
              f"shared `council_of_europe` flag (46; Russia expelled 2022); {URL_COE}"),
             ("apec", bloc_counts["apec"], "member", "empty",
@@ -1140,6 +1305,30 @@ Notes:
   document 2026-01421, whose signing date was not found. Not rows: Taiwan (treated as
   though designated, not a UN member) and Afghanistan (designation rescinded in 2022). No
   designation after Saudi Arabia up to 2026-11-30 was found.
+* **Belt and Road Initiative** (`bri`): the UN members that have signed a BRI cooperation
+  document (MoU or cooperation plan) with China, plus China as `initiator` (`since` 2013,
+  the year it proposed the initiative; {URL_BRI_WHITE_PAPER}). The official list
+  (yidaiyilu.gov.cn) could not be read; the rows follow the Green Finance & Development
+  Center's list "Countries of the Belt and Road Initiative" (Nedopil, FISF Fudan
+  University), **as of {BRI_GFDC_AS_OF}**, which follows that portal, transcribed in a public
+  repository ({URL_BRI_GFDC_CSV}), minus the Cook Islands and Niue (not UN members) and
+  the two states that withdrew, plus {len(BRI_ADDED)} signatories that list lacks:
+  {bri_added}. The State of Palestine has signed but is not a UN member. **Withdrawn, no
+  row:** {bri_withdrawn}. `since` is GFDC's "likely MoU date": a first-of-month date is
+  coded to the month, other dates to the day; it is empty where GFDC found no independent
+  confirmation of a full MoU (AUT, COG, NER, RUS: kept as members because the official
+  list names them) and for the seven states GFDC dates 2013-12-01 like China itself
+  (BLR, KGZ, KHM, MDA, MKD, MNG, PAK), read as a placeholder. A later document (e.g. a
+  cooperation plan) does not change `since`. **Count:** official counts of signatory
+  countries, China not counted, are {bri_counts}. This list has
+  **{bloc_counts["bri"]} UN members, China included** ({bloc_counts["bri"] - 1} signatories).
+  The 152 of August 2023 include three non-UN signatories (Palestine, the Cook Islands,
+  Niue), so 149 UN members; adding Honduras (2023-10-18), Nauru and Colombia and removing
+  Italy and Panama gives 150, the number of signatories here. That checks the count, not
+  each name: every name here is from GFDC or the sources in its row, and none is guessed.
+  San Marino said in 2019 it hoped to sign ({URL_BRI_SMR_2019}); no signature was found,
+  so it has no row. No accession after Colombia (2025-05-14) was found in the sources
+  searched (2026-11-30).
 
 ## ai_affiliations.csv ({ctx["n_affiliations"]} rows)
 

@@ -28,7 +28,7 @@ COUNTRY_COLUMNS = [
 ]  # fmt: skip
 BLOC_IDS = {
     "eu", "oecd", "g7", "g20", "brics", "brics_partner", "sco", "au", "asean", "nato", "gcc",
-    "council_of_europe", "apec", "cis", "ldc", "lldc", "sids", "iomed", "us_mnna",
+    "council_of_europe", "apec", "cis", "ldc", "lldc", "sids", "iomed", "us_mnna", "bri",
 }  # fmt: skip
 FRAMEWORK_IDS = {
     "waico", "gpai", "coe_ai_convention", "bletchley_2023", "seoul_2024", "paris_2025",
@@ -106,7 +106,7 @@ def test_every_shared_un_member_present(countries: list[dict[str, str]]) -> None
     ("bloc", "size"),
     [("eu", 27), ("oecd", 38), ("g7", 7), ("g20", 19), ("nato", 32), ("gcc", 6), ("asean", 11),
      ("au", 54), ("council_of_europe", 46), ("apec", 19), ("cis", 9), ("iomed", 32),
-     ("us_mnna", 20)],
+     ("us_mnna", 20), ("bri", 151)],
 )  # fmt: skip
 def test_bloc_sizes(members: dict[str, set[str]], bloc: str, size: int) -> None:
     assert len(members[bloc]) == size
@@ -161,6 +161,39 @@ def test_us_major_non_nato_allies_as_in_sources(
     assert not members["us_mnna"] & members["nato"]
 
 
+def test_bri_signatories_as_in_sources(blocs: list[dict[str, str]]) -> None:
+    rows = {r["iso3"]: r for r in blocs if r["bloc"] == "bri"}
+    assert (rows["CHN"]["relation"], rows["CHN"]["since"]) == ("initiator", "2013")
+    assert {r["relation"] for i, r in rows.items() if i != "CHN"} == {"cooperation_document"}
+    since = {i: r["since"] for i, r in rows.items()}
+    # GFDC (May 2025): Colombia's cooperation plan of 14 May 2025 (Xi and Petro, Beijing),
+    # Hungary's MoU of June 2015, Honduras of 18 Oct 2023.
+    assert since["COL"] == "2025-05-14"
+    assert since["HUN"] == "2015-06"
+    assert since["HND"] == "2023-10-18"
+    # GFDC found no independent confirmation of a full MoU: kept, undated.
+    assert since["RUS"] == since["AUT"] == ""
+    # GFDC's 2013-12-01 for early signatories is the same value as China's: not coded.
+    assert since["PAK"] == since["KHM"] == ""
+    # Missing from GFDC's list, sourced per row: Nauru (25 Mar 2024), Burkina Faso and
+    # Sao Tome and Principe (NDRC, December 2021).
+    assert since["NRU"] == "2024-03-25"
+    assert {"BFA", "STP"} <= set(rows)
+    # Italy did not renew its MoU (notice in December 2023); Panama withdrew in February
+    # 2025; India, the USA, Brazil and Eswatini never signed.
+    assert not {"ITA", "PAN", "IND", "USA", "BRA", "SWZ"} & set(rows)
+    # No signing date is before the 2013 launch.
+    assert all(s >= "2013" for s in since.values() if s)
+
+
+def test_bri_sources_record_count_and_withdrawals() -> None:
+    text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    assert "**151 UN members, China included** (150 signatories)" in text
+    assert "ITA (GFDC exit 2023-12-06" in text
+    assert "PAN (GFDC exit 2025-02-04" in text
+    assert "**as of 2025-05**" in text
+
+
 def test_brics_members_as_in_source(blocs: list[dict[str, str]]) -> None:
     brics = {r["iso3"]: r["relation"] for r in blocs if r["bloc"] == "brics"}
     core = {"BRA", "RUS", "IND", "CHN", "ZAF", "EGY", "ETH", "IRN", "ARE", "IDN"}
@@ -192,6 +225,7 @@ def test_bloc_rows_valid(countries: list[dict[str, str]], blocs: list[dict[str, 
     assert {r["bloc"] for r in blocs} == BLOC_IDS
     assert {r["relation"] for r in blocs} <= {
         "member", "partner", "member_disputed", "founding_signatory", "designated",
+        "cooperation_document", "initiator",
     }  # fmt: skip
     pairs = Counter((r["iso3"], r["bloc"]) for r in blocs)
     assert max(pairs.values()) == 1
