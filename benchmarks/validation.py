@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import load_scenario
-from sim.analysis.scoring import ESTIMATORS, FOUNDING_STEP, Score, hold_outs, simulate
+from sim.analysis.scoring import ESTIMATORS, FOUNDING_STEP, HoldOut, Score, hold_outs, simulate
 from sim.errors import InputError
 from sim.observations import load_observations
 from sim.world import World
@@ -99,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n2. AUC of the model against every naive baseline on each visible hold-out")
     common = {"seeds": args.seeds, "estimator": args.estimator}
     visible = hold_outs(scenario, observations, world, **common)
-    met = [_report(hold_out.label, hold_out.compute) for hold_out in visible]
+    met = [_report(hold_out) for hold_out in visible]
     scored = [m for m in met if m is not None]
     print(
         f"   Goal (the model beats every baseline on every hold-out): "
@@ -115,14 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _report(label: str, compute: Callable[[], Score]) -> bool | None:
+def _report(hold_out: HoldOut) -> bool | None:
     """Print one hold-out's line; return whether the model beat every baseline (None: not scorable)."""
-    try:
-        result = compute()
-    except InputError as exc:
-        print(f"   {label}: not scorable: {exc.message}")
+    if hold_out.inputs_only:
+        print(f"   {hold_out.name}: no hold-out of this scenario: every listed country is its input")
         return None
-    print(f"   {label}: {verdict(result)}")
+    try:
+        result = hold_out.compute()
+    except InputError as exc:
+        print(f"   {hold_out.label}: not scorable: {exc.message}")
+        return None
+    print(f"   {hold_out.label}: {verdict(result)}")
     return all(result.model["auc"] > b["auc"] for b in result.baselines.values())
 
 

@@ -168,7 +168,7 @@ MINIMAL_ARGV = {
     "calibrate": lambda t: ["calibrate", "--method", "logit", "--scenario", BASELINE],
     "app": lambda t: ["app"],
     "check": lambda t: ["check", str(t)],
-    "score": lambda t: ["score", BASELINE, "--observed", "sco_ai_statement_2025", "--seeds", "2"],
+    "score": lambda t: ["score", BASELINE, "--observed", "brics_rio_ai_2025", "--step", "12", "--seeds", "2"],
     "discover": lambda t: ["discover", str(t), "--outcome", "final_share_gdp:waico", "--above", "0.5"],
     "robustness": lambda t: ["robustness", str(t), "--outcome", "final_share_gdp:waico", "--goal", ">= 0.5"],
     "optimize": lambda t: ["optimize", str(SCENARIOS / "optimize" / "us_offer.yaml")],

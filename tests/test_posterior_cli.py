@@ -161,7 +161,8 @@ def test_a_damaged_posterior_is_one_message_naming_file_and_field(
 
 def test_a_missing_posterior_folder_is_named(tmp_path, capsys):
     missing = tmp_path / "nowhere"
-    assert main(["score", BASELINE, "--observed", "sco_ai_statement_2025", "--posterior", str(missing)]) == 2
+    brics = ["--observed", "brics_rio_ai_2025", "--step", "12"]
+    assert main(["score", BASELINE, *brics, "--posterior", str(missing)]) == 2
     assert f"{missing}: expected a calibration folder" in capsys.readouterr().err
 
 
@@ -175,7 +176,8 @@ def test_a_posterior_of_parameters_the_scenario_lacks_is_refused(tmp_path, capsy
     with pytest.raises(InputError) as raised:
         abc.load_draws(folder, sim.load_scenario(BASELINE), 3, seed=0)
     assert raised.value.field == "priors.rule.temprature" and "rule.temperature" in raised.value.hint
-    assert main(["score", BASELINE, "--observed", "sco_ai_statement_2025", "--posterior", str(folder)]) == 2
+    brics = ["--observed", "brics_rio_ai_2025", "--step", "12"]
+    assert main(["score", BASELINE, *brics, "--posterior", str(folder)]) == 2
     error = capsys.readouterr().err
     assert str(folder / "calibration.json") in error and "priors.rule.temprature" in error
 
@@ -238,7 +240,7 @@ def test_replications_over_a_posterior_need_each_runs_draw(baseline, world):
 
 # -- coalsim score -------------------------------------------------------------------------
 def test_score_over_the_posterior_records_seeds_and_draws(posterior_dir, baseline, capsys):
-    arguments = ["score", BASELINE, "--observed", "sco_ai_statement_2025", "--step", "12", "--seeds", "3",
+    arguments = ["score", BASELINE, "--observed", "brics_rio_ai_2025", "--step", "12", "--seeds", "3",
                  "--posterior", str(posterior_dir), "--draws", "2"]  # fmt: skip
     assert main([*arguments, "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
@@ -246,7 +248,8 @@ def test_score_over_the_posterior_records_seeds_and_draws(posterior_dir, baselin
     assert (document["seeds"], document["draws"], document["count"]["runs"]) == (3, 2, 6)
     assert document["posterior"]["parameters"] == draws
     members = document["members"]
-    expected = scoring.score(baseline, members, "waico", 12, seeds=3, draws=draws)
+    left_out = document["left_out"]
+    expected = scoring.score(baseline, members, "waico", 12, seeds=3, draws=draws, exclude=left_out)
     assert document["model"] == pytest.approx(expected.model)
     assert main(arguments) == 0
     assert f"over 3 seeds x 2 posterior draws from {posterior_dir} (6 runs)" in capsys.readouterr().out

@@ -849,12 +849,15 @@ class HoldOut:
             ``temporal_<framework>_<cutoff>``).
         label: What it is, in words, with the countries left out as the scenario's inputs.
         compute: Scores the model and the baselines (:func:`score` or :func:`score_temporal`).
+        inputs_only: Whether every listed country is one of the scenario's inputs (its
+            declared supporters): then the list is no hold-out of this scenario.
 
     """
 
     name: str
     label: str
     compute: Callable[[], Score]
+    inputs_only: bool = False
 
 
 def hold_outs(
@@ -889,7 +892,7 @@ def hold_outs(
             label += f" [left out, the scenario's declared supporters: {', '.join(inputs)}]"
         members = named["iso3"].unique().tolist()
         task = partial(score, scenario, members, framework, step, where=label, exclude=inputs, **common)
-        found.append(HoldOut(name, label, task))
+        found.append(HoldOut(name, label, task, inputs_only=set(members) <= set(inputs)))
 
     for observation_id, rows in observations.groupby("observation_id", sort=True):
         framework = rows["framework"].iloc[0]

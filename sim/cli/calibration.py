@@ -219,9 +219,11 @@ def register_score(commands: argparse._SubParsersAction) -> None:
     )
     score.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     score.add_argument(
-        "--observed", required=True, metavar="FILE|ID",
-        help="a CSV file with an 'iso3' column of observed members, or an observation id from "
-        "sim/data/observations.csv (e.g. sco_ai_statement_2025)",
+        "--observed", required=True, metavar="FILE|ID|bloc:ID",
+        help="a CSV file with an 'iso3' column of observed members, an observation id from "
+        "sim/data/observations.csv (e.g. brics_rio_ai_2025; listed countries the scenario declares "
+        "supporters of the framework are its inputs and left out), or bloc:ID, the members of a bloc "
+        "of sim/data/blocs.csv (e.g. bloc:iomed, IOMed's founding signatories)",
     )  # fmt: skip
     score.add_argument(
         "--framework", help="framework scored (default: the observation's, or waico for a file)"
@@ -262,10 +264,11 @@ def run_score(args: argparse.Namespace) -> int:
     """
     import json
 
-    from sim.analysis.scoring import report_lines, score
+    from sim.analysis.scoring import declared_by_scenario, report_lines, score
     from sim.cli.scenarios import posterior_draws
     from sim.observations import load_observations
     from sim.scenario import load_scenario
+    from sim.world import World
 
     if args.seeds < 1:
         raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
@@ -273,6 +276,7 @@ def run_score(args: argparse.Namespace) -> int:
     observations = load_observations()
     members, framework, step, where = _observed(args, observations)
     frameworks = list(scenario.active_frameworks)
+    exclude: list[str] = []
     if framework not in frameworks:
         raise InputError(
             "command line", "--framework", f"one of the scenario's frameworks ({', '.join(frameworks)})",
@@ -283,11 +287,15 @@ def run_score(args: argparse.Namespace) -> int:
             "command line", "--step", "a step of at least 1 (step 0 is the starting state)", str(step),
             "Pass --step to score an observation dated at step 0 at a later step.",
         )  # fmt: skip
+    if where.startswith("observation "):  # a list the scenario may take as input: not forecast from itself
+        declared = declared_by_scenario(scenario, World.load(), framework, step)
+        exclude = sorted(set(members) & set(World.load().iso3[declared]))
     posterior = posterior_draws(args, scenario, scenario.seed)
     draws = None if posterior is None else posterior["parameters"]
     result = score(
         scenario, members, framework, step,
         seeds=args.seeds, draws=draws, observations=observations, where=where, estimator=args.estimator,
+        exclude=exclude,
     )  # fmt: skip
     if args.json:
         runs = {"seeds": args.seeds, "draws": 0 if draws is None else len(draws), "posterior": posterior}
@@ -308,13 +316,11 @@ def _observed(args: argparse.Namespace, observations: pd.DataFrame) -> tuple[lis
     from sim.observations import POSITIVE_KINDS, load_member_list
 
     path = Path(args.observed)
+    default_step = 12 if args.step is None else args.step
+    if args.observed.startswith("bloc:") and not path.is_file():
+        return _bloc_members(args), args.framework or "waico", default_step, args.observed
     if path.is_file():
-        return (
-            load_member_list(path),
-            args.framework or "waico",
-            12 if args.step is None else args.step,
-            str(path),
-        )
+        return load_member_list(path), args.framework or "waico", default_step, str(path)
     ids = sorted(observations["observation_id"].unique())
     if args.observed not in ids:
         raise InputError(
@@ -337,3 +343,16 @@ def _observed(args: argparse.Namespace, observations: pd.DataFrame) -> tuple[lis
                          repr(args.framework))  # fmt: skip
     step = int(named["step"].max()) if args.step is None else args.step
     return named["iso3"].tolist(), framework, step, f"observation '{args.observed}'"
+
+
+def _bloc_members(args: argparse.Namespace) -> list[str]:
+    """The members of the bloc ``--observed bloc:ID`` names (sim/data/blocs.csv)."""
+    from sim.world import World
+
+    world = World.load()
+    bloc = args.observed.removeprefix("bloc:")
+    if bloc not in world.blocs.columns:
+        blocs = sorted(world.blocs.columns)
+        raise InputError("command line", "--observed", f"bloc:ID with one of the blocs {', '.join(blocs)}",
+                         repr(args.observed), did_you_mean(bloc, blocs))  # fmt: skip
+    return world.iso3[world.blocs[bloc].to_numpy()].tolist()

@@ -263,7 +263,7 @@ def test_metrics_of_the_model_match_the_functions(baseline, world):
 
 # -- the command -----------------------------------------------------------------------
 def test_score_json_is_one_object_with_the_schema(capsys):
-    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "brics_rio_ai_2025",
                  "--step", "12", "--seeds", "2", "--json"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0
@@ -279,11 +279,11 @@ def test_score_json_is_one_object_with_the_schema(capsys):
 
 
 def test_score_records_the_estimator_asked_for(capsys):
-    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "brics_rio_ai_2025",
                  "--step", "12", "--seeds", "2", "--estimator", "frequency", "--json"])  # fmt: skip
     assert code == 0 and json.loads(capsys.readouterr().out)["estimator"] == "frequency"
     with pytest.raises(SystemExit) as stop:  # argparse's own check of the choices
-        main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+        main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "brics_rio_ai_2025",
               "--estimator", "frequencies"])  # fmt: skip
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "--estimator" in err and err.count("\n") == 1
@@ -328,8 +328,8 @@ def test_bad_observed_file_exits_2_with_one_paragraph(content, expected, tmp_pat
         (["--observed", "sco_ai_statment_2025"], "Did you mean 'sco_ai_statement_2025'"),
         (["--observed", "waico_founding_count"], "member_count"),
         (["--observed", "brics_rio_ai_2025"], "--step"),
-        (["--observed", "sco_ai_statement_2025", "--framework", "us_led"], "'waico', the framework"),
-        (["--observed", "sco_ai_statement_2025", "--seeds", "0"], "--seeds"),
+        (["--observed", "brics_rio_ai_2025", "--framework", "us_led"], "'waico', the framework"),
+        (["--observed", "brics_rio_ai_2025", "--seeds", "0"], "--seeds"),
     ],
 )
 def test_bad_score_arguments_exit_2(arguments, expected, capsys):
@@ -382,7 +382,7 @@ def test_a_runner_of_the_wrong_shape_is_refused(baseline, world):
 
 def test_a_step_before_the_framework_opens_is_refused_naming_step(capsys):
     # WAICO opens at step 12: at step 2 nobody can join, and every forecast would be 0.
-    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "sco_ai_statement_2025",
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "brics_rio_ai_2025",
                  "--step", "2", "--seeds", "2"])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "--step" in err and "when 'waico' opens" in err and err.count("\n") == 1
@@ -544,7 +544,27 @@ def test_hold_outs_leave_out_the_scenarios_own_inputs(baseline, world):
     sco = visible["sco_ai_statement_2025"]
     inputs = "BLR, CHN, IRN, KAZ, KGZ, PAK, RUS, TJK, UZB"
     assert f"left out, the scenario's declared supporters: {inputs}" in sco.label
+    assert sco.inputs_only and not visible["brics_rio_ai_2025"].inputs_only
     with pytest.raises(InputError, match="at least 2 observed members"):
         sco.compute()
     brics = visible["brics_rio_ai_2025"].compute()
     assert {"RUS", "IRN"}.isdisjoint(brics.scored) and "IND" in brics.members
+
+
+def test_score_takes_a_bloc_as_the_observed_members(capsys):
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "bloc:iomed", "--seeds", "2",
+                 "--json"])  # fmt: skip
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["framework"] == "waico" and payload["step"] == 12
+    assert len(payload["members"]) == 31 and "CHN" not in payload["members"]  # a member by construction
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "bloc:iomd", "--seeds", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--observed" in err and "Did you mean 'iomed'?" in err and err.count("\n") == 1
+
+
+def test_score_leaves_out_the_scenarios_declared_supporters_of_an_observation(capsys):
+    """The baseline declares Russia's and Iran's support (SCO statement): BRICS is scored without them."""
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", "brics_rio_ai_2025", "--step", "12",
+                 "--seeds", "2", "--json"])  # fmt: skip
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and {"RUS", "IRN"} <= set(payload["left_out"]) and "IND" in payload["members"]
