@@ -135,7 +135,7 @@ def test_list_skips_specs_in_a_scenario_folder(tmp_path, capsys):
         (SCENARIOS / "baseline.yaml", "(baseline: 4 frameworks"),
         (SCENARIOS / "sweeps" / "baseline_sobol.yaml", "(sweep spec baseline_sobol of baseline: sobol"),
         (SCENARIOS / "optimize" / "us_offer.yaml", "(optimisation spec us_offer of baseline: 2 levers"),
-        (SCENARIOS / "calibration" / "baseline.yaml", "(calibration spec of baseline: 5 priors"),
+        (SCENARIOS / "calibration" / "baseline.yaml", "(calibration spec of baseline: 6 priors"),
     ],
     ids=lambda value: getattr(value, "name", ""),
 )
@@ -243,7 +243,7 @@ def test_sensitivity_writes_its_tables_and_figures_to_out(tmp_path, monkeypatch,
 
 
 TIPPING = ["tipping", BASELINE, "--param", "penalties.us_export_controls.amount", "--outcome",
-           "final_share_population:waico", "--level", "0.5", "--low", "0", "--high", "2.5", "--seeds", "2",
+           "final_share_population:waico", "--level", "0.3", "--low", "0", "--high", "2.5", "--seeds", "2",
            "--steps", "60", "--tolerance", "0.5"]  # fmt: skip
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_model_patterns import SUPPORT, auc, membership
+from test_model_patterns import auc, membership
 
 import sim
 from sim.analysis.agreements import LinearQuadraticGame, equilibrium_sizes, model_stability, run_agreement
 from sim.analysis.reference import bd_fixed_points, bd_long_run_mean, bd_tolerance, granovetter_joiners
+from sim.analysis.scoring import PRECEDENT, simulate
 from sim.equilibrium import check_equilibrium
 from sim.model import CoalitionModel
 
@@ -217,29 +218,26 @@ def test_camp_and_convention_figures(first_year, full_runs, world) -> None:
     assert (un[:, 1:] == world.n).all()
     waico = runs[:, :, :, ids.index("waico")].sum(axis=2)
     assert abs(int(number(r"about (\d+) at\s+step 24", text)) - np.median(waico[:, 24])) <= 1  # "about"
-    assert printed(number(r"and (\d+) at step 100 \(seeds 0-9\)", text), np.median(waico[:, 100]))
+    assert printed(number(r"and ([\d.]+) at step 100 \(seeds 0-9\)", text), np.median(waico[:, 100]))
 
 
-def test_supporter_ranking_figures(first_year, world) -> None:
+def test_founder_proxy_ranking_figures(first_year, world, baseline) -> None:
     text = section("8.7")
     holds, ids = first_year
     keep = world.iso3 != "CHN"
-    supporters = world.members(affiliations=SUPPORT)[keep]
-    probability = holds[:, 12, :, ids.index("waico")].mean(axis=0)
+    founders = world.blocs[PRECEDENT].to_numpy()[keep]
+    frequency = holds[:, 12, :, ids.index("waico")].mean(axis=0)
+    ranking = simulate(baseline, "waico", 12, list(range(100)), world=world).ranking
     heuristic = -world.table["agree_usa_minus_chn_2019_2023"].to_numpy()
-    assert printed(number(r"AUC \*\*([\d.]+)\*\* over 100 seeds", text), auc(probability[keep], supporters))
+    assert printed(number(r"AUC \*\*([\d.]+)\*\* over 100 seeds \(Rao", text), auc(ranking[keep], founders))
+    assert printed(number(r"\*\*([\d.]+)\*\* as the share of runs", text), auc(frequency[keep], founders))
     assert printed(
-        number(r"against \*\*([\d.]+)\*\* for the one-line heuristic", text), auc(heuristic[keep], supporters)
+        number(r"against \*\*([\d.]+)\*\* for the one-line heuristic", text), auc(heuristic[keep], founders)
     )
-    listed = number(
-        r"exempt from the\s+penalty: ([^)]+\) first, then [^(]+)\(P >= 0\.97 over 100 seeds\)", text
-    )
-    names = {
-        name.strip()
-        for name in re.split(r",|\) first, then|\band\b", " ".join(listed.split()))
-        if name.strip()
-    }
-    assert set(world.names[keep & (probability >= 0.97)].tolist()) == names
+    listed = number(r"Ranked first \(P >= 0\.97 over 100 seeds\): ([^(]+)\(", text)
+    *first, last = (name.strip() for name in " ".join(listed.split()).split(","))  # "..., X and Y"
+    names = {*first, *last.split(" and ")}
+    assert set(world.names[keep & (frequency >= 0.97)].tolist()) == names
 
 
 def section_71() -> str:

@@ -3,9 +3,10 @@
 Pattern-oriented checks (Grimm et al. 2005): how many states found WAICO (29 on 16 July
 2026, step 12; treated as 20-40), that the UN track is universal, that close US allies hold
 the US-led track, that the Council of Europe convention gathers signatures slowly, and that
-the model ranks the visible early supporters of China-led AI initiatives at least as well as
-a one-line heuristic (UNGA agreement with the USA minus with China), and the scores against
-the naive baselines on each visible hold-out (section 8.4). The numbers asserted here are
+how the model ranks the founders of the last China-hosted treaty organisation (IOMed, the
+visible proxy for WAICO's held-out founders) against a one-line heuristic (UNGA agreement
+with the USA minus with China), and the scores against the naive baselines on each visible
+hold-out (section 8.4). The numbers asserted here are
 the ones docs/model.md reports.
 """
 
@@ -15,15 +16,9 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from sim.analysis.scoring import hold_outs
+from sim.analysis.scoring import PRECEDENT, hold_outs, simulate
 from sim.model import CoalitionModel
 from sim.observations import load_observations
-
-#: Countries visibly supporting China-led AI initiatives before WAICO's founding: the WAICO
-#: preparatory supporter, the SCO AI statement (Sep 2025) and the Group of Friends for AI
-#: capacity building (participants); China itself, a member by construction, is left out.
-#: WAIC 2025 attendance (e.g. Germany, Korea) is not support and is not counted.
-SUPPORT = ("waico:supporter_preparatory", "sco_ai_statement_2025", "gof_ai_capacity_building")
 
 
 def membership(baseline, world, seeds, steps):
@@ -53,20 +48,25 @@ def test_waico_is_founded_at_step_12_by_about_29_states(first_year, world):
     assert (waico[:, :12] == 1).all()  # only China before the founding
     at_founding = waico[:, 12]
     assert np.median(at_founding) == 28.0
-    assert np.percentile(at_founding, [5, 95]).tolist() == pytest.approx([25.35, 31.1])
+    assert np.percentile(at_founding, [5, 95]).tolist() == pytest.approx([26.0, 30.55])
     assert 20 <= np.median(holds[:, 12, :, ids.index("waico")].sum(axis=1)) <= 40  # 100 seeds
 
 
-def test_the_model_ranks_early_supporters_better_than_unga_agreement(first_year, world):
+def test_the_model_ranks_the_founders_of_a_china_hosted_organisation_worse_than_unga_agreement(
+    first_year, world, baseline
+):
+    """The visible proxy for WAICO's held-out founders: IOMed's founding signatories (May 2025)."""
     holds, ids = first_year
-    supporters = world.members(affiliations=SUPPORT)
+    founders = world.blocs[PRECEDENT].to_numpy()
     keep = world.iso3 != "CHN"
-    model = holds[:, 12, :, ids.index("waico")].mean(axis=0)  # P(member at step 12), 100 seeds
+    frequency = holds[:, 12, :, ids.index("waico")].mean(axis=0)  # P(member at step 12), 100 seeds
+    ranking = simulate(baseline, "waico", 12, list(range(100)), world=world).ranking  # Rao-Blackwellised
     heuristic = -world.table["agree_usa_minus_chn_2019_2023"].to_numpy()
-    model_auc, heuristic_auc = auc(model[keep], supporters[keep]), auc(heuristic[keep], supporters[keep])
-    assert heuristic_auc == pytest.approx(0.737, abs=5e-4)
-    assert model_auc == pytest.approx(0.789, abs=5e-4)
-    assert model_auc > heuristic_auc
+    model_auc, heuristic_auc = auc(ranking[keep], founders[keep]), auc(heuristic[keep], founders[keep])
+    assert heuristic_auc == pytest.approx(0.736, abs=5e-4)
+    assert model_auc == pytest.approx(0.719, abs=5e-4)  # a finding, docs/model.md 8.7
+    assert auc(frequency[keep], founders[keep]) == pytest.approx(0.698, abs=5e-4)
+    assert model_auc > auc(world.attribute("ai_capacity")[keep] * -1, founders[keep])  # beats "being poor"
 
 
 def test_the_un_track_is_universal_and_the_coe_convention_slow(baseline, world):
@@ -84,7 +84,7 @@ def test_close_us_allies_hold_the_us_led_track(first_year, world):
     holds, ids = first_year
     allies = world.members(blocs=["g7"], affiliations=["us_diffusion_rule:tier1", "pax_silica:signatory"])
     held = holds[:, 12, allies, ids.index("us_led")]
-    assert held.mean() >= 0.99  # 100 seeds x 20 allies; the G7 and Pax Silica always
+    assert held.all()  # 100 seeds x 20 allies
     committed = world.members(blocs=["g7"], affiliations=["pax_silica:signatory"])
     assert holds[:, 12, committed, ids.index("us_led")].all()
     assert not holds[:, 12, allies, ids.index("waico")].any()
@@ -94,12 +94,12 @@ def test_close_us_allies_hold_the_us_led_track(first_year, world):
 #: and the plain frequency) and of the baselines UNGA USA-China, GDP per capita, SCO/BRICS and
 #: the static logit, over 20 seeds, as ``benchmarks/validation.py --seeds 20`` measures them.
 SCORES_8_4 = {
-    "brics_rio_ai_2025": (0.852, 0.835, 0.692, 0.488, 0.949, 0.882),
-    "sco_ai_statement_2025": (0.930, 0.926, 0.855, 0.592, 0.995, 0.813),
-    "all_waico_support": (0.886, 0.876, 0.762, 0.575, 0.985, 0.826),
-    "temporal_waico_2025_08_31": (0.911, 0.909, 0.908, 0.741, 0.976, 0.641),
-    "pax_silica_2026_01": (0.581, 0.375, 0.683, 0.947, 0.353, 0.992),
-    "temporal_us_led_2025_12_31": (0.581, 0.375, 0.325, 0.944, 0.317, 0.842),
+    "brics_rio_ai_2025": (0.694, 0.676, 0.657, 0.470, 0.968, 0.858),
+    "all_waico_support": (0.718, 0.699, 0.689, 0.538, 0.971, 0.861),
+    "iomed_founders": (0.719, 0.658, 0.725, 0.697, 0.440, 0.706),
+    "temporal_waico_2025_08_31": (0.962, 0.958, 0.908, 0.741, 0.976, 0.645),
+    "pax_silica_2026_01": (0.572, 0.375, 0.683, 0.947, 0.353, 0.992),
+    "temporal_us_led_2025_12_31": (0.572, 0.375, 0.325, 0.944, 0.317, 0.842),
 }
 
 

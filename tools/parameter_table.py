@@ -77,6 +77,7 @@ CODE_UNITS = {
     "Penalty.imposed_by": "framework id",
     "Penalty.on_members_of": "framework id",
     "Commit.framework": "framework id",
+    "Support.framework": "framework id",
     "Event.launch": "framework id",
 }
 

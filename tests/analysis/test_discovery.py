@@ -34,7 +34,9 @@ def test_prim_restricts_the_planted_parameter_alone(seed, cut):
     assert set(box.limits) == {"decisive"}
     assert box.coverage > 0.8 and box.density > 0.8
     low, high = box.limits["decisive"]
-    assert abs(low - cut) < 0.05 and high == x["decisive"].max()
+    # Within two peels of the cut: each peel removes 5% of the box's runs (peel_alpha), about
+    # 0.05 of decisive's range near the end; one peel alone failed (seed 10769: 0.053).
+    assert abs(low - cut) < 2 * 0.05 and high == x["decisive"].max()
     assert box.significance["decisive"] < 0.05
     chosen = found.trajectory[found.trajectory["chosen"]]
     assert len(chosen) == 1 and chosen["coverage"].iloc[0] == box.coverage

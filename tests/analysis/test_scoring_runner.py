@@ -20,10 +20,10 @@ def test_the_default_runner_equals_one_run_per_seed(name, overrides):
     ids = list(scenario.active_frameworks)
     seeds = [3, 17, 29]
     expected = np.stack([
-        sim.run(scenario, seed=seed, steps=14, record="final").countries[ids].to_numpy(dtype=bool)
+        sim.run(scenario, seed=seed, steps=30, record="final").countries[ids].to_numpy(dtype=bool)
         for seed in seeds
     ])  # fmt: skip
     assert len({part.tobytes() for part in expected}) == len(seeds)  # the runs differ
-    found = run_holds(scenario, seeds, 14)
+    found = run_holds(scenario, seeds, 30)
     assert found.dtype == bool
     np.testing.assert_array_equal(found, expected)

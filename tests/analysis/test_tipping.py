@@ -178,12 +178,13 @@ def test_default_interval_runs_from_zero_to_twice_the_value():
     assert found.probes[1].value == 2 * scenario.frameworks["waico"].levers["open_models"]
 
 
-def test_baseline_export_controls_tip_waico_below_half_the_world():
+def test_baseline_export_controls_tip_waico_below_a_third_of_the_world():
+    """At 60 steps WAICO holds 46-68% of the world's population without US controls, 22-25% at 2.5."""
     found = tipping(
         BASELINE,
         "penalties.us_export_controls.amount",
         "final_share_population:waico",
-        0.5,
+        0.3,
         low=0.0,
         high=2.5,
         replications=3,
@@ -191,7 +192,7 @@ def test_baseline_export_controls_tip_waico_below_half_the_world():
         tolerance=0.2,
     )
     assert not found.rises
-    assert found.low_end.mean >= 0.5 > found.high_end.mean
+    assert found.low_end.mean >= 0.3 > found.high_end.mean
     assert found.width <= 0.2
     assert 0.0 < found.bracket[0] < found.bracket[1] < 2.5
 
@@ -199,7 +200,7 @@ def test_baseline_export_controls_tip_waico_below_half_the_world():
 def test_ensemble_probes_equal_one_run_at_a_time():
     """The default (ensembles, here split over two threads) gives the per-run path's outcomes."""
     options = dict(low=0.0, high=2.5, replications=3, steps=30, tolerance=0.6)
-    args = (BASELINE, "penalties.us_export_controls.amount", "final_share_population:waico", 0.5)
+    args = (BASELINE, "penalties.us_export_controls.amount", "final_share_population:waico", 0.3)
     per_run = tipping(*args, **options, run_callable=simulate)
     with ThreadPoolExecutor(2) as pool:
         ensemble = tipping(*args, **options, executor=pool, workers=2)

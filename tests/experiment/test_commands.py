@@ -119,7 +119,7 @@ def test_tipping_reports_a_bracket(coalsim, capsys, tmp_path):
         "--outcome",
         "final_share_population:waico",
         "--level",
-        "0.5",
+        "0.3",
         "--low",
         "0",
         "--high",
@@ -135,7 +135,7 @@ def test_tipping_reports_a_bracket(coalsim, capsys, tmp_path):
     ]
     assert coalsim(arguments) == 0
     printed = capsys.readouterr().out
-    assert "falls through 0.5 as penalties.us_export_controls.amount grows" in printed
+    assert "falls through 0.3 as penalties.us_export_controls.amount grows" in printed
     assert "Crossing bracketed in [" in printed and "ambiguous" in printed
 
 
