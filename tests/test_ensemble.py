@@ -314,7 +314,7 @@ def test_standing_offers_with_sponsors_go_to_the_runs_own_model(world):
     courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
     k = len(courting.active_frameworks)
     offer = np.zeros((world.n, k))
-    offer[world.index["IND"], courting.active_frameworks.index("waico")] = 6.0
+    offer[world.index["ZWE"], courting.active_frameworks.index("waico")] = 6.0
     seeds, offers, parameters = [1, 1, 2], [offer, None, offer], [{}, {}, {"sponsors": {}}]
     results = run_many(courting, seeds, parameters, steps=20, world=world, record="final", offers=offers)
     assert results.engines == ("per-run", "per-run", "ensemble")

@@ -45,3 +45,16 @@ def test_parameters_cover_every_leaf(baseline):
     assert params["frameworks.us_led.levers.compute_access"] == 0.8
     assert params["steps"] == 100
     assert not any(isinstance(value, dict) and value for value in params.values())
+
+
+def test_shipped_scenarios_that_replace_events_keep_the_baselines_observed_ones():
+    """A scenario's ``events`` list replaces the baseline's: the observed ones must be copied."""
+    baseline = sim.load_scenario(SCENARIOS / "baseline.yaml")
+    observed = [event for event in baseline.events if event.commit is not None or event.support is not None]
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if raw.get("extends") != "baseline.yaml" or "events" not in raw:
+            continue
+        events = sim.load_scenario(path).events
+        for event in observed:
+            assert event in events, f"{path.name} lacks the baseline's event at step {event.step}"
