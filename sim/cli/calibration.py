@@ -215,7 +215,8 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         "before; or the share of runs), and report AUC, Brier score and log loss (probabilities clipped to "
         f"[{EPS:g}, {1 - EPS:g}]) for the model and for the naive baselines {', '.join(BASELINES)}, "
         f"each scored out of sample by stratified {FOLDS}-fold cross-validation. Countries the scenario "
-        "fixes (members at step 0 or committed by an event) are not scored.",
+        "fixes (members at step 0 or committed by an event) are not scored, nor the countries of an "
+        "observation id whose support the scenario declares (its inputs).",
     )
     score.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     score.add_argument(
