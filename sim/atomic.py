@@ -399,6 +399,79 @@ def write_file(path: str | Path, data: bytes, mark: bytes, sources: Iterable[str
     return path
 
 
+#: How long :func:`read_folder_once` waits for a writer that is swapping the folder in.
+SWAP_WAIT = 2.0
+
+
+def read_folder_once(folder: Path, names: Iterable[str]) -> dict[str, bytes]:
+    """Read files of a folder that a writer replaces whole, all from one version of it.
+
+    :func:`replace_folder` renames the old folder aside, the new one in, and removes the
+    old, so a reader that opens ``folder/a`` and then ``folder/b`` by path may get ``a`` of
+    the old result and ``b`` of the new, or find no folder for an instant. This reader
+    opens the folder once and every file relative to that open folder, so all come from
+    one version; if that version is removed under it (a newer one took its place) or the
+    folder is missing while a writer's old folder is set aside, it reads again, for up to
+    :data:`SWAP_WAIT` seconds. Where the platform cannot open files relative to a folder
+    (Windows), it reads by path.
+
+    Args:
+        folder: The folder.
+        names: The files to read.
+
+    Returns:
+        Their contents by name.
+
+    Raises:
+        FileNotFoundError: If the folder or one of the files is missing (not merely being
+            replaced).
+
+    """
+    names = list(names)
+    if os.open not in os.supports_dir_fd:
+        return {name: (folder / name).read_bytes() for name in names}
+    deadline = time.monotonic() + SWAP_WAIT
+    while True:
+        contents = _read_version(folder, names)
+        if contents is not None:
+            return contents
+        if time.monotonic() > deadline:
+            raise FileNotFoundError(f"{folder} kept being replaced for {SWAP_WAIT:g} s while it was read")
+        time.sleep(0.01)
+
+
+def _read_version(folder: Path, names: list[str]) -> dict[str, bytes] | None:
+    """The files of the folder's version opened now, or None if a writer replaced it meanwhile."""
+    try:
+        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        if any(folder.parent.glob(f".{glob.escape(folder.name)}.old-*")):  # set aside by a writer
+            return None
+        raise
+    try:
+        contents = {}
+        for name in names:
+            try:
+                handle = os.open(name, os.O_RDONLY, dir_fd=directory)
+            except FileNotFoundError:
+                if _replaced(folder, directory):
+                    return None
+                raise
+            with os.fdopen(handle, "rb") as file:
+                contents[name] = file.read()
+        return contents
+    finally:
+        os.close(directory)
+
+
+def _replaced(folder: Path, directory: int) -> bool:
+    """Whether ``folder`` is no longer the folder open as ``directory``."""
+    try:
+        return os.stat(folder).st_ino != os.fstat(directory).st_ino
+    except FileNotFoundError:
+        return True
+
+
 def fsync_tree(folder: Path) -> None:
     """Flush every file in ``folder`` to disk before it is renamed into place."""
     for path in folder.iterdir():

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.atomic import write_folder_atomically
+from sim.atomic import read_folder_once, write_folder_atomically
 from sim.equilibrium import check_equilibrium, summary_lines
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
@@ -32,10 +32,11 @@ from sim.schema import check_seed, check_steps
 from sim.sponsors import offers_frame
 from sim.world import World
 
+#: The tables a saved result holds, one Parquet file each.
+TABLES = ("aggregates", "countries", "dynamics", "offers")
+
 #: Files a saved result consists of (a plot, if any, is passed to save() as an extra).
-RESULT_FILES = (
-    "aggregates.parquet", "countries.parquet", "dynamics.parquet", "offers.parquet", "metadata.json"
-)  # fmt: skip
+RESULT_FILES = (*(f"{table}.parquet" for table in TABLES), "metadata.json")
 
 
 @cache
@@ -142,13 +143,7 @@ class RunResult:
                 :func:`sim.atomic.check_output_folder`); nothing is changed then.
 
         """
-        frames = {
-            "aggregates.parquet": self.aggregates,
-            "countries.parquet": self.countries,
-            "dynamics.parquet": self.dynamics,
-            "offers.parquet": self.offers,
-        }
-        files = {name: _parquet_bytes(frame) for name, frame in frames.items()}
+        files = {f"{table}.parquet": _parquet_bytes(getattr(self, table)) for table in TABLES}
         files["metadata.json"] = (json.dumps(self.metadata, indent=2, sort_keys=True) + "\n").encode()
         return write_folder_atomically(folder, {**files, **(extras or {})}, kind="run")
 
@@ -167,16 +162,13 @@ class RunResult:
 
         """
         root = Path(folder)
-        missing = [name for name in RESULT_FILES if not (root / name).is_file()]
-        if missing:
-            raise FileNotFoundError(f"{root} is not a complete coalsim result: missing {missing}")
-        return cls(
-            aggregates=pd.read_parquet(root / "aggregates.parquet"),
-            countries=pd.read_parquet(root / "countries.parquet"),
-            dynamics=pd.read_parquet(root / "dynamics.parquet"),
-            metadata=json.loads((root / "metadata.json").read_text(encoding="utf-8")),
-            offers=pd.read_parquet(root / "offers.parquet"),
-        )
+        try:
+            files = read_folder_once(root, RESULT_FILES)  # one version, even while a run replaces it
+        except FileNotFoundError:
+            missing = [name for name in RESULT_FILES if not (root / name).is_file()] or list(RESULT_FILES)
+            raise FileNotFoundError(f"{root} is not a complete coalsim result: missing {missing}") from None
+        tables = {name: pd.read_parquet(io.BytesIO(files[f"{name}.parquet"])) for name in TABLES}
+        return cls(**tables, metadata=json.loads(files["metadata.json"].decode("utf-8")))
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
