@@ -2,7 +2,8 @@
 
 Readers see the old complete file (or folder) or the new complete one, never a mix:
 content goes to a hidden temporary sibling, is flushed to disk, and is renamed into
-place. Used by single runs (``RunResult.save``), sweep stores, answers and reports.
+place; a folder's files are read from one version through :func:`read_folder_once`. Used
+by single runs (``RunResult.save`` and ``load``), sweep stores, answers and reports.
 
 One rule guards every output path (:func:`check_output_folder`,
 :func:`check_output_file`): coalsim never replaces or empties a folder it did not write.
