@@ -640,9 +640,11 @@ for kind in ("logit", "best_response"):
     print(kind, "->", summary_lines(check_equilibrium(model))[0])
 """),
     md("""
-At the calibrated logit temperature (0.05) choices are nearly best responses, and the run ends
-in an equilibrium. The temperature is not identified by the calibration (docs/model.md, 8.4):
-try a value the posterior still allows in "Your turn".
+At the calibrated logit temperature (0.32) choices are noisy: some countries hold a portfolio
+that is not their best response, and the run ends in a stochastic steady state, not an
+equilibrium (docs/model.md, 8.5). The best-response rule removes that noise; the few countries
+it leaves that "could gain" stay because switching would cost them more than they gain (the
+check ignores the switching cost, the countries do not).
 
 ## 5. Does the baseline fit what happened?
 
@@ -689,11 +691,11 @@ by construction).
 1. In section 1, add `h = 0.2` (a private benefit of joining): how many equilibria are there at
    `beta J = 0.5`, and at `1.5`? Check with `bd_fixed_points(1.0, 0.2, j)`.
 2. In section 2, what is the smallest change to the thresholds that lets exactly half the actors join?
-3. In section 4, rerun with `"rule.temperature": 0.3` added to the overrides: how many countries
-   could gain now, and why does a noisier choice leave them where they are?
+3. In section 4, rerun the logit rule with `"rule.temperature": 0.05` added to the overrides:
+   how many countries could gain now? Why does a noisier choice leave some where they are?
 4. In section 3, give the game `b = 2.0`: do the stable sizes change? Why not?
 5. Read `docs/model.md`, section 8: which of the model's weights can the data identify? In
-   section 5, rerun the table with `scenario.with_overrides({"utility.peer": 0.3})` (a value the
+   section 5, rerun the table with `scenario.with_overrides({"utility.peer": 1.5})` (a value the
    posterior allows): which lists gain, which lose?
 """),
 ]
