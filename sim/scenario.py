@@ -448,8 +448,7 @@ class Scenario(StrictModel):
 
     def digest(self) -> str:
         """A sha256 of the scenario's content, independent of key order and comments."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return scenario_digest(self.model_dump(mode="json"))
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """Return a copy with dotted-path overrides applied and validated again.
@@ -862,6 +861,23 @@ def _check_commitments(scenario: Scenario, world: World) -> None:
                 f"no country committed to both '{a}' and '{b}', which exclude each other",
                 f"'{code}' in both",
             )  # fmt: skip
+
+
+def scenario_digest(content: Mapping[str, Any]) -> str:
+    """The digest :meth:`Scenario.digest` gives a scenario whose JSON dump is ``content``.
+
+    A stored dump keeps its digest under later schemas (a result store checks its stored
+    scenario with it, :mod:`sim.experiment.store`).
+
+    Args:
+        content: A scenario as ``model_dump(mode="json")`` gave it.
+
+    Returns:
+        The hex sha256 of its canonical JSON (sorted keys, no spaces).
+
+    """
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class OverriddenParameterWarning(UserWarning):

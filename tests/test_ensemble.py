@@ -393,7 +393,8 @@ def test_a_runs_summary_holds_what_its_run_result_holds(baseline, world, record)
     """What a sweep stores of a run, from the ensemble or from a sponsored run's own model."""
     courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
     cases = [
-        (baseline, [{"rule.temperature": t} for t in (0.2, 0.05, 0.5, 1.0, 0.05, 0.2)], 100),  # seed 1: Nash
+        (baseline, [{"rule.temperature": t} for t in (0.05, 0.2, 0.5, 1.0, 0.05)]
+         + [{"rule.kind": "best_response", "rule.switching_cost": 0.0}], 100),  # the last: Nash
         (courting, [{}], 30),
     ]
     nash, settled = set(), set()

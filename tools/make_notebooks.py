@@ -454,7 +454,7 @@ from sim.viz.plots import sensitivity_figure, tipping_figure
 ## A tipping point
 
 How large must the US export-control penalty on WAICO members be before WAICO holds less than
-half of the world's population after four years? `tipping` bisects the interval from 0 to 2: at
+30% of the world's population after four years? `tipping` bisects the interval from 0 to 2: at
 each probe it runs the scenario with the same four seeds and compares the mean with the level.
 """),
     code("""
@@ -462,7 +462,7 @@ point = tipping(
     "baseline",
     "penalties.us_export_controls.amount",
     "final_share_population:waico",
-    level=0.5,
+    level=0.3,
     low=0.0,
     high=2.0,
     replications=4,
@@ -711,7 +711,7 @@ to be, and what is the cheapest US offer that keeps a quarter of the world's sta
 
 1. *Sample*: run three export-control policies (levers) in the same sampled scenarios
    (uncertainties nobody controls).
-2. *Discover*: in which part of the uncertainty space does WAICO pass a third even under hard
+2. *Discover*: in which part of the uncertainty space does WAICO pass a third under today's
    controls (PRIM)?
 3. *Compare policies*: satisficing and regret across scenarios.
 4. *Optimise*: the cheapest offer that reaches a goal in most scenarios (NSGA-II).
@@ -771,16 +771,16 @@ results = load_results(workdir / "store")
 results.table(["final_share_population:waico"]).head()
 """),
     md("""
-## 2. Discover: where does WAICO pass a third even under hard controls?
+## 2. Discover: where does WAICO pass a third under today's controls?
 
-PRIM peels the box of all runs of the hard-controls policy, slice by slice, towards the runs in
-which WAICO still holds more than a third of the world's population. The trade-off curve shows each box's
-**coverage** (share of those runs it holds) against its **density** (share of its runs that are
-such runs); the ring marks the chosen box, the densest with coverage of at least a half. Each
-limit's quasi-p value says whether it matters (below 0.05).
+PRIM peels the box of all runs of the baseline's policy (today's penalty), slice by slice,
+towards the runs in which WAICO holds more than a third of the world's population. The trade-off
+curve shows each box's **coverage** (share of those runs it holds) against its **density** (share
+of its runs that are such runs); the ring marks the chosen box, the densest with coverage of at
+least a half. Each limit's quasi-p value says whether it matters (below 0.05).
 """),
     code("""
-found = discover_store(results, "final_share_population:waico", above=1 / 3, policy="hard_controls")
+found = discover_store(results, "final_share_population:waico", above=1 / 3, policy="baseline")
 for box in found.boxes:
     print(f"coverage {box.coverage:.2f}, density {box.density:.2f}:", box.limits, box.significance)
 tradeoff_figure(found)

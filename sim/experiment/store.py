@@ -61,7 +61,7 @@ from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
 from sim.files import read_yaml_mapping
 from sim.results import package_version
-from sim.scenario import Scenario
+from sim.scenario import scenario_digest
 from sim.vocabulary import MEASURES, NON_ALIGNED_ID
 
 try:
@@ -492,12 +492,17 @@ def _check_same_sweep(health: StoreHealth, experiment: Experiment) -> None:
                 "Nothing left in the store says which sweep it holds; sweep into a new folder.",
             )
     if stored_key != resume_key(experiment):
+        written_by = (health.manifest or {}).get("versions", {}).get("coalsim")
+        hint = "Sweep into a new folder for a different sweep."
+        if written_by is not None and written_by != package_version():
+            hint = (f"The store was written by coalsim {written_by}, this is {package_version()}, which may "
+                    "read the same files as another scenario; sweep into a new folder to rerun it. " + hint)
         raise InputError(
             str(experiment.source),
             "",
             "the spec this store was made with (only samples and replications may grow)",
             f"a different spec or scenario than {health.folder}'s",
-            "Sweep into a new folder for a different sweep.",
+            hint,
         )
 
 
@@ -520,7 +525,13 @@ def _stored_key_part(folder: Path, name: str) -> str:
     if name == "spec.yaml":
         _, raw = read_yaml_mapping(folder / name, "sweep spec", "sweep fields")
         return validate_spec(raw, str(folder / name)).digest(ignore=GROWABLE)
-    return Scenario.model_validate(json.loads((folder / name).read_text(encoding="utf-8"))).digest()
+    # The scenario as stored, digested as Scenario.digest() digested it when it was written,
+    # not re-validated: a later coalsim whose schema adds a field with a default would read
+    # the same file into a different digest and call an intact store damaged.
+    stored = json.loads((folder / name).read_text(encoding="utf-8"))
+    if not isinstance(stored, dict):
+        raise ValueError("the stored scenario is not a JSON object")
+    return scenario_digest(stored)
 
 
 def resume_key(experiment: Experiment) -> str:

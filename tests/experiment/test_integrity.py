@@ -25,6 +25,7 @@ import sim.cli
 from sim.errors import InputError
 from sim.experiment import load_results, sweep
 from sim.experiment.store import inspect_store
+from sim.scenario import scenario_digest
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 
@@ -290,3 +291,30 @@ def test_a_readable_run_table_that_does_not_hold_runs_is_damage(pristine, tmp_pa
     pq.write_table(change(pq.read_table(out / "runs.parquet")), out / "runs.parquet")
     with pytest.raises(InputError, match=rf"runs\.parquet \([^)]*{problem}"):
         load_results(out)
+
+
+def test_a_store_written_before_a_schema_added_a_field_is_intact(small_store, tmp_path, capsys):
+    """A later coalsim whose scenario schema adds fields with defaults still reads an old store.
+
+    The old coalsim stored the scenario without the new fields and recorded the digest of
+    that dump; re-validating it with the new schema fills the defaults in and changes the
+    digest, which called the intact store damaged ("truncated or edited").
+    """
+    _, pristine = small_store
+    old = tmp_path / "old"
+    shutil.copytree(pristine, old)
+    scenario = json.loads((old / "scenario.json").read_text(encoding="utf-8"))
+    del scenario["utility"]["support"]  # fields this session added, with their defaults
+    for framework in scenario["frameworks"].values():
+        del framework["supporters"]
+    for event in scenario["events"]:
+        event.pop("support", None)
+    (old / "scenario.json").write_text(json.dumps(scenario), encoding="utf-8")
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    spec_part = manifest["resume_key"].partition(":")[0]
+    manifest["resume_key"] = f"{spec_part}:{scenario_digest(scenario)}"  # as the old coalsim recorded it
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert not inspect_store(old).damage
+    pdt.assert_frame_equal(load_results(old).runs, load_results(pristine).runs)
+    assert sim.cli.main(["check", str(old)]) == 0
+    assert "OK" in capsys.readouterr().out
