@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.replications import Replications
+from sim.results import package_version
 
 
 def explain_final_state(reps: Replications, iso3: str) -> pd.DataFrame:
@@ -62,11 +63,17 @@ def explain_final_state(reps: Replications, iso3: str) -> pd.DataFrame:
         )
     scenario = load_scenario(source)
     if scenario.digest() != meta["scenario_hash"]:
+        made_by = meta.get("coalsim_version")
+        why = (
+            f"the run was made by coalsim {made_by}, this is {package_version()}, which reads the file "
+            "into another scenario" if made_by not in (None, package_version())
+            else "edited since, or the run used --set overrides"
+        )  # fmt: skip
         raise InputError(
             source,
             "",
             "the scenario the run was made with (same hash)",
-            "a different scenario (edited since, or the run used --set overrides)",
+            f"a different scenario ({why})",
             hint="a why chart needs the exact scenario; re-run it to explain it",
         )
     model = CoalitionModel(scenario, World.load(), rng=meta["seed"], engine=meta.get("engine", "vectorized"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -236,3 +237,13 @@ def test_why_needs_the_exact_scenario(coalsim, baseline, world, tmp_path, capsys
     assert coalsim(["plot", str(tmp_path / "run"), "--why", "BRA"]) == 2
     assert "--set overrides" in capsys.readouterr().err
     assert not (tmp_path / "run" / "figures").exists()
+
+
+def test_why_says_when_another_coalsim_version_made_the_run(coalsim, baseline, world, tmp_path, capsys):
+    """A version that reads the same file into another scenario is named, not called an edit."""
+    result = sim.run(baseline, seed=1, steps=3, world=world)
+    metadata = {**result.metadata, "coalsim_version": "0.0.1", "scenario_hash": "0" * 64}
+    replace(result, metadata=metadata).save(tmp_path / "run")
+    assert coalsim(["plot", str(tmp_path / "run"), "--why", "BRA"]) == 2
+    error = capsys.readouterr().err
+    assert "made by coalsim 0.0.1" in error and "--set overrides" not in error
