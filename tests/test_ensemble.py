@@ -59,6 +59,10 @@ def standing_offers(world: sim.World, frameworks: int, runs: int, seed: int) -> 
     return offers
 
 
+#: A rule under which runs move every few steps (any kind given on top of it).
+MOVING_RULE = {"activation_rate": 0.4, "threshold": 0.05, "switching_cost": 0.05, "temperature": 0.3}
+
+
 def events_scenario(**changes) -> sim.Scenario:
     """The synthetic scenario with a set, a launch and a commit event, and a late launch step."""
     raw = {
@@ -96,10 +100,7 @@ def test_baseline_replications_equal_single_runs(baseline, world):
 
 @pytest.mark.parametrize("kind", ["logit", "best_response", "threshold"])
 def test_every_rule_with_events_launches_and_peers(kind, small_world):
-    scenario = events_scenario(
-        rule={"kind": kind, "activation_rate": 0.4, "threshold": 0.05, "switching_cost": 0.05,
-              "temperature": 0.3},
-    )  # fmt: skip
+    scenario = events_scenario(rule={**MOVING_RULE, "kind": kind})
     seeds = [11, 12, 13, 14]
     results = run_many(scenario, seeds, steps=20, world=small_world, record="all")
     assert_same_runs(results, scenario, seeds, steps=20, world=small_world, record="all")
@@ -272,10 +273,7 @@ def test_bad_arguments_name_their_parameter(arguments, field, small_world):
 
 @pytest.mark.parametrize("kind", ["logit", "best_response", "threshold"])
 def test_standing_offers_per_run_equal_a_model_with_them(kind, small_world):
-    scenario = events_scenario(
-        rule={"kind": kind, "activation_rate": 0.4, "threshold": 0.05, "switching_cost": 0.05,
-              "temperature": 0.3},
-    )  # fmt: skip
+    scenario = events_scenario(rule={**MOVING_RULE, "kind": kind})
     seeds = [21, 22, 23, 21, 22, 23]  # the same seeds with other offers: the offers must tell
     offers = standing_offers(small_world, 4, len(seeds), seed=7)
     results = run_many(scenario, seeds, steps=14, world=small_world, record="all", offers=offers)

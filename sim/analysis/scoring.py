@@ -503,15 +503,45 @@ def _run(runner: Runner, scenario: Scenario, seeds: Sequence[int], steps: int, w
     return holds.astype(bool)
 
 
+def _named_by_events(
+    model: CoalitionModel, action: Literal["commit", "support"], framework: str, step: int
+) -> np.ndarray:
+    """Countries the scenario's ``commit`` or ``support`` events up to ``step`` name for ``framework``."""
+    named = np.zeros(model.world.n, dtype=bool)
+    for number, event in enumerate(model.spec.events):
+        act = getattr(event, action)
+        if act is not None and act.framework == framework and event.step <= step:
+            named |= model.country_mask(act.countries, f"events.{number}.{action}.countries")
+    return named
+
+
 def declared_by_scenario(scenario: Scenario, world: World, framework: str, step: int) -> np.ndarray:
     """Countries the scenario declares supporters of the framework by ``step`` (its inputs, not forecasts)."""
     model = CoalitionModel(scenario, world, rng=0, agents=False)
     field = f"frameworks.{framework}.supporters"
-    declared = model.country_mask(scenario.frameworks[framework].supporters, field).copy()
-    for number, event in enumerate(scenario.events):
-        if event.support is not None and event.support.framework == framework and event.step <= step:
-            declared |= model.country_mask(event.support.countries, f"events.{number}.support.countries")
-    return declared
+    return model.country_mask(scenario.frameworks[framework].supporters, field) | _named_by_events(
+        model, "support", framework, step
+    )
+
+
+def scenario_inputs(
+    scenario: Scenario, world: World, members: Sequence[str], framework: str, step: int
+) -> list[str]:
+    """The listed countries whose support the scenario declares by ``step``: its inputs, not forecasts.
+
+    Args:
+        scenario: The scenario.
+        world: The world.
+        members: ISO3 codes of an observed list.
+        framework: The framework the list is scored on.
+        step: The step scored.
+
+    Returns:
+        Those of ``members`` that :func:`declared_by_scenario` names, sorted.
+
+    """
+    declared = set(world.iso3[declared_by_scenario(scenario, world, framework, step)])
+    return sorted(set(members) & declared)
 
 
 def known_at(scenario: Scenario, step: int) -> Scenario:
@@ -540,12 +570,9 @@ def known_at(scenario: Scenario, step: int) -> Scenario:
 
 def fixed_by_scenario(scenario: Scenario, world: World, framework: str, step: int) -> np.ndarray:
     """Countries holding the framework at step 0 or committed to it by an event up to ``step``."""
-    model = CoalitionModel(scenario, world, rng=0)
-    fixed = model.holds[:, model.params.framework_ids.index(framework)].copy()
-    for number, event in enumerate(scenario.events):
-        if event.commit is not None and event.commit.framework == framework and event.step <= step:
-            fixed |= model.country_mask(event.commit.countries, f"events.{number}.commit.countries")
-    return fixed
+    model = CoalitionModel(scenario, world, rng=0, agents=False)
+    holding = model.holds[:, model.params.framework_ids.index(framework)]
+    return holding | _named_by_events(model, "commit", framework, step)
 
 
 # -- scores ----------------------------------------------------------------------------
@@ -886,8 +913,7 @@ def hold_outs(
     found: list[HoldOut] = []
 
     def listed(name: str, label: str, named: pd.DataFrame, framework: str, step: int) -> None:
-        declared = set(world.iso3[declared_by_scenario(scenario, world, framework, step)])
-        inputs = sorted(set(named["iso3"]) & declared)
+        inputs = scenario_inputs(scenario, world, named["iso3"].tolist(), framework, step)
         if inputs:
             label += f" [left out, the scenario's declared supporters: {', '.join(inputs)}]"
         members = named["iso3"].unique().tolist()

@@ -265,7 +265,7 @@ def run_score(args: argparse.Namespace) -> int:
     """
     import json
 
-    from sim.analysis.scoring import declared_by_scenario, report_lines, score
+    from sim.analysis.scoring import report_lines, scenario_inputs, score
     from sim.cli.scenarios import posterior_draws
     from sim.observations import load_observations
     from sim.scenario import load_scenario
@@ -275,9 +275,8 @@ def run_score(args: argparse.Namespace) -> int:
         raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
     scenario = load_scenario(args.scenario)
     observations = load_observations()
-    members, framework, step, where = _observed(args, observations)
+    members, framework, step, where, observed_id = _observed(args, observations)
     frameworks = list(scenario.active_frameworks)
-    exclude: list[str] = []
     if framework not in frameworks:
         raise InputError(
             "command line", "--framework", f"one of the scenario's frameworks ({', '.join(frameworks)})",
@@ -288,9 +287,8 @@ def run_score(args: argparse.Namespace) -> int:
             "command line", "--step", "a step of at least 1 (step 0 is the starting state)", str(step),
             "Pass --step to score an observation dated at step 0 at a later step.",
         )  # fmt: skip
-    if where.startswith("observation "):  # a list the scenario may take as input: not forecast from itself
-        declared = declared_by_scenario(scenario, World.load(), framework, step)
-        exclude = sorted(set(members) & set(World.load().iso3[declared]))
+    # A recorded list may be the scenario's own input (declared support): not forecast from itself.
+    exclude = scenario_inputs(scenario, World.load(), members, framework, step) if observed_id else []
     posterior = posterior_draws(args, scenario, scenario.seed)
     draws = None if posterior is None else posterior["parameters"]
     result = score(
@@ -312,16 +310,18 @@ def run_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _observed(args: argparse.Namespace, observations: pd.DataFrame) -> tuple[list[str], str, int, str]:
-    """Members, framework, step and source name from ``--observed`` and its defaults."""
+def _observed(
+    args: argparse.Namespace, observations: pd.DataFrame
+) -> tuple[list[str], str, int, str, bool]:
+    """Members, framework, step, source name and whether it is an observation id, from ``--observed``."""
     from sim.observations import POSITIVE_KINDS, load_member_list
 
     path = Path(args.observed)
     default_step = 12 if args.step is None else args.step
     if args.observed.startswith("bloc:") and not path.is_file():
-        return _bloc_members(args), args.framework or "waico", default_step, args.observed
+        return _bloc_members(args), args.framework or "waico", default_step, args.observed, False
     if path.is_file():
-        return load_member_list(path), args.framework or "waico", default_step, str(path)
+        return load_member_list(path), args.framework or "waico", default_step, str(path), False
     ids = sorted(observations["observation_id"].unique())
     if args.observed not in ids:
         raise InputError(
@@ -343,7 +343,7 @@ def _observed(args: argparse.Namespace, observations: pd.DataFrame) -> tuple[lis
         raise InputError("command line", "--framework", f"'{framework}', the framework of '{args.observed}'",
                          repr(args.framework))  # fmt: skip
     step = int(named["step"].max()) if args.step is None else args.step
-    return named["iso3"].tolist(), framework, step, f"observation '{args.observed}'"
+    return named["iso3"].tolist(), framework, step, f"observation '{args.observed}'", True
 
 
 def _bloc_members(args: argparse.Namespace) -> list[str]:

@@ -271,7 +271,7 @@ COMPONENT_LABELS = {
     "infrastructure": "offer: infrastructure",
     "compute_access": "offer: compute access",
     "market_access": "offer: market access",
-    "peer": "peers already in",
+    "peer": "peers in it or declared",
     "penalty": "rival's penalty",
     "sovereignty": "sovereignty cost",
     "entry": "entry cost",
