@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pycountry
 from scipy import sparse
 
 from sim.vocabulary import ATTRIBUTES
@@ -460,6 +461,32 @@ def alignment_ties(ideal_point: np.ndarray, neighbours: int) -> sparse.csr_array
     gaps = np.abs(ideal_point[rows] - ideal_point[cols])
     layer = sparse.coo_array((np.exp(-gaps / spread), (rows, cols)), shape=(n, n))
     return _clean_layer(layer)
+
+
+#: Codes in wide use for places ISO 3166-1 does not assign (Kosovo: the EU, the World Bank
+#: and the IMF use XKX), with their names.
+UNASSIGNED_IN_USE = {"XKX": "Kosovo"}
+
+
+def place_name(code: str) -> str | None:
+    """The name of a place by its ISO 3166-1 alpha-3 code, whether or not the model has it.
+
+    The shipped world's actors are the 193 UN member states; observations may also name
+    places that are not (the State of Palestine, Taiwan, Kosovo). This tells such a code
+    (a name) from a code that names no place (``None``). The names come from pycountry's
+    copy of the ISO 3166-1 list, plus :data:`UNASSIGNED_IN_USE`.
+
+    Args:
+        code: A three-letter code in capitals.
+
+    Returns:
+        The place's name, or ``None`` when no place has that code.
+
+    """
+    if code in UNASSIGNED_IN_USE:
+        return UNASSIGNED_IN_USE[code]
+    place = pycountry.countries.get(alpha_3=code)
+    return place.name if place is not None else None
 
 
 def data_dir() -> Path:

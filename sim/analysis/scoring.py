@@ -56,7 +56,7 @@ rerun to t - 1 one model per seed, as :func:`sim.run` runs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from typing import Any, Literal
@@ -75,7 +75,7 @@ from sim.observations import POSITIVE_KINDS, month_step
 from sim.rules import log_choice_probabilities
 from sim.scenario import Scenario
 from sim.utility import enumerate_portfolios
-from sim.world import World
+from sim.world import World, place_name
 
 #: Probabilities are clipped to [EPS, 1 - EPS] for the log loss.
 EPS = 1e-3
@@ -594,6 +594,8 @@ class Score:
             gives one for this framework and step, the observed range.
         estimator: How the model's membership probability was estimated (:data:`ESTIMATORS`).
         eps: The clipping of the log loss.
+        outside_world: Observed codes of places the model has no actor for (the shipped
+            world is the UN member states; e.g. PSE), left out of every score.
 
     """
 
@@ -608,6 +610,7 @@ class Score:
     count: dict[str, Any] = field(default_factory=dict)
     estimator: Estimator = "rao-blackwell"
     eps: float = EPS
+    outside_world: list[str] = field(default_factory=list)
 
     def beats(self) -> dict[str, dict[str, bool]]:
         """Per baseline, whether the model does better on each metric (AUC higher, losses lower)."""
@@ -622,6 +625,7 @@ class Score:
             "framework": self.framework, "step": self.step, "n_scored": len(self.scored),
             "members": self.members, "left_out": self.left_out, "validation": self.validation,
             "count": self.count or None, "estimator": self.estimator, "eps": self.eps,
+            "outside_world": self.outside_world,
         }  # fmt: skip
 
 
@@ -640,12 +644,26 @@ def observed_count(observations: pd.DataFrame | None, framework: str, step: int)
     }  # fmt: skip
 
 
+def _in_world(world: World, codes: Sequence[str], where: str) -> tuple[list[str], list[str]]:
+    """Split codes into the world's actors and places it has none for; refuse a code of no place.
+
+    An observed list may name a place that is not an actor of the model (the shipped world
+    is the UN member states; the State of Palestine signs agreements too): it cannot be
+    scored, and is reported, not refused. A code that names no place is a mistake.
+    """
+    unknown = [code for code in codes if code not in world.index and place_name(code) is None]
+    if unknown:
+        raise InputError(where, "iso3", "ISO 3166-1 alpha-3 codes of countries", ", ".join(unknown),
+                         did_you_mean(unknown[0], world.iso3.tolist()))  # fmt: skip
+    outside = [code for code in codes if code not in world.index]
+    return [code for code in codes if code in world.index], outside
+
+
 def _labels(world: World, members: Sequence[str], where: str) -> np.ndarray:
     """0/1 membership in ``members`` for every country, checking that each code is a country."""
-    unknown = [code for code in members if code not in world.index]
-    if unknown:
-        raise InputError(where, "iso3", "ISO3 codes of countries in the model's world", ", ".join(unknown),
-                         did_you_mean(unknown[0], world.iso3.tolist()))  # fmt: skip
+    outside = _in_world(world, members, where)[1]
+    if outside:
+        raise InputError(where, "iso3", "ISO3 codes of countries in the model's world", ", ".join(outside))
     y = np.zeros(world.n)
     y[[world.index[code] for code in members]] = 1
     return y
@@ -705,6 +723,7 @@ def score(
 
     """
     world = world if world is not None else World.load()
+    members, outside = _in_world(world, members, where)
     y_all = _labels(world, members, where)
     excluded = _labels(world, exclude, where) == 1
     ensemble = simulate(scenario, framework, step, seeds, draws, runner, world, estimator)
@@ -717,7 +736,8 @@ def score(
     # how many members each fold holds, which would rank countries by their own labels.
     baselines["base_rate"]["auc"] = 0.5
     validation = f"stratified {len(np.unique(stratified_folds(y)))}-fold cross-validation (assignment seed 0)"
-    return _score(framework, step, ensemble, keep, y_all, baselines, validation, observations, world)
+    result = _score(framework, step, ensemble, keep, y_all, baselines, validation, observations, world)
+    return replace(result, outside_world=outside)
 
 
 def positives(observations: pd.DataFrame, framework: str) -> pd.DataFrame:
@@ -826,6 +846,11 @@ def report_lines(result: Score) -> list[str]:
         f"{', '.join(result.left_out) or 'none'}).",
         f"Model: P(member) by the {result.estimator} estimator. Baselines: {result.validation}. "
         f"Log loss clips probabilities to [{result.eps:g}, {1 - result.eps:g}].",
+    ]
+    if result.outside_world:
+        names = ", ".join(f"{code} ({place_name(code)})" for code in result.outside_world)
+        lines.append(f"Not actors of the model (its world is the UN member states), not scored: {names}.")
+    lines += [
         "",
         f"{'forecast':22s} {'AUC':>6s} {'Brier':>7s} {'log loss':>9s}",
     ]

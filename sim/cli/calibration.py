@@ -221,7 +221,8 @@ def register_score(commands: argparse._SubParsersAction) -> None:
     score.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     score.add_argument(
         "--observed", required=True, metavar="FILE|ID|bloc:ID",
-        help="a CSV file with an 'iso3' column of observed members, an observation id from "
+        help="a CSV file with an 'iso3' column of observed members (places that are not UN member "
+        "states, e.g. PSE, are named and not scored), an observation id from "
         "sim/data/observations.csv (e.g. brics_rio_ai_2025; listed countries the scenario declares "
         "supporters of the framework are its inputs and left out), or bloc:ID, the members of a bloc "
         "of sim/data/blocs.csv (e.g. bloc:iomed, IOMed's founding signatories)",

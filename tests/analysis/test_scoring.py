@@ -34,6 +34,7 @@ from sim.analysis.scoring import (
     log_loss,
     metrics,
     models_in_state,
+    report_lines,
     score,
     score_temporal,
     simulate,
@@ -214,6 +215,16 @@ def test_unknown_code_is_an_input_error_with_a_suggestion(baseline, world):
         score(baseline, ["KAZX", "PAK"], "waico", 12, seeds=1, runner=holds_runner({}), world=world)
 
 
+def test_places_the_model_has_no_actor_for_are_reported_not_refused(baseline, world):
+    # The State of Palestine (an ISO code) and Kosovo (XKX, in wide use) sign agreements
+    # but are no actors of the shipped world: a list naming them is still scored.
+    runner = holds_runner({"KAZ": 1.0, "PAK": 0.5})
+    result = score(baseline, ["KAZ", "PSE", "PAK", "XKX"], "waico", 12, seeds=2, runner=runner, world=world)
+    assert result.outside_world == ["PSE", "XKX"] and result.members == ["KAZ", "PAK"]
+    assert not {"PSE", "XKX"} & set(result.scored) and result.to_dict()["outside_world"] == ["PSE", "XKX"]
+    assert any("PSE (Palestine, State of), XKX (Kosovo)" in line for line in report_lines(result))
+
+
 def temporal_table(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
     """Observations (iso3, date, observation id) of framework us_led, kind member."""
     return pd.DataFrame(
@@ -307,6 +318,7 @@ def test_score_table_says_per_baseline_whether_the_model_beats_it(capsys, tmp_pa
         ("country\nKAZ\n", "'iso3' column"),
         ("iso3\nKaz\n", "line 2, column 'iso3'"),
         ("iso3\nKAZ\nXXX\n", "XXX"),
+        ("iso3\nKAZ\nPAK\nSWD\n", "ISO 3166-1 alpha-3 codes of countries, found SWD"),
         ("iso3\n", "at least one observed member"),
         ("", "'iso3' column"),
         (b"iso3\n\xff\xfe\n", "UTF-8"),
