@@ -267,7 +267,7 @@ def read_text(path: Path, kind: str) -> str:
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
         found = f"binary or non-UTF-8 content (byte {exc.start}, line {line})"
-        raise InputError(where, "", "a UTF-8 text file in YAML", found) from None
+        raise InputError(where, "", f"a {kind} in UTF-8 text", found) from None
 
 
 def read_yaml_mapping(path: Path, kind: str, fields: str) -> tuple[str, dict[str, Any]]:

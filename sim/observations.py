@@ -22,6 +22,7 @@ file, the row and the column.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError, did_you_mean
+from sim.files import read_text
 
 #: Columns of the observations file, in order.
 COLUMNS = (
@@ -86,13 +88,13 @@ def load_observations(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else default_path()
     where = str(path)
+    text = read_text(path, "CSV file of observations")
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            body = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(where, "", "a readable UTF-8 CSV file of observations", str(exc)) from None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        body = list(reader)
+    except csv.Error as exc:
+        raise InputError(where, "", "a CSV file of observations", str(exc)) from None
     if header is None or tuple(header) != COLUMNS:
         raise InputError(
             where, "header", f"the columns {', '.join(COLUMNS)}", ", ".join(header or []) or "nothing"
@@ -179,16 +181,20 @@ def load_member_list(path: str | Path) -> list[str]:
 
     """
     where = str(path)
+    text = read_text(Path(path), "CSV file with an 'iso3' column")
     try:
-        with Path(path).open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            fields = reader.fieldnames or []
-            if "iso3" not in fields:
-                raise InputError(where, "header", "an 'iso3' column", ", ".join(fields) or "no columns",
-                                 did_you_mean("iso3", fields))  # fmt: skip
-            codes = [(number, (row["iso3"] or "").strip()) for number, row in enumerate(reader, start=2)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(where, "", "a readable UTF-8 CSV file with an 'iso3' column", str(exc)) from None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
+        names = [name.strip().lower() for name in header]  # "ISO3" and " iso3" name it too
+        if "iso3" not in names:
+            raise InputError(where, "header", "an 'iso3' column", ", ".join(header) or "no columns",
+                             did_you_mean("iso3", header))  # fmt: skip
+        column = names.index("iso3")
+        codes = [(number, row[column].strip() if column < len(row) else "")
+                 for number, row in enumerate(reader, start=2)
+                 if any(cell.strip() for cell in row)]  # blank lines are no rows  # fmt: skip
+    except csv.Error as exc:
+        raise InputError(where, "", "a CSV file with an 'iso3' column", str(exc)) from None
     for number, code in codes:
         if not _ISO3.match(code):
             raise InputError(where, f"line {number}, column 'iso3'", "an ISO 3166-1 alpha-3 code in capitals",

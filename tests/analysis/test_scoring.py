@@ -42,7 +42,7 @@ from sim.analysis.scoring import (
 )
 from sim.cli import main
 from sim.errors import InputError
-from sim.observations import load_observations, month_step
+from sim.observations import load_member_list, load_observations, month_step
 
 # -- metrics on a hand-worked example ----------------------------------------------------
 #: Outcomes and forecasts of five countries.
@@ -312,10 +312,18 @@ def test_score_table_says_per_baseline_whether_the_model_beats_it(capsys, tmp_pa
         assert len(verdicts) == 1 and ("beats" in verdicts[0] or "NOT beat" in verdicts[0])
 
 
+def test_an_observed_file_saved_by_a_spreadsheet_is_read(tmp_path):
+    # Excel writes a byte-order mark and CRLF line ends; a header may say "ISO3".
+    observed = tmp_path / "members.csv"
+    observed.write_bytes("\ufeffName, ISO3 \r\nPakistan,PAK\r\n\r\nLaos,LAO\r\n".encode())
+    assert load_member_list(observed) == ["PAK", "LAO"]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
         ("country\nKAZ\n", "'iso3' column"),
+        ("iso3\nKAZ\n" + "PAK\n" * 300_000, "at most 1,000,000 bytes"),
         ("iso3\nKaz\n", "line 2, column 'iso3'"),
         ("iso3\nKAZ\nXXX\n", "XXX"),
         ("iso3\nKAZ\nPAK\nSWD\n", "ISO 3166-1 alpha-3 codes of countries, found SWD"),

@@ -92,7 +92,7 @@ def test_repeated_country_and_wrong_header_and_mixed_frameworks(tmp_path):
         load_observations(write(tmp_path / "b.csv", [], columns=COLUMNS[:-1]))
     with pytest.raises(InputError, match="one framework per observation"):
         load_observations(write(tmp_path / "c.csv", [GOOD, {**GOOD, "iso3": "ARE", "framework": "waico"}]))
-    with pytest.raises(InputError, match="readable"):
+    with pytest.raises(InputError, match="existing CSV file of observations"):
         load_observations(tmp_path / "missing.csv")
 
 
