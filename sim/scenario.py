@@ -56,6 +56,10 @@ MAX_FRAMEWORKS = 10
 #: Lowest logit temperature: utilities (at most about 1e7 in size) divided by it stay finite.
 MIN_TEMPERATURE = 1e-6
 
+#: The key of a scenario file that adds events after those it inherits (``events`` itself,
+#: a list, replaces the parent's whole).
+MORE_EVENTS = "more_events"
+
 #: Longest chain of ``extends:`` (a file, its parent, its parent's parent, ...).
 MAX_EXTENDS = 16
 
@@ -635,8 +639,12 @@ def read_with_extends(path: Path) -> dict[str, Any]:
     Args:
         path: The scenario file.
 
+    Each file's ``more_events`` list is appended to the events merged so far (its parent's,
+    or its own ``events`` when it lists both), so a variant can add to the inherited
+    timeline without repeating it.
+
     Returns:
-        The merged raw mapping, without the ``extends`` key.
+        The merged raw mapping, without the ``extends`` and ``more_events`` keys.
 
     Raises:
         InputError: On unreadable files, cycles, symlink loops, missing parents or a chain
@@ -665,8 +673,17 @@ def read_with_extends(path: Path) -> dict[str, Any]:
             raise InputError(str(current), "extends", "a path to another scenario file", describe(parent))
         current, named_by, written = current.parent / parent, current, parent
     merged: dict[str, Any] = {}
-    for data in reversed(layers):
+    for data, file in zip(reversed(layers), reversed(chain), strict=True):
+        more = data.pop(MORE_EVENTS, [])
+        if not isinstance(more, list):
+            raise InputError(str(file), MORE_EVENTS, "a list of events added after the inherited ones",
+                             describe(more))  # fmt: skip
         merged = deep_merge(merged, data)
+        if more:
+            inherited = merged.get("events", [])
+            if not isinstance(inherited, list):
+                raise InputError(str(file), "events", "a list of events", describe(inherited))
+            merged["events"] = [*inherited, *copy.deepcopy(more)]
     return merged
 
 

@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from coalsim_testing import SCENARIOS
 
 import sim
+from sim.errors import InputError
 from sim.scenario import deep_merge, parse_override
 
 
 def test_extends_merges_mappings_and_replaces_lists():
     merged = deep_merge({"a": {"x": 1, "y": [1, 2]}, "b": 1}, {"a": {"y": [3]}, "c": 2})
     assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
+
+
+def _event(step: int, note: str) -> dict:
+    return {"step": step, "note": note, "set": {"rule.switching_cost": 0.1}}
+
+
+def test_more_events_add_to_the_inherited_timeline(tmp_path, baseline):
+    (tmp_path / "middle.yaml").write_text(yaml.safe_dump(
+        {"extends": str(SCENARIOS / "baseline.yaml"), "more_events": [_event(20, "middle")]}))  # fmt: skip
+    (tmp_path / "child.yaml").write_text(yaml.safe_dump(
+        {"extends": "middle.yaml", "more_events": [_event(30, "child")]}))  # fmt: skip
+    child = sim.load_scenario(tmp_path / "child.yaml")
+    assert child.events[: len(baseline.events)] == baseline.events
+    assert [e.note for e in child.events[len(baseline.events):]] == ["middle", "child"]
+    # ``events`` replaces the parent's list; ``more_events`` in the same file follows it.
+    own = {"extends": "middle.yaml", "events": [_event(5, "own")], "more_events": [_event(40, "more")]}
+    (tmp_path / "own.yaml").write_text(yaml.safe_dump(own))
+    assert [e.note for e in sim.load_scenario(tmp_path / "own.yaml").events] == ["own", "more"]
+
+
+def test_more_events_that_are_not_a_list_name_the_file_and_field(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"extends": str(SCENARIOS / "baseline.yaml"), "more_events": 3}))
+    with pytest.raises(InputError, match=r"bad\.yaml.*'more_events'.*a list of events"):
+        sim.load_scenario(path)
 
 
 def test_variant_inherits_from_baseline(baseline):
