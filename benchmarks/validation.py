@@ -54,9 +54,13 @@ def verdict(result: Score) -> str:
     table = ", ".join(f"{name} {b['auc']:.3f}" for name, b in result.baselines.items())
     lost = [name for name, won in wins.items() if not won]
     outcome = "beats every baseline" if not lost else f"does NOT beat {', '.join(lost)}"
+    best = max((name for name in result.baselines if name != "base_rate"),
+               key=lambda name: result.baselines[name]["auc"])  # fmt: skip
+    d = result.auc_difference[best]
     return (
         f"model AUC {result.model['auc']:.3f} vs {table}: {outcome} "
-        f"({len(result.members)} members of {len(result.scored)} scored)"
+        f"({len(result.members)} members of {len(result.scored)} scored; against the best, {best}: "
+        f"{d['difference']:+.3f}, 90% interval {d['low']:+.3f} to {d['high']:+.3f} over countries)"
     )
 
 

@@ -123,6 +123,23 @@ def test_the_documented_scores_against_the_naive_baselines(baseline, world, name
     )
 
 
+#: Section 8.4's AUC differences against a baseline, with their 90% bootstrap intervals.
+DIFFERENCES_8_4 = {
+    ("iomed_founders", "unga_usa_minus_chn"): (0.010, -0.019, 0.038),
+    ("temporal_waico_2025_08_31", "sco_brics"): (-0.043, -0.090, 0.000),
+    ("temporal_eu_coe_2025_09_30", "static_utility"): (0.000, -0.020, 0.020),
+    ("brics_rio_ai_2025", "sco_brics"): (-0.407, -0.513, -0.303),
+    ("pax_silica_2026_01", "static_utility"): (-0.394, -0.456, -0.333),
+}
+
+
+@pytest.mark.parametrize(("name", "against"), DIFFERENCES_8_4)
+def test_the_documented_auc_differences_and_their_intervals(baseline, world, name, against):
+    result = hold_out(name, baseline, world, load_observations(), "rao-blackwell")
+    d = result.auc_difference[against]
+    assert (d["difference"], d["low"], d["high"]) == pytest.approx(DIFFERENCES_8_4[name, against], abs=5e-4)
+
+
 def test_no_later_convention_signature_is_in_the_starting_state(baseline, world):
     """A signature the observations date after July 2025 must not be a member at step 0.
 

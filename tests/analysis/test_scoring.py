@@ -24,6 +24,7 @@ from sim.analysis.scoring import (
     BASELINES,
     Ensemble,
     auc,
+    auc_differences,
     brier,
     cross_validated,
     declared_by_scenario,
@@ -102,6 +103,40 @@ def test_auc_of_an_unrelated_forecast_is_near_one_half(seed):
 
 
 # -- baselines -------------------------------------------------------------------------
+def test_auc_difference_of_a_forecast_with_itself_is_exactly_zero():
+    rng = np.random.default_rng(1)
+    y = (rng.random(60) < 0.3).astype(int)
+    y[:2] = [0, 1]
+    score_ = rng.random(60)
+    d = auc_differences(y, score_, {"same": score_.copy()}, resamples=200)["same"]
+    assert d == {"difference": 0.0, "low": 0.0, "high": 0.0, "share_above": 0.0}
+
+
+def test_auc_difference_interval_excludes_zero_only_when_the_ranking_is_clearly_better():
+    rng = np.random.default_rng(2)
+    y = np.r_[np.ones(30), np.zeros(150)].astype(int)
+    good = y + rng.normal(0, 0.5, len(y))  # AUC about 0.92
+    noise = rng.random(len(y))  # AUC about 0.5
+    slightly = good + rng.normal(0, 0.05, len(y))  # nearly the same ranking
+    out = auc_differences(y, good, {"noise": noise, "slightly": slightly}, resamples=500)
+    assert out["noise"]["low"] > 0.2 and out["noise"]["share_above"] == 1.0
+    assert out["slightly"]["low"] < 0 < out["slightly"]["high"]
+    for d in out.values():  # the point difference is that of the AUCs on the data as observed
+        assert d["low"] <= d["difference"] <= d["high"]
+    assert out["noise"]["difference"] == pytest.approx(auc(y, good) - auc(y, noise))
+
+
+def test_score_reports_each_auc_difference_with_its_interval(capsys):
+    arguments = ["--observed", "bloc:iomed", "--seeds", "2", "--json"]
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), *arguments])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and set(payload["auc_difference"]) == set(BASELINES)
+    unga = payload["auc_difference"]["unga_usa_minus_chn"]
+    baseline_auc = payload["baselines"]["unga_usa_minus_chn"]["auc"]
+    assert unga["difference"] == pytest.approx(payload["model"]["auc"] - baseline_auc)
+    assert unga["low"] < unga["high"]
+
+
 def test_logit_recovers_known_probabilities():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(20000, 1))
