@@ -154,6 +154,13 @@ class Framework(StrictModel):
     entry_cost_overrides: dict[str, Signed] = Field(
         default={}, description="entry cost for named countries, replacing entry_cost"
     )
+    partners: CountrySet = Field(
+        default=CountrySet(),
+        description="the lead's partners, whose entry cost is lower by partner_discount (channels in place)",
+    )
+    partner_discount: NonNegative = Field(
+        default=0.0, description="how much lower the entry cost of the lead's partners is, in utility units"
+    )
     founding_round: Flag = Field(
         default=False,
         description="at its launch every country revises (a founding conference where states sign at once)",
@@ -746,7 +753,7 @@ def check_against_world(scenario: Scenario, world: World) -> None:
     sets: list[tuple[str, CountrySet]] = []
     codes: list[tuple[str, str]] = []  # (field, ISO3 code) pairs used as mapping keys
     for fid, fw in scenario.frameworks.items():
-        for part in ("lead", "committed", "initial", "eligible", "supporters"):
+        for part in ("lead", "committed", "initial", "eligible", "supporters", "partners"):
             value = getattr(fw, part)
             if value is not None:
                 sets.append((f"frameworks.{fid}.{part}", value))

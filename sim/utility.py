@@ -205,9 +205,11 @@ def build_parameters(
     static["sovereignty"] = -autonomy[:, None] * sovereignty[None, :]
 
     entry = np.tile(np.array([fw.entry_cost for fw in fws]), (n, 1))
-    for j, fw in enumerate(fws):
+    for j, (fid, fw) in enumerate(zip(ids, fws, strict=True)):
         for code, cost in fw.entry_cost_overrides.items():
             entry[world.index[code], j] = cost
+        if fw.partner_discount:
+            entry[mask(fw.partners, f"frameworks.{fid}.partners"), j] -= fw.partner_discount
     static["entry"] = -entry
 
     if declared is not None and not declared.any():

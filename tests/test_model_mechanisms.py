@@ -256,3 +256,40 @@ def test_an_unknown_supporter_names_the_field():
     with pytest.raises(InputError) as caught:
         CoalitionModel(synthetic_scenario(frameworks=frameworks), world, rng=0)
     assert caught.value.field == "frameworks.c.supporters"
+
+
+def partnered(discount: float) -> sim.Scenario:
+    """Framework b's lead has partners A0005-A0009, whose entry cost is lower by ``discount``."""
+    partners = {"countries": [f"A{i:04d}" for i in range(5, 10)]}
+    frameworks = {**FRAMEWORKS, "b": {**FRAMEWORKS["b"], "partners": partners, "partner_discount": discount}}
+    return synthetic_scenario(frameworks=frameworks, rule={"kind": "logit", "temperature": 0.3,
+                                                            "activation_rate": 0.2})  # fmt: skip
+
+
+def test_the_leads_partners_pay_a_lower_entry_cost_and_join_more_often():
+    world = sim.World.synthetic(60, rng=4)
+    b = CoalitionModel(partnered(0.0), world, rng=0).params.framework_ids.index("b")
+    entry = {d: CoalitionModel(partnered(d), world, rng=0).params.static["entry"][:, b] for d in (0.0, 0.5)}
+    partners = np.isin(world.iso3, [f"A{i:04d}" for i in range(5, 10)])
+    np.testing.assert_allclose(entry[0.5][partners], entry[0.0][partners] + 0.5)
+    np.testing.assert_array_equal(entry[0.5][~partners], entry[0.0][~partners])
+    shares = {d: np.mean([run(partnered(d), world, seed, 8)[1][8, partners, b].mean() for seed in range(10)])
+              for d in (0.0, 1.0)}  # fmt: skip
+    assert shares[1.0] > shares[0.0] + 0.2
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_engines_identical_with_partners(seed):
+    world = sim.World.synthetic(60, rng=seed)
+    _, fast = run(partnered(0.7), world, seed, 10)
+    _, slow = run(partnered(0.7), world, seed, 10, engine="agents")
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_unknown_partners_name_the_field():
+    world = sim.World.synthetic(20, rng=0)
+    unknown = {"partners": {"blocs": ["nope"]}, "partner_discount": 1}
+    frameworks = {**FRAMEWORKS, "b": {**FRAMEWORKS["b"], **unknown}}
+    with pytest.raises(InputError) as caught:
+        CoalitionModel(synthetic_scenario(frameworks=frameworks), world, rng=0)
+    assert caught.value.field.startswith("frameworks.b.partners")

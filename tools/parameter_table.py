@@ -41,6 +41,7 @@ UNITS = {
     "Framework.entry_cost": "utility units",
     "Framework.sovereignty_cost": "utility units at autonomy 1",
     "Framework.entry_cost_overrides": "utility units",
+    "Framework.partner_discount": "utility units",
     "PairCost.cost": "utility units",
     "Compatibility.dual_cost": "utility units",
     "Utility.alignment": "utility units per sd of the alignment measure",
