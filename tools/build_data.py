@@ -510,6 +510,9 @@ CN_COMPREHENSIVE_STRATEGIC = {
             "https://qatarpress.qa/"
             "china-and-bangladesh-announce-the-raising-of-the-level-of-bilateral-relations-2; "
             "strategic since 2016: http://bd.chineseembassy.org/eng/zmgx/zyjh/t1436842.htm"),
+    "ZWE": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2018-04-04",
+            "https://whoknows.me/newsticker/politik-wirtschaft/"
+            "strategische-partnerschaft-zwischen-china-und-simbabwe/ (CCTV, 5 Apr 2018)"),
     "PNG": (CN_COMPREHENSIVE,
             "comprehensive strategic partnership of mutual respect and common development",
             "2018-11-16", "https://news.cgtn.com/news/3d3d514e354d6a4e30457a6333566d54/"
@@ -548,6 +551,18 @@ CN_STRATEGIC_ONLY = {
     "BOL": ("strategic partnership", "2018-06-19",
             "https://www.shine.cn/archive/nation/Xi-Morales-to-strengthen-strategic-ties/"
             "shdaily.shtml"),
+    "TUR": ("strategic cooperative relationship", "2010-10-08",
+            "https://turkcindostlukvakfi.org.tr/EN,2585/turkish-chinese-relations-today.html; "
+            "https://polish.cri.cn/561/2010/10/08/162s101927.htm"),
+    "QAT": ("strategic partnership", "2014-11-03",
+            "https://www.business-standard.com/amp/article/news-ians/"
+            "china-qatar-announce-strategic-partnership-114110400070_1.html"),
+    "LKA": ("strategic cooperative partnership of sincere mutual assistance and everlasting "
+            "friendship", "2013-05",
+            "https://obor.nea.gov.cn/v_country/getDataCountry.html?id=1286&status=2&webSiteId=2"),
+    "NPL": ("strategic partnership of cooperation featuring everlasting friendship for "
+            "development and prosperity", "2019-10-12",
+            "http://ecns.cn/news/2019-10-14/detail-ifzpuyxh5817750.shtml"),
     "CAN": ("strategic partnership", "",
             "http://english.hani.co.kr/arti/english_edition/e_international/288732.html "
             "(Hankyoreh, 2008: China's strategic partners)"),
@@ -595,6 +610,15 @@ CN_SHARED_FUTURE = {
             "a China-Indonesia community with a shared future", "2024-11",
             "https://www.thestar.com.my/business/business-news/2024/11/11/"
             "china-indonesia-sign-multiple-cooperation-deals"),
+    "CUB": ("leaders' consensus on jointly building a China-Cuba community with a shared "
+            "future", "2022",
+            "http://en.people.cn/n3/2025/1115/c90000-20390859.html; "
+            "http://en.granma.cu/mundo/2024-10-22/challenges-of-building-a-shared-destiny"),
+    "LKA": ("heads of state's consensus on jointly building a China-Sri Lanka community with a "
+            "shared future", "",
+            "https://menafn.com/1109793172/"
+            "China-Willing-To-Promote-Strategic-Cooperative-Partnership-With-Sri-Lanka-Chinese-FM "
+            "(Xinhua, July 2025)"),
     "ZAF": ("joint statement pledging a high-quality China-South Africa community with a "
             "shared future", "2024-09",
             "https://vietnam.vn/en/nang-cap-quan-he-khang-dinh-tuong-lai-chung"),
@@ -1209,7 +1233,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
     expected = {
         "nato": 32, "asean": 11, "gcc": 6, "au": 54,
         "iomed": 32, "us_mnna": 20, "bri": 151,
-        "cn_strategic": 114, "cn_comprehensive_strategic": 58, "cn_shared_future": 13,
+        "cn_strategic": 118, "cn_comprehensive_strategic": 59, "cn_shared_future": 15,
     }  # fmt: skip
     counts = Counter(r["bloc"] for r in rows)
     for bloc, size in expected.items():
@@ -1668,15 +1692,15 @@ Notes:
   states with a joint statement, action plan or joint announcement on building a bilateral
   "China-X community with a shared future" (命运共同体). **Not established, so missing or
   at a lower tier:** the Wikipedia list could not be read whole, so this is a partial
-  list. Searched for without finding a page that names the designation: Turkey,
-  Afghanistan, Sri Lanka, Nepal, Qatar, Kuwait, Oman, Jordan, Ukraine, the Czech Republic,
-  Austria and Cuba (no row), the comprehensive tier of the United Kingdom (coded strategic)
+  list. Searched for without finding a page that names the designation: Afghanistan,
+  Kuwait, Oman, Jordan, Ukraine, the Czech Republic and Austria (no row), Cuba's partnership
+  tier (it has a shared-future row only), the comprehensive tier of the United Kingdom (coded strategic)
   and of the African states upgraded at FOCAC 2024 beyond those sourced here (coded
   strategic); Georgia is coded strategic because only People's Daily's list of 2023
   upgrades ({URL_CN_2023_UPGRADES}) calls its 2023 partnership comprehensive strategic, and
   that list is unreliable (it puts Pakistan under "strategic partnership"). Shared-future
-  documents were searched for in Southeast and Central Asia, Pakistan, Serbia, Cuba and
-  South Africa only; other states that may have signed one have no row. Canada's row rests
+  documents were searched for in Southeast, South and Central Asia, Serbia, Cuba and South
+  Africa only; other states that may have signed one have no row. Canada's row rests
   on a 2008 list and may be stale. None of these blocs is a
   tie layer or other input of the model.
 
