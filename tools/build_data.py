@@ -367,6 +367,10 @@ URL_CN_MERICS_EUROPE = (
 URL_CN_LAC_2021 = "https://www.thedialogue.org/blogs/2021/02/how-china-ranks-its-partners-in-lac/"
 URL_CN_LAC_2017 = "http://en.chinagate.cn/2017-01/23/content_40159640_2.htm"
 URL_CN_OCEANIA_2014 = "http://en.people.cn/n/2014/1219/c90883-8825191.html"
+URL_CN_KGZ_2023 = (
+    "https://www.america-times.com/joint-declaration-of-the-peoples-republic-of-china-and-the-"
+    "kyrgyz-republic-on-establishing-a-comprehensive-strategic-partnership-for-a-new-era/"
+)
 URL_CN_PACIFIC_2018 = "http://www.globaltimes.cn/content/1127732.shtml"
 URL_CN_SOUTH_EUROPE = (
     "http://1.203.103.66/ps/initDatabaseDetail?contentId=2263115&contentType=literature&"
@@ -419,8 +423,8 @@ CN_COMPREHENSIVE_STRATEGIC = {
     "TKM": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023",
             "https://socialistchina.org/2023/05/01/"
             f"china-deepens-its-friendship-with-central-asian-countries; {URL_CN_2023_UPGRADES}"),
-    "KGZ": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023",
-            f"{URL_CN_2023_UPGRADES}; {URL_CN_KAZ_KGZ_2023}"),
+    "KGZ": (CN_COMPREHENSIVE, "comprehensive strategic partnership for a new era", "2023-05-18",
+            f"{URL_CN_KGZ_2023}; {URL_CN_2023_UPGRADES}"),
     "GAB": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023", URL_CN_2023_UPGRADES),
     "COD": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "2023",
             f"{URL_CN_2023_UPGRADES}; "
@@ -510,6 +514,12 @@ CN_COMPREHENSIVE_STRATEGIC = {
             "https://qatarpress.qa/"
             "china-and-bangladesh-announce-the-raising-of-the-level-of-bilateral-relations-2; "
             "strategic since 2016: http://bd.chineseembassy.org/eng/zmgx/zyjh/t1436842.htm"),
+    "COG": (CN_COMPREHENSIVE, "comprehensive strategic partnership of cooperation", "2016-07-05",
+            "http://bb.chineseembassy.org/eng/zgyw/t1378212.htm"),
+    "MOZ": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "",
+            "https://clubofmozambique.com/news/"
+            "china-puts-ties-with-brother-mozambique-on-highest-footing-in-quest-for-stronger-"
+            "links-in-africa"),
     "ZWE": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2018-04-04",
             "https://whoknows.me/newsticker/politik-wirtschaft/"
             "strategische-partnerschaft-zwischen-china-und-simbabwe/ (CCTV, 5 Apr 2018)"),
@@ -619,6 +629,10 @@ CN_SHARED_FUTURE = {
             "https://menafn.com/1109793172/"
             "China-Willing-To-Promote-Strategic-Cooperative-Partnership-With-Sri-Lanka-Chinese-FM "
             "(Xinhua, July 2025)"),
+    "KGZ": ("joint declaration: a community of shared future featuring good neighbourliness, "
+            "friendship and shared prosperity", "2023-05-18", URL_CN_KGZ_2023),
+    "KEN": ("elevation of ties to a China-Kenya community with a shared future for the new era",
+            "2025-04-24", "http://en.people.cn/n3/2025/0424/c90000-20306830.html"),
     "ZAF": ("joint statement pledging a high-quality China-South Africa community with a "
             "shared future", "2024-09",
             "https://vietnam.vn/en/nang-cap-quan-he-khang-dinh-tuong-lai-chung"),
@@ -1233,7 +1247,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
     expected = {
         "nato": 32, "asean": 11, "gcc": 6, "au": 54,
         "iomed": 32, "us_mnna": 20, "bri": 151,
-        "cn_strategic": 118, "cn_comprehensive_strategic": 59, "cn_shared_future": 15,
+        "cn_strategic": 118, "cn_comprehensive_strategic": 61, "cn_shared_future": 17,
     }  # fmt: skip
     counts = Counter(r["bloc"] for r in rows)
     for bloc, size in expected.items():
@@ -1699,8 +1713,8 @@ Notes:
   strategic); Georgia is coded strategic because only People's Daily's list of 2023
   upgrades ({URL_CN_2023_UPGRADES}) calls its 2023 partnership comprehensive strategic, and
   that list is unreliable (it puts Pakistan under "strategic partnership"). Shared-future
-  documents were searched for in Southeast, South and Central Asia, Serbia, Cuba and South
-  Africa only; other states that may have signed one have no row. Canada's row rests
+  documents were searched for in Southeast, South and Central Asia, Serbia, Cuba, Kenya and
+  South Africa only; other states that may have signed one have no row. Canada's row rests
   on a 2008 list and may be stale. None of these blocs is a
   tie layer or other input of the model.
 
