@@ -416,7 +416,10 @@ CN_COMPREHENSIVE_STRATEGIC = {
             "2024-05", URL_CN_MERICS_EUROPE),
     "UZB": (CN_ABOVE, "all-weather comprehensive strategic partnership", "",
             "https://cuu.coron.tech/news/262920202440019931809 (bne IntelliNews)"),
-    "BLR": (CN_ABOVE, "all-weather or permanent partnership", "", URL_CN_TIERS),
+    "BLR": (CN_ABOVE, "all-weather comprehensive strategic partnership", "2022-09-15",
+            "https://embcolombiaitalia.com/china-belarus-improve-bilateral-ties-to-boost-"
+            "bilateral-cooperation-regional-stability-and-prosperity-amid-unilateral-sanctions-"
+            f"and-threat-of-outside-interference/; {URL_CN_TIERS}"),
     "KAZ": (CN_ABOVE, "permanent comprehensive strategic partnership", "",
             f"{URL_CN_KAZ_KGZ_2023}; https://global.chinadaily.com.cn/china/2013-08/28/"
             "content_16927764_3.htm"),
@@ -633,6 +636,13 @@ CN_SHARED_FUTURE = {
             "friendship and shared prosperity", "2023-05-18", URL_CN_KGZ_2023),
     "KEN": ("elevation of ties to a China-Kenya community with a shared future for the new era",
             "2025-04-24", "http://en.people.cn/n3/2025/0424/c90000-20306830.html"),
+    "BRA": ("elevation of the comprehensive strategic partnership to a China-Brazil community "
+            "with a shared future for a more just world and a more sustainable planet",
+            "2024-11-20",
+            "https://eir.news/2024/11/news/china-and-brazil-map-out-plans-for-50-more-years-of-"
+            "collaboration-on-world-peace-and-development; "
+            "https://theeuropetoday.com/2024/11/21/"
+            "china-and-brazil-elevate-ties-to-forge-a-community-with-a-shared-future"),
     "ZAF": ("joint statement pledging a high-quality China-South Africa community with a "
             "shared future", "2024-09",
             "https://vietnam.vn/en/nang-cap-quan-he-khang-dinh-tuong-lai-chung"),
@@ -1247,7 +1257,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
     expected = {
         "nato": 32, "asean": 11, "gcc": 6, "au": 54,
         "iomed": 32, "us_mnna": 20, "bri": 151,
-        "cn_strategic": 118, "cn_comprehensive_strategic": 61, "cn_shared_future": 17,
+        "cn_strategic": 118, "cn_comprehensive_strategic": 61, "cn_shared_future": 18,
     }  # fmt: skip
     counts = Counter(r["bloc"] for r in rows)
     for bloc, size in expected.items():
@@ -1713,8 +1723,8 @@ Notes:
   strategic); Georgia is coded strategic because only People's Daily's list of 2023
   upgrades ({URL_CN_2023_UPGRADES}) calls its 2023 partnership comprehensive strategic, and
   that list is unreliable (it puts Pakistan under "strategic partnership"). Shared-future
-  documents were searched for in Southeast, South and Central Asia, Serbia, Cuba, Kenya and
-  South Africa only; other states that may have signed one have no row. Canada's row rests
+  documents were searched for in Southeast, South and Central Asia, Serbia, Cuba, Brazil,
+  Kenya and South Africa only; other states that may have signed one have no row. Canada's row rests
   on a 2008 list and may be stale. None of these blocs is a
   tie layer or other input of the model.
 

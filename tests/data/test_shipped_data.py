@@ -108,7 +108,7 @@ def test_every_shared_un_member_present(countries: list[dict[str, str]]) -> None
     [("eu", 27), ("oecd", 38), ("g7", 7), ("g20", 19), ("nato", 32), ("gcc", 6), ("asean", 11),
      ("au", 54), ("council_of_europe", 46), ("apec", 19), ("cis", 9), ("iomed", 32),
      ("us_mnna", 20), ("bri", 151), ("cn_strategic", 118), ("cn_comprehensive_strategic", 61),
-     ("cn_shared_future", 17)],
+     ("cn_shared_future", 18)],
 )  # fmt: skip
 def test_bloc_sizes(members: dict[str, set[str]], bloc: str, size: int) -> None:
     assert len(members[bloc]) == size
@@ -224,6 +224,8 @@ def test_cn_partnership_tiers_as_in_sources(
     assert tier["PAK"] == tier["RUS"] == "above_comprehensive"
     assert since["RUS"] == "2019-06-05"
     assert {"PAK", "RUS"} <= members["cn_comprehensive_strategic"]
+    # Belarus, the second all-weather partner, from 15 Sep 2022 (Samarkand joint statement).
+    assert (tier["BLR"], since["BLR"]) == ("above_comprehensive", "2022-09-15")
     # Hungary's all-weather partnership for the new era (MERICS, May 2024).
     assert (tier["HUN"], since["HUN"]) == ("above_comprehensive", "2024-05")
     # France was the first Western comprehensive strategic partner, January 2004.
@@ -244,6 +246,8 @@ def test_cn_shared_future_documents_as_in_sources(blocs: list[dict[str, str]]) -
     # Action plans with Laos and Cambodia (April 2019), Pakistan's joint statement (Nov 2018).
     assert since["LAO"] == since["KHM"] == "2019-04"
     assert since["PAK"] == "2018-11"
+    # Kenya's elevation of 24 Apr 2025 precedes the model's start (Xinhua).
+    assert since["KEN"] == "2025-04-24"
     # Myanmar and Thailand announced theirs per China's foreign ministry (Nation, Aug 2024).
     assert {"MMR", "THA", "VNM", "SRB"} <= set(since)
     assert not {"USA", "JPN", "RUS"} & set(since)
