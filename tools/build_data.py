@@ -345,6 +345,309 @@ BRI_COUNT_SOURCES = (
     "5565687-report-highlights-deeper-trade-ties-in-chinas-belt-and-road-push)",
 )
 
+#: China's bilateral partnership designations ("partnership diplomacy"), as of the model's
+#: start. China names its relations in tiers: (plain) partnership, comprehensive or
+#: cooperative partnership, strategic partnership, comprehensive strategic (cooperative)
+#: partnership, and "all-weather", "permanent" or "new era" partnerships above that; since
+#: 2013 also bilateral documents on a "China-X community with a shared future". The
+#: Wikipedia list ("Diplomatic partnerships of China", mirrored at URL_CN_PARTNERSHIP_LIST)
+#: could be read only in part, so every row below cites the page that names its
+#: designation, read for this purpose; a state whose level no such page established has no
+#: row (SOURCES.md lists the gaps). ``since`` is the date the source gives for the cited
+#: designation (an upper bound on when the state first reached the strategic level), empty
+#: where the source dates nothing; no designation after CN_PARTNERSHIP_AS_OF is coded.
+CN_PARTNERSHIP_AS_OF = "2025-07-26"
+URL_CN_PARTNERSHIP_LIST = "https://wikimili.com/en/Diplomatic_partnerships_of_China"
+URL_CN_TIERS = "https://interpret.csis.org/translations/what-partnerships-does-china-have/"
+URL_CN_2023_UPGRADES = "http://chinascope.org/archives/33908"
+URL_CN_MERICS_EUROPE = (
+    "https://merics.org/en/comment/whats-name-rough-guide-chinas-elaborate-labeling-bilateral-"
+    "relations-europe"
+)
+URL_CN_LAC_2021 = "https://www.thedialogue.org/blogs/2021/02/how-china-ranks-its-partners-in-lac/"
+URL_CN_LAC_2017 = "http://en.chinagate.cn/2017-01/23/content_40159640_2.htm"
+URL_CN_OCEANIA_2014 = "http://en.people.cn/n/2014/1219/c90883-8825191.html"
+URL_CN_KGZ_2023 = (
+    "https://www.america-times.com/joint-declaration-of-the-peoples-republic-of-china-and-the-"
+    "kyrgyz-republic-on-establishing-a-comprehensive-strategic-partnership-for-a-new-era/"
+)
+URL_CN_PACIFIC_2018 = "http://www.globaltimes.cn/content/1127732.shtml"
+URL_CN_SOUTH_EUROPE = (
+    "http://1.203.103.66/ps/initDatabaseDetail?contentId=2263115&contentType=literature&"
+    "siteId=14 (article abstract: Italy, Spain, Portugal and Greece raised relations to "
+    "comprehensive strategic partnerships in 2003-2005)"
+)
+URL_CN_MEKONG_2024 = "https://www.nationthailand.com/news/asean/40040553"
+URL_CN_KAZ_KGZ_2023 = (
+    "https://mondo.rs/Info/Svet/amp/a1775663/"
+    "Kina-i-Centralna-Azija-saglasne-o-produbljivanju-saradnje.html"
+)
+#: FOCAC Beijing summit, 5 Sep 2024: Xi proposed raising China's relations with every African
+#: state that has diplomatic ties with it to the strategic level, and Wang Yi reported the
+#: same day that China now has strategic partnerships with all of them (30 established or
+#: elevated during the summit).
+URL_CN_FOCAC_2024 = (
+    "https://impactnews-wire.com/foreign-ministers-of-the-co-chairs-of-focac-jointly-meet-the-"
+    "press (Wang Yi, 5 Sep 2024: 'strategic partnerships with all African countries having "
+    "diplomatic ties with China'); https://www.capitalfm.co.ke/news/2024/09/"
+    "xi-calls-for-building-all-weather-china-africa-community-with-shared-future-for-new-era/"
+)
+CN_FOCAC_2024 = "2024-09-05"
+#: The African UN member with no diplomatic relations with China (it recognises Taipei).
+CN_NO_RELATIONS = ("SWZ",)
+#: The highest tier the source names (the ``relation`` column): "above_comprehensive"
+#: (all-weather, permanent or new-era), "comprehensive_strategic" or "strategic".
+CN_ABOVE, CN_COMPREHENSIVE, CN_STRATEGIC = (
+    "above_comprehensive", "comprehensive_strategic", "strategic"
+)  # fmt: skip
+#: iso3 -> (tier, designation as the source words it, since, source). Comprehensive
+#: strategic or higher; these rows are in both cn_strategic and cn_comprehensive_strategic.
+CN_COMPREHENSIVE_STRATEGIC = {
+    "RUS": (CN_ABOVE, "comprehensive strategic partnership of coordination for a new era",
+            "2019-06-05", "http://ecns.cn/news/2019-06-06/detail-ifziyumy2109467.shtml"),
+    "PAK": (CN_ABOVE, "all-weather strategic cooperative partnership", "",
+            "https://www.nation.com.pk/22-May-2024/"
+            "pakistan-china-celebrate-73rd-anniversary-of-diplomatic-relations"),
+    "VEN": (CN_ABOVE, "all-weather strategic partnership", "2023-09-13",
+            "https://www.breakinglatest.news/news/xi-jinping-and-president-maduro-elevate-china-"
+            f"venezuela-relations-to-all-weather-strategic-partnership/; {URL_CN_2023_UPGRADES}"),
+    "ETH": (CN_ABOVE, "all-weather partnership", "2023", URL_CN_2023_UPGRADES),
+    "HUN": (CN_ABOVE, "all-weather comprehensive strategic partnership for the new era",
+            "2024-05", URL_CN_MERICS_EUROPE),
+    "UZB": (CN_ABOVE, "all-weather comprehensive strategic partnership", "",
+            "https://cuu.coron.tech/news/262920202440019931809 (bne IntelliNews)"),
+    "BLR": (CN_ABOVE, "all-weather comprehensive strategic partnership", "2022-09-15",
+            "https://embcolombiaitalia.com/china-belarus-improve-bilateral-ties-to-boost-"
+            "bilateral-cooperation-regional-stability-and-prosperity-amid-unilateral-sanctions-"
+            f"and-threat-of-outside-interference/; {URL_CN_TIERS}"),
+    "KAZ": (CN_ABOVE, "permanent comprehensive strategic partnership", "",
+            f"{URL_CN_KAZ_KGZ_2023}; https://global.chinadaily.com.cn/china/2013-08/28/"
+            "content_16927764_3.htm"),
+    "TKM": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023",
+            "https://socialistchina.org/2023/05/01/"
+            f"china-deepens-its-friendship-with-central-asian-countries; {URL_CN_2023_UPGRADES}"),
+    "KGZ": (CN_COMPREHENSIVE, "comprehensive strategic partnership for a new era", "2023-05-18",
+            f"{URL_CN_KGZ_2023}; {URL_CN_2023_UPGRADES}"),
+    "GAB": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "COD": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "2023",
+            f"{URL_CN_2023_UPGRADES}; "
+            "https://orcasia.org/public/article/347/chinas-partnerships-with-the-world"),
+    "SLB": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "ZMB": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "URY": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "TLS": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2023-09-23",
+            f"https://filipino.cri.cn/2023/09/23/ARTINdY8dQGF69xUhm7twIaC230923.shtml; "
+            f"{URL_CN_2023_UPGRADES}"),
+    "VNM": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "", URL_CN_2023_UPGRADES),
+    "MEX": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "", URL_CN_LAC_2021),
+    "ARG": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "", URL_CN_LAC_2021),
+    "BRA": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "", URL_CN_LAC_2021),
+    "PER": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2013",
+            f"{URL_CN_LAC_2017}; {URL_CN_LAC_2021}"),
+    "CHL": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2016-11",
+            f"{URL_CN_LAC_2017}; {URL_CN_LAC_2021}"),
+    "ECU": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2016-11",
+            f"{URL_CN_LAC_2017}; {URL_CN_LAC_2021}"),
+    "AUS": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2014-11",
+            URL_CN_OCEANIA_2014),
+    "NZL": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2014-11",
+            URL_CN_OCEANIA_2014),
+    "KHM": (CN_COMPREHENSIVE, "comprehensive strategic partnership of cooperation", "2010",
+            "http://en.freshnewsasia.com/index.php/en/localnews/13941-2019-05-08-08-06-23.html"),
+    "LAO": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "",
+            "https://lecourrier.vn/laos-et-chine-renforcent-les-relations-de-cooperation-"
+            "bilaterale/449584.html"),
+    "MMR": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "",
+            "http://italian.cri.cn/761/2014/11/15/69s229506.htm"),
+    "ZAF": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership in the new era",
+            "2024-09", "https://vietnam.vn/en/nang-cap-quan-he-khang-dinh-tuong-lai-chung"),
+    "SAU": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2016-01",
+            "http://www.fx361.com/page/2016/0322/16598814.shtml (China Today)"),
+    "IRN": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2016-01",
+            "http://en.cncnews.cn/news/v_show/54836_Xi_concludes_Middle_East_trip_-_China_"
+            "boosts_ties_with_Iran,_Egypt,_Saudi_Arabia.shtml"),
+    "ARE": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2018-07-20",
+            "http://www.china.org.cn/world/2018-07/20/content_57807543.htm"),
+    "DZA": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2014-02",
+            "https://chinaandthemiddleeast.blogspot.com/2015/05/"
+            "china-algeria-pledge-closer-partnership.html (Xinhua, 29 Apr 2015)"),
+    "FRA": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2004-01",
+            "http://keywords.china.org.cn/2020-01/19/content_75629456.html"),
+    "DEU": (CN_COMPREHENSIVE, "all-round strategic partnership", "2014-03-28",
+            "https://europe.chinadaily.com.cn/europe/2014-03/29/content_17389615.htm; "
+            "http://www.china.org.cn/english/china_key_words/2020-01/19/content_75629671.htm"),
+    "SRB": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2024-05",
+            URL_CN_MERICS_EUROPE),
+    "ESP": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2005-11-14",
+            f"https://polish.cri.cn/177/2005/11/15/41@36821.htm; {URL_CN_SOUTH_EUROPE}"),
+    "PRT": (CN_COMPREHENSIVE, "all-around strategic partnership", "2005-12-09",
+            "http://english.eastday.com/eastday/englishedition/node20665/node20668/node22810/"
+            "node104658/node104659/userobject1ai1713806.html"),
+    "ITA": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "", URL_CN_SOUTH_EUROPE),
+    "GRC": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "", URL_CN_SOUTH_EUROPE),
+    "POL": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2016-06-20",
+            "https://dlib.eastview.com/browse/doc/46872815?enc=rus (Xinhua, 20 Jun 2016)"),
+    "DNK": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2008",
+            "https://um.dk/en/about-us/the-ministers/speeches-and-articles-by-former-ministers/"
+            "martin-lidegaard-speeches-and-articles/"
+            "deepening-china-denmark-comprehensive-strategic-partnership/"),
+    "AZE": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2025-04-23",
+            "https://anews.com.tr/diplomacy/2025/04/23/"
+            "china-azerbaijan-elevate-ties-to-comprehensive-strategic-partnership"),
+    "EGY": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2014-12-23",
+            "https://wereadchina.wordpress.com/2014/12/23/"
+            "china-egypt-elevate-bilateral-ties-to-comprehensive-strategic-partnership/"),
+    "NGA": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2024-09",
+            "https://filipino.cri.cn/2024/09/04/ARTICleIHT4u8rvjPzMXjkse240904.shtml"),
+    "BDI": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2024-09-06",
+            "http://www.swahili.people.cn/416719/518473/518474/index.html (Xinhua)"),
+    "THA": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "2012-04-17",
+            "http://china.org.cn/world/2012-04/18/content_25169642.htm"),
+    "IDN": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2013",
+            "http://id.china-embassy.org/eng/sgxx/dsjh/t1618743.htm (fifth anniversary in 2018)"),
+    "MYS": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2013-10-04",
+            "http://www.chinadaily.com.cn/china/2013xiapec/2013-10/04/content_17009806.htm"),
+    "MNG": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2014-08-21",
+            "http://www.scmp.com/news/china/article/1578567/"
+            "xi-jinping-arrives-mongolia-two-day-state-visit"),
+    "TJK": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2017-08-31",
+            "http://cd.cnchemicals.com/Release_90031.html (Xinhua); "
+            "http://en.people.cn/n3/2024/0705/c90000-20190374.html"),
+    "BGD": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "",
+            "https://qatarpress.qa/"
+            "china-and-bangladesh-announce-the-raising-of-the-level-of-bilateral-relations-2; "
+            "strategic since 2016: http://bd.chineseembassy.org/eng/zmgx/zyjh/t1436842.htm"),
+    "COG": (CN_COMPREHENSIVE, "comprehensive strategic partnership of cooperation", "2016-07-05",
+            "http://bb.chineseembassy.org/eng/zgyw/t1378212.htm"),
+    "MOZ": (CN_COMPREHENSIVE, "comprehensive strategic cooperative partnership", "",
+            "https://clubofmozambique.com/news/"
+            "china-puts-ties-with-brother-mozambique-on-highest-footing-in-quest-for-stronger-"
+            "links-in-africa"),
+    "ZWE": (CN_COMPREHENSIVE, "comprehensive strategic partnership", "2018-04-04",
+            "https://whoknows.me/newsticker/politik-wirtschaft/"
+            "strategische-partnerschaft-zwischen-china-und-simbabwe/ (CCTV, 5 Apr 2018)"),
+    "PNG": (CN_COMPREHENSIVE,
+            "comprehensive strategic partnership of mutual respect and common development",
+            "2018-11-16", "https://news.cgtn.com/news/3d3d514e354d6a4e30457a6333566d54/"
+            "share_amp.html"),
+    **dict.fromkeys(
+        ("FJI", "FSM", "WSM", "TON", "VUT"),
+        (CN_COMPREHENSIVE, "comprehensive strategic partnership featuring mutual respect and "
+         "common development (agreed jointly with eight Pacific island countries)",
+         "2018-11-16", URL_CN_PACIFIC_2018),
+    ),
+}  # fmt: skip
+#: iso3 -> (designation as the source words it, since, source): strategic, with no source
+#: found for a higher tier (African states covered only by FOCAC 2024 are added in
+#: ``cn_partnership_rows``). Georgia: People's Daily's list of 2023 upgrades (via
+#: Chinascope) puts it under "comprehensive strategic partnerships", which no other page
+#: found confirms, so only the strategic level is coded. The same list puts Pakistan under
+#: "strategic partnership", plainly wrong for the all-weather partner; not used for it.
+CN_STRATEGIC_ONLY = {
+    "GEO": ("strategic partnership (listed as comprehensive strategic; see the note)", "2023",
+            URL_CN_2023_UPGRADES),
+    "SYR": ("strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "COL": ("strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "NIC": ("strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "BEN": ("strategic partnership", "2023", URL_CN_2023_UPGRADES),
+    "CRI": ("strategic cooperative partnership", "", URL_CN_LAC_2017),
+    "KOR": ("strategic cooperative partnership", "2008-05-27",
+            "https://en.trend.az/world/other/1209601.html; "
+            "https://ciplawyer.com/articles/136443.html (Xinhua)"),
+    "IND": ("strategic and cooperative partnership for peace and prosperity", "2005-04-11",
+            "https://www.mfa.gov.cn/ce/cein/eng/ssygd/zygx/t191496.htm"),
+    "CHE": ("innovative strategic partnership", "2016-04-08",
+            "http://www.chinadaily.com.cn/opinion/2016-04/13/content_24493284.htm"),
+    "IRQ": ("strategic partnership", "2015-12",
+            "https://chinaandthemiddleeast.blogspot.com/2018/08/"
+            "infographic-60-years-of-china-iraq.html (CGTN)"),
+    "BOL": ("strategic partnership", "2018-06-19",
+            "https://www.shine.cn/archive/nation/Xi-Morales-to-strengthen-strategic-ties/"
+            "shdaily.shtml"),
+    "TUR": ("strategic cooperative relationship", "2010-10-08",
+            "https://turkcindostlukvakfi.org.tr/EN,2585/turkish-chinese-relations-today.html; "
+            "https://polish.cri.cn/561/2010/10/08/162s101927.htm"),
+    "QAT": ("strategic partnership", "2014-11-03",
+            "https://www.business-standard.com/amp/article/news-ians/"
+            "china-qatar-announce-strategic-partnership-114110400070_1.html"),
+    "LKA": ("strategic cooperative partnership of sincere mutual assistance and everlasting "
+            "friendship", "2013-05",
+            "https://obor.nea.gov.cn/v_country/getDataCountry.html?id=1286&status=2&webSiteId=2"),
+    "NPL": ("strategic partnership of cooperation featuring everlasting friendship for "
+            "development and prosperity", "2019-10-12",
+            "http://ecns.cn/news/2019-10-14/detail-ifzpuyxh5817750.shtml"),
+    "CAN": ("strategic partnership", "",
+            "http://english.hani.co.kr/arti/english_edition/e_international/288732.html "
+            "(Hankyoreh, 2008: China's strategic partners)"),
+    "GBR": ("strategic partnership", "2004",
+            "https://issuhub.com/view/index?id=9701&pageIndex=17 (Reassessing the China-EU "
+            "Comprehensive Strategic Partnership, Springer 2015)"),
+}  # fmt: skip
+#: iso3 -> (document as the source words it, since, source): states that have agreed with
+#: China, in a signed joint statement or action plan, to build a bilateral "community with
+#: a shared future" (命运共同体). Nation Thailand (13 Aug 2024) quotes China's foreign
+#: ministry: Cambodia, Laos, Myanmar, Thailand and Vietnam "have each announced jointly with
+#: China the building of a community with a shared future".
+CN_SHARED_FUTURE = {
+    "LAO": ("action plan on building a China-Laos community with a shared future", "2019-04",
+            "https://en.yn2an.cn/news_1/1935909978887495680-2130-10.html; "
+            f"{URL_CN_MEKONG_2024}"),
+    "KHM": ("action plan 2019-2023 on building a China-Cambodia community of shared future",
+            "2019-04",
+            "http://en.freshnewsasia.com/index.php/en/localnews/13941-2019-05-08-08-06-23.html; "
+            f"http://en.people.cn/n3/2023/0212/c90000-10206514.html; {URL_CN_MEKONG_2024}"),
+    "PAK": ("joint statement on a closer China-Pakistan community of shared future in the new "
+            "era", "2018-11",
+            "https://www.thenews.com.pk/print/476548-china-pakistan-strive-to-build-closer-"
+            "community"),
+    "MMR": ("community with a shared future announced jointly with China", "",
+            URL_CN_MEKONG_2024),
+    "THA": ("community with a shared future announced jointly with China", "",
+            URL_CN_MEKONG_2024),
+    "VNM": ("building of a China-Vietnam community with a shared future", "2023",
+            "https://bnnbreaking.com/world/china/a-new-chapter-in-international-relations-"
+            f"chinas-head-of-state-diplomacy-in-2023/; {URL_CN_MEKONG_2024}"),
+    "UZB": ("announcement of a China-Uzbekistan community with a shared future (state visit)",
+            "2022-09", "http://m.o-olink.com/a/202305/19/WS64665f24a310b6054fad3cda_3.html"),
+    "KAZ": ("heads of state's consensus on a China-Kazakhstan community with a shared future",
+            "", URL_CN_KAZ_KGZ_2023),
+    "TKM": ("joint announcement to practise a community with a shared future bilaterally",
+            "2023",
+            "https://socialistchina.org/2023/05/01/"
+            "china-deepens-its-friendship-with-central-asian-countries"),
+    "SRB": ("China-Serbia community with a shared future (community of common destiny)",
+            "2024-05", URL_CN_MERICS_EUROPE),
+    "TJK": ("announcement of a China-Tajikistan community with a shared future", "2023",
+            "http://en.people.cn/n3/2024/0705/c90000-20190374.html"),
+    "IDN": ("joint statement on promoting the comprehensive strategic partnership and building "
+            "a China-Indonesia community with a shared future", "2024-11",
+            "https://www.thestar.com.my/business/business-news/2024/11/11/"
+            "china-indonesia-sign-multiple-cooperation-deals"),
+    "CUB": ("leaders' consensus on jointly building a China-Cuba community with a shared "
+            "future", "2022",
+            "http://en.people.cn/n3/2025/1115/c90000-20390859.html; "
+            "http://en.granma.cu/mundo/2024-10-22/challenges-of-building-a-shared-destiny"),
+    "LKA": ("heads of state's consensus on jointly building a China-Sri Lanka community with a "
+            "shared future", "",
+            "https://menafn.com/1109793172/"
+            "China-Willing-To-Promote-Strategic-Cooperative-Partnership-With-Sri-Lanka-Chinese-FM "
+            "(Xinhua, July 2025)"),
+    "KGZ": ("joint declaration: a community of shared future featuring good neighbourliness, "
+            "friendship and shared prosperity", "2023-05-18", URL_CN_KGZ_2023),
+    "KEN": ("elevation of ties to a China-Kenya community with a shared future for the new era",
+            "2025-04-24", "http://en.people.cn/n3/2025/0424/c90000-20306830.html"),
+    "BRA": ("elevation of the comprehensive strategic partnership to a China-Brazil community "
+            "with a shared future for a more just world and a more sustainable planet",
+            "2024-11-20",
+            "https://eir.news/2024/11/news/china-and-brazil-map-out-plans-for-50-more-years-of-"
+            "collaboration-on-world-peace-and-development; "
+            "https://theeuropetoday.com/2024/11/21/"
+            "china-and-brazil-elevate-ties-to-forge-a-community-with-a-shared-future"),
+    "ZAF": ("joint statement pledging a high-quality China-South Africa community with a "
+            "shared future", "2024-09",
+            "https://vietnam.vn/en/nang-cap-quan-he-khang-dinh-tuong-lai-chung"),
+}  # fmt: skip
+
 #: CIS correction: the country_converter ``cis`` flag omits Kyrgyzstan, a CIS member state
 #: since the 1991 Alma-Ata Protocol. It is added here by hand.
 CIS_ADDITIONS = ("KGZ",)
@@ -832,6 +1135,47 @@ def bri_rows(un_members: set[str]) -> list[dict[str, str]]:
     return rows
 
 
+def cn_partnership_rows(african: set[str]) -> list[dict[str, str]]:
+    """Bloc rows for China's strategic partners and shared-future documents.
+
+    Args:
+        african: iso3 of the African UN members (the FOCAC 2024 elevation covers those
+            with diplomatic relations with China).
+
+    Returns:
+        Rows of ``cn_strategic``, ``cn_comprehensive_strategic`` and ``cn_shared_future``.
+
+    Raises:
+        ValueError: If a state is listed in both tiers, or a designation is dated after
+            ``CN_PARTNERSHIP_AS_OF``.
+
+    """
+    both = set(CN_COMPREHENSIVE_STRATEGIC) & set(CN_STRATEGIC_ONLY)
+    if both:
+        raise ValueError(f"cn partnerships: listed in two tiers: {sorted(both)}")
+    prefix = f"hand-coded as of {CN_PARTNERSHIP_AS_OF}"
+    rows = []
+    for iso3, (tier, words, since, url) in CN_COMPREHENSIVE_STRATEGIC.items():
+        source = f"{prefix}; '{words}'; {url}"
+        rows += literal_rows({iso3: since}, "cn_strategic", source, tier)
+        rows += literal_rows({iso3: since}, "cn_comprehensive_strategic", source, tier)
+    for iso3, (words, since, url) in CN_STRATEGIC_ONLY.items():
+        source = f"{prefix}; '{words}'; {url}"
+        rows += literal_rows({iso3: since}, "cn_strategic", source, CN_STRATEGIC)
+    coded = set(CN_COMPREHENSIVE_STRATEGIC) | set(CN_STRATEGIC_ONLY)
+    focac = sorted(african - coded - set(CN_NO_RELATIONS))
+    words = "strategic partnership (FOCAC 2024: every African state with diplomatic ties)"
+    source = f"{prefix}; '{words}'; {URL_CN_FOCAC_2024}"
+    rows += literal_rows(dict.fromkeys(focac, CN_FOCAC_2024), "cn_strategic", source, CN_STRATEGIC)
+    for iso3, (words, since, url) in CN_SHARED_FUTURE.items():
+        source = f"{prefix}; '{words}'; {url}"
+        rows += literal_rows({iso3: since}, "cn_shared_future", source, "bilateral_document")
+    late = [r["iso3"] for r in rows if r["since"] > CN_PARTNERSHIP_AS_OF]
+    if late:
+        raise ValueError(f"cn partnerships dated after {CN_PARTNERSHIP_AS_OF}: {late}")
+    return rows
+
+
 def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[str, str]]:
     """Build blocs.csv rows.
 
@@ -888,6 +1232,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
         source = f"hand-coded as of {US_MNNA_AS_OF}; {URL_MNNA}; date: {url}"
         rows += literal_rows({iso3: since}, "us_mnna", source, "designated")
     rows += bri_rows(set(master))
+    rows += cn_partnership_rows({i for i, r in master.items() if r["un_region"] == "Africa"})
 
     # BRICS and SCO from domain/memberships.csv. Invited (not yet accepted) partners are not
     # memberships and stay only in ai_affiliations.csv.
@@ -912,6 +1257,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
     expected = {
         "nato": 32, "asean": 11, "gcc": 6, "au": 54,
         "iomed": 32, "us_mnna": 20, "bri": 151,
+        "cn_strategic": 118, "cn_comprehensive_strategic": 61, "cn_shared_future": 18,
     }  # fmt: skip
     counts = Counter(r["bloc"] for r in rows)
     for bloc, size in expected.items():
@@ -1081,6 +1427,8 @@ def render_sources(ctx: dict[str, object]) -> str:
         f"{i} (GFDC exit {exit_date}: {note})" for i, (exit_date, note) in BRI_WITHDRAWN.items()
     )
     bri_counts = "; ".join(BRI_COUNT_SOURCES)
+    cn_above = ", ".join(sorted(i for i, v in CN_COMPREHENSIVE_STRATEGIC.items() if v[0] == CN_ABOVE))
+    cn_focac = bloc_counts["cn_strategic"] - len(CN_COMPREHENSIVE_STRATEGIC) - len(CN_STRATEGIC_ONLY)
     bloc_table = md_table(
         ("bloc", "rows", "relation(s)", "since", "source of the list"),
         [
@@ -1117,6 +1465,17 @@ def render_sources(ctx: dict[str, object]) -> str:
              "likely signing date (per row; see the note)",
              f"**hand-coded**, as of {BRI_GFDC_AS_OF} (GFDC) + 3 later or missing signatories; "
              f"{URL_BRI_GFDC}"),
+            ("cn_strategic", bloc_counts["cn_strategic"],
+             f"{CN_STRATEGIC}; {CN_COMPREHENSIVE}; {CN_ABOVE}",
+             "designation date (per row; see the note)",
+             f"**hand-coded**, as of {CN_PARTNERSHIP_AS_OF}; a source per row; FOCAC 2024 "
+             "for the other African states (see the note)"),
+            ("cn_comprehensive_strategic", bloc_counts["cn_comprehensive_strategic"],
+             f"{CN_COMPREHENSIVE}; {CN_ABOVE}", "designation date (per row)",
+             f"**hand-coded**, as of {CN_PARTNERSHIP_AS_OF}; a source per row"),
+            ("cn_shared_future", bloc_counts["cn_shared_future"], "bilateral_document",
+             "document date (per row)",
+             f"**hand-coded**, as of {CN_PARTNERSHIP_AS_OF}; a source per row"),
             ("council_of_europe", bloc_counts["council_of_europe"], "member", "empty",
              f"shared `council_of_europe` flag (46; Russia expelled 2022); {URL_COE}"),
             ("apec", bloc_counts["apec"], "member", "empty",
@@ -1329,6 +1688,45 @@ Notes:
   San Marino said in 2019 it hoped to sign ({URL_BRI_SMR_2019}); no signature was found,
   so it has no row. No accession after Colombia (2025-05-14) was found in the sources
   searched (2026-11-30).
+* **China's partnerships** (`cn_strategic`, `cn_comprehensive_strategic`,
+  `cn_shared_future`), **as of {CN_PARTNERSHIP_AS_OF}** (the model's start). China ranks its
+  bilateral relations in named tiers (typology: {URL_CN_TIERS}; the Wikipedia list
+  "Diplomatic partnerships of China", {URL_CN_PARTNERSHIP_LIST}, could be read only in
+  excerpts and is cited by no row). Every row names, in its `source`, the designation as
+  the cited page words it and the page's URL; `relation` is the tier: `{CN_STRATEGIC}`,
+  `{CN_COMPREHENSIVE}` (comprehensive strategic, including "comprehensive strategic
+  cooperative", "all-round" and "all-around" strategic partnerships) or `{CN_ABOVE}`
+  (all-weather, permanent or new-era: {cn_above}).
+  `cn_comprehensive_strategic` has the **{bloc_counts["cn_comprehensive_strategic"]}** states
+  at the two upper tiers; `cn_strategic` has those plus **{len(CN_STRATEGIC_ONLY)}** states
+  sourced at the strategic tier ({", ".join(sorted(CN_STRATEGIC_ONLY))}) and **{cn_focac}**
+  other African states, coded `{CN_STRATEGIC}` from {CN_FOCAC_2024}: at the FOCAC Beijing
+  summit China raised its relations with every African state having diplomatic ties with
+  it to the strategic level ({URL_CN_FOCAC_2024}); Eswatini, which recognises Taipei, has no
+  row. `since` is the date the cited page gives for the designation (for an upgrade, the
+  upgrade's date, so an upper bound on when the strategic tier was reached), empty where
+  it gives none. A designation is taken to stand unless a page found says it lapsed: the
+  USA's "constructive strategic partnership" of 1997 had given way to a "cooperative
+  partnership" by 2011 (https://magazine.thediplomat.com/2024-06/chinas-diplomatic-partnerships-whats-in-a-name),
+  so the USA has no row; Japan's "strategic beneficial relationship" (2008,
+  http://english.hani.co.kr/arti/english_edition/e_international/288732.html) is not a
+  partnership tier, so Japan has none either. No designation after
+  {CN_PARTNERSHIP_AS_OF} is coded (Armenia's strategic partnership of 2025-08-31 is left
+  out; the build refuses a later `since`). `cn_shared_future`: **{bloc_counts["cn_shared_future"]}**
+  states with a joint statement, action plan or joint announcement on building a bilateral
+  "China-X community with a shared future" (命运共同体). **Not established, so missing or
+  at a lower tier:** the Wikipedia list could not be read whole, so this is a partial
+  list. Searched for without finding a page that names the designation: Afghanistan,
+  Kuwait, Oman, Jordan, Ukraine, the Czech Republic and Austria (no row), Cuba's partnership
+  tier (it has a shared-future row only), the comprehensive tier of the United Kingdom (coded strategic)
+  and of the African states upgraded at FOCAC 2024 beyond those sourced here (coded
+  strategic); Georgia is coded strategic because only People's Daily's list of 2023
+  upgrades ({URL_CN_2023_UPGRADES}) calls its 2023 partnership comprehensive strategic, and
+  that list is unreliable (it puts Pakistan under "strategic partnership"). Shared-future
+  documents were searched for in Southeast, South and Central Asia, Serbia, Cuba, Brazil,
+  Kenya and South Africa only; other states that may have signed one have no row. Canada's row rests
+  on a 2008 list and may be stale. None of these blocs is a
+  tie layer or other input of the model.
 
 ## ai_affiliations.csv ({ctx["n_affiliations"]} rows)
 

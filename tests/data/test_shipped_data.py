@@ -29,6 +29,7 @@ COUNTRY_COLUMNS = [
 BLOC_IDS = {
     "eu", "oecd", "g7", "g20", "brics", "brics_partner", "sco", "au", "asean", "nato", "gcc",
     "council_of_europe", "apec", "cis", "ldc", "lldc", "sids", "iomed", "us_mnna", "bri",
+    "cn_strategic", "cn_comprehensive_strategic", "cn_shared_future",
 }  # fmt: skip
 FRAMEWORK_IDS = {
     "waico", "gpai", "coe_ai_convention", "bletchley_2023", "seoul_2024", "paris_2025",
@@ -106,7 +107,8 @@ def test_every_shared_un_member_present(countries: list[dict[str, str]]) -> None
     ("bloc", "size"),
     [("eu", 27), ("oecd", 38), ("g7", 7), ("g20", 19), ("nato", 32), ("gcc", 6), ("asean", 11),
      ("au", 54), ("council_of_europe", 46), ("apec", 19), ("cis", 9), ("iomed", 32),
-     ("us_mnna", 20), ("bri", 151)],
+     ("us_mnna", 20), ("bri", 151), ("cn_strategic", 118), ("cn_comprehensive_strategic", 61),
+     ("cn_shared_future", 18)],
 )  # fmt: skip
 def test_bloc_sizes(members: dict[str, set[str]], bloc: str, size: int) -> None:
     assert len(members[bloc]) == size
@@ -194,6 +196,70 @@ def test_bri_sources_record_count_and_withdrawals() -> None:
     assert "**as of 2025-05**" in text
 
 
+CN_BLOCS = ("cn_strategic", "cn_comprehensive_strategic", "cn_shared_future")
+
+
+def test_cn_partnership_rows_sourced_and_dated_by_model_start(
+    blocs: list[dict[str, str]],
+) -> None:
+    rows = [r for r in blocs if r["bloc"] in CN_BLOCS]
+    # Every row cites the page that names its designation (a URL), quoting the designation.
+    assert all(re.search(r"; '.+'; https?://", r["source"]) for r in rows)
+    # Nothing designated after the model's start (26 July 2025) is coded.
+    assert all(r["since"] <= "2025-07-26" for r in rows)
+    assert all(r["source"].startswith("hand-coded as of 2025-07-26;") for r in rows)
+
+
+def test_cn_partnership_tiers_as_in_sources(
+    members: dict[str, set[str]], blocs: list[dict[str, str]]
+) -> None:
+    tier = {r["iso3"]: r["relation"] for r in blocs if r["bloc"] == "cn_strategic"}
+    since = {r["iso3"]: r["since"] for r in blocs if r["bloc"] == "cn_strategic"}
+    # The comprehensive tier is a subset of the strategic one, with the same tier per state.
+    assert members["cn_comprehensive_strategic"] <= members["cn_strategic"]
+    for row in blocs:
+        if row["bloc"] == "cn_comprehensive_strategic":
+            assert tier[row["iso3"]] == row["relation"] != "strategic"
+    # Pakistan's all-weather and Russia's new-era partnerships (ecns.cn, 5 Jun 2019).
+    assert tier["PAK"] == tier["RUS"] == "above_comprehensive"
+    assert since["RUS"] == "2019-06-05"
+    assert {"PAK", "RUS"} <= members["cn_comprehensive_strategic"]
+    # Belarus, the second all-weather partner, from 15 Sep 2022 (Samarkand joint statement).
+    assert (tier["BLR"], since["BLR"]) == ("above_comprehensive", "2022-09-15")
+    # Hungary's all-weather partnership for the new era (MERICS, May 2024).
+    assert (tier["HUN"], since["HUN"]) == ("above_comprehensive", "2024-05")
+    # France was the first Western comprehensive strategic partner, January 2004.
+    assert (tier["FRA"], since["FRA"]) == ("comprehensive_strategic", "2004-01")
+    # India and South Korea: strategic (2005, 2008), not comprehensive.
+    assert tier["IND"] == tier["KOR"] == "strategic"
+    # FOCAC 2024: every African state with diplomatic ties is a strategic partner; Eswatini
+    # recognises Taipei.
+    assert members["au"] - {"SWZ"} <= members["cn_strategic"]
+    assert since["KEN"] == "2024-09-05"
+    # The USA's 1997 partnership lapsed; Japan has a "strategic beneficial relationship",
+    # no partnership; Armenia's strategic partnership dates from 31 Aug 2025.
+    assert not {"USA", "JPN", "SWZ", "ARM"} & (members["cn_strategic"] | members["cn_shared_future"])
+
+
+def test_cn_shared_future_documents_as_in_sources(blocs: list[dict[str, str]]) -> None:
+    since = {r["iso3"]: r["since"] for r in blocs if r["bloc"] == "cn_shared_future"}
+    # Action plans with Laos and Cambodia (April 2019), Pakistan's joint statement (Nov 2018).
+    assert since["LAO"] == since["KHM"] == "2019-04"
+    assert since["PAK"] == "2018-11"
+    # Kenya's elevation of 24 Apr 2025 precedes the model's start (Xinhua).
+    assert since["KEN"] == "2025-04-24"
+    # Myanmar and Thailand announced theirs per China's foreign ministry (Nation, Aug 2024).
+    assert {"MMR", "THA", "VNM", "SRB"} <= set(since)
+    assert not {"USA", "JPN", "RUS"} & set(since)
+
+
+def test_cn_partnership_gaps_are_stated_in_sources() -> None:
+    text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    assert "**as of 2025-07-26** (the model's start)" in text
+    assert "**Not established, so missing or\n  at a lower tier:**" in text
+    assert "Armenia's strategic partnership of 2025-08-31 is left\n  out" in text
+
+
 def test_brics_members_as_in_source(blocs: list[dict[str, str]]) -> None:
     brics = {r["iso3"]: r["relation"] for r in blocs if r["bloc"] == "brics"}
     core = {"BRA", "RUS", "IND", "CHN", "ZAF", "EGY", "ETH", "IRN", "ARE", "IDN"}
@@ -225,7 +291,8 @@ def test_bloc_rows_valid(countries: list[dict[str, str]], blocs: list[dict[str, 
     assert {r["bloc"] for r in blocs} == BLOC_IDS
     assert {r["relation"] for r in blocs} <= {
         "member", "partner", "member_disputed", "founding_signatory", "designated",
-        "cooperation_document", "initiator",
+        "cooperation_document", "initiator", "strategic", "comprehensive_strategic",
+        "above_comprehensive", "bilateral_document",
     }  # fmt: skip
     pairs = Counter((r["iso3"], r["bloc"]) for r in blocs)
     assert max(pairs.values()) == 1
