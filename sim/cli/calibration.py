@@ -134,7 +134,7 @@ def run_abc(args: argparse.Namespace) -> int:
     )  # fmt: skip
     predictive = abc.posterior_predictive(spec.scenario, posterior, draws=args.draws, seed=spec.seed)
     summary = abc.predictive_summary(predictive)
-    point = abc.point_estimate(spec.scenario, posterior)
+    point = abc.point_estimate(posterior)
     extends = Path(os.path.relpath(spec.scenario_path, out.resolve())).as_posix()
     files = {
         **posterior.save(out),

@@ -37,7 +37,8 @@ def test_the_folder_holds_the_posterior_its_checks_and_a_calibrated_scenario(cal
     # the calibrated scenario sets each parameter to its weighted median, inside the prior
     assert 0.0 <= posterior.frameworks["waico"].entry_cost <= 1.5
     assert 0.03 <= posterior.rule.temperature <= 0.5
-    calibrated_paths = {"frameworks.waico.entry_cost", "frameworks.eu_coe.entry_cost", "utility.alignment",
+    calibrated_paths = {"frameworks.waico.entry_cost", "frameworks.eu_coe.entry_cost",
+                        "frameworks.us_led.entry_cost", "utility.alignment",
                         "utility.peer", "utility.support", "rule.temperature"}  # fmt: skip
     assert set(medians) == calibrated_paths
     predictive = pd.read_csv(calibrated / "predictive_summary.csv")
