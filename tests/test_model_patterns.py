@@ -12,10 +12,14 @@ the ones docs/model.md reports.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
+import sim
 from sim.analysis.scoring import PRECEDENT, hold_outs, simulate
 from sim.model import CoalitionModel
 from sim.observations import load_observations
@@ -153,3 +157,14 @@ def test_no_later_convention_signature_is_in_the_starting_state(baseline, world)
     eu_coe = model.params.framework_ids.index("eu_coe")
     early = [code for code in later["iso3"] if model.holds[world.index[code], eu_coe]]
     assert not early, f"members at step 0 although they signed later: {early}"
+
+
+def test_no_partner_of_a_lead_is_one_only_after_the_start(baseline, world):
+    """A designation dated after July 2025 (Saudi Arabia's as a major non-NATO ally, Nov 2025)
+    must not lower an entry cost from step 0; blocs keep no dates in the model, the data do."""
+    rows = pd.read_csv(Path(sim.__file__).parent / "data" / "blocs.csv", dtype=str)
+    for fid, fw in baseline.frameworks.items():
+        model = CoalitionModel(baseline, world, rng=0)
+        partners = world.iso3[model.country_mask(fw.partners, f"frameworks.{fid}.partners")]
+        later = rows[rows["bloc"].isin(fw.partners.blocs) & (rows["since"].fillna("") > "2025-07-26")]
+        assert not set(later["iso3"]) & set(partners), fid

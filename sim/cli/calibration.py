@@ -150,7 +150,7 @@ def run_abc(args: argparse.Namespace) -> int:
     for path in (database, database.with_name(database.name + ".signature.json")):
         path.unlink(missing_ok=True)  # the folder holds them now; --resume copies them back
     print("\n".join(abc.report_lines(posterior, summary)))
-    print("\nSet in calibrated.yaml (the particle closest to the targets over 10 seeds): "
+    print("\nSet in calibrated.yaml (the posterior's medoid, its most central particle): "
           + ", ".join(f"{path} = {value:.4g}" for path, value in point.items()))
     print(f"\nWrote {shown(out)}/ ({', '.join(sorted(files))}).")
     return 0
