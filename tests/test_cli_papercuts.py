@@ -135,7 +135,7 @@ def test_list_skips_specs_in_a_scenario_folder(tmp_path, capsys):
         (SCENARIOS / "baseline.yaml", "(baseline: 4 frameworks"),
         (SCENARIOS / "sweeps" / "baseline_sobol.yaml", "(sweep spec baseline_sobol of baseline: sobol"),
         (SCENARIOS / "optimize" / "us_offer.yaml", "(optimisation spec us_offer of baseline: 2 levers"),
-        (SCENARIOS / "calibration" / "baseline.yaml", "(calibration spec of baseline: 6 priors"),
+        (SCENARIOS / "calibration" / "baseline.yaml", "(calibration spec of baseline: 7 priors"),
     ],
     ids=lambda value: getattr(value, "name", ""),
 )

@@ -208,7 +208,7 @@ def test_camp_and_convention_figures(first_year, full_runs, world) -> None:
     text = section("8.7")
     holds, ids = first_year
     us_camp = holds[:10, 12, :, ids.index("us_led")].sum(axis=1)
-    assert printed(number(r"\| median (\d+) \(seeds 0-9\) \|", text), np.median(us_camp))
+    assert printed(number(r"\| median ([\d.]+) \(seeds 0-9\) \|", text), np.median(us_camp))
     runs, ids = full_runs
     coe = runs[:, :, :, ids.index("eu_coe")].sum(axis=2)
     assert printed(

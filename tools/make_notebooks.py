@@ -640,7 +640,7 @@ for kind in ("logit", "best_response"):
     print(kind, "->", summary_lines(check_equilibrium(model))[0])
 """),
     md("""
-At the calibrated logit temperature (0.32) choices are noisy: some countries hold a portfolio
+At the calibrated logit temperature (0.22) choices are noisy: some countries hold a portfolio
 that is not their best response, and the run ends in a stochastic steady state, not an
 equilibrium (docs/model.md, 8.5). The best-response rule removes that noise; the few countries
 it leaves that "could gain" stay because switching would cost them more than they gain (the
@@ -771,16 +771,21 @@ results = load_results(workdir / "store")
 results.table(["final_share_population:waico"]).head()
 """),
     md("""
-## 2. Discover: where does WAICO pass a third under today's controls?
+## 2. Discover: where does WAICO grow large under today's controls?
 
-PRIM peels the box of all runs of the baseline's policy (today's penalty), slice by slice,
-towards the runs in which WAICO holds more than a third of the world's population. The trade-off
+"Large" is the median of WAICO's share of the world's population over the baseline policy's runs
+(computed below, not fixed by hand, so the question stays one that some runs answer yes and some
+no). PRIM peels the box of all runs of the baseline's policy (today's penalty), slice by slice,
+towards the runs in which WAICO holds more than that share. The trade-off
 curve shows each box's **coverage** (share of those runs it holds) against its **density** (share
 of its runs that are such runs); the ring marks the chosen box, the densest with coverage of at
 least a half. Each limit's quasi-p value says whether it matters (below 0.05).
 """),
     code("""
-found = discover_store(results, "final_share_population:waico", above=1 / 3, policy="baseline")
+shares = results.table(["final_share_population:waico"])
+level = float(shares[shares["policy"] == "baseline"]["final_share_population:waico"].median())
+print(f"WAICO's median share of the world's population after 24 months, baseline policy: {level:.3f}")
+found = discover_store(results, "final_share_population:waico", above=level, policy="baseline")
 for box in found.boxes:
     print(f"coverage {box.coverage:.2f}, density {box.density:.2f}:", box.limits, box.significance)
 tradeoff_figure(found)
@@ -791,12 +796,12 @@ box_limits_figure(found)
     md("""
 ## 3. Compare policies: satisficing and regret
 
-For the goal "WAICO below a third of the world's population": the share of scenarios in which
+For the goal "WAICO below that median share of the world's population": the share of scenarios in which
 each policy meets it, and its **regret**, how far it falls short of the best policy in the same
 scenario (maximum and 90th percentile over scenarios).
 """),
     code("""
-robust = robustness(results, "final_share_population:waico", "< 0.333")
+robust = robustness(results, "final_share_population:waico", f"< {level:.3f}")
 robust.table.round(3)
 """),
     code("""
