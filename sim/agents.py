@@ -92,7 +92,7 @@ class Country(mesa.Agent):
             values[lever.value] = params.static[lever.value][i, j]
         values["peer"] = params.peer_coef * float(peer_row[0, 0])
         values["offers"] = model.side_payment[i, j]
-        for name in ("penalty", "sovereignty", "entry", "support"):
+        for name in ("penalty", "sovereignty", "entry", "support", "partner"):
             values[name] = params.static[name][i, j]
         return values
 

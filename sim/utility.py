@@ -31,7 +31,7 @@ from sim.world import World
 
 #: Static components, in the order they are summed.
 STATIC_COMPONENTS = (
-    "alignment", *[lever.value for lever in Lever], "penalty", "sovereignty", "entry", "support",
+    "alignment", *[lever.value for lever in Lever], "penalty", "sovereignty", "entry", "support", "partner",
 )  # fmt: skip
 
 #: Components that depend on the current memberships or on this step's sponsors' offers.
@@ -39,7 +39,7 @@ DYNAMIC_COMPONENTS = ("club", "peer", "offers")
 
 #: All framework-level components, in the order they are summed.
 COMPONENTS = ("alignment", "club", *[lever.value for lever in Lever], "peer", "offers", "penalty",
-              "sovereignty", "entry", "support")  # fmt: skip
+              "sovereignty", "entry", "support", "partner")  # fmt: skip
 
 def enumerate_portfolios(
     framework_ids: tuple[str, ...], exclusive: tuple[tuple[str, str], ...]
@@ -205,11 +205,12 @@ def build_parameters(
     static["sovereignty"] = -autonomy[:, None] * sovereignty[None, :]
 
     entry = np.tile(np.array([fw.entry_cost for fw in fws]), (n, 1))
+    partner = np.zeros((n, k))
     for j, (fid, fw) in enumerate(zip(ids, fws, strict=True)):
         for code, cost in fw.entry_cost_overrides.items():
             entry[world.index[code], j] = cost
         if fw.partner_discount:
-            entry[mask(fw.partners, f"frameworks.{fid}.partners"), j] -= fw.partner_discount
+            partner[mask(fw.partners, f"frameworks.{fid}.partners"), j] = fw.partner_discount
     static["entry"] = -entry
 
     if declared is not None and not declared.any():
@@ -217,6 +218,7 @@ def build_parameters(
     static["support"] = (
         np.zeros((n, k)) if declared is None else weights.support * declared.astype(float)
     )
+    static["partner"] = partner
 
     static_total = np.zeros((n, k))
     for name in STATIC_COMPONENTS:
@@ -382,7 +384,7 @@ def framework_utilities(
     if offers is not None:
         taken = rows if offer_rows is None else offer_rows
         u += offers if taken is None else offers.take(taken, axis=0)
-    for c in range(1 + levers, len(STATIC_COMPONENTS)):  # penalty, sovereignty, entry
+    for c in range(1 + levers, len(STATIC_COMPONENTS)):  # penalty, sovereignty, entry, support, partner
         u += static[c]
     return u
 

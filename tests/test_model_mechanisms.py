@@ -266,13 +266,14 @@ def partnered(discount: float) -> sim.Scenario:
                                                             "activation_rate": 0.2})  # fmt: skip
 
 
-def test_the_leads_partners_pay_a_lower_entry_cost_and_join_more_often():
+def test_the_leads_partners_gain_the_discount_and_join_more_often():
     world = sim.World.synthetic(60, rng=4)
     b = CoalitionModel(partnered(0.0), world, rng=0).params.framework_ids.index("b")
-    entry = {d: CoalitionModel(partnered(d), world, rng=0).params.static["entry"][:, b] for d in (0.0, 0.5)}
+    static = CoalitionModel(partnered(0.5), world, rng=0).params.static
     partners = np.isin(world.iso3, [f"A{i:04d}" for i in range(5, 10)])
-    np.testing.assert_allclose(entry[0.5][partners], entry[0.0][partners] + 0.5)
-    np.testing.assert_array_equal(entry[0.5][~partners], entry[0.0][~partners])
+    assert (static["partner"][partners, b] == 0.5).all() and not static["partner"][~partners].any()
+    unpartnered = CoalitionModel(partnered(0.0), world, rng=0).params.static
+    np.testing.assert_array_equal(static["entry"], unpartnered["entry"])  # its own component
     shares = {d: np.mean([run(partnered(d), world, seed, 8)[1][8, partners, b].mean() for seed in range(10)])
               for d in (0.0, 1.0)}  # fmt: skip
     assert shares[1.0] > shares[0.0] + 0.2

@@ -276,6 +276,7 @@ COMPONENT_LABELS = {
     "sovereignty": "sovereignty cost",
     "entry": "entry cost",
     "support": "support it declared",
+    "partner": "partner of the lead",
     "dual_cost": "cost of holding several",
     "switching": "cost of switching",
 }
