@@ -70,6 +70,8 @@ class World:
         table: The full country table, for display and analysis (not used in the
             hot path).
         data_version: Version of the shipped data, or ``"synthetic"``.
+        bloc_since: When each actor joined each bloc, an ISO date or year as text, index
+            ``iso3``; empty where the data give no date (and for synthetic worlds).
 
     """
 
@@ -85,6 +87,7 @@ class World:
     affiliations: pd.DataFrame
     table: pd.DataFrame
     data_version: str
+    bloc_since: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     _peer_cache: dict = field(default_factory=dict, repr=False)
     _member_cache: dict = field(default_factory=dict, repr=False)
     _agreement_cache: dict = field(default_factory=dict, repr=False)
@@ -249,8 +252,9 @@ class World:
             blocs: Bloc ids whose members (any relation) are included.
             affiliations: Affiliation framework ids, optionally ``framework:relation``
                 (e.g. ``us_diffusion_rule:tier1``), whose countries are included.
-            as_of: Only affiliations dated on or before this ISO date count; an
-                affiliation without a date counts (the lists' dates are incomplete).
+            as_of: Only affiliations and bloc memberships dated on or before this ISO
+                date count; one without a date counts (the lists' dates are incomplete),
+                and one dated by its year alone counts from that year's start.
             everyone: Include every actor.
 
         Returns:
@@ -282,7 +286,11 @@ class World:
         for bloc in blocs:
             if bloc not in self.blocs.columns:
                 raise KeyError(bloc)
-            mask |= self.blocs[bloc].to_numpy(dtype=bool)
+            member = self.blocs[bloc].to_numpy(dtype=bool)
+            if as_of is not None and bloc in self.bloc_since.columns:
+                since = self.bloc_since[bloc].reindex(self.iso3).fillna("").to_numpy(dtype=str)
+                member = member & (since <= as_of)  # "" (undated) sorts first
+            mask |= member
         for spec in affiliations:
             framework, _, relation = spec.partition(":")
             rows = self.affiliations[self.affiliations["framework"] == framework]
@@ -500,7 +508,7 @@ def _load_world(folder: str) -> World:
     root = Path(folder) if folder else data_dir()
     read = {"keep_default_na": False, "na_values": [""]}
     table = pd.read_csv(root / "countries.csv", **read).set_index("iso3").sort_index()
-    bloc_rows = pd.read_csv(root / "blocs.csv", **read)
+    bloc_rows = pd.read_csv(root / "blocs.csv", dtype=str, **read)
     affiliations = pd.read_csv(root / "ai_affiliations.csv", dtype=str, **read)
     manifest = json.loads((root / "manifest.json").read_text())
 
@@ -533,4 +541,7 @@ def _load_world(folder: str) -> World:
         affiliations=affiliations,
         table=table,
         data_version=str(manifest["data_version"]),
+        bloc_since=bloc_rows.dropna(subset=["since"]).pivot_table(
+            index="iso3", columns="bloc", values="since", aggfunc="min"
+        ),
     )
