@@ -43,7 +43,7 @@ DEFAULT_SHARED = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "sim" / "data"
 
 #: Fixed date part of ``data_version``; bump it by hand when the data are rebuilt on purpose.
-DATA_VERSION_DATE = "2026.11.27"
+DATA_VERSION_DATE = "2026.11.30"
 
 #: How the AI-capacity proxy is filled where GDP is missing (only PRK):
 #: "global_median" or "subregion_median". See ``impute_proxy`` and SOURCES.md for why.
