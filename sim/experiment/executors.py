@@ -209,7 +209,9 @@ def _dask_backend(workers: int | None, address: str | None) -> Iterator[Backend]
     cluster = None
     if address is None:
         count = workers or default_workers()
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+        # The dashboard on a free port: with None, distributed still tries :8787 and warns
+        # (an error under -W error) when another cluster or a JupyterLab extension holds it.
+        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=":0")
         client = Client(cluster)
     else:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -55,6 +56,20 @@ def test_dask_missing_is_an_input_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with pytest.raises(InputError, match=r"coalsim\[dask\]"), open_backend("dask", 1):
         pass
+
+
+def test_a_local_dask_cluster_starts_while_another_holds_the_dashboard_port():
+    # distributed's default dashboard port (8787) may be held by another cluster or a
+    # JupyterLab extension; its warning was an error under -W error (CI failed on it).
+    pytest.importorskip("dask.distributed")
+    with socket.socket() as held:
+        try:
+            held.bind(("0.0.0.0", 8787))
+        except OSError:
+            pass  # already held by someone else: the case itself
+        held.listen()
+        with open_backend("dask", 1) as backend:
+            assert backend.executor.submit(abs, -3).result() == 3
 
 
 def test_unreachable_dask_scheduler_is_an_input_error(monkeypatch):
