@@ -649,6 +649,7 @@ def calibrate(
     abc = pyabc.ABCSMC(
         model, prior_distribution, lambda x, _: distance(x, targets),
         population_size=budget.population, sampler=sampler, eps=_shrinking_median(pyabc),
+        transitions=pyabc.LocalTransition(k_fraction=0.25),
     )  # fmt: skip
     database = Path(database)
     signature_file = database.with_name(database.name + ".signature.json")
