@@ -22,6 +22,7 @@ file, the row and the column.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError, did_you_mean
+from sim.files import read_bytes
 
 #: Columns of the observations file, in order.
 COLUMNS = (
@@ -43,6 +45,9 @@ KINDS = ("member_count", "member", "supporter", "endorser", "participant", "prop
 POSITIVE_KINDS = ("member", "supporter", "endorser")
 
 CONFIDENCE = ("high", "medium", "low")
+
+#: Largest observations file read (the shipped one is a few dozen kilobytes).
+MAX_OBSERVATIONS_BYTES = 10_000_000
 
 #: The month of step 0 (July 2025, the WAICO proposal).
 STEP_ZERO = (2025, 7)
@@ -80,18 +85,18 @@ def load_observations(path: str | Path | None = None) -> pd.DataFrame:
         ``step`` as int, ``value``/``low``/``high`` as float (NaN for country rows).
 
     Raises:
-        InputError: If the file cannot be read, its header differs from :data:`COLUMNS`,
+        InputError: If the file cannot be read, is not a regular file of at most
+            :data:`MAX_OBSERVATIONS_BYTES`, its header differs from :data:`COLUMNS`,
             or a row breaks a rule (naming the row and the column).
 
     """
     path = Path(path) if path is not None else default_path()
     where = str(path)
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            body = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        reader = csv.reader(io.StringIO(read_bytes(path, MAX_OBSERVATIONS_BYTES).decode("utf-8"), newline=""))
+        header = next(reader, None)
+        body = list(reader)
+    except (OSError, ValueError, csv.Error) as exc:  # a pipe or device, too large, not UTF-8
         raise InputError(where, "", "a readable UTF-8 CSV file of observations", str(exc)) from None
     if header is None or tuple(header) != COLUMNS:
         raise InputError(

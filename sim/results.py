@@ -26,6 +26,7 @@ import pandas as pd
 from sim import metrics
 from sim.atomic import read_folder_once, write_folder_atomically
 from sim.equilibrium import check_equilibrium, summary_lines
+from sim.files import parse_json
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
 from sim.schema import check_seed, check_steps
@@ -168,7 +169,7 @@ class RunResult:
             missing = [name for name in RESULT_FILES if not (root / name).is_file()] or list(RESULT_FILES)
             raise FileNotFoundError(f"{root} is not a complete coalsim result: missing {missing}") from None
         tables = {name: pd.read_parquet(io.BytesIO(files[f"{name}.parquet"])) for name in TABLES}
-        return cls(**tables, metadata=json.loads(files["metadata.json"].decode("utf-8")))
+        return cls(**tables, metadata=parse_json(files["metadata.json"]))
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
