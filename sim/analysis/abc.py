@@ -903,6 +903,11 @@ def load_calibration_spec(path: str | Path, world: World | None = None) -> Calib
         if dotted not in scenario.parameters():
             raise InputError(where, f"priors.{dotted}", "a parameter of the scenario (see coalsim params)",
                              f"'{dotted}'")  # fmt: skip
+        try:  # both ends must be values the parameter takes, named as the spec's mistake
+            scenario.with_overrides({dotted: prior.low}).with_overrides({dotted: prior.high})
+        except InputError as exc:
+            hint = "A prior draws real numbers from low to high for a parameter that takes them."
+            raise InputError(where, f"priors.{dotted}", exc.expected, exc.found, hint) from None
         priors.append(Prior(dotted, prior.low, prior.high, prior.log))  # bounds checked with the spec
     observations = load_observations(None if spec.observations is None else path.parent / spec.observations)
     targets = tuple(
@@ -911,7 +916,11 @@ def load_calibration_spec(path: str | Path, world: World | None = None) -> Calib
     names = [t.name for t in targets]
     if len(set(names)) < len(names):
         raise InputError(where, "targets", "targets with distinct names", f"{names}")
-    check_targets(scenario, world, targets)
+    try:
+        check_targets(scenario, world, targets)
+    except InputError as exc:  # it names the target; the spec names its place in the file
+        field = f"targets.{names.index(exc.field)}" if exc.field in names else "targets"
+        raise InputError(where, field, exc.expected, exc.found, exc.hint) from None
     budget, quick = (Budget(**limits.model_dump()) for limits in (spec.budget, spec.quick_budget))
     return CalibrationSpec(path, scenario, scenario_path, tuple(priors), targets, budget, quick, spec.seed)
 
