@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.files import read_bytes, read_json
 
 #: The marker file inside every output folder coalsim writes.
 MARKER = ".coalsim-output.json"
@@ -42,6 +43,9 @@ STALE_AFTER = 3600.0
 
 #: How much of an existing file is read to look for its writer's mark.
 MARK_WINDOW = 65536
+
+#: Largest marker file read (a marker lists a few dozen file names).
+MAX_MARKER_BYTES = 1_000_000
 
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 _STAGING = re.compile(r"\.(?:partial|old|tmp)-(?:(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-)?[0-9a-f]+$")
@@ -167,8 +171,8 @@ def remove_stale_staging(target: Path) -> list[Path]:
 def _marker(folder: Path) -> dict | None:
     """The folder's marker, or ``None`` when it has none (or an unreadable one)."""
     try:
-        content = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        content = read_json(folder / MARKER, MAX_MARKER_BYTES)
+    except (OSError, ValueError):
         return None
     if not isinstance(content, dict) or content.get("written_by") != "coalsim":
         return None
@@ -182,8 +186,8 @@ def _foreign_entries(folder: Path, marker: dict) -> list[str]:
     listed = {str(name) for name in marker["files"]} | {MARKER}
     foreign = []
     for entry in sorted(folder.iterdir()):
-        if entry.name in listed and not entry.is_symlink():
-            continue
+        if entry.name in listed and entry.is_file() and not entry.is_symlink():
+            continue  # coalsim writes only files into an output folder: a listed folder is not ours
         inner = None if entry.is_symlink() or not entry.is_dir() else _marker(entry)
         try:
             ours = inner is not None and not _foreign_entries(entry, inner)
@@ -194,9 +198,17 @@ def _foreign_entries(folder: Path, marker: dict) -> list[str]:
     return foreign
 
 
+def _resolved(path: Path) -> Path:
+    """The path with its links followed; as written (made absolute) where they loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13, OSError after
+        return Path(os.path.abspath(path))
+
+
 def _protected(folder: Path, sources: Iterable[str | Path]) -> str:
     """Why ``folder`` may never be replaced, or ``""``."""
-    resolved = folder.resolve()
+    resolved = _resolved(folder)
     cwd = Path.cwd().resolve()
     if resolved == cwd or resolved in cwd.parents:
         return "the current folder or one of its parents"
@@ -209,7 +221,7 @@ def _protected(folder: Path, sources: Iterable[str | Path]) -> str:
     if (resolved / ".git").exists() or resolved == _PROJECT:
         return "the root of a repository"
     for source in sources:
-        path = Path(source).resolve()
+        path = _resolved(Path(source))
         if resolved == path or resolved in path.parents:
             return f"a folder holding the input '{source}'"
     return ""
@@ -290,8 +302,8 @@ def check_output_file(
     where = str(path)
     if path.is_dir():
         raise _refusal(where, given_as, "a file name for the output", "a folder")
-    resolved = path.resolve()
-    if any(resolved == Path(source).resolve() for source in sources):
+    resolved = _resolved(path)
+    if any(resolved == _resolved(Path(source)) for source in sources):
         raise _refusal(where, given_as, "a file other than the command's inputs", "one of its inputs")
     if path.exists() or path.is_symlink():
         if path.is_symlink() or not path.is_file():
@@ -453,13 +465,11 @@ def _read_version(folder: Path, names: list[str]) -> dict[str, bytes] | None:
         contents = {}
         for name in names:
             try:
-                handle = os.open(name, os.O_RDONLY, dir_fd=directory)
+                contents[name] = read_bytes(Path(name), dir_fd=directory)
             except FileNotFoundError:
                 if _replaced(folder, directory):
                     return None
                 raise
-            with os.fdopen(handle, "rb") as file:
-                contents[name] = file.read()
         return contents
     finally:
         os.close(directory)

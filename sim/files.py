@@ -1,4 +1,4 @@
-r"""Reading user-written YAML: the one reader, with limits checked before any work.
+r"""Reading user-written YAML, and files coalsim wrote that a user can replace, with limits first.
 
 Every scenario file, sweep spec and ``--set`` value goes through :func:`parse_yaml`. It
 refuses, as an :class:`~sim.errors.InputError` naming the file, the line and the key:
@@ -16,11 +16,20 @@ refuses, as an :class:`~sim.errors.InputError` naming the file, the line and the
 
 The sizes are counted on the node graph before it is turned into Python objects, so a
 bomb is refused in milliseconds instead of being expanded.
+
+Files that coalsim wrote and reads back from a folder the user names (output markers,
+posterior tables, run metadata) go through :func:`read_bytes` and :func:`read_json`: only a
+regular file (never a pipe or a device such as ``/dev/zero``, which would block or never
+end) of at most :data:`MAX_OUTPUT_BYTES`, and JSON nested too deep for Python's parser is a
+``ValueError`` like any other damaged JSON, not a ``RecursionError``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +40,9 @@ from sim.errors import InputError, describe
 
 #: Largest YAML file read (bytes). Shipped scenarios and specs are a few kilobytes.
 MAX_YAML_BYTES = 1_000_000
+
+#: Largest file coalsim reads back from an output folder (a run's tables, a posterior, a marker).
+MAX_OUTPUT_BYTES = 1 << 30
 
 #: Deepest nesting of mappings and lists (the scenario schema needs fewer than 10 levels).
 MAX_DEPTH = 40
@@ -255,7 +267,8 @@ def read_text(path: Path, kind: str) -> str:
     where = str(path)
     try:
         if not path.is_file():
-            raise InputError(where, "", f"an existing {kind}", "no such file")
+            found = "not a regular file (a folder, device or pipe)" if path.exists() else "no such file"
+            raise InputError(where, "", f"an existing {kind}", found)
         with path.open("rb") as handle:
             content = handle.read(MAX_YAML_BYTES + 1)
     except OSError as exc:
@@ -293,3 +306,72 @@ def read_yaml_mapping(path: Path, kind: str, fields: str) -> tuple[str, dict[str
     if not isinstance(data, dict):
         raise InputError(where, "", f"a mapping of {fields} at the top level", describe(data))
     return text, data
+
+
+def read_bytes(path: Path, limit: int = MAX_OUTPUT_BYTES, *, dir_fd: int | None = None) -> bytes:
+    """Read a regular file whole, refusing pipes, devices and files larger than ``limit``.
+
+    The file is opened without blocking (a named pipe with no writer would wait forever)
+    and checked on the open handle, so a file swapped for a device after a check is still
+    refused.
+
+    Args:
+        path: The file.
+        limit: Most bytes read.
+        dir_fd: An open folder that a relative ``path`` is inside (see :func:`os.open`).
+
+    Returns:
+        Its content.
+
+    Raises:
+        OSError: If it is missing or unreadable, or not a regular file (``IsADirectoryError``
+            for a folder).
+        ValueError: If it is larger than ``limit``.
+    """
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), dir_fd=dir_fd)
+    with os.fdopen(handle, "rb") as file:
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(f"not a regular file (a pipe, socket or device): '{path}'")
+        content = file.read(limit + 1)
+    if len(content) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return content
+
+
+def read_json(path: Path, limit: int = MAX_OUTPUT_BYTES) -> Any:
+    """Read a JSON file through :func:`read_bytes`.
+
+    Args:
+        path: The file.
+        limit: Most bytes read.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        OSError: As :func:`read_bytes`.
+        ValueError: If it is too large, not UTF-8 (``UnicodeDecodeError``), not JSON
+            (``json.JSONDecodeError``) or nested deeper than Python's parser can follow.
+    """
+    return parse_json(read_bytes(path, limit))
+
+
+def parse_json(content: bytes | str) -> Any:
+    """Parse JSON, with nesting too deep for Python's parser a ``ValueError`` like other damage.
+
+    Args:
+        content: UTF-8 bytes or text.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        ValueError: If it is not UTF-8 or not JSON, or nested too deep.
+    """
+    try:
+        return json.loads(content.decode("utf-8") if isinstance(content, bytes) else content)
+    except RecursionError:
+        raise ValueError("JSON nested too deep to read") from None

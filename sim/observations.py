@@ -82,7 +82,8 @@ def load_observations(path: str | Path | None = None) -> pd.DataFrame:
         ``step`` as int, ``value``/``low``/``high`` as float (NaN for country rows).
 
     Raises:
-        InputError: If the file cannot be read, its header differs from :data:`COLUMNS`,
+        InputError: If the file cannot be read, is not a regular file of at most
+            :data:`sim.files.MAX_YAML_BYTES`, its header differs from :data:`COLUMNS`,
             or a row breaks a rule (naming the row and the column).
 
     """

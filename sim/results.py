@@ -26,6 +26,8 @@ import pandas as pd
 from sim import metrics
 from sim.atomic import read_folder_once, write_folder_atomically
 from sim.equilibrium import check_equilibrium, summary_lines
+from sim.errors import describe
+from sim.files import parse_json
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
 from sim.schema import check_seed, check_steps
@@ -159,6 +161,8 @@ class RunResult:
 
         Raises:
             FileNotFoundError: If a result file is missing.
+            ValueError: If ``metadata.json`` is not JSON, or lacks a key of
+                :data:`METADATA_TYPES` or holds it with another type.
 
         """
         root = Path(folder)
@@ -168,7 +172,28 @@ class RunResult:
             missing = [name for name in RESULT_FILES if not (root / name).is_file()] or list(RESULT_FILES)
             raise FileNotFoundError(f"{root} is not a complete coalsim result: missing {missing}") from None
         tables = {name: pd.read_parquet(io.BytesIO(files[f"{name}.parquet"])) for name in TABLES}
-        return cls(**tables, metadata=json.loads(files["metadata.json"].decode("utf-8")))
+        return cls(**tables, metadata=_checked_metadata(parse_json(files["metadata.json"])))
+
+
+#: What a stored run's ``metadata.json`` must hold for its readers, and of which types.
+METADATA_TYPES: dict[str, tuple[type, ...]] = {
+    "seed": (int,), "steps": (int,), "frameworks": (list,), "scenario_hash": (str,),
+    "converged_at": (int, type(None)),
+}  # fmt: skip
+
+
+def _checked_metadata(metadata: Any) -> dict[str, Any]:
+    """A stored run's metadata, or a ``ValueError`` naming what is missing or of the wrong type."""
+    if not isinstance(metadata, dict):
+        raise ValueError(f"metadata.json holds {type(metadata).__name__}, not a JSON object")
+    for key, types in METADATA_TYPES.items():
+        value = metadata.get(key)
+        if key not in metadata or isinstance(value, bool) or not isinstance(value, types):
+            expected = " or ".join(t.__name__ for t in types)
+            raise ValueError(f"metadata.json's '{key}' is {describe(value)}, not {expected}")
+    if not all(isinstance(fid, str) for fid in metadata["frameworks"]):
+        raise ValueError("metadata.json's 'frameworks' is not a list of framework ids")
+    return metadata
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:

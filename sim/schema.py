@@ -36,6 +36,15 @@ MAX_STEPS = 10_000
 #: Largest seed: seeds are stored as 64-bit signed integers.
 MAX_SEED = 2**63 - 1
 
+#: Most runs one command holds in memory (``--seeds``, times ``--draws`` over a posterior).
+#: A run of the baseline keeps about 0.2 MB and takes about 15 ms, so this is about 2 GB and
+#: a few minutes; a sweep, which stores its runs as it goes, may make more.
+MAX_RUNS_IN_MEMORY = 10_000
+
+#: Most worker processes: each imports numpy, pandas and the model (about 150 MB), so more
+#: than this exhausts memory before it speeds anything up.
+MAX_WORKERS = 256
+
 #: Columns of the tables coalsim writes (a run's aggregates, countries, dynamics and offers
 #: in :mod:`sim.results` and :mod:`sim.metrics`, a sweep store's run table and parts in
 #: :mod:`sim.experiment.store`), and names used as values beside framework ids. A framework
@@ -157,6 +166,31 @@ def check_whole(value: object, low: int, high: int, where: str, field: str) -> i
 def check_steps(steps: object, where: str, field: str = "steps") -> int:
     """Check a number of steps against the limit of a scenario's ``steps`` (1 to :data:`MAX_STEPS`)."""
     return check_whole(steps, 1, MAX_STEPS, where, field)
+
+
+def check_runs(seeds: object, where: str, field: str = "seeds", draws: int = 1) -> int:
+    """Check a number of seeds (per posterior draw) against :data:`MAX_RUNS_IN_MEMORY`.
+
+    Args:
+        seeds: The number of seeds given.
+        where: Who gave it, for messages.
+        field: The parameter's name, for messages.
+        draws: The posterior draws each seed runs under (1 without a posterior).
+
+    Returns:
+        The number of seeds, as an int.
+
+    Raises:
+        InputError: If it is not a whole number of at least 1, or seeds times draws is
+            more than :data:`MAX_RUNS_IN_MEMORY`.
+    """
+    seeds = check_whole(seeds, 1, MAX_RUNS_IN_MEMORY, where, field)
+    if seeds * draws > MAX_RUNS_IN_MEMORY:
+        raise InputError(
+            where, field, f"at most {MAX_RUNS_IN_MEMORY:,} runs in all (seeds times posterior draws)",
+            f"{seeds:,} seeds x {draws:,} draws = {seeds * draws:,} runs",
+        )  # fmt: skip
+    return seeds
 
 
 def check_seed(seed: object, where: str, field: str = "seed") -> int:

@@ -145,6 +145,23 @@ for _command in ("run", "params"):
             lambda t, c=_command, x=_text: [c, BASELINE, "--set", x], "--set"
         )
 
+#: Counts that fit in 64 bits but not in memory or time: each is refused before any run.
+TRILLION = str(10**12)
+CALIBRATION_SPEC = str(SCENARIOS / "calibration" / "baseline.yaml")
+BAD_ARGUMENTS |= {
+    "run: a trillion seeds": (lambda t: ["run", BASELINE, "--seeds", TRILLION], "--seeds"),
+    "score: a trillion seeds": (lambda t: [*MINIMAL_ARGV["score"](t), "--seeds", TRILLION], "--seeds"),
+    "score: a step beyond the longest run": (lambda t: [*MINIMAL_ARGV["score"](t), "--step", TRILLION],
+                                             "--step"),
+    "what-it-takes: a trillion seeds": (lambda t: [*MINIMAL_ARGV["what-it-takes"](t), "--seeds", TRILLION],
+                                        "--seeds"),
+    "tipping: a trillion seeds": (lambda t: [*MINIMAL_ARGV["tipping"](t), "--seeds", TRILLION], "--seeds"),
+    "sweep: a trillion workers": (lambda t: [*MINIMAL_ARGV["sweep"](t), "--executor", "processes",
+                                             "--workers", TRILLION], "--workers"),
+    "calibrate: a trillion workers": (lambda t: ["calibrate", CALIBRATION_SPEC, "--workers", TRILLION],
+                                      "--workers"),
+}  # fmt: skip
+
 BAD_ARGUMENTS["what-it-takes: a country that may never hold the framework"] = (
     lambda t: ["what-it-takes", BASELINE, "--country", "USA", "--framework", "waico", "--seeds", "1",
                "--steps", "13", "--stay", "1", "--out", str(t / "w")],
@@ -191,7 +208,9 @@ def option_cases() -> dict[str, tuple]:
     """Bad values for every option of a class, found by walking the parser (new options included).
 
     Every ``type=float`` option gets NaN, infinities and an overflow; every ``--seed`` a
-    negative and a too-large seed; every ``--out`` a folder and a file holding a user's data.
+    negative and a too-large seed; every other ``type=int`` option (counts, steps, ports) a
+    number too large for any count, which must not reach numpy; every ``--out`` a folder and
+    a file holding a user's data.
     """
     cases = {}
     for name, sub in subcommands().items():
@@ -201,6 +220,8 @@ def option_cases() -> dict[str, tuple]:
                 bad = ["nan", "inf", "-inf", "1e999"]
             elif "--seed" in action.option_strings:
                 bad = ["-1", str(2**63)]
+            elif action.type is int:
+                bad = [str(10**30)]
             elif action.dest == "out":
                 bad = [users_folder, a_file]
             else:

@@ -315,3 +315,64 @@ def test_a_signal_between_the_two_renames_leaves_the_old_output(tmp_path, monkey
     monkeypatch.undo()
     assert (out / "a.json").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def _marker_linked_to_dev_zero(folder: Path) -> None:
+    (folder / MARKER).symlink_to("/dev/zero")
+
+
+def _marker_a_named_pipe(folder: Path) -> None:
+    os.mkfifo(folder / MARKER)
+
+
+def _marker_nested_too_deep(folder: Path) -> None:
+    (folder / MARKER).write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", [_marker_linked_to_dev_zero, _marker_a_named_pipe,
+                                    _marker_nested_too_deep])  # fmt: skip
+def test_a_marker_that_cannot_be_read_is_no_marker_in_a_fresh_process(damage, tmp_path):
+    """Every --out is checked by reading its marker: one that never ends or nests too deep is refused.
+
+    A bounded subprocess (memory and time), so a hang or an exhausted memory fails the test.
+    """
+    folder = tmp_path / "out"
+    folder.mkdir()
+    damage(folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", BASELINE, "--steps", "2", "--out", str(folder)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, preexec_fn=_memory_cap,
+        env={**os.environ, "PYTHONPATH": str(Path(sim.__file__).parents[1])},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("coalsim: command line, field '--out'") and MARKER in done.stderr
+    assert sorted(path.name for path in folder.iterdir()) == [MARKER]
+
+
+def _memory_cap() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+def test_a_folder_named_like_an_output_file_is_not_ours(tmp_path):
+    """A marker lists only the files coalsim wrote; a folder under a listed name holds a user's files."""
+    out = tmp_path / "out"
+    write_folder_atomically(out, {"metadata.json": b"{}"}, kind="run")
+    (out / "metadata.json").unlink()
+    user_folder(out, "metadata.json")
+    before = snapshot(tmp_path)
+    with pytest.raises(InputError, match=r"'metadata\.json'"):
+        write_folder_atomically(out, {"metadata.json": b"{}"}, kind="run")
+    assert snapshot(tmp_path) == before
+
+
+def test_an_input_that_is_a_symlink_loop_is_named_not_a_traceback(tmp_path, capsys, monkeypatch):
+    """The output rule resolves the inputs' paths: a link to itself is the loader's to refuse."""
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    monkeypatch.chdir(tmp_path)
+    err = refused(["run", str(loop), "--steps", "2", "--out", str(tmp_path / "out")], tmp_path, capsys,
+                  names=str(loop))  # fmt: skip
+    assert "expected" in err
+    refused(["calibrate", "--method", "logit", "--scenario", BASELINE, "--out", str(loop)], tmp_path, capsys)

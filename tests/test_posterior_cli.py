@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 from contextlib import redirect_stdout
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from coalsim_testing import SCENARIOS
+from coalsim_testing import REPO, SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -104,6 +108,10 @@ def _break_json(folder: Path) -> None:
     (folder / "calibration.json").write_text("{", encoding="utf-8")
 
 
+def _nest_json(folder: Path) -> None:
+    (folder / "calibration.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+
+
 def _prior_without_bound(folder: Path) -> None:
     meta = json.loads((folder / "calibration.json").read_text())
     del meta["priors"][1]["high"]
@@ -131,6 +139,7 @@ def _with_value(row: int, column: str, value: object):
     [
         (_drop_calibration, "calibration.json", "", "no such file"),
         (_break_json, "calibration.json", "", "a JSON object"),
+        (_nest_json, "calibration.json", "", "a JSON object"),
         (_prior_without_bound, "calibration.json", "priors.1", "a prior with its fields"),
         (_edit_table(lambda t: t.drop(columns="rule.temperature")), "posterior.csv", "rule.temperature",
          "a column per calibrated parameter"),
@@ -317,3 +326,45 @@ def test_weights_that_do_not_sum_to_one_are_normalised(tmp_path):
     assert abc.Posterior.load(folder).sample(5, np.random.default_rng(1)) == normalised.sample(
         5, np.random.default_rng(1)
     )
+
+
+@pytest.mark.parametrize("flag", ["--draws", "--seeds"])
+def test_more_runs_than_memory_holds_are_refused_before_any_draw(posterior_dir, tmp_path, capsys, flag):
+    """A trillion draws (or seeds x draws) would allocate terabytes: refused, naming the option."""
+    counts = {"--draws": "1000", "--seeds": "20", flag: "1000000000000"}
+    argv = ["--posterior", str(posterior_dir), "--draws", counts["--draws"], "--seeds", counts["--seeds"]]
+    out = tmp_path / "out"
+    assert main(["run", BASELINE, *argv, "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"coalsim: command line, field '{flag}'") and "10,000" in error, error
+    assert not out.exists()
+    assert main(["run", BASELINE, "--posterior", str(posterior_dir), "--draws", "1000", "--seeds", "20"]) == 2
+    assert "20 seeds x 1,000 draws = 20,000 runs" in capsys.readouterr().err
+
+
+def test_a_posterior_whose_files_never_end_is_refused_in_a_fresh_process(posterior_dir, tmp_path):
+    """posterior.csv linked to /dev/zero, calibration.json a named pipe: refused, not read forever.
+
+    A bounded subprocess (memory and time), so a hang or an exhausted memory fails the test.
+    """
+    endless, piped = tmp_path / "endless", tmp_path / "piped"
+    for folder in (endless, piped):
+        shutil.copytree(posterior_dir, folder)
+    (endless / "posterior.csv").unlink()
+    (endless / "posterior.csv").symlink_to("/dev/zero")
+    (piped / "calibration.json").unlink()
+    os.mkfifo(piped / "calibration.json")
+    for folder, name in ((endless, "posterior.csv"), (piped, "calibration.json")):
+        done = subprocess.run(
+            [sys.executable, "-m", "sim.cli", "run", BASELINE, "--posterior", str(folder), "--seeds", "1",
+             "--out", str(tmp_path / "out")],
+            capture_output=True, text=True, timeout=60, cwd=REPO, preexec_fn=_memory_cap,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith(f"coalsim: {folder / name}") and "regular file" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _memory_cap() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pandas as pd
+import pytest
 
 import sim
+from sim.cli import main
+from sim.errors import InputError
+from sim.replications import Replications
 from sim.results import RunResult
 
 
@@ -34,3 +39,30 @@ def test_a_result_reloads_whole_while_it_is_being_replaced(baseline, world, tmp_
     finally:
         stop.set()
         writer.join()
+
+
+@pytest.mark.parametrize(
+    ("metadata", "found"),
+    [
+        ([], "holds list"),
+        ({}, "'seed' is None"),
+        ("SEED_AS_TEXT", "'seed' is '1'"),
+        ("FRAMEWORKS_AS_IDS", "'frameworks' is not a list"),
+    ],
+)  # fmt: skip
+def test_damaged_run_metadata_is_one_message_naming_the_folder(metadata, found, baseline, tmp_path, capsys):
+    """plot, compare and report read metadata.json: a list or a missing key was a traceback."""
+    folder = tmp_path / "run"
+    sim.run(baseline, seed=1, steps=2).save(folder)
+    stored = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    if metadata == "SEED_AS_TEXT":
+        metadata = {**stored, "seed": "1"}
+    elif metadata == "FRAMEWORKS_AS_IDS":
+        metadata = {**stored, "frameworks": [1, 2]}
+    (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(InputError, match=found):
+        Replications.load(folder)
+    assert main(["plot", str(folder), "--out", str(tmp_path / "figures")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"coalsim: {folder}: expected readable result files") and found in error
+    assert not (tmp_path / "figures").exists()

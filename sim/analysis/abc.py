@@ -42,6 +42,7 @@ pyabc's random stream to keep its populations) measured no faster (benchmarks/RE
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -56,11 +57,21 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.ensemble import run_many
 from sim.errors import ARGUMENTS, InputError, did_you_mean
-from sim.files import read_yaml_mapping
+from sim.files import read_bytes, read_json, read_yaml_mapping
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS, load_observations
 from sim.scenario import Scenario, load_scenario
-from sim.schema import NonNegative, Positive, Share, StrictModel, inconsistent, translate, validate
+from sim.schema import (
+    MAX_RUNS_IN_MEMORY,
+    NonNegative,
+    Positive,
+    Share,
+    StrictModel,
+    check_whole,
+    inconsistent,
+    translate,
+    validate,
+)
 from sim.utility import enumerate_portfolios
 from sim.world import World
 
@@ -452,7 +463,7 @@ class Posterior:
             raise InputError(str(root), "", expected, "no such folder")
         meta_file = root / "calibration.json"
         try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            meta = read_json(meta_file)
         except FileNotFoundError:
             raise InputError(str(meta_file), "", "the calibration's description", "no such file") from None
         except (OSError, ValueError) as exc:
@@ -511,7 +522,7 @@ def _load_items(meta: Mapping[str, Any], key: str, kind: type, where: Path) -> t
 def _read_csv(path: Path) -> pd.DataFrame:
     """A CSV table of a calibration folder, or an InputError naming the file."""
     try:
-        return pd.read_csv(path)
+        return pd.read_csv(io.BytesIO(read_bytes(path)))
     except FileNotFoundError:
         raise InputError(str(path), "", "a file of the calibration folder", "no such file") from None
     except (OSError, ValueError) as exc:
@@ -558,11 +569,11 @@ def load_draws(
 
     Raises:
         InputError: If the folder is not a readable posterior, the scenario lacks one of its
-            parameters, a drawn value is invalid for the scenario, or ``k`` is below 1.
+            parameters, a drawn value is invalid for the scenario, or ``k`` is not from 1 to
+            :data:`sim.schema.MAX_RUNS_IN_MEMORY`.
 
     """
-    if not (isinstance(k, int) and not isinstance(k, bool) and k >= 1):
-        raise InputError(ARGUMENTS, "k", "a whole number of at least 1", repr(k))
+    check_whole(k, 1, MAX_RUNS_IN_MEMORY, ARGUMENTS, "k")
     posterior = Posterior.load(folder)
     posterior.check_scenario(scenario, str(Path(folder) / "calibration.json"))
     draws = posterior.sample(k, np.random.default_rng(seed))
@@ -893,6 +904,11 @@ def load_calibration_spec(path: str | Path, world: World | None = None) -> Calib
         if dotted not in scenario.parameters():
             raise InputError(where, f"priors.{dotted}", "a parameter of the scenario (see coalsim params)",
                              f"'{dotted}'")  # fmt: skip
+        try:  # both ends must be values the parameter takes, named as the spec's mistake
+            scenario.with_overrides({dotted: prior.low}).with_overrides({dotted: prior.high})
+        except InputError as exc:
+            hint = "A prior draws real numbers from low to high for a parameter that takes them."
+            raise InputError(where, f"priors.{dotted}", exc.expected, exc.found, hint) from None
         priors.append(Prior(dotted, prior.low, prior.high, prior.log))  # bounds checked with the spec
     observations = load_observations(None if spec.observations is None else path.parent / spec.observations)
     targets = tuple(
@@ -901,7 +917,11 @@ def load_calibration_spec(path: str | Path, world: World | None = None) -> Calib
     names = [t.name for t in targets]
     if len(set(names)) < len(names):
         raise InputError(where, "targets", "targets with distinct names", f"{names}")
-    check_targets(scenario, world, targets)
+    try:
+        check_targets(scenario, world, targets)
+    except InputError as exc:  # it names the target; the spec names its place in the file
+        field = f"targets.{names.index(exc.field)}" if exc.field in names else "targets"
+        raise InputError(where, field, exc.expected, exc.found, exc.hint) from None
     budget, quick = (Budget(**limits.model_dump()) for limits in (spec.budget, spec.quick_budget))
     return CalibrationSpec(path, scenario, scenario_path, tuple(priors), targets, budget, quick, spec.seed)
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.analysis.what_it_takes import MAX_OFFER, BudgetCurve, OfferThreshold
 from sim.errors import InputError
+from sim.files import read_json
 from sim.scenario import Scenario
 from sim.world import World
 
@@ -241,8 +242,8 @@ def load_answer(folder: str | Path) -> Answer:
             hint="make one with: coalsim what-it-takes SCENARIO --country ISO3 --framework ID --out FOLDER",
         )  # fmt: skip
     try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        metadata = read_json(path)
+    except (OSError, ValueError) as exc:
         raise InputError(str(path), "", "readable JSON", f"{type(exc).__name__}: {exc}") from None
     kind = metadata.get("kind") if isinstance(metadata, dict) else None
     if kind not in ANSWER_TABLES or not {"question", "headline"} <= set(metadata):

@@ -8,7 +8,6 @@ returns their tables, headline numbers and figures (PNG bytes), for the report
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from sim.atomic import MARKER
 from sim.errors import InputError
+from sim.files import read_json
 
 #: Output kinds (what may replace what, see :func:`sim.atomic.check_output_folder`).
 DISCOVERY_KIND, ROBUSTNESS_KIND, OPTIMIZATION_KIND = "discovery", "robustness", "optimization"
@@ -122,7 +122,7 @@ def load_explore_output(folder: str | Path) -> ExploreOutput:
     if not root.is_dir():
         raise InputError(str(root), "", expected, "no such folder")
     try:
-        marker = json.loads((root / MARKER).read_text(encoding="utf-8"))
+        marker = read_json(root / MARKER)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(str(root), MARKER, expected, f"no readable marker ({type(exc).__name__})") from None
     kind = marker.get("kind") if isinstance(marker, dict) else None
@@ -138,7 +138,7 @@ def load_explore_output(folder: str | Path) -> ExploreOutput:
     headline: dict = {}
     if summary is not None:
         try:
-            headline = json.loads((root / summary).read_text(encoding="utf-8"))
+            headline = read_json(root / summary)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise InputError(
                 str(root / summary), "", "readable JSON", f"{type(exc).__name__}: {exc}"

@@ -57,7 +57,7 @@ from sim.experiment.spec import (
     resolve_axes,
 )
 from sim.experiment.store import Outcome
-from sim.files import read_yaml_mapping
+from sim.files import read_json, read_yaml_mapping
 from sim.scenario import Scenario, find_scenario, load_scenario
 from sim.schema import NonNegative, SafeName, Seed, StepCount, StrictModel, inconsistent, validate
 from sim.vocabulary import NON_ALIGNED_ID
@@ -342,7 +342,7 @@ class Cache:
         if path is None or not resume or not path.exists():
             return
         try:
-            content = json.loads(path.read_text(encoding="utf-8"))
+            content = read_json(path)
             stored_key, rows = content["key"], content["evaluations"]
             if content["format"] != CHECKPOINT_FORMAT:
                 raise ValueError(content["format"])

@@ -34,6 +34,7 @@ from sim.experiment.runner import Chunk, RunCallable, RunSettings, chunk_size_fo
 from sim.experiment.spec import RunTask, check_value, replication_seeds
 from sim.experiment.store import Outcome
 from sim.scenario import Scenario, load_scenario
+from sim.schema import check_runs
 from sim.vocabulary import NON_ALIGNED_ID
 
 #: A probe is "ambiguous" when its mean lies within this many standard errors of the level.
@@ -319,8 +320,7 @@ def tipping(
     high = default_high if high is None else high
     if not low < high:
         raise InputError(ARGUMENTS, "low", f"a value below high ({high:g})", f"{low:g}")
-    if replications < 1:
-        raise InputError(ARGUMENTS, "replications", "a whole number of at least 1", str(replications))
+    check_runs(replications, ARGUMENTS, "replications")
     tolerance = (high - low) / 100 if tolerance is None else tolerance
     if tolerance <= 0:
         raise InputError(ARGUMENTS, "tolerance", "a positive width", f"{tolerance:g}")

@@ -55,6 +55,7 @@ from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
 from sim.results import run
 from sim.scenario import OFFER_LEVERS, Scenario, load_scenario
+from sim.schema import check_runs
 from sim.world import World
 
 #: Offers (utility units) beyond which a seed's threshold counts as infinite.
@@ -232,8 +233,7 @@ def _checked(
     steps = scenario.steps if steps is None else steps
     if steps < 1:
         raise InputError(ARGUMENTS, "steps", "a whole number of at least 1", str(steps))
-    if seeds < 1:
-        raise InputError(ARGUMENTS, "seeds", "a whole number of at least 1", str(seeds))
+    check_runs(seeds, ARGUMENTS)
     return scenario, world, steps
 
 

@@ -70,6 +70,17 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _whole(text: str) -> int:
+    """An argparse type: a whole number of 64 bits (each command checks the range of its own counts)."""
+    try:
+        value = int(text)
+    except ValueError:  # also for a number of more than 4,300 digits
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text[:40]!r}") from None
+    if not -(2**63) < value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number below 2**63 in size, found {text[:40]!r}")
+    return value
+
+
 def _seed(text: str) -> int:
     """An argparse type: a random seed, a whole number from 0 to 2**63 - 1."""
     try:
@@ -87,8 +98,10 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors exit with status 2 and one paragraph.
 
     Every subcommand's parser is one of these, so the same checks hold for all options:
-    a ``type=float`` option takes only finite numbers, and every ``--seed`` takes only a
-    seed that numpy accepts and the result tables can store. It is also the one place
+    a ``type=float`` option takes only finite numbers, a ``type=int`` one only a whole
+    number of 64 bits (a count of 10**30 is refused here, not by an ``OverflowError`` deep
+    in numpy), and every ``--seed`` only a seed that numpy accepts and the result tables
+    can store. It is also the one place
     that keeps old option names working for a release: ``add_argument("--outcome",
     deprecated_names=["--output"])`` reads ``--output`` as ``--outcome``, says once on
     stderr that it is deprecated, and marks it in ``--help``.
@@ -98,6 +111,7 @@ class _Parser(argparse.ArgumentParser):
         self.renamed: dict[str, str] = {}  # deprecated option name -> current name
         super().__init__(*args, **kwargs)
         self.register("type", float, _finite_float)
+        self.register("type", int, _whole)
 
     def add_argument(self, *names, deprecated_names: Sequence[str] = (), **kwargs) -> argparse.Action:  # type: ignore[override]
         if "--seed" in names:

@@ -107,15 +107,15 @@ def run_abc(args: argparse.Namespace) -> int:
 
     from sim.analysis import abc
     from sim.atomic import check_output_folder, write_folder_atomically
+    from sim.schema import MAX_RUNS_IN_MEMORY, MAX_WORKERS, check_whole
     from sim.viz.calibration import posterior_figure, predictive_figure
     from sim.viz.style import png_bytes
 
     spec_path = Path(args.spec)
     out = Path(args.out) if args.out else Path("results") / "calibration" / spec_path.stem
     check_output_folder(out, "calibration", sources=[spec_path], given_as="--out")
-    for name, value, low in (("--workers", args.workers, 1), ("--draws", args.draws, 10)):
-        if not low <= value <= 10_000:
-            raise InputError("command line", name, f"a whole number from {low} to 10000", str(value))
+    check_whole(args.workers, 1, MAX_WORKERS, "command line", "--workers")
+    check_whole(args.draws, 10, MAX_RUNS_IN_MEMORY, "command line", "--draws")
     spec = abc.load_calibration_spec(spec_path)
     budget = spec.budget if args.budget == "default" else spec.quick_budget
     database = out.parent / f".{out.name}.abc.db"
@@ -270,10 +270,10 @@ def run_score(args: argparse.Namespace) -> int:
     from sim.cli.scenarios import posterior_draws
     from sim.observations import load_observations
     from sim.scenario import load_scenario
+    from sim.schema import MAX_STEPS, check_runs
     from sim.world import World
 
-    if args.seeds < 1:
-        raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
+    check_runs(args.seeds, "command line", "--seeds")
     scenario = load_scenario(args.scenario)
     observations = load_observations()
     members, framework, step, where, observed_id = _observed(args, observations)
@@ -283,11 +283,10 @@ def run_score(args: argparse.Namespace) -> int:
             "command line", "--framework", f"one of the scenario's frameworks ({', '.join(frameworks)})",
             repr(framework), did_you_mean(framework, frameworks),
         )  # fmt: skip
-    if step < 1:
-        raise InputError(
-            "command line", "--step", "a step of at least 1 (step 0 is the starting state)", str(step),
-            "Pass --step to score an observation dated at step 0 at a later step.",
-        )  # fmt: skip
+    if not 1 <= step <= MAX_STEPS:
+        hint = "Pass --step to score an observation dated at step 0 at a later step." if step < 1 else ""
+        expected = f"a step from 1 (step 0 is the starting state) to {MAX_STEPS:,}"
+        raise InputError("command line", "--step", expected, str(step), hint)
     # A recorded list may be the scenario's own input (declared support): not forecast from itself.
     exclude = scenario_inputs(scenario, World.load(), members, framework, step) if observed_id else []
     posterior = posterior_draws(args, scenario, scenario.seed)

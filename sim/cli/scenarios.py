@@ -55,7 +55,7 @@ def _without_marks(text: str) -> str:
 def _cmd_run(args: argparse.Namespace) -> int:
     from sim.atomic import check_output_folder
     from sim.results import RESULT_FILES
-    from sim.schema import check_steps
+    from sim.schema import check_runs, check_steps
     from sim.viz.summary import HEADLINE_FILES, headline_files, run_replications, summary_text
 
     out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
@@ -63,8 +63,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_with_overrides(args.scenario, args.set)
     if args.steps is not None:
         check_steps(args.steps, "command line", "--steps")
-    if args.seeds < 1:
-        raise InputError("command line", "--seeds", "a whole number of at least 1", str(args.seeds))
+    check_runs(args.seeds, "command line", "--seeds")
     first = scenario.seed if args.seed is None else args.seed
     posterior = posterior_draws(args, scenario, first)
     reps = run_replications(scenario, args.seeds, seed=first, steps=args.steps, posterior=posterior)
@@ -92,20 +91,22 @@ def posterior_draws(args: argparse.Namespace, scenario: Scenario, seed: int) -> 
         per draw).
 
     Raises:
-        InputError: For ``--draws`` without ``--posterior`` or below 1, a posterior
+        InputError: For ``--draws`` without ``--posterior`` or out of range, ``--seeds``
+            times ``--draws`` above :data:`sim.schema.MAX_RUNS_IN_MEMORY`, a posterior
             folder that is not one of this scenario, or a ``--set`` of a parameter the
             draws would replace.
 
     """
     from sim.analysis.abc import load_draws
+    from sim.schema import MAX_RUNS_IN_MEMORY, check_runs, check_whole
 
     if args.posterior is None:
         if args.draws is not None:
             raise InputError("command line", "--draws", "--posterior DIR to draw from", "--draws alone")
         return None
-    draws = DEFAULT_DRAWS if args.draws is None else args.draws
-    if draws < 1:
-        raise InputError("command line", "--draws", "a whole number of at least 1", str(draws))
+    draws = check_whole(DEFAULT_DRAWS if args.draws is None else args.draws, 1, MAX_RUNS_IN_MEMORY,
+                        "command line", "--draws")  # fmt: skip
+    check_runs(args.seeds, "command line", "--seeds", draws)
     posterior, parameters = load_draws(args.posterior, scenario, draws, seed)
     for item in getattr(args, "set", ()):
         path = item.split("=", 1)[0].strip()

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from sim.errors import ARGUMENTS, InputError
+from sim.schema import MAX_WORKERS, check_whole
 
 BackendKind = Literal["ensemble", "serial", "processes", "dask"]
 
@@ -150,8 +151,8 @@ def open_backend(
     """
     if kind not in BACKENDS:
         raise InputError(ARGUMENTS, "executor", f"one of {', '.join(BACKENDS)}", repr(kind))
-    if workers is not None and workers < 1:
-        raise InputError(ARGUMENTS, "workers", "a whole number of at least 1", str(workers))
+    if workers is not None:
+        check_whole(workers, 1, MAX_WORKERS, ARGUMENTS, "workers")
     if address is not None and kind != "dask":
         raise InputError(
             ARGUMENTS,

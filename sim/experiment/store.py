@@ -59,7 +59,7 @@ from sim.atomic import (
 )
 from sim.errors import ARGUMENTS, InputError, did_you_mean
 from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
-from sim.files import read_yaml_mapping
+from sim.files import read_json, read_yaml_mapping
 from sim.results import package_version
 from sim.scenario import scenario_digest
 from sim.vocabulary import MEASURES, NON_ALIGNED_ID
@@ -528,7 +528,7 @@ def _stored_key_part(folder: Path, name: str) -> str:
     # The scenario as stored, digested as Scenario.digest() digested it when it was written,
     # not re-validated: a later coalsim whose schema adds a field with a default would read
     # the same file into a different digest and call an intact store damaged.
-    stored = json.loads((folder / name).read_text(encoding="utf-8"))
+    stored = read_json(folder / name)
     if not isinstance(stored, dict):
         raise ValueError("the stored scenario is not a JSON object")
     return scenario_digest(stored)
@@ -677,13 +677,16 @@ def _read_manifest(folder: Path, damage: list[Damage]) -> dict[str, Any] | None:
         damage.append(Damage("manifest.json", "missing"))
         return None
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = read_json(path)
     except UnicodeDecodeError:
         damage.append(Damage("manifest.json", "not UTF-8 text"))
         return None
     except json.JSONDecodeError as exc:
         problem = f"not valid JSON, truncated or overwritten: {exc.msg} at line {exc.lineno}"
         damage.append(Damage("manifest.json", problem))
+        return None
+    except (OSError, ValueError) as exc:  # a pipe or device, too large, nested too deep
+        damage.append(Damage("manifest.json", f"unreadable: {exc}"))
         return None
     if not isinstance(manifest, dict):
         damage.append(Damage("manifest.json", "not a JSON object"))

@@ -28,10 +28,12 @@ import pandas as pd
 
 from sim.ensemble import run_many
 from sim.errors import InputError
+from sim.files import read_json
 from sim.metrics import HEADLINE_QUANTILES, SPLIT_GAP, SPLIT_MIN_SHARE
 from sim.replications import Replications, over_text
 from sim.results import run
 from sim.scenario import Scenario
+from sim.schema import check_runs
 from sim.viz.plots import groups_text, membership_figure
 from sim.viz.style import framework_label, png_bytes
 from sim.vocabulary import NON_ALIGNED_ID
@@ -80,10 +82,10 @@ def run_replications(
         also the whole ``posterior`` provenance.
 
     Raises:
-        InputError: If ``seeds`` is below 1 or a draw is not a valid override.
+        InputError: If ``seeds`` is below 1, seeds times draws is more than
+            :data:`sim.schema.MAX_RUNS_IN_MEMORY`, or a draw is not a valid override.
     """
-    if seeds < 1:
-        raise InputError("run_replications()", "seeds", "a whole number of at least 1", str(seeds))
+    check_runs(seeds, "run_replications()", draws=1 if posterior is None else len(posterior["parameters"]))
     first = scenario.seed if seed is None else seed
     if posterior is None:
         runs = [run(scenario, seed=first, steps=steps)]
@@ -276,7 +278,7 @@ def scenario_headlines(reps: Replications) -> ScenarioHeadlines:
     path = None if reps.folder is None else reps.folder / "headlines.json"
     if len(reps.runs) == 1 and path is not None and path.is_file():
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = read_json(path)
             stored = pd.DataFrame(document["headlines"])
             same_run = document["scenario_hash"] == reps.metadata["scenario_hash"] and (
                 document["seeds"][0] == reps.seeds[0]

@@ -20,7 +20,6 @@ per dot:
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,6 +35,7 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.errors import ARGUMENTS, InputError
 from sim.experiment.store import Outcome, SweepResults
+from sim.files import read_json
 from sim.viz.plots import BAND_TEXT, QUANTILES, quantile_bands
 from sim.viz.style import COMPONENT_LABELS, INK, add_foot, framework_colours, framework_label, styled
 
@@ -179,7 +179,7 @@ class SweepTable:
     @cached_property
     def scenario(self) -> dict:
         """The swept scenario as stored (``scenario.json``)."""
-        return json.loads((self.results.folder / "scenario.json").read_text(encoding="utf-8"))
+        return read_json(self.results.folder / "scenario.json")
 
     @property
     def steps(self) -> int:

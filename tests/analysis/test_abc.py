@@ -227,6 +227,12 @@ def test_a_spec_builds_count_and_coverage_targets_from_the_observations(tmp_path
         (("    tolerance: 0.25\n", "    tolerance: -1\n"), "targets.1.tolerance"),
         (("seed: 2", "seed: -2"), "seed"),
         (("seed: 2", "seed: 2\nunknown: 1"), "unknown"),
+        # a prior on a parameter that takes no real numbers: the spec's mistake, not the scenario's
+        (("rule.temperature: {low: 0.02", "steps: {low: 1, high: 5}\n  rule.temperature: {low: 0.02"),
+         "priors.steps"),
+        (("rule.temperature: {low: 0.02", "frameworks.un.universal: {low: 0, high: 1}\n"
+          "  rule.temperature: {low: 0.02"), "priors.frameworks.un.universal"),
+        (("    step: 12\n", "    step: 5000\n"), "targets.1"),  # beyond the scenario's steps
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, change, field):

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
+import resource
+import subprocess
+import sys
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -94,6 +99,36 @@ def test_repeated_country_and_wrong_header_and_mixed_frameworks(tmp_path):
         load_observations(write(tmp_path / "c.csv", [GOOD, {**GOOD, "iso3": "ARE", "framework": "waico"}]))
     with pytest.raises(InputError, match="existing CSV file of observations"):
         load_observations(tmp_path / "missing.csv")
+
+
+def test_an_observations_file_that_never_ends_is_refused_in_a_fresh_process(tmp_path):
+    """A calibration spec's ``observations:`` may name /dev/zero or a named pipe: refused, not read.
+
+    A bounded subprocess (memory and time), so a hang or an exhausted memory fails the test.
+    """
+    os.mkfifo(tmp_path / "pipe.csv")
+    script = textwrap.dedent("""
+        import sys
+        from sim.errors import InputError
+        from sim.observations import load_observations
+        for path in sys.argv[1:]:
+            try:
+                load_observations(path)
+            except InputError as exc:
+                print(exc.message)
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", script, "/dev/zero", str(tmp_path / "pipe.csv")], capture_output=True,
+        text=True, timeout=60, preexec_fn=_memory_cap, env={**os.environ, "PYTHONPATH": str(DATA.parents[1])},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["/dev/zero", str(tmp_path / "pipe.csv")], lines
+    assert all("not a regular file" in line for line in lines), lines
+
+
+def _memory_cap() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
 def test_every_kind_is_documented():

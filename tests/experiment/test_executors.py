@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -63,10 +64,8 @@ def test_a_local_dask_cluster_starts_while_another_holds_the_dashboard_port():
     # JupyterLab extension; its warning was an error under -W error (CI failed on it).
     pytest.importorskip("dask.distributed")
     with socket.socket() as held:
-        try:
+        with contextlib.suppress(OSError):  # already held by someone else: the case itself
             held.bind(("0.0.0.0", 8787))
-        except OSError:
-            pass  # already held by someone else: the case itself
         held.listen()
         with open_backend("dask", 1) as backend:
             assert backend.executor.submit(abs, -3).result() == 3
