@@ -268,6 +268,17 @@ def test_the_point_estimate_is_the_most_central_particle():
     assert abc.point_estimate(heavy) == {"x": 9.0}
 
 
+def test_the_effective_sample_size_counts_equally_weighted_particles():
+    assert posterior_of({"x": [1.0, 2.0, 3.0, 4.0]}).effective_sample_size == pytest.approx(4.0)
+    assert posterior_of({"x": [1.0, 2.0]}, [1.0, 0.0]).effective_sample_size == pytest.approx(1.0)
+    assert posterior_of({"x": [1.0, 2.0, 3.0]}, [0.5, 0.25, 0.25]).effective_sample_size == pytest.approx(8 / 3)
+
+
+def test_the_recovered_posterior_is_not_carried_by_a_few_particles(recovered):
+    *_, posterior = recovered
+    assert posterior.effective_sample_size > len(posterior.draws) / 4
+
+
 @given(st.lists(st.tuples(st.floats(0, 10), st.floats(0, 10)), min_size=1, max_size=12))
 def test_the_point_estimate_is_a_particle_of_the_posterior(rows):
     posterior = posterior_of({"a": [r[0] for r in rows], "b": [r[1] for r in rows]})
