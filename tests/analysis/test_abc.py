@@ -271,7 +271,8 @@ def test_the_point_estimate_is_the_most_central_particle():
 def test_the_effective_sample_size_counts_equally_weighted_particles():
     assert posterior_of({"x": [1.0, 2.0, 3.0, 4.0]}).effective_sample_size == pytest.approx(4.0)
     assert posterior_of({"x": [1.0, 2.0]}, [1.0, 0.0]).effective_sample_size == pytest.approx(1.0)
-    assert posterior_of({"x": [1.0, 2.0, 3.0]}, [0.5, 0.25, 0.25]).effective_sample_size == pytest.approx(8 / 3)
+    uneven = posterior_of({"x": [1.0, 2.0, 3.0]}, [0.5, 0.25, 0.25])
+    assert uneven.effective_sample_size == pytest.approx(8 / 3)
 
 
 def test_the_recovered_posterior_is_not_carried_by_a_few_particles(recovered):
