@@ -311,8 +311,11 @@ def test_standing_offers_in_an_ensemble_of_several_scenarios_and_rules(small_wor
 def test_standing_offers_with_sponsors_go_to_the_runs_own_model(world):
     courting = sim.load_scenario(SCENARIOS / "waico_courting.yaml")
     k = len(courting.active_frameworks)
+    # A standing offer to the first country the sponsor courts on its own, so that the
+    # sponsor has a reason to court differently (whoever that is at this calibration).
+    courted = run_many(courting, [1], [{}], steps=20, world=world, record="final")[0].offers["iso3"].iloc[0]
     offer = np.zeros((world.n, k))
-    offer[world.index["ZWE"], courting.active_frameworks.index("waico")] = 6.0
+    offer[world.index[courted], courting.active_frameworks.index("waico")] = 6.0
     seeds, offers, parameters = [1, 1, 2], [offer, None, offer], [{}, {}, {"sponsors": {}}]
     results = run_many(courting, seeds, parameters, steps=20, world=world, record="final", offers=offers)
     assert results.engines == ("per-run", "per-run", "ensemble")

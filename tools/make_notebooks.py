@@ -640,7 +640,7 @@ for kind in ("logit", "best_response"):
     print(kind, "->", summary_lines(check_equilibrium(model))[0])
 """),
     md("""
-At the calibrated logit temperature (0.22) choices are noisy: some countries hold a portfolio
+At the calibrated logit temperature (0.15) choices are noisy: some countries hold a portfolio
 that is not their best response, and the run ends in a stochastic steady state, not an
 equilibrium (docs/model.md, 8.5). The best-response rule removes that noise; the few countries
 it leaves that "could gain" stay because switching would cost them more than they gain (the
