@@ -26,13 +26,14 @@ population approximates the posterior.
 What the answer holds. :class:`Posterior` has the weighted draws of the last population,
 each generation's threshold and number of simulations, and for each parameter how much the
 data narrowed it (the posterior's 90% width over the prior's): a parameter whose width
-barely shrinks is not identified by these observations, and is reported as such.
+barely shrinks is not identified by these observations, and is reported as such. The
+point a calibrated scenario sets is the posterior's medoid (:func:`point_estimate`).
 
 The whole run is kept in pyabc's SQLite database, so an interrupted calibration resumes
 where it stopped (:func:`calibrate`, ``resume=True``).
 
-Many runs at once. The posterior predictive check and the point estimate run their draws
-and seeds through :func:`simulate_runs`, as :func:`sim.run_many` ensembles (about twice
+Many runs at once. The posterior predictive check runs its draws and seeds through
+:func:`simulate_runs`, as :func:`sim.run_many` ensembles (about twice
 as fast, the same numbers). ABC-SMC's particles are simulated one at a time: each is a
 scenario of its own, and building its model and its parameters at each launch, paid per
 scenario in an ensemble too, is most of a particle's run: 100 particles run as one
