@@ -119,11 +119,17 @@ def run_abc(args: argparse.Namespace) -> int:
     spec = abc.load_calibration_spec(spec_path)
     budget = spec.budget if args.budget == "default" else spec.quick_budget
     database = out.parent / f".{out.name}.abc.db"
+    signature = database.with_name(database.name + ".signature.json")
+    if (database.exists() or database.is_symlink()) and not signature.is_file():
+        # Only a working database coalsim wrote (it writes the signature with it) is replaced.
+        raise InputError(str(database), "", "no file, or the working database of an earlier calibration "
+                         "(with its .signature.json)", "a file coalsim did not write: move it, or choose "
+                         "another --out")  # fmt: skip
     stored = out / "abc.db"
     if args.resume and not database.exists() and stored.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(stored, database)
-        shutil.copyfile(out / "abc.db.signature.json", database.with_name(database.name + ".signature.json"))
+        shutil.copyfile(out / "abc.db.signature.json", signature)
     out.parent.mkdir(parents=True, exist_ok=True)
     print(f"Calibrating {spec.scenario.name} ({spec.scenario_path}) on {len(spec.targets)} targets, "
           f"{len(spec.priors)} parameters: up to {budget.generations} generations of {budget.population} "

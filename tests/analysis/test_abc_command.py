@@ -87,3 +87,14 @@ def test_bad_arguments_exit_2_naming_the_option(extra, flag, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("coalsim:") and flag in err and err.count("\n") == 1
     assert not (tmp_path / "c").exists()
+
+
+def test_a_user_file_where_the_working_database_goes_is_kept(tmp_path, capsys):
+    # The working database lives beside --out as .<name>.abc.db; a file of that name that
+    # coalsim did not write (no signature beside it) is the user's: refused, not deleted.
+    mine = tmp_path / ".c.abc.db"
+    mine.write_text("my notes", encoding="utf-8")
+    assert main(["calibrate", str(SPEC), "--budget", "quick", "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert str(mine) in err and "coalsim did not write" in err and err.count("\n") == 1
+    assert mine.read_text(encoding="utf-8") == "my notes" and not (tmp_path / "c").exists()
