@@ -316,6 +316,11 @@ def run_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _framework_or_waico(args: argparse.Namespace) -> str:
+    """``--framework`` as given (an empty one is refused later, not read as waico), else waico."""
+    return "waico" if args.framework is None else args.framework
+
+
 def _observed(
     args: argparse.Namespace, observations: pd.DataFrame
 ) -> tuple[list[str], str, int, str, bool]:
@@ -325,9 +330,9 @@ def _observed(
     path = Path(args.observed)
     default_step = 12 if args.step is None else args.step
     if args.observed.startswith("bloc:") and not path.is_file():
-        return _bloc_members(args), args.framework or "waico", default_step, args.observed, False
+        return _bloc_members(args), _framework_or_waico(args), default_step, args.observed, False
     if path.is_file():
-        return load_member_list(path), args.framework or "waico", default_step, str(path), False
+        return load_member_list(path), _framework_or_waico(args), default_step, str(path), False
     ids = sorted(observations["observation_id"].unique())
     if args.observed not in ids:
         raise InputError(
