@@ -261,20 +261,22 @@ def read_text(path: Path, kind: str) -> str:
         The text.
 
     Raises:
-        InputError: If the file is missing, not a regular file, unreadable, larger than
+        InputError: If the file is missing, not a regular file (a folder, pipe or device,
+            refused without blocking: :func:`read_bytes`), unreadable, larger than
             :data:`MAX_YAML_BYTES` or not UTF-8.
     """
     where = str(path)
     try:
-        if not path.is_file():
-            found = "not a regular file (a folder, device or pipe)" if path.exists() else "no such file"
-            raise InputError(where, "", f"an existing {kind}", found)
-        with path.open("rb") as handle:
-            content = handle.read(MAX_YAML_BYTES + 1)
+        content = read_bytes(path, MAX_YAML_BYTES)
+    except FileNotFoundError:
+        raise InputError(where, "", f"an existing {kind}", "no such file") from None
+    except IsADirectoryError:
+        raise InputError(where, "", f"an existing {kind}", "a folder") from None
     except OSError as exc:
         raise InputError(where, "", f"a readable {kind}", exc.strerror or str(exc)) from None
-    if len(content) > MAX_YAML_BYTES:
-        raise InputError(where, "", f"a {kind} of at most {MAX_YAML_BYTES:,} bytes", "a larger file")
+    except ValueError:
+        expected = f"a {kind} of at most {MAX_YAML_BYTES:,} bytes"
+        raise InputError(where, "", expected, "a larger file") from None
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
