@@ -195,6 +195,18 @@ IOMED_CONFIRMATIONS = {
     "TLS": "https://timor-leste.gov.tl/?lang=en&p=43701&print=1",
 }
 
+#: The UN members that recognised the Republic of China (Taiwan) and not the People's Republic
+#: as of July 2025 (Reuters factbox of 15 Jan 2024, after Nauru switched: these 11 and the
+#: Holy See; The Diplomat, June 2025: "only 12 small states"). The PRC holds no diplomatic
+#: relations with a state that recognises Taipei.
+TAIWAN_RECOGNITION = ("BLZ", "GTM", "PRY", "HTI", "KNA", "LCA", "VCT", "MHL", "PLW", "TUV", "SWZ")
+TAIWAN_RECOGNITION_URLS = (
+    "https://www.dailymail.co.uk/wires/reuters/article-12963779/And-12-Taiwans-diplomatic-allies.html "
+    "(Reuters, 15 Jan 2024)",
+    "https://thediplomat.com/2025/06/how-secure-are-taiwans-remaining-diplomatic-partnerships/",
+)
+TAIWAN_RECOGNITION_AS_OF = "2025-07-26"
+
 #: US major non-NATO allies (22 U.S.C. 2321k) that are UN members, with the date of
 #: designation and its source. Taiwan ("treated as though designated", not a UN member)
 #: and Afghanistan (designation rescinded in 2022) are not rows. The six countries the 1996
@@ -1231,6 +1243,9 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
     for iso3, (since, url) in US_MNNA.items():
         source = f"hand-coded as of {US_MNNA_AS_OF}; {URL_MNNA}; date: {url}"
         rows += literal_rows({iso3: since}, "us_mnna", source, "designated")
+    rows += literal_rows(TAIWAN_RECOGNITION, "taiwan_recognition",
+                         f"hand-coded as of {TAIWAN_RECOGNITION_AS_OF}; {'; '.join(TAIWAN_RECOGNITION_URLS)}",
+                         "recognises_roc")  # fmt: skip
     rows += bri_rows(set(master))
     rows += cn_partnership_rows({i for i, r in master.items() if r["un_region"] == "Africa"})
 
@@ -1256,7 +1271,7 @@ def build_blocs(shared: Path, affiliations: list[dict[str, str]]) -> list[dict[s
 
     expected = {
         "nato": 32, "asean": 11, "gcc": 6, "au": 54,
-        "iomed": 32, "us_mnna": 20, "bri": 151,
+        "iomed": 32, "us_mnna": 20, "bri": 151, "taiwan_recognition": 11,
         "cn_strategic": 118, "cn_comprehensive_strategic": 61, "cn_shared_future": 18,
     }  # fmt: skip
     counts = Counter(r["bloc"] for r in rows)
@@ -1458,6 +1473,8 @@ def render_sources(ctx: dict[str, object]) -> str:
              f"**hand-coded**, as of {GCC_AS_OF}; {URL_GCC}"),
             ("iomed", bloc_counts["iomed"], "founding_signatory", IOMED_SIGNED,
              f"**hand-coded** (news lists; see the note); {'; '.join(IOMED_LIST_URLS)}"),
+            ("taiwan_recognition", bloc_counts["taiwan_recognition"], "recognises_roc", "empty",
+             f"**hand-coded**, as of {TAIWAN_RECOGNITION_AS_OF}; {'; '.join(TAIWAN_RECOGNITION_URLS)}"),
             ("us_mnna", bloc_counts["us_mnna"], "designated", "designation date (per row)",
              f"**hand-coded**, as of {US_MNNA_AS_OF}; {URL_MNNA} (State Department fact "
              f"sheet); {URL_MNNA_LIST_2025}; dates per row"),

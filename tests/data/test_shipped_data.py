@@ -29,7 +29,7 @@ COUNTRY_COLUMNS = [
 BLOC_IDS = {
     "eu", "oecd", "g7", "g20", "brics", "brics_partner", "sco", "au", "asean", "nato", "gcc",
     "council_of_europe", "apec", "cis", "ldc", "lldc", "sids", "iomed", "us_mnna", "bri",
-    "cn_strategic", "cn_comprehensive_strategic", "cn_shared_future",
+    "cn_strategic", "cn_comprehensive_strategic", "cn_shared_future", "taiwan_recognition",
 }  # fmt: skip
 FRAMEWORK_IDS = {
     "waico", "gpai", "coe_ai_convention", "bletchley_2023", "seoul_2024", "paris_2025",
@@ -107,6 +107,7 @@ def test_every_shared_un_member_present(countries: list[dict[str, str]]) -> None
     ("bloc", "size"),
     [("eu", 27), ("oecd", 38), ("g7", 7), ("g20", 19), ("nato", 32), ("gcc", 6), ("asean", 11),
      ("au", 54), ("council_of_europe", 46), ("apec", 19), ("cis", 9), ("iomed", 32),
+     ("taiwan_recognition", 11),
      ("us_mnna", 20), ("bri", 151), ("cn_strategic", 118), ("cn_comprehensive_strategic", 61),
      ("cn_shared_future", 18)],
 )  # fmt: skip
@@ -292,7 +293,7 @@ def test_bloc_rows_valid(countries: list[dict[str, str]], blocs: list[dict[str, 
     assert {r["relation"] for r in blocs} <= {
         "member", "partner", "member_disputed", "founding_signatory", "designated",
         "cooperation_document", "initiator", "strategic", "comprehensive_strategic",
-        "above_comprehensive", "bilateral_document",
+        "above_comprehensive", "bilateral_document", "recognises_roc",
     }  # fmt: skip
     pairs = Counter((r["iso3"], r["bloc"]) for r in blocs)
     assert max(pairs.values()) == 1
