@@ -56,7 +56,7 @@ rerun to t - 1 one model per seed, as :func:`sim.run` runs it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from typing import Any, Literal
@@ -791,9 +791,8 @@ def score(
     baselines["base_rate"]["auc"] = 0.5
     forecasts["base_rate"] = np.zeros(len(y))
     validation = f"stratified {len(np.unique(stratified_folds(y)))}-fold cross-validation (assignment seed 0)"
-    result = _score(framework, step, ensemble, keep, y_all, forecasts, validation, observations, world,
-                    baselines)  # fmt: skip
-    return replace(result, outside_world=outside)
+    return _score(framework, step, ensemble, keep, y_all, forecasts, validation, observations, world,
+                  baselines, outside)  # fmt: skip
 
 
 def positives(observations: pd.DataFrame, framework: str) -> pd.DataFrame:
@@ -879,6 +878,7 @@ def _score(
     observations: pd.DataFrame | None,
     world: World,
     baselines: dict[str, dict[str, float]] | None = None,
+    outside_world: Sequence[str] = (),
 ) -> Score:
     """The :class:`Score` of the model's forecast on the kept countries, beside the baselines'.
 
@@ -895,7 +895,7 @@ def _score(
         scored=world.iso3[keep].tolist(), members=world.iso3[keep & members].tolist(),
         left_out=world.iso3[~keep & members].tolist(), validation=validation,
         count={**ensemble.count(), **observed_count(observations, framework, step)},
-        estimator=ensemble.estimator,
+        estimator=ensemble.estimator, outside_world=list(outside_world),
     )  # fmt: skip
 
 
