@@ -26,6 +26,7 @@ end) of at most :data:`MAX_OUTPUT_BYTES`, and JSON nested too deep for Python's 
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -251,7 +252,7 @@ def parse_yaml(text: str, where: str) -> Any:
 
 
 def read_text(path: Path, kind: str) -> str:
-    """Read a user's text file with a size cap, as UTF-8 (a byte-order mark is allowed).
+    """Read a user's text file with a size cap, as UTF-8, or UTF-16 when a byte-order mark says so.
 
     Args:
         path: The file.
@@ -263,7 +264,7 @@ def read_text(path: Path, kind: str) -> str:
     Raises:
         InputError: If the file is missing, not a regular file (a folder, pipe or device,
             refused without blocking: :func:`read_bytes`), unreadable, larger than
-            :data:`MAX_YAML_BYTES` or not UTF-8.
+            :data:`MAX_YAML_BYTES` or not text in those encodings.
     """
     where = str(path)
     try:
@@ -277,12 +278,15 @@ def read_text(path: Path, kind: str) -> str:
     except ValueError:
         expected = f"a {kind} of at most {MAX_YAML_BYTES:,} bytes"
         raise InputError(where, "", expected, "a larger file") from None
+    # A byte-order mark says how the text is encoded: spreadsheets save "Unicode text" as UTF-16.
+    encoding = "utf-16" if content[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
     try:
-        return content.decode("utf-8-sig")
+        return content.decode(encoding)
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
         found = f"binary or non-UTF-8 content (byte {exc.start}, line {line})"
-        raise InputError(where, "", f"a {kind} in UTF-8 text", found) from None
+        expected = f"a {kind} in UTF-8 text (or UTF-16 with a byte-order mark)"
+        raise InputError(where, "", expected, found) from None
 
 
 def read_yaml_mapping(path: Path, kind: str, fields: str) -> tuple[str, dict[str, Any]]:

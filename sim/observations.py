@@ -15,8 +15,8 @@
 
 Only :data:`POSITIVE_KINDS` count as observed members when a set is scored: a conference
 participant is not a supporter. :func:`load_member_list` reads a user's own list (a CSV
-with an ``iso3`` column). Both readers raise :class:`~sim.errors.InputError` naming the
-file, the row and the column.
+with an ``iso3`` column, or a table shaped like the observations file). Both readers raise
+:class:`~sim.errors.InputError` naming the file, the row and the column.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +32,7 @@ import pandas as pd
 
 from sim.errors import InputError, did_you_mean
 from sim.files import read_text
+from sim.world import place_name
 
 #: Columns of the observations file, in order.
 COLUMNS = (
@@ -48,6 +50,15 @@ CONFIDENCE = ("high", "medium", "low")
 
 #: The month of step 0 (July 2025, the WAICO proposal).
 STEP_ZERO = (2025, 7)
+
+#: Header names of a column of ISO3 codes in a user's list, compared in lower case without
+#: spaces, dashes or underscores (``ISO3``, ``iso_a3``, ``Alpha-3``, ``Country code``, ...).
+CODE_COLUMNS = (
+    "iso3", "isoa3", "iso3code", "alpha3", "isoalpha3", "countrycode", "countryiso3", "iso", "code",
+)  # fmt: skip
+
+#: Cell separators a user's list may use (spreadsheets in many locales save semicolons).
+DELIMITERS = (",", ";", "\t", "|")
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
@@ -167,39 +178,142 @@ def _check_row(row: dict[str, str], where: str, number: int) -> dict[str, object
     return {**row, "date": day, "step": int(row["step"]), **numbers}
 
 
-def load_member_list(path: str | Path) -> list[str]:
-    """Read a user's list of observed members: a CSV with an ``iso3`` column.
+@dataclass(frozen=True)
+class MemberList:
+    """A user's list of observed members (:func:`load_member_list`).
+
+    Attributes:
+        codes: ISO3 codes in file order, each once.
+        framework: The framework the rows name, when the file has a ``framework`` column
+            (a table shaped like ``sim/data/observations.csv``); ``None`` otherwise.
+        step: The latest step of the rows, from a ``step`` column or else the month of a
+            ``date`` column (:func:`month_step`); ``None`` when the file has neither.
+
+    """
+
+    codes: list[str]
+    framework: str | None = None
+    step: int | None = None
+
+
+def load_member_list(path: str | Path, framework: str | None = None) -> MemberList:
+    """Read a user's list of observed members, in the shapes people save such lists.
+
+    The codes are in a column named ``iso3`` (or :data:`CODE_COLUMNS`, in any case and
+    spacing), or the file is the codes alone, one per line without a header. Cells may be in
+    lower case or padded; commas, semicolons, tabs or bars separate cells (the header line's
+    most frequent one); blank lines are skipped. A table with a ``kind`` column (shaped like
+    ``sim/data/observations.csv``) counts only its :data:`POSITIVE_KINDS` rows: a participant
+    or a count is no member. With a ``framework`` column, only the rows of ``framework`` are
+    read, and the file must name one framework when ``framework`` is not given.
 
     Args:
         path: The CSV file.
+        framework: The framework scored, to choose the rows of a table naming several.
 
     Returns:
-        The ISO3 codes in file order, each once.
+        The codes, and the framework and latest step the rows name, if they do.
 
     Raises:
-        InputError: If the file cannot be read, has no ``iso3`` column, or a cell is not
-            a three-letter code in capitals, or it names no country.
+        InputError: If the file cannot be read, has no column of codes, a cell is not a
+            three-letter code, a kind, step or date is not one, the file names no member,
+            or it names several frameworks and ``framework`` is not given (or is not one).
 
     """
     where = str(path)
     text = read_text(Path(path), "CSV file with an 'iso3' column")
+    rows = _csv_rows(text, where)
+    expected = "an 'iso3' column, or ISO3 codes alone, one per line"
+    if not rows:
+        raise InputError(where, "header", expected, "an empty file")
+    header = [_column_name(cell) for cell in rows[0][1]]
+    columns = {name: index for index, name in reversed(list(enumerate(header)))}
+    code_column = next((columns[name] for name in CODE_COLUMNS if name in columns), None)
+    if code_column is None:
+        code_column = next((index for index, cell in enumerate(rows[0][1]) if _is_place_code(cell)), None)
+        if code_column is None:
+            found = ", ".join(rows[0][1])
+            raise InputError(where, "header", expected, found, did_you_mean("iso3", rows[0][1]))
+        columns, body = {}, rows  # the codes alone: the first line is a code, not a header
+    else:
+        body = rows[1:]
+    name = rows[0][1][code_column].strip() if columns else "iso3"
+    read = [_read_row(cells, number, columns, code_column, name, where) for number, cells in body]
+    kept = [row for row in read if row is not None]
+    named = list(dict.fromkeys(fw for _, fw, _ in kept if fw))
+    if framework is None and len(named) > 1:
+        raise InputError(where, "framework", "rows of one framework, or the framework to score named",
+                         ", ".join(named))  # fmt: skip
+    if framework is not None and named:
+        if framework not in named:
+            raise InputError(where, "framework", f"rows of framework '{framework}'", ", ".join(named),
+                             did_you_mean(framework, named))  # fmt: skip
+        kept = [row for row in kept if row[1] in (framework, "")]
+    if not kept:
+        raise InputError(where, "iso3", "at least one observed member", "no member rows")
+    steps = [step for _, _, step in kept if step is not None]
+    return MemberList(
+        codes=list(dict.fromkeys(code for code, _, _ in kept)),
+        framework=named[0] if len(named) == 1 else framework if named else None,
+        step=max(steps) if steps else None,
+    )
+
+
+def _csv_rows(text: str, where: str) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of a CSV text with their line numbers, split at the header's separator."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(DELIMITERS, key=first.count)  # ties (none of them): the first, a comma
     try:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, [])
-        names = [name.strip().lower() for name in header]  # "ISO3" and " iso3" name it too
-        if "iso3" not in names:
-            raise InputError(where, "header", "an 'iso3' column", ", ".join(header) or "no columns",
-                             did_you_mean("iso3", header))  # fmt: skip
-        column = names.index("iso3")
-        codes = [(number, row[column].strip() if column < len(row) else "")
-                 for number, row in enumerate(reader, start=2)
-                 if any(cell.strip() for cell in row)]  # blank lines are no rows  # fmt: skip
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = []
+        for cells in reader:
+            if any(cell.strip() for cell in cells):  # blank lines are no rows
+                rows.append((reader.line_num, cells))
     except csv.Error as exc:
         raise InputError(where, "", "a CSV file with an 'iso3' column", str(exc)) from None
-    for number, code in codes:
-        if not _ISO3.match(code):
-            raise InputError(where, f"line {number}, column 'iso3'", "an ISO 3166-1 alpha-3 code in capitals",
-                             repr(code))  # fmt: skip
-    if not codes:
-        raise InputError(where, "iso3", "at least one observed member", "no rows")
-    return list(dict.fromkeys(code for _, code in codes))
+    return rows
+
+
+def _column_name(cell: str) -> str:
+    """A header cell as compared with the known names: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", cell.strip().lower())
+
+
+def _is_place_code(cell: str) -> bool:
+    """Whether a cell is the ISO 3166-1 alpha-3 code of a place (in any case)."""
+    code = cell.strip().upper()
+    return bool(_ISO3.match(code)) and place_name(code) is not None
+
+
+def _read_row(
+    cells: list[str], number: int, columns: dict[str, int], code_column: int, name: str, where: str
+) -> tuple[str, str, int | None] | None:
+    """One row's code, framework ('' when none) and step, or ``None`` for a row that names no member."""
+
+    def cell(column: str) -> str:
+        index = columns.get(column)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def fail(column: str, expected: str, found: str, hint: str = "") -> InputError:
+        return InputError(where, f"line {number}, column '{column}'", expected, repr(found), hint)
+
+    if "kind" in columns:
+        kind = cell("kind").lower()
+        if kind not in KINDS:
+            raise fail("kind", f"one of {', '.join(KINDS)}", kind, did_you_mean(kind, KINDS))
+        if kind not in POSITIVE_KINDS:
+            return None
+    code = cells[code_column].strip().upper() if code_column < len(cells) else ""
+    if not _ISO3.match(code):
+        raise fail(name, "an ISO 3166-1 alpha-3 code, e.g. KAZ", code)
+    step = None
+    if cell("step"):
+        if not cell("step").isdigit():
+            raise fail("step", "a whole number of months from July 2025 (step 0)", cell("step"))
+        step = int(cell("step"))
+    elif cell("date"):
+        try:
+            step = month_step(date.fromisoformat(cell("date")))
+        except ValueError:
+            raise fail("date", "an ISO date YYYY-MM-DD", cell("date")) from None
+    return code, cell("framework").lower(), step

@@ -227,16 +227,24 @@ def register_score(commands: argparse._SubParsersAction) -> None:
     score.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     score.add_argument(
         "--observed", required=True, metavar="FILE|ID|bloc:ID",
-        help="a CSV file with an 'iso3' column of observed members (places that are not UN member "
-        "states, e.g. PSE, are named and not scored), an observation id from "
+        help="a CSV file with an 'iso3' column of observed members (or the codes alone, one per line; "
+        "any case; comma, semicolon or tab separated; places that are not UN member states, e.g. PSE, "
+        "are named and not scored; a table shaped like sim/data/observations.csv counts its member, "
+        "supporter and endorser rows, of --framework if it names several), an observation id from "
         "sim/data/observations.csv (e.g. brics_rio_ai_2025; listed countries the scenario declares "
         "supporters of the framework are its inputs and left out), or bloc:ID, the members of a bloc "
         "of sim/data/blocs.csv (e.g. bloc:iomed, IOMed's founding signatories)",
     )  # fmt: skip
     score.add_argument(
-        "--framework", help="framework scored (default: the observation's, or waico for a file)"
+        "--framework",
+        help="framework scored (default: the observation's, or the one a file's 'framework' column "
+        "names, else waico)",
     )
-    score.add_argument("--step", type=int, help="step scored (default: the observation's, or 12 for a file)")
+    score.add_argument(
+        "--step", type=int,
+        help="step scored (default: the observation's, or the latest of a file's 'step' or 'date' "
+        "column, else 12)",
+    )  # fmt: skip
     score.add_argument(
         "--seeds", type=int, default=50,
         help="runs, seeds spawned from the scenario's (default: %(default)s; per-country "
@@ -332,7 +340,10 @@ def _observed(
     if args.observed.startswith("bloc:") and not path.is_file():
         return _bloc_members(args), _framework_or_waico(args), default_step, args.observed, False
     if path.is_file():
-        return load_member_list(path), _framework_or_waico(args), default_step, str(path), False
+        listed = load_member_list(path, args.framework)
+        framework = args.framework if args.framework is not None else listed.framework or "waico"
+        step = listed.step if args.step is None and listed.step is not None else default_step
+        return listed.codes, framework, step, str(path), False
     ids = sorted(observations["observation_id"].unique())
     if args.observed not in ids:
         raise InputError(

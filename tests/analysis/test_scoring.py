@@ -351,7 +351,24 @@ def test_an_observed_file_saved_by_a_spreadsheet_is_read(tmp_path):
     # Excel writes a byte-order mark and CRLF line ends; a header may say "ISO3".
     observed = tmp_path / "members.csv"
     observed.write_bytes("\ufeffName, ISO3 \r\nPakistan,PAK\r\n\r\nLaos,LAO\r\n".encode())
-    assert load_member_list(observed) == ["PAK", "LAO"]
+    assert load_member_list(observed).codes == ["PAK", "LAO"]
+
+
+def test_a_held_out_table_shaped_like_the_observations_file_is_scored_on_its_framework_and_step(
+    tmp_path, capsys
+):
+    # A table of dated facts (sim/data/observations.csv's columns): members, guests and counts.
+    held_out = tmp_path / "held_out.csv"
+    shipped = load_observations()
+    rows = shipped[shipped["observation_id"].isin(["pax_silica_2026_01", "pax_silica_founding"])]
+    rows.assign(date=rows["date"].astype(str)).to_csv(held_out, index=False)
+    code = main(["score", str(SCENARIOS / "baseline.yaml"), "--observed", str(held_out), "--seeds", "1",
+                 "--json"])  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (result["framework"], result["step"]) == ("us_led", 6)
+    # the founders are committed by the scenario's event, the guests are no members
+    assert sorted(result["members"]) == ["ARE", "QAT"] and "CAN" not in result["left_out"]
 
 
 @pytest.mark.parametrize(
@@ -359,7 +376,7 @@ def test_an_observed_file_saved_by_a_spreadsheet_is_read(tmp_path):
     [
         ("country\nKAZ\n", "'iso3' column"),
         ("iso3\nKAZ\n" + "PAK\n" * 300_000, "at most 1,000,000 bytes"),
-        ("iso3\nKaz\n", "line 2, column 'iso3'"),
+        ("iso3\nKA1\n", "line 2, column 'iso3'"),
         ("iso3\nKAZ\nXXX\n", "XXX"),
         ("iso3\nKAZ\nPAK\nSWD\n", "ISO 3166-1 alpha-3 codes of countries, found SWD"),
         ("iso3\n", "at least one observed member"),

@@ -139,4 +139,72 @@ def test_every_kind_is_documented():
 def test_member_list_keeps_order_and_drops_repeats(tmp_path):
     path = tmp_path / "m.csv"
     path.write_text("name,iso3\nx,PAK\ny,KAZ\nz,PAK\n", encoding="utf-8")
-    assert load_member_list(path) == ["PAK", "KAZ"]
+    assert load_member_list(path).codes == ["PAK", "KAZ"]
+
+
+@pytest.mark.parametrize(
+    ("content", "codes"),
+    [
+        pytest.param("iso3\nkhm\n lao \n", ["KHM", "LAO"], id="lower case and padded"),
+        pytest.param("name;ISO3\nCambodia;KHM\nLaos;LAO\n", ["KHM", "LAO"], id="semicolons"),
+        pytest.param("name\tiso3\nCambodia\tKHM\n", ["KHM"], id="tabs"),
+        pytest.param("Country|ISO_A3\nCambodia|KHM\n", ["KHM"], id="bars and a Natural Earth header"),
+        pytest.param("Country code,name\nKHM,Cambodia\n", ["KHM"], id="a 'Country code' header"),
+        pytest.param("KHM\nlao\n\nPSE\n", ["KHM", "LAO", "PSE"], id="the codes alone"),
+        pytest.param("Cambodia,KHM\nLaos,LAO\n", ["KHM", "LAO"], id="names and codes, no header"),
+        pytest.param("iso3,name\nKHM,x\n".encode("utf-16"), ["KHM"], id="UTF-16 with its mark"),
+    ],
+)
+def test_member_list_reads_the_shapes_people_save(content, codes, tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    listed = load_member_list(path)
+    assert listed.codes == codes
+    assert listed.framework is None and listed.step is None
+
+
+def test_member_list_in_the_observations_shape_counts_members_of_the_framework(tmp_path):
+    rows = [
+        GOOD,
+        {**GOOD, "iso3": "ARE", "date": "2026-01-14"},
+        {**GOOD, "observation_id": "guests", "kind": "participant", "iso3": "CAN", "date": "2025-12-12",
+         "step": "5"},
+        {**GOOD, "observation_id": "count", "kind": "member_count", "iso3": "", "value": "9", "low": "9",
+         "high": "9"},
+        {**GOOD, "observation_id": "coe", "framework": "eu_coe", "iso3": "ARM", "date": "2026-01-27"},
+    ]  # fmt: skip
+    path = write(tmp_path / "held_out.csv", rows)
+    with pytest.raises(InputError, match="rows of one framework.*found us_led, eu_coe"):
+        load_member_list(path)
+    listed = load_member_list(path, "us_led")
+    assert (listed.codes, listed.framework, listed.step) == (["QAT", "ARE"], "us_led", 6)
+    assert load_member_list(path, "eu_coe").codes == ["ARM"]
+    with pytest.raises(InputError, match="rows of framework 'waico'"):
+        load_member_list(path, "waico")
+
+
+def test_member_list_dates_a_table_by_its_step_or_else_its_date(tmp_path):
+    dated = tmp_path / "dated.csv"
+    dated.write_text("iso3,date\nKHM,2026-07-16\nLAO,2026-05-01\n", encoding="utf-8")
+    assert load_member_list(dated).step == 12
+    stepped = tmp_path / "stepped.csv"
+    stepped.write_text("iso3,step,framework\nKHM,12,WAICO\n", encoding="utf-8")
+    assert (load_member_list(stepped).step, load_member_list(stepped).framework) == (12, "waico")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("iso3,kind\nKHM,signatory\n", r"line 2, column 'kind'.*one of member_count"),
+        ("iso3,kind\nKHM,participant\n", "at least one observed member"),
+        ("iso3,step\nKHM,twelve\n", r"line 2, column 'step'"),
+        ("iso3,date\nKHM,16/07/2026\n", r"line 2, column 'date'.*YYYY-MM-DD"),
+        ("Country\nCambodia\n", r"'header'.*an 'iso3' column, or ISO3 codes alone"),
+        ("iso;name\nKH;Cambodia\n", r"line 2, column 'iso'"),
+    ],
+)
+def test_member_list_mistakes_name_the_line_and_column(content, expected, tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=expected):
+        load_member_list(path)
