@@ -1,7 +1,8 @@
 """Why a country ended where it did in a saved run: the run is rebuilt and the country asked.
 
 A saved run keeps states, not utilities. :func:`explain_final_state` rebuilds a
-scenario's first replication from its scenario file and seed, checks that the rebuilt
+scenario's first replication from its scenario file and seed (under its posterior draw, for
+a run over a posterior), checks that the rebuilt
 run ends where the saved one did, and returns ``Country.explain()`` at the last step
 (the utility of each option by component), which ``coalsim plot --why`` and
 ``coalsim report --why`` draw.
@@ -62,6 +63,8 @@ def explain_final_state(reps: Replications, iso3: str) -> pd.DataFrame:
             hint="run coalsim from the folder the runs were made in",
         )
     scenario = load_scenario(source)
+    if meta.get("posterior") is not None:  # a run over a posterior ran the file's values under its draw
+        scenario = scenario.with_overrides(_posterior_draw(meta, str(reps.folder)))
     if scenario.digest() != meta["scenario_hash"]:
         made_by = meta.get("coalsim_version")
         why = (
@@ -92,3 +95,15 @@ def explain_final_state(reps: Replications, iso3: str) -> pd.DataFrame:
 
 
 __all__ = ["explain_final_state"]
+
+
+def _posterior_draw(meta: dict, where: str) -> dict:
+    """The parameter set a run over a posterior ran with (its metadata's ``posterior_draw``)."""
+    try:
+        draw = meta["posterior"]["parameters"][meta["posterior_draw"]]
+    except (KeyError, IndexError, TypeError):
+        draw = None
+    if not isinstance(draw, dict) or not all(isinstance(path, str) for path in draw):
+        raise InputError(where, "metadata.posterior", "the parameter set of the run's posterior draw",
+                         "none it can be read from", "re-run the scenario to explain it")  # fmt: skip
+    return draw

@@ -239,6 +239,21 @@ def test_why_needs_the_exact_scenario(coalsim, baseline, world, tmp_path, capsys
     assert not (tmp_path / "run" / "figures").exists()
 
 
+def test_why_rebuilds_a_run_over_the_posterior_under_its_draw(coalsim, tmp_path, capsys):
+    """`coalsim run` of the baseline goes over its posterior: the saved run is one draw's, not the file's."""
+    out = tmp_path / "run"
+    arguments = ["run", "baseline", "--seeds", "1", "--draws", "2", "--steps", "3", "--out", str(out)]
+    assert coalsim(arguments) == 0
+    assert coalsim(["plot", str(out), "--why", "BRA"]) == 0
+    assert (out / "figures" / "why_BRA.png").read_bytes().startswith(PNG_MAGIC)
+    capsys.readouterr()
+    metadata = out / "metadata.json"
+    text = metadata.read_text(encoding="utf-8")
+    metadata.write_text(text.replace('"posterior_draw": 0', '"posterior_draw": 7'), encoding="utf-8")
+    assert coalsim(["plot", str(out), "--why", "BRA"]) == 2
+    assert "metadata.posterior" in capsys.readouterr().err
+
+
 def test_why_says_when_another_coalsim_version_made_the_run(coalsim, baseline, world, tmp_path, capsys):
     """A version that reads the same file into another scenario is named, not called an edit."""
     result = sim.run(baseline, seed=1, steps=3, world=world)
