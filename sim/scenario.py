@@ -372,6 +372,11 @@ class Scenario(StrictModel):
     sponsors: dict[FrameworkId, SponsorSpec] = Field(
         default={}, description="sponsors by the framework they court for, acting in this order"
     )
+    posterior: Annotated[str, Strict(), Field(min_length=1, max_length=4096)] | None = Field(
+        default=None,
+        description="a coalsim calibrate folder whose posterior draws `coalsim run` and `coalsim score` "
+        "run over by default (relative to the file that names it; null for none)",
+    )
 
     _source: str = PrivateAttr(default="scenario")
 
@@ -451,6 +456,21 @@ class Scenario(StrictModel):
     def source(self) -> str:
         """The file this scenario was loaded from (for messages)."""
         return self._source
+
+    def posterior_folder(self) -> Path | None:
+        """The calibration folder the scenario names (``posterior``), or ``None``.
+
+        The field is kept relative to the scenario's own file (:func:`read_with_extends`
+        rewrites a parent's path so), so a scenario loaded from a file finds it beside that
+        file, wherever the tree was moved; one built in memory resolves it from the working
+        folder.
+        """
+        if self.posterior is None:
+            return None
+        source = Path(self.source)
+        base = source.resolve().parent if source.suffix in (".yaml", ".yml") else Path.cwd()
+        folder = Path(os.path.normpath(base / self.posterior))
+        return folder.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else folder
 
     @property
     def active_frameworks(self) -> list[str]:
@@ -681,6 +701,7 @@ def read_with_extends(path: Path) -> dict[str, Any]:
         current, named_by, written = current.parent / parent, current, parent
     merged: dict[str, Any] = {}
     for data, file in zip(reversed(layers), reversed(chain), strict=True):
+        _relocate_posterior(data, file, chain[0])
         more = data.pop(MORE_EVENTS, [])
         if not isinstance(more, list):
             raise InputError(str(file), MORE_EVENTS, "a list of events added after the inherited ones",
@@ -692,6 +713,18 @@ def read_with_extends(path: Path) -> dict[str, Any]:
                 raise InputError(str(file), "events", "a list of events", describe(inherited))
             merged["events"] = [*inherited, *copy.deepcopy(more)]
     return merged
+
+
+def _relocate_posterior(data: dict[str, Any], file: Path, top: Path) -> None:
+    """Rewrite a file's ``posterior`` path, written relative to that file, relative to ``top``'s folder.
+
+    A variant in another folder that extends the baseline inherits the baseline's posterior:
+    the path must keep naming the same folder from the variant's file. Anything but a
+    non-empty string is left for the schema to refuse.
+    """
+    value = data.get("posterior")
+    if isinstance(value, str) and value.strip():
+        data["posterior"] = os.path.relpath(os.path.normpath(file.parent / value), top.parent)
 
 
 def _resolved(path: Path, named_by: Path | None, written: str) -> Path:

@@ -196,7 +196,8 @@ ENCODINGS = {
     "NUL byte": (b"name: a\x00b\n", "NUL byte on line 1"),
     "NUL on a later line": (b"name: a\nquestion: q\n\x00\n", "line 3"),
     "invalid UTF-8": (b"name: caf\xe9\n", "non-UTF-8"),
-    "UTF-16 file": ("name: x\n".encode("utf-16"), "non-UTF-8"),
+    "UTF-16 without its byte-order mark": ("name: x\n".encode("utf-16-le"), "NUL byte on line 1"),
+    "UTF-16 cut mid-character": ("name: x\n".encode("utf-16")[:-1], "non-UTF-8"),
     "PNG header": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "non-UTF-8"),
     "surrogate encoded in UTF-8": (b"name: \xed\xa0\x80\n", "non-UTF-8"),
     "lone surrogate escape in a list": (b'countries: ["CHN", "\\ud800"]\n', "lone surrogate"),
@@ -214,8 +215,14 @@ def test_text_that_is_not_text_is_refused(case, tmp_path):
     assert fragment in caught.value.message and str(path) in caught.value.message
 
 
-def test_a_utf8_byte_order_mark_is_read(tmp_path):
-    path = write(tmp_path, "bom.yaml", "\ufeffname: x\n")
+@pytest.mark.parametrize(
+    "encoded",
+    ["\ufeffname: x\n".encode(), "name: x\n".encode("utf-16"), b"\xfe\xff" + "name: x\n".encode("utf-16-be")],
+    ids=["UTF-8", "UTF-16", "UTF-16 big-endian"],
+)
+def test_a_byte_order_mark_says_how_the_text_is_encoded(encoded, tmp_path):
+    # UTF-8 with a mark, and UTF-16 (either byte order) as spreadsheets save "Unicode text"
+    path = write(tmp_path, "bom.yaml", encoded)
     assert read_yaml_mapping(path, "scenario file", "scenario fields")[1] == {"name": "x"}
 
 

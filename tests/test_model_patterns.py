@@ -169,3 +169,24 @@ def test_no_partner_of_a_lead_is_one_only_after_the_start(baseline, world):
         partners = world.iso3[model.country_mask(fw.partners, f"frameworks.{fid}.partners")]
         later = rows[rows["bloc"].isin(fw.partners.blocs) & (rows["since"].fillna("") > "2025-07-26")]
         assert not set(later["iso3"]) & set(partners), fid
+
+
+def test_the_documented_headlines_over_the_baselines_own_posterior(baseline):
+    """docs/model.md 8.4: `coalsim run scenarios/baseline.yaml`, over its posterior by default."""
+    from sim.analysis.abc import load_draws
+    from sim.viz.summary import run_replications
+
+    _, draws = load_draws(baseline.posterior_folder(), baseline, 20, baseline.seed)
+    provenance = {"folder": str(baseline.posterior_folder()), "draw_seed": baseline.seed, "parameters": draws}
+    over = run_replications(baseline, 10, seed=baseline.seed, posterior=provenance)
+    point = run_replications(baseline, 10, seed=baseline.seed)
+
+    def waico(reps, step: int) -> list[float]:
+        counts = [r.aggregates.query(f"step == {step} and framework == 'waico'")["members"].item()
+                  for r in reps.runs]  # fmt: skip
+        return [np.median(counts), *np.percentile(counts, [5, 95])]
+
+    assert waico(over, 12) == pytest.approx([32, 24, 40], abs=0.5)
+    assert waico(over, 100) == pytest.approx([50, 40, 123], abs=0.5)
+    assert waico(point, 12) == pytest.approx([32, 28, 36], abs=0.5)
+    assert waico(point, 100) == pytest.approx([52, 46, 61], abs=0.5)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from coalsim_testing import REPO, SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -192,13 +193,17 @@ def test_a_posterior_of_parameters_the_scenario_lacks_is_refused(tmp_path, capsy
 
 
 @pytest.mark.parametrize(
-    ("arguments", "flag"),
-    [(["--draws", "5"], "--draws"), (["--posterior", "P", "--draws", "0"], "--draws")],
+    ("scenario", "arguments", "flag"),
+    [
+        ("calibrated.yaml", ["--draws", "5"], "--draws"),  # it names no posterior of its own
+        ("baseline.yaml", ["--posterior", "P", "--draws", "0"], "--draws"),
+        ("baseline.yaml", ["--draws", "0"], "--draws"),
+    ],
 )
-def test_draws_need_a_posterior_and_at_least_one(posterior_dir, tmp_path, capsys, arguments, flag):
+def test_draws_need_a_posterior_and_at_least_one(posterior_dir, tmp_path, capsys, scenario, arguments, flag):
     arguments = [str(posterior_dir) if a == "P" else a for a in arguments]
     out = tmp_path / "out"
-    assert main(["run", BASELINE, "--seeds", "1", "--out", str(out), *arguments]) == 2
+    assert main(["run", str(SCENARIOS / scenario), "--seeds", "1", "--out", str(out), *arguments]) == 2
     assert f"'{flag}'" in capsys.readouterr().err and not out.exists()
 
 
@@ -230,9 +235,9 @@ def test_run_over_the_posterior_takes_each_headline_over_seeds_and_draws(
     pd.testing.assert_frame_equal(saved.aggregates, runs[0].aggregates)
 
 
-def test_run_without_a_posterior_records_none(tmp_path):
+def test_run_at_the_point_records_no_posterior(tmp_path):
     out = tmp_path / "plain"
-    assert main(["run", BASELINE, "--seeds", "2", "--steps", "3", "--out", str(out)]) == 0
+    assert main(["run", BASELINE, "--point", "--seeds", "2", "--steps", "3", "--out", str(out)]) == 0
     document = json.loads((out / "headlines.json").read_text())
     assert document["posterior"] is None and document["over"] == "2 runs"
     assert "posterior" not in sim.RunResult.load(out).metadata
@@ -262,7 +267,7 @@ def test_score_over_the_posterior_records_seeds_and_draws(posterior_dir, baselin
     assert document["model"] == pytest.approx(expected.model)
     assert main(arguments) == 0
     assert f"over 3 seeds x 2 posterior draws from {posterior_dir} (6 runs)" in capsys.readouterr().out
-    assert main([*arguments[:-4], "--json"]) == 0
+    assert main([*arguments[:-4], "--point", "--json"]) == 0
     plain = json.loads(capsys.readouterr().out)
     assert (plain["draws"], plain["posterior"], plain["count"]["runs"]) == (0, None, 3)
 
@@ -298,7 +303,8 @@ def stored_cell(row: pd.Series) -> str:
 
 def test_report_of_a_run_folder_gives_the_headlines_of_all_its_seeds(tmp_path):
     out = tmp_path / "four"
-    assert main(["run", BASELINE, "--seeds", "4", "--seed", "1", "--steps", "12", "--out", str(out)]) == 0
+    arguments = ["run", BASELINE, "--point", "--seeds", "4", "--seed", "1", "--steps", "12"]
+    assert main([*arguments, "--out", str(out)]) == 0
     finals = [
         sim.run(sim.load_scenario(BASELINE), seed=s, steps=12).final_shares("members")["waico"]
         for s in (1, 2, 3, 4)
@@ -368,3 +374,94 @@ def test_a_posterior_whose_files_never_end_is_refused_in_a_fresh_process(posteri
 
 def _memory_cap() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+
+
+# -- a scenario's own posterior (its 'posterior' field) ----------------------------------
+def centred_variant(folder: Path, posterior: Path, **changes: float) -> Path:
+    """A variant of the baseline in ``folder`` naming ``posterior``, set to its point (and ``changes``)."""
+    values = {**abc.point_estimate(abc.Posterior.load(posterior)), **changes}
+    nested: dict = {}
+    for dotted, value in values.items():
+        *parents, leaf = dotted.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    folder.mkdir(parents=True, exist_ok=True)
+    head = {"extends": BASELINE, "name": "centred", "posterior": os.path.relpath(posterior, folder)}
+    path = folder / "centred.yaml"
+    path.write_text(yaml.safe_dump({**head, **nested}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_run_goes_over_the_posterior_the_scenario_names_unless_asked_for_the_point(posterior_dir, tmp_path):
+    variant = centred_variant(tmp_path / "elsewhere", posterior_dir)
+    out = tmp_path / "out"
+    assert main(["run", str(variant), "--seeds", "2", "--draws", "3", "--steps", "2", "--out", str(out)]) == 0
+    document = json.loads((out / "headlines.json").read_text())
+    assert Path(document["posterior"]["folder"]).resolve() == posterior_dir.resolve()
+    assert document["runs"] == 6 and document["posterior"]["draws"] == 3
+    point = tmp_path / "point"
+    assert main(["run", str(variant), "--point", "--seeds", "2", "--steps", "2", "--out", str(point)]) == 0
+    assert json.loads((point / "headlines.json").read_text())["posterior"] is None
+
+
+def test_a_variant_in_another_folder_inherits_the_posterior_its_parent_names(tmp_path):
+    # the path is written relative to the file that names it, and stays so from any child
+    child = tmp_path / "a" / "b" / "variant.yaml"
+    child.parent.mkdir(parents=True)
+    child.write_text(f"extends: {BASELINE}\nname: variant\n", encoding="utf-8")
+    shipped = (REPO / "scenarios" / "calibration" / "baseline_posterior").resolve()
+    assert sim.load_scenario(child).posterior_folder().resolve() == shipped
+    assert sim.load_scenario(BASELINE).posterior_folder().resolve() == shipped
+    grandchild = tmp_path / "c" / "grandchild.yaml"
+    grandchild.parent.mkdir()
+    grandchild.write_text("extends: ../a/b/variant.yaml\nname: grandchild\n", encoding="utf-8")
+    assert sim.load_scenario(grandchild).posterior_folder().resolve() == shipped
+
+
+def test_every_shipped_scenario_naming_a_posterior_sets_its_point(capsys):
+    # a recalibration whose point was not copied into the scenario would be refused at run time
+    files = sorted(str(path) for path in (REPO / "scenarios").glob("*.yaml"))
+    assert main(["validate", *files]) == 0
+    printed = capsys.readouterr().out
+    assert "baseline.yaml: valid (baseline: 4 frameworks" in printed and "centred on its posterior" in printed
+
+
+@pytest.mark.parametrize("command", ["run", "score", "validate"])
+def test_a_scenario_that_sets_a_parameter_its_posterior_draws_is_refused(
+    posterior_dir, tmp_path, capsys, command
+):
+    variant = centred_variant(tmp_path, posterior_dir, **{"rule.temperature": 0.45})
+    arguments = {"run": ["--seeds", "1", "--out", str(tmp_path / "out")],
+                 "score": ["--observed", "bloc:iomed", "--seeds", "1"], "validate": []}[command]  # fmt: skip
+    assert main([command, str(variant), *arguments]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"coalsim: {variant}, field 'rule.temperature'") and "posterior: null" in error
+    assert error.count("\n") == 1 and not (tmp_path / "out").exists()
+    if command == "run":  # its own value, at the point, when the command or the file says so
+        assert main([command, str(variant), "--point", "--steps", "2", *arguments]) == 0
+        data = yaml.safe_load(variant.read_text(encoding="utf-8"))
+        variant.write_text(yaml.safe_dump({**data, "posterior": None}), encoding="utf-8")
+        out = tmp_path / "own"
+        assert main([command, str(variant), "--seeds", "1", "--steps", "2", "--out", str(out)]) == 0
+        assert json.loads((out / "headlines.json").read_text())["posterior"] is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "flag"),
+    [(["--point", "--posterior", "P"], "--posterior"), (["--point", "--draws", "3"], "--draws")],
+)
+def test_point_takes_no_posterior_options(posterior_dir, tmp_path, capsys, arguments, flag):
+    arguments = [str(posterior_dir) if a == "P" else a for a in arguments]
+    assert main(["run", BASELINE, "--seeds", "1", "--out", str(tmp_path / "o"), *arguments]) == 2
+    assert f"'{flag}'" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_a_missing_posterior_the_scenario_names_says_where_it_was_named(tmp_path, capsys):
+    variant = tmp_path / "v.yaml"
+    variant.write_text(f"extends: {BASELINE}\nname: v\nposterior: nowhere\n", encoding="utf-8")
+    assert main(["run", str(variant), "--seeds", "1", "--out", str(tmp_path / "o")]) == 2
+    error = capsys.readouterr().err
+    assert "nowhere" in error and f"{variant} names this posterior" in error and "--point" in error

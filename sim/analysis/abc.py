@@ -82,6 +82,11 @@ Statistic = Literal["count", "coverage"]
 #: Share of the prior's 90% width above which a parameter counts as not identified.
 NOT_IDENTIFIED_WIDTH = 0.8
 
+#: How far a scenario's value of a calibrated parameter may lie from its posterior's point
+#: (:meth:`Posterior.check_point`), as a share of the prior's range: the rounding of a value
+#: copied into a file (four significant digits) stays well inside.
+POINT_TOLERANCE = 1e-3
+
 
 class PriorBounds(StrictModel):
     """A uniform prior's bounds, as a calibration spec gives them (``priors.<path>``).
@@ -510,6 +515,43 @@ class Posterior:
                 raise InputError(
                     where, f"priors.{path}", f"a parameter of scenario '{scenario.name}' (coalsim params)",
                     f"'{path}', which it does not have", did_you_mean(path, known),
+                )  # fmt: skip
+
+    def check_point(self, scenario: Scenario, where: str, folder: str) -> None:
+        """Check that a scenario naming this posterior sets each calibrated parameter to its point.
+
+        A scenario that names its posterior (its ``posterior`` field) runs over the draws
+        by default, and the draws replace the calibrated parameters: a file setting one of
+        them to another value (a variant changing an entry cost, or a scenario not updated
+        after a recalibration) would see its value silently ignored. Each value is compared
+        with the posterior's point (:func:`point_estimate`) as a share of the prior's range,
+        on the prior's uniform scale, within :data:`POINT_TOLERANCE`.
+
+        Args:
+            scenario: The scenario.
+            where: The scenario's file, for messages.
+            folder: This posterior's folder, for messages.
+
+        Raises:
+            InputError: Naming the first parameter the scenario sets elsewhere, or one it
+                does not have (:meth:`check_scenario`).
+
+        """
+        self.check_scenario(scenario, folder)
+        point = point_estimate(self)
+        values = scenario.parameters()
+        for prior in self.priors:
+            value = float(values[prior.path])
+            span = prior.to_internal(prior.high) - prior.to_internal(prior.low)
+            within = value > 0 or not prior.log  # a log prior has no scale at 0 or below
+            gap = abs(prior.to_internal(value) - prior.to_internal(point[prior.path])) if within else np.inf
+            if gap > POINT_TOLERANCE * span:
+                raise InputError(
+                    where, prior.path,
+                    f"{point[prior.path]:.6g}, the calibrated point of the posterior the scenario names "
+                    f"({folder}), whose draws replace it",
+                    f"{value:g}",
+                    "Set the calibrated value, or 'posterior: null' to run the value you set at the point.",
                 )  # fmt: skip
 
 
@@ -1041,10 +1083,11 @@ def calibrated_scenario_text(
             + ("" if row.identified else "  NOT identified by these targets (the prior's range remains)")
             for row in table.itertuples()
         ),
-        "# The posterior draws are in posterior.csv beside this file; rerun coalsim calibrate rather",
-        "# than editing.",
+        "# The posterior draws are in posterior.csv beside this file (`posterior: .`: coalsim run and",
+        "# score go over them by default); rerun coalsim calibrate rather than editing.",
         f"extends: {extends}",
         f"name: {spec.scenario.name}_calibrated",
+        "posterior: .",
     ]
     nested: dict[str, Any] = {}
     for path, value in point.items():

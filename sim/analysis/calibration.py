@@ -523,6 +523,7 @@ def scenario_text(calibration: Calibration, extends: str, base_name: str) -> str
         "description: >-",
         f"  The '{base_name}' scenario with utility weights fitted to observed affiliations",
         "  (coalsim calibrate); see the header for what was fitted and what cannot be.",
+        "posterior: null  # the base scenario's ABC posterior would replace the fitted weight",
     ]
     sections: dict[str, list[str]] = {}
     for name, path in SCENARIO_FIELDS.items():

@@ -248,7 +248,8 @@ def register_score(commands: argparse._SubParsersAction) -> None:
     score.add_argument(
         "--seeds", type=int, default=50,
         help="runs, seeds spawned from the scenario's (default: %(default)s; per-country "
-        "frequencies from fewer runs are coarse); with --posterior, every seed runs under each draw",
+        "frequencies from fewer runs are coarse); over a posterior (the scenario's own, or --posterior), "
+        "every seed runs under each draw",
     )
     add_posterior_options(score)
     score.add_argument(

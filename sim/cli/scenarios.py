@@ -77,56 +77,88 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def posterior_draws(args: argparse.Namespace, scenario: Scenario, seed: int) -> dict[str, Any] | None:
-    """``--posterior DIR --draws K``: the draws to run over (see :func:`sim.analysis.abc.load_draws`).
+    """The posterior draws to run over (see :func:`sim.analysis.abc.load_draws`).
+
+    ``--posterior DIR`` names a calibration folder; without it, the folder the scenario
+    names (its ``posterior`` field) is used, unless ``--point`` asks for the scenario's own
+    values. A scenario's own posterior must be centred on the values the file sets
+    (:meth:`sim.analysis.abc.Posterior.check_point`): its draws would replace them.
 
     Args:
-        args: Parsed arguments with ``posterior`` (a folder or ``None``), ``draws``
-            (``None`` when not given) and, for ``run``, ``set`` (the ``--set`` values).
+        args: Parsed arguments with ``posterior`` (a folder or ``None``), ``point``,
+            ``draws`` (``None`` when not given) and, for ``run``, ``set`` (the ``--set``
+            values).
         scenario: The scenario the draws override.
         seed: Seeds the draws.
 
     Returns:
-        ``None`` without ``--posterior``; else the provenance ``run_replications`` and
-        ``coalsim score`` take: ``folder``, ``draw_seed`` and ``parameters`` (one mapping
-        per draw).
+        ``None`` when there is no posterior to run over (or ``--point``); else the
+        provenance ``run_replications`` and ``coalsim score`` take: ``folder``,
+        ``draw_seed`` and ``parameters`` (one mapping per draw).
 
     Raises:
-        InputError: For ``--draws`` without ``--posterior`` or out of range, ``--seeds``
-            times ``--draws`` above :data:`sim.schema.MAX_RUNS_IN_MEMORY`, a posterior
-            folder that is not one of this scenario, or a ``--set`` of a parameter the
-            draws would replace.
+        InputError: For ``--point`` with ``--posterior`` or ``--draws``, ``--draws`` without
+            a posterior or out of range, ``--seeds`` times ``--draws`` above
+            :data:`sim.schema.MAX_RUNS_IN_MEMORY`, a posterior folder that is not one of this
+            scenario (or, for its own, not centred on its values), or a ``--set`` of a
+            parameter the draws would replace.
 
     """
     from sim.analysis.abc import load_draws
     from sim.schema import MAX_RUNS_IN_MEMORY, check_runs, check_whole
 
-    if args.posterior is None:
+    if args.point:
+        for option, value in (("--posterior", args.posterior), ("--draws", args.draws)):
+            if value is not None:
+                found = f"{option} {value}"
+                hint = "--point runs the values the scenario file sets."
+                raise InputError("command line", option, "no posterior options with --point", found, hint)
+        return None
+    declared = args.posterior is None
+    folder = scenario.posterior_folder() if declared else args.posterior
+    if folder is None:
         if args.draws is not None:
-            raise InputError("command line", "--draws", "--posterior DIR to draw from", "--draws alone")
+            raise InputError("command line", "--draws", "--posterior DIR to draw from", "--draws alone",
+                             f"{scenario.source} names no posterior of its own ('posterior').")  # fmt: skip
         return None
     draws = check_whole(DEFAULT_DRAWS if args.draws is None else args.draws, 1, MAX_RUNS_IN_MEMORY,
                         "command line", "--draws")  # fmt: skip
     check_runs(args.seeds, "command line", "--seeds", draws)
-    posterior, parameters = load_draws(args.posterior, scenario, draws, seed)
+    try:
+        posterior, parameters = load_draws(folder, scenario, draws, seed)
+    except InputError as exc:
+        if not declared:
+            raise
+        hint = f"{scenario.source} names this posterior (its 'posterior' field); --point runs without it."
+        hint = f"{exc.hint} {hint}".strip()
+        raise InputError(exc.where, exc.field, exc.expected, exc.found, hint) from None
     for item in getattr(args, "set", ()):
         path = item.split("=", 1)[0].strip()
         if path in posterior.paths:
+            run_it = "--point" if declared else "no --posterior"
             raise InputError(
                 "command line", f"--set {path}", "a parameter the posterior does not draw",
-                f"'{item}', which every posterior draw would replace",
-                "Leave out --set for it, or --posterior to run the value you set.",
+                f"'{item}', which every draw of the posterior in {folder} would replace",
+                f"Leave out --set for it, or use {run_it} to run the value you set.",
             )  # fmt: skip
-    return {"folder": str(args.posterior), "draw_seed": seed, "parameters": parameters}
+    if declared:
+        posterior.check_point(scenario, scenario.source, str(folder))
+    return {"folder": str(folder), "draw_seed": seed, "parameters": parameters}
 
 
 def add_posterior_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--posterior DIR`` and ``--draws K`` to a command that runs seeds."""
+    """Add ``--posterior DIR``, ``--draws K`` and ``--point`` to a command that runs seeds."""
     parser.add_argument("--posterior", metavar="DIR",
                         help="also vary the calibrated parameters: run the seeds under K parameter sets "
-                             "drawn by weight (reproducibly, seeded) from this coalsim calibrate folder, "
-                             "e.g. scenarios/calibration/baseline_posterior")  # fmt: skip
+                             "drawn by weight (reproducibly, seeded) from this coalsim calibrate folder "
+                             "(default: the folder the scenario names in its 'posterior' field, e.g. "
+                             "the baseline's scenarios/calibration/baseline_posterior)")  # fmt: skip
     parser.add_argument("--draws", type=int, metavar="K",
-                        help=f"posterior draws with --posterior (default: {DEFAULT_DRAWS})")  # fmt: skip
+                        help=f"posterior draws (default: {DEFAULT_DRAWS})")  # fmt: skip
+    parser.add_argument("--point", action="store_true",
+                        help="run only the values the scenario file sets (its calibrated point), not "
+                             "over its posterior: narrower intervals that leave out what the "
+                             "calibration could not pin down")  # fmt: skip
 
 
 #: Keys that only a calibration, optimisation or sweep spec has (a scenario file has none of them).
@@ -179,11 +211,18 @@ def _validated(path: str) -> str:
         return (f"sweep spec {experiment.name} of {experiment.scenario.name}: {experiment.spec.design} "
                 f"design, {len(experiment.parameter_names)} parameters, {experiment.spec.replications} "
                 "replications per point")  # fmt: skip
+    from sim.analysis.abc import Posterior
     from sim.scenario import load_scenario
 
     scenario = load_scenario(path)
-    return (f"{scenario.name}: {len(scenario.active_frameworks)} frameworks, {scenario.steps} steps, "
-            f"{len(scenario.events)} events")  # fmt: skip
+    described = (f"{scenario.name}: {len(scenario.active_frameworks)} frameworks, {scenario.steps} steps, "
+                 f"{len(scenario.events)} events")  # fmt: skip
+    folder = scenario.posterior_folder()
+    if folder is None:
+        return described
+    posterior = Posterior.load(folder)
+    posterior.check_point(scenario, scenario.source, str(folder))
+    return f"{described}, centred on its posterior in {folder} ({len(posterior.paths)} parameters)"
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

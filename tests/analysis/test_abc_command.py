@@ -7,6 +7,7 @@ import pytest
 from coalsim_testing import SCENARIOS
 
 import sim
+from sim.analysis import abc
 from sim.atomic import MARKER
 from sim.cli import main
 
@@ -34,7 +35,10 @@ def test_the_folder_holds_the_posterior_its_checks_and_a_calibrated_scenario(cal
     draws = pd.read_csv(calibrated / "posterior.csv")
     assert draws["weight"].sum() == pytest.approx(1.0)
     medians = {path: draws[path].quantile(0.5) for path in draws.columns if path != "weight"}
-    # the calibrated scenario sets each parameter to its weighted median, inside the prior
+    # the calibrated scenario sets each parameter to the posterior's medoid and runs over the
+    # draws beside it by default
+    assert posterior.posterior_folder().resolve() == calibrated.resolve()
+    abc.Posterior.load(calibrated).check_point(posterior, "calibrated.yaml", str(calibrated))
     assert 0.0 <= posterior.frameworks["waico"].entry_cost <= 1.5
     assert 0.03 <= posterior.rule.temperature <= 0.5
     calibrated_paths = {"frameworks.waico.entry_cost", "frameworks.eu_coe.entry_cost",

@@ -320,7 +320,9 @@ def test_score_json_is_one_object_with_the_schema(capsys):
         assert set(figures) == {"auc", "brier", "log_loss"}
         assert 0 <= figures["auc"] <= 1 and 0 <= figures["brier"] <= 1 and figures["log_loss"] >= 0
     assert payload["framework"] == "waico" and payload["step"] == 12
-    assert payload["count"]["runs"] == 2
+    # over the baseline's own posterior by default: every seed under each of 20 draws
+    assert payload["count"]["runs"] == 40 and (payload["seeds"], payload["draws"]) == (2, 20)
+    assert payload["posterior"]["folder"].endswith("baseline_posterior")
     assert payload["estimator"] == "rao-blackwell"
 
 

@@ -174,7 +174,7 @@ def test_member_list_in_the_observations_shape_counts_members_of_the_framework(t
         {**GOOD, "observation_id": "coe", "framework": "eu_coe", "iso3": "ARM", "date": "2026-01-27"},
     ]  # fmt: skip
     path = write(tmp_path / "held_out.csv", rows)
-    with pytest.raises(InputError, match="rows of one framework.*found us_led, eu_coe"):
+    with pytest.raises(InputError, match=r"rows of one framework.*found us_led, eu_coe"):
         load_member_list(path)
     listed = load_member_list(path, "us_led")
     assert (listed.codes, listed.framework, listed.step) == (["QAT", "ARE"], "us_led", 6)

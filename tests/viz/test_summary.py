@@ -14,7 +14,8 @@ BASELINE = "scenarios/baseline.yaml"
 
 def test_run_prints_and_writes_headlines_over_seeds(tmp_path, capsys):
     out = tmp_path / "base"
-    assert main(["run", BASELINE, "--seed", "5", "--seeds", "4", "--steps", "20", "--out", str(out)]) == 0
+    arguments = ["run", BASELINE, "--point", "--seed", "5", "--seeds", "4", "--steps", "20"]
+    assert main([*arguments, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "4 runs (seeds 5-8), 20 steps" in printed
     assert "members at month 12" in printed and "members at month 20" in printed
@@ -36,7 +37,8 @@ def test_run_prints_and_writes_headlines_over_seeds(tmp_path, capsys):
 
 
 def test_one_seed_says_there_is_no_interval(tmp_path, capsys):
-    assert main(["run", BASELINE, "--seeds", "1", "--steps", "5", "--out", str(tmp_path / "o")]) == 0
+    arguments = ["run", BASELINE, "--point", "--seeds", "1", "--steps", "5"]
+    assert main([*arguments, "--out", str(tmp_path / "o")]) == 0
     printed = capsys.readouterr().out
     assert (
         "1 run (seed 20250726)" in printed
@@ -74,6 +76,6 @@ def test_the_split_notation_is_explained_only_when_a_cell_splits(tmp_path, capsy
 def test_the_report_counts_every_run_the_headlines_cover(tmp_path, capsys):
     """A folder of ``coalsim run --seeds 3`` saves one run in full and the headlines of three."""
     out, page = tmp_path / "base", tmp_path / "report.html"
-    assert main(["run", BASELINE, "--seeds", "3", "--steps", "5", "--out", str(out)]) == 0
+    assert main(["run", BASELINE, "--point", "--seeds", "3", "--steps", "5", "--out", str(out)]) == 0
     assert main(["report", str(out), "--out", str(page)]) == 0
     assert "from 3 model runs (1 saved in full)." in page.read_text(encoding="utf-8")
