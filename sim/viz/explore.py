@@ -7,14 +7,13 @@ again without running anything. None of them is about frameworks, so they draw i
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from sim.analysis.discovery import Discovery
 from sim.analysis.optimize import Search
 from sim.analysis.robustness import Robustness
-from sim.viz.style import INK, LIGHT_GREY, MID_GREY, add_foot, styled
+from sim.viz.style import INK, LIGHT_GREY, MID_GREY, add_foot, styled, subplots
 
 
 @styled
@@ -30,7 +29,7 @@ def tradeoff_figure(discovery: Discovery) -> Figure:
 
     """
     trajectory = discovery.trajectory
-    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.6), layout="constrained")
     dims = trajectory["res_dim"].to_numpy()
     points = ax.scatter(
         trajectory["coverage"], trajectory["density"], c=dims, cmap="Greys", vmin=-1, vmax=max(dims.max(), 1),
@@ -67,7 +66,7 @@ def box_limits_figure(discovery: Discovery, box: int = 0) -> Figure:
     """
     found = discovery.boxes[box]
     names = [*found.limits, *(n for n in discovery.ranges if n not in found.limits)]
-    fig, ax = plt.subplots(figsize=(7.6, 0.9 + 0.45 * len(names)), layout="constrained")
+    fig, ax = subplots(figsize=(7.6, 0.9 + 0.45 * len(names)), layout="constrained")
     for row, name in enumerate(names):
         full = discovery.ranges[name]
         limit = found.limits.get(name, full)
@@ -118,7 +117,7 @@ def robustness_figure(robust: Robustness) -> Figure:
     """
     outcomes, table = robust.outcomes, robust.table
     policies = list(outcomes.columns)
-    fig, (left, right) = plt.subplots(
+    fig, (left, right) = subplots(
         1,
         2,
         figsize=(9.0, 1.2 + 0.55 * len(policies)),
@@ -171,7 +170,7 @@ def pareto_figure(search: Search) -> Figure:
 
     """
     every, front = search.evaluations, search.front
-    fig, ax = plt.subplots(figsize=(6.8, 4.6), layout="constrained")
+    fig, ax = subplots(figsize=(6.8, 4.6), layout="constrained")
     ax.scatter(every["cost"], every["robust_outcome"], s=12, color=LIGHT_GREY, edgecolor=MID_GREY, lw=0.3)
     ax.plot(
         front["cost"], front["robust_outcome"], color=INK, marker="o", ms=4, lw=1.2, drawstyle="steps-post"
@@ -203,7 +202,7 @@ def convergence_figure(search: Search) -> Figure:
         has converged.
 
     """
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.0), layout="constrained")
     styles = ["-", "--", ":", "-."]
     for i, (seed, rows) in enumerate(search.convergence.groupby("seed")):
         ax.plot(rows["generation"], rows["hypervolume"], color=INK, ls=styles[i % len(styles)], marker="o",

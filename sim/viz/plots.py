@@ -22,7 +22,6 @@ matplotlib.use("Agg")  # files only; the app and notebooks pick their own backen
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
@@ -47,6 +46,7 @@ from sim.viz.style import (
     portfolio_display_label,
     portfolio_frameworks,
     styled,
+    subplots,
 )
 from sim.vocabulary import MEMBERSHIP_MEASURES, NON_ALIGNED_ID
 
@@ -161,9 +161,7 @@ def membership_figure(
     frame = reps.aggregates()
     columns = 2 if len(measures) > 1 else 1
     rows = -(-len(measures) // columns)
-    fig = Figure(figsize=(5.4 * columns, 3.4 * rows + 0.6), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
+    fig, axes = subplots(rows, columns, figsize=(5.4 * columns, 3.4 * rows + 0.6), sharex=True, squeeze=False)
     splits: dict[str, str] = {}
     for ax, measure in zip(axes.ravel(), measures, strict=False):
         for fid in ids:
@@ -251,7 +249,7 @@ def transition_figure(reps: Replications, start: int = 0, end: int | None = None
     rows = [label for label in order if label in mean.index]
     columns = [label for label in order if label in mean.columns]
     matrix = mean.reindex(index=rows, columns=columns, fill_value=0.0).to_numpy()
-    fig, ax = plt.subplots(figsize=(0.95 * len(columns) + 3.6, 0.5 * len(rows) + 2.4), layout="constrained")
+    fig, ax = subplots(figsize=(0.95 * len(columns) + 3.6, 0.5 * len(rows) + 2.4), layout="constrained")
     image = ax.imshow(
         np.ma.masked_equal(matrix, 0.0), cmap="Greys", aspect="auto", vmin=0, vmax=max(matrix.max(), 1.0)
     )
@@ -422,7 +420,7 @@ def comparison_figure(
     names = {k: v for reps in shown for k, v in reps.names.items()}
     colours = framework_colours(ids)
     panels = 2 if baseline is not None and others else 1
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1,
         panels,
         figsize=(6.0 * panels, (0.22 * len(shown) + 0.3) * len(ids) + 2.0),
@@ -599,7 +597,7 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     _require_columns(frame, ("param_value", "outcome", "replicate"), "tipping figure")
     groups = list(dict.fromkeys(frame["framework"])) if "framework" in frame.columns else [None]
     colours = framework_colours([g for g in groups if g is not None])
-    fig, ax = plt.subplots(figsize=(8.4, 4.4), layout="constrained")
+    fig, ax = subplots(figsize=(8.4, 4.4), layout="constrained")
     replicates = int(frame["replicate"].nunique())
     for group in groups:
         rows = frame if group is None else frame[frame["framework"] == group]
@@ -691,7 +689,7 @@ def sensitivity_figure(frame: pd.DataFrame, outcome: str, conf_level: float = 0.
     _require_columns(table, ("parameter",), "sensitivity figure")
     key = "ST" if sobol else "mu_star"
     table = table.sort_values(key, ascending=True)
-    fig, ax = plt.subplots(figsize=(7.4, 0.42 * len(table) + 1.8), layout="constrained")
+    fig, ax = subplots(figsize=(7.4, 0.42 * len(table) + 1.8), layout="constrained")
     y = np.arange(len(table))
     height = 0.38
     if sobol:
@@ -778,7 +776,7 @@ def why_figure(
         shown = pd.concat([shown.iloc[: options - 1], ranked[ranked["current"]]])
     used = [term for term in terms if (shown[term].abs() > 1e-12).any()]
     labels = [COMPONENT_LABELS.get(term, term) for term in used] + ["total utility"]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1,
         len(shown),
         figsize=(2.7 * len(shown) + 2.2, 0.3 * len(labels) + 1.9),

@@ -20,9 +20,10 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.vocabulary import NON_ALIGNED, NON_ALIGNED_ID
@@ -172,6 +173,37 @@ def styled[**P, R](draw: Callable[P, R]) -> Callable[P, R]:
             return draw(*args, **kwargs)
 
     return wrapper
+
+
+def subplots(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    figsize: tuple[float, float],
+    layout: str = "constrained",
+    **grid: object,
+) -> tuple[Figure, Any]:
+    """Like ``plt.subplots``, but the figure stays outside pyplot.
+
+    A figure pyplot knows is drawn by Jupyter's inline backend at the end of the cell
+    whenever pyplot is interactive (as ``%matplotlib inline`` makes it), on top of the
+    figure a cell returns: the same figure twice. A figure outside pyplot shows once, as
+    the value it is, and is freed with its last reference.
+
+    Args:
+        nrows: Rows of axes.
+        ncols: Columns of axes.
+        figsize: Width and height in inches.
+        layout: The layout engine.
+        **grid: Passed to :meth:`matplotlib.figure.Figure.subplots` (``sharey``,
+            ``squeeze``, ``width_ratios``, ...).
+
+    Returns:
+        The figure and its axes, as ``plt.subplots`` returns them.
+    """
+    fig = Figure(figsize=figsize, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **grid)
 
 
 def save_figure(fig: Figure, target: str | Path | BinaryIO) -> None:

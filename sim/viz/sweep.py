@@ -37,7 +37,15 @@ from sim.errors import ARGUMENTS, InputError
 from sim.experiment.store import Outcome, SweepResults
 from sim.files import read_json
 from sim.viz.plots import BAND_TEXT, QUANTILES, quantile_bands
-from sim.viz.style import COMPONENT_LABELS, INK, add_foot, framework_colours, framework_label, styled
+from sim.viz.style import (
+    COMPONENT_LABELS,
+    INK,
+    add_foot,
+    framework_colours,
+    framework_label,
+    styled,
+    subplots,
+)
 
 #: The outcomes drawn when none are asked for: members and GDP share at the end, of
 #: WAICO (or of the first framework, in a sweep of a scenario without WAICO).
@@ -310,7 +318,7 @@ def outcome_figure(data: SweepTable, outcome: Outcome) -> Figure:
     paths = data.results.parameters
     ncols = min(PANEL_COLUMNS, len(paths))
     nrows = -(-len(paths) // ncols)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrows, ncols, figsize=(3.9 * ncols + 0.6, 3.2 * nrows + 0.9), sharey=True, layout="constrained",
         squeeze=False,
     )  # fmt: skip
@@ -397,7 +405,7 @@ def surface_figure(data: SweepTable, outcome: Outcome) -> Figure:
     colour = data.colour(outcome)
     pale = 0.88 * np.ones(3) + 0.12 * np.asarray(to_rgb(colour))
     cmap = LinearSegmentedColormap.from_list("framework", [pale, colour])
-    fig, ax = plt.subplots(figsize=(7.6, 5.6), layout="constrained")
+    fig, ax = subplots(figsize=(7.6, 5.6), layout="constrained")
     share = _is_share(outcome)
     cells = grid.to_numpy(dtype=float)
     low, top = float(np.nanmin(cells)), float(np.nanmax(cells))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,3 +63,17 @@ def test_search_figures():
     )  # fmt: skip
     assert len(convergence_figure(search).axes[0].lines) == 2  # one line per seed
     png_bytes(pareto_figure(search))
+
+
+def test_figures_stay_outside_pyplot(found):
+    """A figure pyplot holds shows twice in a notebook (the inline backend's and the cell's value)."""
+    outcomes = pd.DataFrame({"a": [0.1, 0.6, 0.7], "b": [0.5, 0.5, 0.5]})
+    goal = Goal.parse(">= 0.5")
+    before = plt.get_fignums()
+    figures = [
+        tradeoff_figure(found),
+        box_limits_figure(found),
+        robustness_figure(Robustness("share", goal, outcomes, robustness_table(outcomes, goal))),
+    ]
+    assert plt.get_fignums() == before
+    assert all(png_bytes(fig).startswith(b"\x89PNG") for fig in figures)

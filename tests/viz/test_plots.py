@@ -318,3 +318,13 @@ def test_comparison_draws_a_split_outcome_as_two_dots_with_their_runs(split_reps
         f"{c.runs} of 10 runs" for c in summary.clusters
     )
     assert "Two dots on one row" in _caption(fig)
+
+
+def test_figures_stay_outside_pyplot(reps, variant, sweep):
+    """A figure pyplot holds shows twice in a notebook (the inline backend's and the cell's value)."""
+    before = plt.get_fignums()
+    membership_figure(reps)
+    transition_figure(reps)
+    comparison_figure([reps, variant], baseline=reps)
+    tipping_figure(sweep, "logit temperature", "final share of world GDP", percent=True)
+    assert plt.get_fignums() == before
