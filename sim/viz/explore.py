@@ -13,13 +13,12 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
 from sim.analysis.discovery import Discovery
 from sim.analysis.optimize import Search
 from sim.analysis.robustness import Robustness
 from sim.viz.sensitivity import outcome_label
-from sim.viz.style import INK, LIGHT_GREY, MID_GREY, add_foot, styled, subplots
+from sim.viz.style import INK, LIGHT_GREY, MID_GREY, StepPercentFormatter, add_foot, styled, subplots
 
 
 @styled
@@ -149,14 +148,14 @@ def robustness_figure(robust: Robustness) -> Figure:
     label, share = outcome_label(robust.outcome)
     left.set(xlabel=textwrap.fill(label, 48), title="Outcome across scenarios")
     if share:
-        left.xaxis.set_major_formatter(PercentFormatter(1.0))
+        left.xaxis.set_major_formatter(StepPercentFormatter())
     bars = right.barh(range(len(policies)), table["satisficing"], color=LIGHT_GREY, edgecolor=INK, height=0.5)
     for bar, (_, row) in zip(bars, table.iterrows(), strict=True):
         right.text(
             1.02, bar.get_y() + bar.get_height() / 2,
             f"{row['satisficing']:.0%} meet; max regret {row['max_regret']:.3g}", va="center", fontsize=8.5,
         )  # fmt: skip
-    right.xaxis.set_major_formatter(PercentFormatter(1.0))
+    right.xaxis.set_major_formatter(StepPercentFormatter())
     right.set(xlim=(0, 1), xlabel="share of scenarios meeting the goal", title="Satisficing")
     add_foot(
         fig,

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
 from sim.errors import InputError
 from sim.metrics import HEADLINE_QUANTILES, OutcomeSummary, summarise_outcome
@@ -40,6 +40,7 @@ from sim.viz.style import (
     MEASURE_LABELS,
     MEASURE_SOURCES,
     MID_GREY,
+    StepPercentFormatter,
     add_foot,
     framework_colours,
     framework_label,
@@ -115,7 +116,7 @@ def _format_measure_axis(ax: plt.Axes, measure: str, n_countries: int) -> None:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ax.set_ylim(-0.01, 1.01)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(StepPercentFormatter())
 
 
 def _check_measure(measure: str, where: str) -> None:
@@ -560,7 +561,7 @@ def _format_measure_axis_x(ax: plt.Axes, measure: str, n_countries: int) -> None
         ax.set_xlim(0, n_countries * 1.02)
     else:
         ax.set_xlim(-0.01, 1.01)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(StepPercentFormatter())
 
 
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
@@ -618,7 +619,7 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     ax.set_xlabel(parameter)
     ax.set_ylabel(outcome)
     if percent:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(StepPercentFormatter())
     handles, labels = ax.get_legend_handles_labels()
     handles += [plt.Line2D([], [], color=MID_GREY, marker="o", ls="none", alpha=0.5, markersize=4)]
     labels += ["one replicate"]

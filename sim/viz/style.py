@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.vocabulary import NON_ALIGNED, NON_ALIGNED_ID
 
@@ -204,6 +206,25 @@ def subplots(
     fig = Figure(figsize=figsize, layout=layout)
     FigureCanvasAgg(fig)
     return fig, fig.subplots(nrows, ncols, **grid)
+
+
+class StepPercentFormatter(PercentFormatter):
+    """Shares in [0, 1] as percentages, with as many decimals as the step between ticks needs.
+
+    Whole percentages on ticks 2.5 points apart would print 22.5% as "22%" and 27.5% as
+    "28%": labels that are not the values they mark. Here 20%, 22.5%, 25%; 20%, 40%.
+    """
+
+    def __init__(self) -> None:
+        """A formatter of shares (1.0 is 100%)."""
+        super().__init__(1.0)
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        """The labels of ticks at ``values``, with the decimals their step needs."""
+        steps = np.diff(np.sort(np.asarray(values, dtype=float))) * 100.0
+        step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
+        self.decimals = next((d for d in range(4) if abs(step * 10**d - round(step * 10**d)) < 1e-6), 4)
+        return super().format_ticks(values)
 
 
 def save_figure(fig: Figure, target: str | Path | BinaryIO) -> None:

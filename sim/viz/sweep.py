@@ -31,7 +31,6 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
 
 from sim.errors import ARGUMENTS, InputError
 from sim.experiment.store import Outcome, SweepResults
@@ -40,6 +39,7 @@ from sim.viz.plots import BAND_TEXT, QUANTILES, quantile_bands
 from sim.viz.style import (
     COMPONENT_LABELS,
     INK,
+    StepPercentFormatter,
     add_foot,
     framework_colours,
     framework_label,
@@ -239,10 +239,9 @@ def _is_share(outcome: Outcome) -> bool:
 
 
 def _format_axis(ax: plt.Axes, outcome: Outcome) -> None:
-    """Shares as percentages: whole ones, unless the axis spans under five points."""
+    """Shares as percentages, with the decimals the tick step needs."""
     if _is_share(outcome):
-        low, high = ax.get_ylim()
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if high - low >= 0.05 else 1))
+        ax.yaxis.set_major_formatter(StepPercentFormatter())
 
 
 def _jitter(count: int, gap: float) -> np.ndarray:
@@ -413,7 +412,7 @@ def surface_figure(data: SweepTable, outcome: Outcome) -> Figure:
     image = ax.imshow(cells, cmap=cmap, vmin=low, vmax=top, origin="lower", aspect="auto")
     bar = fig.colorbar(image, ax=ax, shrink=0.9, label=f"median {MEASURE_NAMES[outcome.measure]}")
     if share:
-        bar.formatter = PercentFormatter(1.0, decimals=0)
+        bar.formatter = StepPercentFormatter()
         bar.update_ticks()
     if grid.size <= 100:
         for (row, col), value in np.ndenumerate(cells):

@@ -328,3 +328,17 @@ def test_figures_stay_outside_pyplot(reps, variant, sweep):
     comparison_figure([reps, variant], baseline=reps)
     tipping_figure(sweep, "logit temperature", "final share of world GDP", percent=True)
     assert plt.get_fignums() == before
+
+
+def test_percent_ticks_are_the_values_they_mark():
+    """Ticks 2.5 points apart were labelled in whole percents: 22.5% read "22%"."""
+    frame = pd.DataFrame(
+        {"param_value": np.repeat([0.0, 1.0, 2.0], 2), "outcome": [0.40, 0.39, 0.30, 0.29, 0.21, 0.20],
+         "replicate": [0, 1] * 3}
+    )  # fmt: skip
+    fig = tipping_figure(frame, "penalty", "WAICO's share of world population", percent=True)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
+    for tick, label in ((tick, label.get_text()) for tick, label in ticks):
+        assert float(label.rstrip("%")) == pytest.approx(100 * tick), label
