@@ -488,12 +488,19 @@ def comparison_figure(
             color=INK,
             marker=SCENARIO_MARKERS[s % len(SCENARIO_MARKERS)],
             ls="none",
-            label=f"{reps.label} ({len(reps.runs)} runs" + ("; reference)" if reps is baseline else ")"),
+            label=f"{reps.label} ({_count_runs(len(reps.runs))}"
+            + ("; reference)" if reps is baseline else ")"),
         )
         for s, reps in enumerate(shown)
     ]
     fig.suptitle(f"Scenario comparison: {_axis_label(measure, n_countries)}")
     note = f"Intervals: {BAND_TEXT}."
+    single = [reps.label for reps in shown if len(reps.runs) == 1]
+    if single:
+        note += (
+            f" No interval for {', '.join(single)}: one run each, so a value there, and a difference to "
+            "it, is one seed's."
+        )
     if split:
         note += (
             " Two dots on one row: the runs split into two groups far apart; each group is drawn with its "
@@ -511,6 +518,10 @@ def comparison_figure(
         fig, note, handles, [h.get_label() for h in handles], ncol=min(len(handles), 3), title="scenario"
     )
     return fig
+
+
+def _count_runs(runs: int) -> str:
+    return f"{runs} run{'' if runs == 1 else 's'}"
 
 
 def _dot_outcome(

@@ -104,13 +104,26 @@ GDP_CAVEAT = (
     "North Korea has no GDP figure and weighs zero in GDP shares."
 )
 
+#: The caveat on intervals over seeds.
+SEED_INTERVALS_CAVEAT = (
+    "Intervals show the spread across replications (random seeds) of one scenario only. They do not "
+    "include uncertainty in the parameters or the data; sensitivity analyses address those."
+)
+
+#: The caveat on intervals of a report whose scenarios ran over a calibration's posterior.
+POSTERIOR_INTERVALS_CAVEAT = (
+    "Intervals of a scenario run over a calibration's posterior (its summary says so) hold the spread "
+    "across seeds and what the calibration leaves uncertain about the calibrated parameters; the other "
+    "intervals show the spread across seeds only. None includes uncertainty in the data or in the "
+    "magnitudes no calibration estimated; sensitivity analyses address those."
+)
+
 #: What every reader of a scenario report must keep in mind, whatever the scenario.
 CAVEATS = (
     MAGNITUDES_CAVEAT,
     MEMBERSHIP_CAVEAT,
     AI_PROXY_CAVEAT,
-    "Intervals show the spread across replications (random seeds) of one scenario only. They do not "
-    "include uncertainty in the parameters or the data; sensitivity analyses address those.",
+    SEED_INTERVALS_CAVEAT,
     GDP_CAVEAT,
     "The 28 UN members too small for the 1:110m map are drawn as circles at their capitals.",
 )
@@ -282,6 +295,29 @@ def _runs_line(reps: Replications) -> str:
     )
 
 
+def _key_numbers_note(reps: Replications) -> str:
+    """What the key numbers are: medians with ranges, or one run's values (and where the intervals are)."""
+    if len(reps.runs) > 1:
+        return "Median across replications, with the 5–95% range in brackets."
+    runs = scenario_headlines(reps).runs
+    summary = (
+        f" The summary above gives each headline's median and 90% interval over all {runs} runs."
+        if runs > 1
+        else ""
+    )
+    return f"The values of one run ({html.escape(_one_run(reps))}), with no interval.{summary}"
+
+
+def _one_run(reps: Replications) -> str:
+    """The one run a scenario folder holds in full, for sentences: ``"seed 3"``."""
+    return f"seed {reps.runs[0].metadata['seed']}"
+
+
+def _in_runs(reps: Replications) -> str:
+    """Where a per-country answer comes from: the majority of the runs, or the one saved run."""
+    return "in most runs" if len(reps.runs) > 1 else f"in its one saved run, {_one_run(reps)}"
+
+
 def _scenario_section(reps: Replications, anchor: str) -> str:
     figures = [
         _Figure(
@@ -318,8 +354,8 @@ def _scenario_section(reps: Replications, anchor: str) -> str:
         f'<p class="meta">{_runs_line(reps)}</p>'
         "<h3>Key numbers at the last step</h3>"
         + _table(key_numbers(reps), "framework")
-        + '<p class="note">Median across replications, with the 5–95% range in brackets. Shares add up to '
-        "more than 100% where countries hold several frameworks at once.</p>"
+        + f'<p class="note">{_key_numbers_note(reps)} Shares add up to more than 100% where countries hold '
+        "several frameworks at once.</p>"
         + _offers_part(reps)
         + "".join(_embed(figure) for figure in figures)
         + "</section>"
@@ -923,7 +959,8 @@ def _where_waico_members_go(before: Replications, after: Replications) -> str:
     total = int(moved.sum())
     absent = "" if "waico" in after.framework_ids else f" (WAICO does not exist in {after.label})"
     return (
-        f"<p>Of the {total} countries that end in WAICO in {html.escape(before.label)} (in most runs), "
+        f"<p>Of the {total} countries that end in WAICO in {html.escape(before.label)} "
+        f"({html.escape(_in_runs(before))}), "
         f"{stay} end in WAICO in {html.escape(after.label + absent)}"
         + (f"; {html.escape(elsewhere)}." if elsewhere else ".")
         + "</p>"
@@ -962,8 +999,9 @@ def _summary_section(compared: Sequence[Replications], reference: Replications) 
         for other in others:
             parts.append(
                 _where_waico_members_go(reference, other)
-                + f'<p class="lead-in">Countries by their final portfolio in most runs: rows '
-                f"{html.escape(reference.label)}, columns {html.escape(other.label)}.</p>"
+                + f'<p class="lead-in">Countries by their final portfolio: rows '
+                f"{html.escape(reference.label)} ({html.escape(_in_runs(reference))}), columns "
+                f"{html.escape(other.label)} ({html.escape(_in_runs(other))}).</p>"
                 + _table(transition_table(reference, other), f"{reference.label} \u2192 {other.label}")
             )
     return "".join(parts) + "</section>"
@@ -1046,7 +1084,7 @@ def build_report(
         + "".join(data_sources())
         + "</section>"
         + '<section id="caveats"><h2>Caveats</h2><ul>'
-        + "".join(f"<li>{html.escape(caveat)}</li>" for caveat in CAVEATS)
+        + "".join(f"<li>{html.escape(caveat)}</li>" for caveat in scenario_caveats(compared))
         + "</ul></section>"
         + '<section id="provenance"><h2>Provenance</h2>'
         + '<p class="note">Every run can be reproduced from its scenario file and seed.</p>'
@@ -1055,6 +1093,22 @@ def build_report(
         + "</section>"
     )
     return _page(title, body)
+
+
+def scenario_caveats(compared: Sequence[Replications]) -> tuple[str, ...]:
+    """:data:`CAVEATS`, their caveat on intervals widened where a scenario ran over a posterior.
+
+    Args:
+        compared: The report's scenarios.
+
+    Returns:
+        The caveats, in order.
+    """
+    if all(scenario_headlines(reps).posterior is None for reps in compared):
+        return CAVEATS
+    return tuple(
+        POSTERIOR_INTERVALS_CAVEAT if caveat == SEED_INTERVALS_CAVEAT else caveat for caveat in CAVEATS
+    )
 
 
 def _page(title: str, body: str) -> str:

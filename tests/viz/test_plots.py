@@ -342,3 +342,12 @@ def test_percent_ticks_are_the_values_they_mark():
     ticks = zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
     for tick, label in ((tick, label.get_text()) for tick, label in ticks):
         assert float(label.rstrip("%")) == pytest.approx(100 * tick), label
+
+
+def test_comparison_says_which_scenarios_have_one_run_and_no_interval(reps, runs):
+    """A scenario folder from ``coalsim run`` holds one run: its points are one seed's, not medians."""
+    one = Replications.from_runs(runs[:1], label="one")
+    fig = comparison_figure([reps, one], baseline=reps, measure="members")
+    caption = _caption(fig)
+    assert "No interval for one: one run each" in caption
+    assert "one (1 run)" in [text.get_text() for text in fig.legends[0].get_texts()]
