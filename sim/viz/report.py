@@ -154,6 +154,7 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-alig
          vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid var(--ink); }
+code.path { overflow-wrap: anywhere; }
 .headline { margin: 0.6rem 0; padding-left: 1.2rem; }
 td .range { color: var(--muted); font-size: 0.85em; white-space: nowrap; }
 td .split { font-style: italic; white-space: nowrap; }
@@ -649,10 +650,16 @@ def _number(value: object) -> str:
 
 
 def _number_table(frame: pd.DataFrame, index: list[str]) -> pd.DataFrame:
-    """A table's cells as text; column names in words, except dotted parameter paths, kept as they are."""
+    """A table's cells as text; column names in words, dotted parameter paths as :func:`parameter_label`.
+
+    A path has no space to wrap at: two levers' paths as headers pushed the Pareto front's
+    table off a laptop's page.
+    """
     return pd.DataFrame(
         {
-            (c if "." in str(c) else str(c).replace("_", " ")): [_number(v) for v in frame[c]]
+            (parameter_label(str(c)) if "." in str(c) else str(c).replace("_", " ")): [
+                _number(v) for v in frame[c]
+            ]
             for c in frame.columns
         },
         index=index,
@@ -814,13 +821,18 @@ def data_sources() -> list[str]:
     ]
 
 
+def _path_cell(path: object) -> str:
+    """A folder for a table cell: a long path may break anywhere rather than widen the page."""
+    return f'<code class="path">{html.escape(str(path))}</code>'
+
+
 def _provenance(scenarios: Sequence[Replications]) -> str:
     rows = []
     for reps in scenarios:
         meta = reps.metadata
         rows.append(
             {
-                "folder": html.escape(str(reps.folder or "(in memory)")),
+                "folder": _path_cell(reps.folder) if reps.folder else "(in memory)",
                 "seeds": html.escape(", ".join(map(str, reps.seeds))),
                 "scenario hash": f"<code>{html.escape(meta['scenario_hash'][:12])}</code>",
                 "coalsim": html.escape(str(meta.get("coalsim_version", "?"))),
@@ -835,7 +847,7 @@ def _provenance(scenarios: Sequence[Replications]) -> str:
 def _answers_provenance(answers: Sequence[Answer]) -> str:
     rows = [
         {
-            "folder": html.escape(str(answer.folder)),
+            "folder": _path_cell(answer.folder),
             "scenario": html.escape(answer.question["scenario"]["name"]),
             "scenario hash": f"<code>{html.escape(answer.question['scenario']['hash'][:12])}</code>",
             "root seed, seeds": f"{answer.question['root_seed']}, {answer.question['seeds']}",
