@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.analysis.abc import load_predictive_summary
 from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
 from sim.analysis.sensitivity import Sensitivity, sensitivity
 from sim.errors import InputError
@@ -908,6 +909,74 @@ def _split_sentences(reps: Replications) -> str:
     return f'<p class="lead-in">Outcomes that split across runs (no single answer):</p><ul>{items}</ul>'
 
 
+FIT_HEADING = "Does the model fit what happened?"
+
+#: What a calibration target's statistic is, in words.
+FIT_STATISTICS = {"count": "member countries", "coverage": "share of the named countries in it"}
+
+
+def _fit_section(compared: Sequence[Replications]) -> str:
+    """The calibration's checks against dated observations, for each scenario run over its posterior."""
+    parts = [
+        f'<section id="fit"><h2>{FIT_HEADING}</h2><p>These numbers deserve belief only as far as the model '
+        "reproduces what has already happened. A scenario run over a calibration's posterior "
+        "(<code>coalsim run ... --posterior</code>) comes with that calibration's check: each dated "
+        "observation it was calibrated to, beside the model's median and 90% interval over the posterior "
+        "draws; an observation outside its interval is a pattern the model does not reproduce. How the model "
+        "ranks who joins against naive forecasts, out of sample, is in <code>docs/model.md</code>, section "
+        "8.4 (<code>coalsim score</code>).</p>"
+    ]
+    shown = 0
+    for reps in compared:
+        posterior = scenario_headlines(reps).posterior
+        if posterior is None:
+            continue
+        shown += 1
+        folder = str(posterior["folder"])
+        parts.append(f"<h3>{html.escape(reps.label)}</h3>")
+        try:
+            table = load_predictive_summary(folder)
+        except InputError as exc:
+            parts.append(
+                f'<p class="note">The calibration\'s check is not shown: {html.escape(exc.message)}</p>'
+            )
+            continue
+        covered = int(table["covered"].astype(bool).sum())
+        parts.append(
+            f"<p>The calibration in <code>{html.escape(folder)}</code> reproduces {covered} of its "
+            f"{len(table)} observations within the 90% interval.</p>"
+            + _table(_fit_table(table, reps), "observation")
+        )
+    if not shown:
+        parts.append(
+            '<p class="note">No scenario here ran over a calibration\'s posterior, so no check against what '
+            "happened is shown beyond the count of WAICO's founders in the summary. Run the scenario with "
+            "<code>--posterior scenarios/calibration/baseline_posterior</code> for its calibration's check "
+            "and intervals that hold what the calibration leaves uncertain.</p>"
+        )
+    return "".join(parts) + "</section>"
+
+
+def _fit_table(table: pd.DataFrame, reps: Replications) -> pd.DataFrame:
+    """A predictive check's rows in words: what was observed, what the model gives, whether it covers it."""
+
+    def value(number: float, statistic: str) -> str:
+        return f"{number:.0%}" if statistic == "coverage" else f"{number:.0f}"
+
+    rows = []
+    for row in table.itertuples():
+        what = FIT_STATISTICS.get(row.statistic, row.statistic)
+        low, mid, high = (value(number, row.statistic) for number in (row.q05, row.median, row.q95))
+        rows.append({
+            "what": f"{framework_label(row.framework, reps.names)}: {what}",
+            "month": str(row.step),
+            "observed": value(row.observed, row.statistic),
+            "model: median [90%]": f'{mid} <span class="range">[{low}–{high}]</span>',
+            "reproduced": "yes" if bool(row.covered) else "<strong>no</strong>",
+        })  # fmt: skip
+    return pd.DataFrame(rows, index=[str(target) for target in table["target"]])
+
+
 def _posterior_note(head: ScenarioHeadlines) -> str:
     """What headlines over posterior draws are taken over, or nothing for headlines over seeds."""
     if head.posterior is None:
@@ -1059,6 +1128,8 @@ def build_report(
     if len(compared) > 1:
         contents.append('<li><a href="#comparison">Scenario comparison</a></li>')
         parts.append(_comparison_section(compared, reference))
+    contents.append(f'<li><a href="#fit">{FIT_HEADING}</a></li>')
+    parts.append(_fit_section(compared))
     if why:
         contents.append('<li><a href="#why">Why countries choose as they do</a></li>')
         parts.append(
