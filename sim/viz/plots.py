@@ -287,7 +287,7 @@ def transition_figure(reps: Replications, start: int = 0, end: int | None = None
     add_foot(
         fig,
         f"Mean over {reps.seeds_text()}. Bold = kept the same portfolio: "
-        f"{stayed:.1f} of {reps.n_countries} countries.",
+        f"{_count(np.atleast_1d(stayed))} of {reps.n_countries} countries.",
     )
     return fig
 

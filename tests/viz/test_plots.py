@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -351,3 +353,9 @@ def test_comparison_says_which_scenarios_have_one_run_and_no_interval(reps, runs
     caption = _caption(fig)
     assert "No interval for one: one run each" in caption
     assert "one (1 run)" in [text.get_text() for text in fig.legends[0].get_texts()]
+
+
+def test_transition_caption_counts_whole_countries_for_whole_means(runs):
+    """One run's count of countries that kept their portfolio read "0.0 of 193"."""
+    caption = _caption(transition_figure(Replications.from_runs(runs[:1])))
+    assert re.search(r"kept the same portfolio: \d+ of 193 countries", caption), caption
