@@ -664,9 +664,9 @@ for kind in ("logit", "best_response"):
     md("""
 At the calibrated logit temperature (about 0.15, a value the data do not pin down: docs/model.md,
 8.4) choices are noisy: some countries hold a portfolio that is not their best response, and the
-run ends in a stochastic steady state, not an equilibrium (docs/model.md, 8.5). The best-response rule removes that noise; the few countries
-it leaves that "could gain" stay because switching would cost them more than they gain (the
-check ignores the switching cost, the countries do not).
+run ends in a stochastic steady state, not an equilibrium (docs/model.md, 8.5). The best-response
+rule removes that noise; the few countries it leaves that "could gain" stay because switching
+would cost them more than they gain (the check ignores the switching cost, the countries do not).
 
 ## 5. Does the baseline fit what happened?
 
