@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 import sim
+from sim.cli import build_parser
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL_DOC = REPO / "docs" / "model.md"
@@ -84,3 +86,18 @@ def test_baseline_values_in_the_doc_are_the_scenarios():
         if not omitted:
             assert documented.get(path) == repr(value), path
     assert set(documented) <= {path for path, _ in values}
+
+
+def _readme_shell_lines() -> list[str]:
+    """The lines of the README's ``bash`` code blocks."""
+    blocks = re.findall(r"```bash\n(.*?)```", (REPO / "README.md").read_text(encoding="utf-8"), re.S)
+    return [line for block in blocks for line in block.splitlines()]
+
+
+def test_the_readme_shows_every_command():
+    """A recalibration once rewrote the README without its sections on run, sweeps, plots and reports."""
+    commands = next(
+        action.choices for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    shown = {match for line in _readme_shell_lines() for match in re.findall(r"\bcoalsim ([a-z-]+)", line)}
+    assert sorted(set(commands) - shown) == []

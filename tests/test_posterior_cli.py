@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -26,7 +28,7 @@ from sim.analysis import abc, scoring
 from sim.cli import main
 from sim.errors import InputError
 from sim.replications import Replications
-from sim.viz.report import headline_table
+from sim.viz.report import POSTERIOR_INTERVALS_CAVEAT, SEED_INTERVALS_CAVEAT, headline_table
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
 
@@ -281,6 +283,9 @@ def test_report_of_a_run_over_the_posterior_says_so(posterior_run, tmp_path, cap
     assert "over 2 seeds x 3 posterior draws per scenario" in page
     assert "Over the calibration's posterior: 2 seeds x 3 posterior draws (6 runs)" in page
     assert "under posterior draw 0 of the 3 drawn from" in page
+    assert html.escape(POSTERIOR_INTERVALS_CAVEAT) in page  # not "do not include [...] the parameters"
+    assert html.escape(SEED_INTERVALS_CAVEAT) not in page
+    assert "check is not shown" in page and "predictive_summary.csv" in page  # this posterior has none
     stored = pd.read_csv(out / "headlines.csv").query(
         "framework == 'waico' and step == 12 and measure == 'members'"
     )
@@ -313,6 +318,46 @@ def test_report_of_a_run_folder_gives_the_headlines_of_all_its_seeds(tmp_path):
     span = f"{low:.0f}" if f"{low:.0f}" == f"{high:.0f}" else f"{low:.0f}-{high:.0f}"
     cell = headline_table(Replications.load(out)).loc["WAICO", "members at month 12 (end)"]
     assert cell == f"{median:.0f} [{span}]"  # not the one saved run's bare count
+
+
+def test_report_shows_the_calibrations_check_against_what_happened(tmp_path):
+    """A policy team sees beside the headlines whether the calibrated model reproduces the observations."""
+    shipped = REPO / "scenarios" / "calibration" / "baseline_posterior"
+    out = tmp_path / "over_shipped"
+    arguments = ["run", BASELINE, "--posterior", str(shipped), "--draws", "2", "--seeds", "1"]
+    assert main([*arguments, "--steps", "13", "--out", str(out)]) == 0
+    page_file = tmp_path / "report.html"
+    assert main(["report", str(out), "--out", str(page_file)]) == 0
+    page = page_file.read_text(encoding="utf-8")
+    check = pd.read_csv(shipped / "predictive_summary.csv")
+    assert f"reproduces {int(check['covered'].sum())} of its {len(check)} observations" in page
+    for row in check.itertuples():
+        observed = f"{row.observed:.0%}" if row.statistic == "coverage" else f"{row.observed:.0f}"
+        cells = f"<td>{row.target}</td>.*?<td>{row.step}</td><td>{re.escape(observed)}</td>"
+        assert re.search(cells, page), row.target
+    assert page.count("<td><strong>no</strong></td>") == int((~check["covered"]).sum())
+
+
+def test_report_without_a_posterior_says_how_to_see_the_check(tmp_path):
+    assert main(["run", BASELINE, "--seeds", "2", "--steps", "3", "--out", str(tmp_path / "run")]) == 0
+    assert main(["report", str(tmp_path / "run"), "--out", str(tmp_path / "report.html")]) == 0
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "No scenario here ran over a calibration's posterior" in page
+
+
+def test_report_of_run_folders_says_which_numbers_are_one_runs(tmp_path):
+    """Key numbers, comparison and transitions come from the one run a folder saves: not 'medians'."""
+    for name, seed in (("a", 1), ("b", 5)):
+        arguments = ["run", BASELINE, "--seeds", "3", "--seed", str(seed), "--steps", "12"]
+        assert main([*arguments, "--out", str(tmp_path / name)]) == 0
+    page_file = tmp_path / "report.html"
+    assert main(["report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(page_file)]) == 0
+    page = page_file.read_text(encoding="utf-8")
+    assert "Median across replications" not in page
+    assert "The values of one run (seed 1), with no interval. The summary above gives each headline" in page
+    assert "end in WAICO in baseline (a) (in its one saved run, seed 1)" in page
+    assert "in most runs" not in page
+    assert html.escape(SEED_INTERVALS_CAVEAT) in page
 
 
 def test_a_set_of_a_parameter_the_posterior_draws_is_refused(posterior_dir, baseline, tmp_path, capsys):

@@ -879,6 +879,35 @@ def predictive_summary(predictive: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
+#: The columns of ``predictive_summary.csv``, :func:`predictive_summary`'s table.
+PREDICTIVE_COLUMNS = (
+    "target", "framework", "step", "statistic", "observed", "q05", "median", "q95", "covered",
+)  # fmt: skip
+
+
+def load_predictive_summary(folder: str | Path) -> pd.DataFrame:
+    """The posterior predictive check a ``coalsim calibrate`` folder holds (``predictive_summary.csv``).
+
+    Args:
+        folder: The calibration folder.
+
+    Returns:
+        :func:`predictive_summary`'s table: per target, the observed value, the simulated
+        median and 90% interval over the posterior draws, and whether it covers the value.
+
+    Raises:
+        InputError: If the file is missing, not a CSV table, or lacks one of
+            :data:`PREDICTIVE_COLUMNS`.
+
+    """
+    path = Path(folder) / "predictive_summary.csv"
+    table = _read_csv(path)
+    missing = [column for column in PREDICTIVE_COLUMNS if column not in table.columns]
+    if missing:
+        raise InputError(str(path), missing[0], "a column of the predictive check", "no such column")
+    return table
+
+
 # -- calibration specs ----------------------------------------------------------------
 class _TargetSpec(StrictModel):
     observation: str

@@ -219,9 +219,30 @@ def model_params(scenario_file: str | Path) -> dict[str, object]:
         value = float(present[knob.path])
         params[knob.keyword] = {
             "type": "SliderFloat", "label": knob.label, "value": value,
-            "min": knob.low, "max": max(knob.high, value), "step": knob.step,
+            "min": knob.low, "max": max(knob.high, value), "step": slider_step(value, knob),
         }  # fmt: skip
     return params
+
+
+def slider_step(value: float, knob: Knob) -> float:
+    """The knob's step, or the coarsest finer one (0.01, 0.001, 0.0001) on which ``value`` lies.
+
+    The slider snaps its thumb to ``low + k * step``: at the knob's own step a calibrated
+    value between two steps (0.96 at steps of 0.05) would show as its neighbour (0.95).
+
+    Args:
+        value: The scenario's value.
+        knob: The slider's knob.
+
+    Returns:
+        The step.
+
+    """
+    steps = (knob.step, 0.01, 0.001, 0.0001)
+    return next(
+        (step for step in steps if abs((value - knob.low) / step - round((value - knob.low) / step)) < 1e-6),
+        steps[-1],
+    )
 
 
 def parse_seed(text: int | str | None, fallback: int) -> tuple[int, str | None]:

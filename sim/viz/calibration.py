@@ -6,14 +6,13 @@ drawn again without running anything.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from sim.analysis.abc import Posterior
-from sim.viz.style import INK, MID_GREY, add_foot, framework_colours, framework_label, styled
+from sim.viz.style import INK, MID_GREY, add_foot, framework_colours, framework_label, styled, subplots
 
 
 @styled
@@ -30,7 +29,7 @@ def predictive_figure(predictive: pd.DataFrame) -> Figure:
     """
     targets = list(dict.fromkeys(predictive["target"]))
     colours = framework_colours(list(dict.fromkeys(predictive["framework"])))
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(targets), 1, figsize=(7.6, 1.0 + 1.1 * len(targets)), layout="constrained", squeeze=False
     )
     rng = np.random.default_rng(0)  # vertical jitter of the dots only
@@ -77,7 +76,7 @@ def posterior_figure(posterior: Posterior) -> Figure:
     """
     table = posterior.identification().set_index("parameter")
     priors = posterior.priors
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         len(priors), 1, figsize=(7.6, 0.9 + 1.35 * len(priors)), layout="constrained", squeeze=False
     )
     weights = posterior.draws["weight"].to_numpy()

@@ -7,14 +7,18 @@ again without running anything. None of them is about frameworks, so they draw i
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import textwrap
+
+import matplotlib
 import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
 from sim.analysis.discovery import Discovery
 from sim.analysis.optimize import Search
 from sim.analysis.robustness import Robustness
-from sim.viz.style import INK, LIGHT_GREY, MID_GREY, add_foot, styled
+from sim.viz.sensitivity import outcome_label
+from sim.viz.style import INK, LIGHT_GREY, MID_GREY, StepPercentFormatter, add_foot, styled, subplots
 
 
 @styled
@@ -30,15 +34,17 @@ def tradeoff_figure(discovery: Discovery) -> Figure:
 
     """
     trajectory = discovery.trajectory
-    fig, ax = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.6), layout="constrained")
     dims = trajectory["res_dim"].to_numpy()
+    most = max(int(dims.max()), 1)
+    shades = ListedColormap(matplotlib.colormaps["Greys"](np.linspace(0.15, 1.0, most + 1)))
     points = ax.scatter(
-        trajectory["coverage"], trajectory["density"], c=dims, cmap="Greys", vmin=-1, vmax=max(dims.max(), 1),
-        s=28, edgecolor=INK, linewidth=0.4,
+        trajectory["coverage"], trajectory["density"], c=dims, cmap=shades,
+        norm=BoundaryNorm(np.arange(-0.5, most + 1), shades.N), s=28, edgecolor=INK, linewidth=0.4,
     )  # fmt: skip
     chosen = trajectory[trajectory["chosen"]]
     ax.scatter(chosen["coverage"], chosen["density"], s=160, facecolor="none", edgecolor=INK, linewidth=1.6)
-    fig.colorbar(points, ax=ax, label="parameters restricted")
+    fig.colorbar(points, ax=ax, label="parameters restricted", ticks=range(most + 1))
     ax.set(xlim=(0, 1.03), ylim=(0, 1.03), xlabel="coverage (share of the runs of interest inside the box)",
            ylabel="density (share of the box's runs of interest)")  # fmt: skip
     ax.set_title(f"Scenario discovery: {discovery.condition}", loc="left")
@@ -67,7 +73,7 @@ def box_limits_figure(discovery: Discovery, box: int = 0) -> Figure:
     """
     found = discovery.boxes[box]
     names = [*found.limits, *(n for n in discovery.ranges if n not in found.limits)]
-    fig, ax = plt.subplots(figsize=(7.6, 0.9 + 0.45 * len(names)), layout="constrained")
+    fig, ax = subplots(figsize=(7.6, 0.9 + 0.45 * len(names)), layout="constrained")
     for row, name in enumerate(names):
         full = discovery.ranges[name]
         limit = found.limits.get(name, full)
@@ -118,7 +124,7 @@ def robustness_figure(robust: Robustness) -> Figure:
     """
     outcomes, table = robust.outcomes, robust.table
     policies = list(outcomes.columns)
-    fig, (left, right) = plt.subplots(
+    fig, (left, right) = subplots(
         1,
         2,
         figsize=(9.0, 1.2 + 0.55 * len(policies)),
@@ -139,21 +145,23 @@ def robustness_figure(robust: Robustness) -> Figure:
     left.axvline(robust.goal.level, color=INK, ls="--", lw=1)
     left.set_yticks(range(len(policies)), policies)
     left.invert_yaxis()
-    left.set(xlabel=robust.outcome, title="Outcome across scenarios")
+    label, share = outcome_label(robust.outcome)
+    left.set(xlabel=textwrap.fill(label, 48), title="Outcome across scenarios")
+    if share:
+        left.xaxis.set_major_formatter(StepPercentFormatter())
     bars = right.barh(range(len(policies)), table["satisficing"], color=LIGHT_GREY, edgecolor=INK, height=0.5)
     for bar, (_, row) in zip(bars, table.iterrows(), strict=True):
         right.text(
             1.02, bar.get_y() + bar.get_height() / 2,
             f"{row['satisficing']:.0%} meet; max regret {row['max_regret']:.3g}", va="center", fontsize=8.5,
         )  # fmt: skip
-    right.set(
-        xlim=(0, 1), xlabel=f"share of scenarios with {robust.outcome} {robust.goal}", title="Satisficing"
-    )
+    right.xaxis.set_major_formatter(StepPercentFormatter())
+    right.set(xlim=(0, 1), xlabel="share of scenarios meeting the goal", title="Satisficing")
     add_foot(
         fig,
-        f"{len(outcomes)} scenarios; each dot is one scenario's outcome (mean over replications). Bar: "
-        "10th to 90th percentile; tick: median; dashed line: the goal. Regret: how far a policy falls "
-        "short of the best policy in the same scenario.",
+        f"Goal: {robust.outcome} {robust.goal}. {len(outcomes)} scenarios; each dot is one scenario's "
+        "outcome (mean over replications). Bar: 10th to 90th percentile; tick: median; dashed line: the "
+        "goal. Regret: how far a policy falls short of the best policy in the same scenario.",
     )
     return fig
 
@@ -171,7 +179,7 @@ def pareto_figure(search: Search) -> Figure:
 
     """
     every, front = search.evaluations, search.front
-    fig, ax = plt.subplots(figsize=(6.8, 4.6), layout="constrained")
+    fig, ax = subplots(figsize=(6.8, 4.6), layout="constrained")
     ax.scatter(every["cost"], every["robust_outcome"], s=12, color=LIGHT_GREY, edgecolor=MID_GREY, lw=0.3)
     ax.plot(
         front["cost"], front["robust_outcome"], color=INK, marker="o", ms=4, lw=1.2, drawstyle="steps-post"
@@ -203,7 +211,7 @@ def convergence_figure(search: Search) -> Figure:
         has converged.
 
     """
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.0), layout="constrained")
     styles = ["-", "--", ":", "-."]
     for i, (seed, rows) in enumerate(search.convergence.groupby("seed")):
         ax.plot(rows["generation"], rows["hypervolume"], color=INK, ls=styles[i % len(styles)], marker="o",

@@ -22,10 +22,9 @@ matplotlib.use("Agg")  # files only; the app and notebooks pick their own backen
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
 from sim.errors import InputError
 from sim.metrics import HEADLINE_QUANTILES, OutcomeSummary, summarise_outcome
@@ -41,12 +40,14 @@ from sim.viz.style import (
     MEASURE_LABELS,
     MEASURE_SOURCES,
     MID_GREY,
+    StepPercentFormatter,
     add_foot,
     framework_colours,
     framework_label,
     portfolio_display_label,
     portfolio_frameworks,
     styled,
+    subplots,
 )
 from sim.vocabulary import MEMBERSHIP_MEASURES, NON_ALIGNED_ID
 
@@ -115,7 +116,7 @@ def _format_measure_axis(ax: plt.Axes, measure: str, n_countries: int) -> None:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ax.set_ylim(-0.01, 1.01)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(StepPercentFormatter())
 
 
 def _check_measure(measure: str, where: str) -> None:
@@ -161,9 +162,7 @@ def membership_figure(
     frame = reps.aggregates()
     columns = 2 if len(measures) > 1 else 1
     rows = -(-len(measures) // columns)
-    fig = Figure(figsize=(5.4 * columns, 3.4 * rows + 0.6), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
+    fig, axes = subplots(rows, columns, figsize=(5.4 * columns, 3.4 * rows + 0.6), sharex=True, squeeze=False)
     splits: dict[str, str] = {}
     for ax, measure in zip(axes.ravel(), measures, strict=False):
         for fid in ids:
@@ -251,7 +250,7 @@ def transition_figure(reps: Replications, start: int = 0, end: int | None = None
     rows = [label for label in order if label in mean.index]
     columns = [label for label in order if label in mean.columns]
     matrix = mean.reindex(index=rows, columns=columns, fill_value=0.0).to_numpy()
-    fig, ax = plt.subplots(figsize=(0.95 * len(columns) + 3.6, 0.5 * len(rows) + 2.4), layout="constrained")
+    fig, ax = subplots(figsize=(0.95 * len(columns) + 3.6, 0.5 * len(rows) + 2.4), layout="constrained")
     image = ax.imshow(
         np.ma.masked_equal(matrix, 0.0), cmap="Greys", aspect="auto", vmin=0, vmax=max(matrix.max(), 1.0)
     )
@@ -288,7 +287,7 @@ def transition_figure(reps: Replications, start: int = 0, end: int | None = None
     add_foot(
         fig,
         f"Mean over {reps.seeds_text()}. Bold = kept the same portfolio: "
-        f"{stayed:.1f} of {reps.n_countries} countries.",
+        f"{_count(np.atleast_1d(stayed))} of {reps.n_countries} countries.",
     )
     return fig
 
@@ -422,7 +421,7 @@ def comparison_figure(
     names = {k: v for reps in shown for k, v in reps.names.items()}
     colours = framework_colours(ids)
     panels = 2 if baseline is not None and others else 1
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1,
         panels,
         figsize=(6.0 * panels, (0.22 * len(shown) + 0.3) * len(ids) + 2.0),
@@ -489,12 +488,19 @@ def comparison_figure(
             color=INK,
             marker=SCENARIO_MARKERS[s % len(SCENARIO_MARKERS)],
             ls="none",
-            label=f"{reps.label} ({len(reps.runs)} runs" + ("; reference)" if reps is baseline else ")"),
+            label=f"{reps.label} ({_count_runs(len(reps.runs))}"
+            + ("; reference)" if reps is baseline else ")"),
         )
         for s, reps in enumerate(shown)
     ]
     fig.suptitle(f"Scenario comparison: {_axis_label(measure, n_countries)}")
     note = f"Intervals: {BAND_TEXT}."
+    single = [reps.label for reps in shown if len(reps.runs) == 1]
+    if single:
+        note += (
+            f" No interval for {', '.join(single)}: one run each, so a value there, and a difference to "
+            "it, is one seed's."
+        )
     if split:
         note += (
             " Two dots on one row: the runs split into two groups far apart; each group is drawn with its "
@@ -512,6 +518,10 @@ def comparison_figure(
         fig, note, handles, [h.get_label() for h in handles], ncol=min(len(handles), 3), title="scenario"
     )
     return fig
+
+
+def _count_runs(runs: int) -> str:
+    return f"{runs} run{'' if runs == 1 else 's'}"
 
 
 def _dot_outcome(
@@ -562,7 +572,7 @@ def _format_measure_axis_x(ax: plt.Axes, measure: str, n_countries: int) -> None
         ax.set_xlim(0, n_countries * 1.02)
     else:
         ax.set_xlim(-0.01, 1.01)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(StepPercentFormatter())
 
 
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
@@ -599,7 +609,7 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     _require_columns(frame, ("param_value", "outcome", "replicate"), "tipping figure")
     groups = list(dict.fromkeys(frame["framework"])) if "framework" in frame.columns else [None]
     colours = framework_colours([g for g in groups if g is not None])
-    fig, ax = plt.subplots(figsize=(8.4, 4.4), layout="constrained")
+    fig, ax = subplots(figsize=(8.4, 4.4), layout="constrained")
     replicates = int(frame["replicate"].nunique())
     for group in groups:
         rows = frame if group is None else frame[frame["framework"] == group]
@@ -620,7 +630,7 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     ax.set_xlabel(parameter)
     ax.set_ylabel(outcome)
     if percent:
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(StepPercentFormatter())
     handles, labels = ax.get_legend_handles_labels()
     handles += [plt.Line2D([], [], color=MID_GREY, marker="o", ls="none", alpha=0.5, markersize=4)]
     labels += ["one replicate"]
@@ -691,7 +701,7 @@ def sensitivity_figure(frame: pd.DataFrame, outcome: str, conf_level: float = 0.
     _require_columns(table, ("parameter",), "sensitivity figure")
     key = "ST" if sobol else "mu_star"
     table = table.sort_values(key, ascending=True)
-    fig, ax = plt.subplots(figsize=(7.4, 0.42 * len(table) + 1.8), layout="constrained")
+    fig, ax = subplots(figsize=(7.4, 0.42 * len(table) + 1.8), layout="constrained")
     y = np.arange(len(table))
     height = 0.38
     if sobol:
@@ -778,7 +788,7 @@ def why_figure(
         shown = pd.concat([shown.iloc[: options - 1], ranked[ranked["current"]]])
     used = [term for term in terms if (shown[term].abs() > 1e-12).any()]
     labels = [COMPONENT_LABELS.get(term, term) for term in used] + ["total utility"]
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         1,
         len(shown),
         figsize=(2.7 * len(shown) + 2.2, 0.3 * len(labels) + 1.9),

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.analysis.abc import load_predictive_summary
 from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
 from sim.analysis.sensitivity import Sensitivity, sensitivity
 from sim.errors import InputError
@@ -104,13 +105,26 @@ GDP_CAVEAT = (
     "North Korea has no GDP figure and weighs zero in GDP shares."
 )
 
+#: The caveat on intervals over seeds.
+SEED_INTERVALS_CAVEAT = (
+    "Intervals show the spread across replications (random seeds) of one scenario only. They do not "
+    "include uncertainty in the parameters or the data; sensitivity analyses address those."
+)
+
+#: The caveat on intervals of a report whose scenarios ran over a calibration's posterior.
+POSTERIOR_INTERVALS_CAVEAT = (
+    "Intervals of a scenario run over a calibration's posterior (its summary says so) hold the spread "
+    "across seeds and what the calibration leaves uncertain about the calibrated parameters; the other "
+    "intervals show the spread across seeds only. None includes uncertainty in the data or in the "
+    "magnitudes no calibration estimated; sensitivity analyses address those."
+)
+
 #: What every reader of a scenario report must keep in mind, whatever the scenario.
 CAVEATS = (
     MAGNITUDES_CAVEAT,
     MEMBERSHIP_CAVEAT,
     AI_PROXY_CAVEAT,
-    "Intervals show the spread across replications (random seeds) of one scenario only. They do not "
-    "include uncertainty in the parameters or the data; sensitivity analyses address those.",
+    SEED_INTERVALS_CAVEAT,
     GDP_CAVEAT,
     "The 28 UN members too small for the 1:110m map are drawn as circles at their capitals.",
 )
@@ -141,6 +155,7 @@ th, td { border-bottom: 1px solid var(--rule); padding: 0.3rem 0.5rem; text-alig
          vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
 thead th { border-bottom: 2px solid var(--ink); }
+code.path { overflow-wrap: anywhere; }
 .headline { margin: 0.6rem 0; padding-left: 1.2rem; }
 td .range { color: var(--muted); font-size: 0.85em; white-space: nowrap; }
 td .split { font-style: italic; white-space: nowrap; }
@@ -282,6 +297,29 @@ def _runs_line(reps: Replications) -> str:
     )
 
 
+def _key_numbers_note(reps: Replications) -> str:
+    """What the key numbers are: medians with ranges, or one run's values (and where the intervals are)."""
+    if len(reps.runs) > 1:
+        return "Median across replications, with the 5–95% range in brackets."
+    runs = scenario_headlines(reps).runs
+    summary = (
+        f" The summary above gives each headline's median and 90% interval over all {runs} runs."
+        if runs > 1
+        else ""
+    )
+    return f"The values of one run ({html.escape(_one_run(reps))}), with no interval.{summary}"
+
+
+def _one_run(reps: Replications) -> str:
+    """The one run a scenario folder holds in full, for sentences: ``"seed 3"``."""
+    return f"seed {reps.runs[0].metadata['seed']}"
+
+
+def _in_runs(reps: Replications) -> str:
+    """Where a per-country answer comes from: the majority of the runs, or the one saved run."""
+    return "in most runs" if len(reps.runs) > 1 else f"in its one saved run, {_one_run(reps)}"
+
+
 def _scenario_section(reps: Replications, anchor: str) -> str:
     figures = [
         _Figure(
@@ -318,8 +356,8 @@ def _scenario_section(reps: Replications, anchor: str) -> str:
         f'<p class="meta">{_runs_line(reps)}</p>'
         "<h3>Key numbers at the last step</h3>"
         + _table(key_numbers(reps), "framework")
-        + '<p class="note">Median across replications, with the 5–95% range in brackets. Shares add up to '
-        "more than 100% where countries hold several frameworks at once.</p>"
+        + f'<p class="note">{_key_numbers_note(reps)} Shares add up to more than 100% where countries hold '
+        "several frameworks at once.</p>"
         + _offers_part(reps)
         + "".join(_embed(figure) for figure in figures)
         + "</section>"
@@ -613,10 +651,16 @@ def _number(value: object) -> str:
 
 
 def _number_table(frame: pd.DataFrame, index: list[str]) -> pd.DataFrame:
-    """A table's cells as text; column names in words, except dotted parameter paths, kept as they are."""
+    """A table's cells as text; column names in words, dotted parameter paths as :func:`parameter_label`.
+
+    A path has no space to wrap at: two levers' paths as headers pushed the Pareto front's
+    table off a laptop's page.
+    """
     return pd.DataFrame(
         {
-            (c if "." in str(c) else str(c).replace("_", " ")): [_number(v) for v in frame[c]]
+            (parameter_label(str(c)) if "." in str(c) else str(c).replace("_", " ")): [
+                _number(v) for v in frame[c]
+            ]
             for c in frame.columns
         },
         index=index,
@@ -778,13 +822,18 @@ def data_sources() -> list[str]:
     ]
 
 
+def _path_cell(path: object) -> str:
+    """A folder for a table cell: a long path may break anywhere rather than widen the page."""
+    return f'<code class="path">{html.escape(str(path))}</code>'
+
+
 def _provenance(scenarios: Sequence[Replications]) -> str:
     rows = []
     for reps in scenarios:
         meta = reps.metadata
         rows.append(
             {
-                "folder": html.escape(str(reps.folder or "(in memory)")),
+                "folder": _path_cell(reps.folder) if reps.folder else "(in memory)",
                 "seeds": html.escape(", ".join(map(str, reps.seeds))),
                 "scenario hash": f"<code>{html.escape(meta['scenario_hash'][:12])}</code>",
                 "coalsim": html.escape(str(meta.get("coalsim_version", "?"))),
@@ -799,7 +848,7 @@ def _provenance(scenarios: Sequence[Replications]) -> str:
 def _answers_provenance(answers: Sequence[Answer]) -> str:
     rows = [
         {
-            "folder": html.escape(str(answer.folder)),
+            "folder": _path_cell(answer.folder),
             "scenario": html.escape(answer.question["scenario"]["name"]),
             "scenario hash": f"<code>{html.escape(answer.question['scenario']['hash'][:12])}</code>",
             "root seed, seeds": f"{answer.question['root_seed']}, {answer.question['seeds']}",
@@ -858,6 +907,74 @@ def _split_sentences(reps: Replications) -> str:
         for row in split.itertuples()
     )
     return f'<p class="lead-in">Outcomes that split across runs (no single answer):</p><ul>{items}</ul>'
+
+
+FIT_HEADING = "Does the model fit what happened?"
+
+#: What a calibration target's statistic is, in words.
+FIT_STATISTICS = {"count": "member countries", "coverage": "share of the named countries in it"}
+
+
+def _fit_section(compared: Sequence[Replications]) -> str:
+    """The calibration's checks against dated observations, for each scenario run over its posterior."""
+    parts = [
+        f'<section id="fit"><h2>{FIT_HEADING}</h2><p>These numbers deserve belief only as far as the model '
+        "reproduces what has already happened. A scenario run over a calibration's posterior "
+        "(<code>coalsim run ... --posterior</code>) comes with that calibration's check: each dated "
+        "observation it was calibrated to, beside the model's median and 90% interval over the posterior "
+        "draws; an observation outside its interval is a pattern the model does not reproduce. How the model "
+        "ranks who joins against naive forecasts, out of sample, is in <code>docs/model.md</code>, section "
+        "8.4 (<code>coalsim score</code>).</p>"
+    ]
+    shown = 0
+    for reps in compared:
+        posterior = scenario_headlines(reps).posterior
+        if posterior is None:
+            continue
+        shown += 1
+        folder = str(posterior["folder"])
+        parts.append(f"<h3>{html.escape(reps.label)}</h3>")
+        try:
+            table = load_predictive_summary(folder)
+        except InputError as exc:
+            parts.append(
+                f'<p class="note">The calibration\'s check is not shown: {html.escape(exc.message)}</p>'
+            )
+            continue
+        covered = int(table["covered"].astype(bool).sum())
+        parts.append(
+            f"<p>The calibration in <code>{html.escape(folder)}</code> reproduces {covered} of its "
+            f"{len(table)} observations within the 90% interval.</p>"
+            + _table(_fit_table(table, reps), "observation")
+        )
+    if not shown:
+        parts.append(
+            '<p class="note">No scenario here ran over a calibration\'s posterior, so no check against what '
+            "happened is shown beyond the count of WAICO's founders in the summary. Run the scenario with "
+            "<code>--posterior scenarios/calibration/baseline_posterior</code> for its calibration's check "
+            "and intervals that hold what the calibration leaves uncertain.</p>"
+        )
+    return "".join(parts) + "</section>"
+
+
+def _fit_table(table: pd.DataFrame, reps: Replications) -> pd.DataFrame:
+    """A predictive check's rows in words: what was observed, what the model gives, whether it covers it."""
+
+    def value(number: float, statistic: str) -> str:
+        return f"{number:.0%}" if statistic == "coverage" else f"{number:.0f}"
+
+    rows = []
+    for row in table.itertuples():
+        what = FIT_STATISTICS.get(row.statistic, row.statistic)
+        low, mid, high = (value(number, row.statistic) for number in (row.q05, row.median, row.q95))
+        rows.append({
+            "what": f"{framework_label(row.framework, reps.names)}: {what}",
+            "month": str(row.step),
+            "observed": value(row.observed, row.statistic),
+            "model: median [90%]": f'{mid} <span class="range">[{low}–{high}]</span>',
+            "reproduced": "yes" if bool(row.covered) else "<strong>no</strong>",
+        })  # fmt: skip
+    return pd.DataFrame(rows, index=[str(target) for target in table["target"]])
 
 
 def _posterior_note(head: ScenarioHeadlines) -> str:
@@ -923,7 +1040,8 @@ def _where_waico_members_go(before: Replications, after: Replications) -> str:
     total = int(moved.sum())
     absent = "" if "waico" in after.framework_ids else f" (WAICO does not exist in {after.label})"
     return (
-        f"<p>Of the {total} countries that end in WAICO in {html.escape(before.label)} (in most runs), "
+        f"<p>Of the {total} countries that end in WAICO in {html.escape(before.label)} "
+        f"({html.escape(_in_runs(before))}), "
         f"{stay} end in WAICO in {html.escape(after.label + absent)}"
         + (f"; {html.escape(elsewhere)}." if elsewhere else ".")
         + "</p>"
@@ -962,8 +1080,9 @@ def _summary_section(compared: Sequence[Replications], reference: Replications) 
         for other in others:
             parts.append(
                 _where_waico_members_go(reference, other)
-                + f'<p class="lead-in">Countries by their final portfolio in most runs: rows '
-                f"{html.escape(reference.label)}, columns {html.escape(other.label)}.</p>"
+                + f'<p class="lead-in">Countries by their final portfolio: rows '
+                f"{html.escape(reference.label)} ({html.escape(_in_runs(reference))}), columns "
+                f"{html.escape(other.label)} ({html.escape(_in_runs(other))}).</p>"
                 + _table(transition_table(reference, other), f"{reference.label} \u2192 {other.label}")
             )
     return "".join(parts) + "</section>"
@@ -1009,6 +1128,8 @@ def build_report(
     if len(compared) > 1:
         contents.append('<li><a href="#comparison">Scenario comparison</a></li>')
         parts.append(_comparison_section(compared, reference))
+    contents.append(f'<li><a href="#fit">{FIT_HEADING}</a></li>')
+    parts.append(_fit_section(compared))
     if why:
         contents.append('<li><a href="#why">Why countries choose as they do</a></li>')
         parts.append(
@@ -1046,7 +1167,7 @@ def build_report(
         + "".join(data_sources())
         + "</section>"
         + '<section id="caveats"><h2>Caveats</h2><ul>'
-        + "".join(f"<li>{html.escape(caveat)}</li>" for caveat in CAVEATS)
+        + "".join(f"<li>{html.escape(caveat)}</li>" for caveat in scenario_caveats(compared))
         + "</ul></section>"
         + '<section id="provenance"><h2>Provenance</h2>'
         + '<p class="note">Every run can be reproduced from its scenario file and seed.</p>'
@@ -1055,6 +1176,22 @@ def build_report(
         + "</section>"
     )
     return _page(title, body)
+
+
+def scenario_caveats(compared: Sequence[Replications]) -> tuple[str, ...]:
+    """:data:`CAVEATS`, their caveat on intervals widened where a scenario ran over a posterior.
+
+    Args:
+        compared: The report's scenarios.
+
+    Returns:
+        The caveats, in order.
+    """
+    if all(scenario_headlines(reps).posterior is None for reps in compared):
+        return CAVEATS
+    return tuple(
+        POSTERIOR_INTERVALS_CAVEAT if caveat == SEED_INTERVALS_CAVEAT else caveat for caveat in CAVEATS
+    )
 
 
 def _page(title: str, body: str) -> str:

@@ -20,10 +20,13 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.vocabulary import NON_ALIGNED, NON_ALIGNED_ID
 
@@ -172,6 +175,56 @@ def styled[**P, R](draw: Callable[P, R]) -> Callable[P, R]:
             return draw(*args, **kwargs)
 
     return wrapper
+
+
+def subplots(
+    nrows: int = 1,
+    ncols: int = 1,
+    *,
+    figsize: tuple[float, float],
+    layout: str = "constrained",
+    **grid: object,
+) -> tuple[Figure, Any]:
+    """Like ``plt.subplots``, but the figure stays outside pyplot.
+
+    A figure pyplot knows is drawn by Jupyter's inline backend at the end of the cell
+    whenever pyplot is interactive (as ``%matplotlib inline`` makes it), on top of the
+    figure a cell returns: the same figure twice. A figure outside pyplot shows once, as
+    the value it is, and is freed with its last reference.
+
+    Args:
+        nrows: Rows of axes.
+        ncols: Columns of axes.
+        figsize: Width and height in inches.
+        layout: The layout engine.
+        **grid: Passed to :meth:`matplotlib.figure.Figure.subplots` (``sharey``,
+            ``squeeze``, ``width_ratios``, ...).
+
+    Returns:
+        The figure and its axes, as ``plt.subplots`` returns them.
+    """
+    fig = Figure(figsize=figsize, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **grid)
+
+
+class StepPercentFormatter(PercentFormatter):
+    """Shares in [0, 1] as percentages, with as many decimals as the step between ticks needs.
+
+    Whole percentages on ticks 2.5 points apart would print 22.5% as "22%" and 27.5% as
+    "28%": labels that are not the values they mark. Here 20%, 22.5%, 25%; 20%, 40%.
+    """
+
+    def __init__(self) -> None:
+        """A formatter of shares (1.0 is 100%)."""
+        super().__init__(1.0)
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        """The labels of ticks at ``values``, with the decimals their step needs."""
+        steps = np.diff(np.sort(np.asarray(values, dtype=float))) * 100.0
+        step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
+        self.decimals = next((d for d in range(4) if abs(step * 10**d - round(step * 10**d)) < 1e-6), 4)
+        return super().format_ticks(values)
 
 
 def save_figure(fig: Figure, target: str | Path | BinaryIO) -> None:

@@ -31,13 +31,21 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
 
 from sim.errors import ARGUMENTS, InputError
 from sim.experiment.store import Outcome, SweepResults
 from sim.files import read_json
 from sim.viz.plots import BAND_TEXT, QUANTILES, quantile_bands
-from sim.viz.style import COMPONENT_LABELS, INK, add_foot, framework_colours, framework_label, styled
+from sim.viz.style import (
+    COMPONENT_LABELS,
+    INK,
+    StepPercentFormatter,
+    add_foot,
+    framework_colours,
+    framework_label,
+    styled,
+    subplots,
+)
 
 #: The outcomes drawn when none are asked for: members and GDP share at the end, of
 #: WAICO (or of the first framework, in a sweep of a scenario without WAICO).
@@ -231,10 +239,9 @@ def _is_share(outcome: Outcome) -> bool:
 
 
 def _format_axis(ax: plt.Axes, outcome: Outcome) -> None:
-    """Shares as percentages: whole ones, unless the axis spans under five points."""
+    """Shares as percentages, with the decimals the tick step needs."""
     if _is_share(outcome):
-        low, high = ax.get_ylim()
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if high - low >= 0.05 else 1))
+        ax.yaxis.set_major_formatter(StepPercentFormatter())
 
 
 def _jitter(count: int, gap: float) -> np.ndarray:
@@ -310,7 +317,7 @@ def outcome_figure(data: SweepTable, outcome: Outcome) -> Figure:
     paths = data.results.parameters
     ncols = min(PANEL_COLUMNS, len(paths))
     nrows = -(-len(paths) // ncols)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         nrows, ncols, figsize=(3.9 * ncols + 0.6, 3.2 * nrows + 0.9), sharey=True, layout="constrained",
         squeeze=False,
     )  # fmt: skip
@@ -397,7 +404,7 @@ def surface_figure(data: SweepTable, outcome: Outcome) -> Figure:
     colour = data.colour(outcome)
     pale = 0.88 * np.ones(3) + 0.12 * np.asarray(to_rgb(colour))
     cmap = LinearSegmentedColormap.from_list("framework", [pale, colour])
-    fig, ax = plt.subplots(figsize=(7.6, 5.6), layout="constrained")
+    fig, ax = subplots(figsize=(7.6, 5.6), layout="constrained")
     share = _is_share(outcome)
     cells = grid.to_numpy(dtype=float)
     low, top = float(np.nanmin(cells)), float(np.nanmax(cells))
@@ -405,7 +412,7 @@ def surface_figure(data: SweepTable, outcome: Outcome) -> Figure:
     image = ax.imshow(cells, cmap=cmap, vmin=low, vmax=top, origin="lower", aspect="auto")
     bar = fig.colorbar(image, ax=ax, shrink=0.9, label=f"median {MEASURE_NAMES[outcome.measure]}")
     if share:
-        bar.formatter = PercentFormatter(1.0, decimals=0)
+        bar.formatter = StepPercentFormatter()
         bar.update_ticks()
     if grid.size <= 100:
         for (row, col), value in np.ndenumerate(cells):

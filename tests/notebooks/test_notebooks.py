@@ -96,6 +96,9 @@ def test_notebook_runs_top_to_bottom_in_its_own_folder(path, project):
     assert not [output for output in outputs if output.output_type == "error"]
     figures = [output for output in outputs if "image/png" in output.get("data", {})]
     assert figures, "every notebook draws at least one figure"
+    for cell in (cell for cell in notebook.cells if cell.cell_type == "code"):
+        images = [out.data["image/png"] for out in cell.outputs if "image/png" in out.get("data", {})]
+        assert len(images) == len(set(images)), f"a figure shows twice in:\n{cell.source}"
     assert [p.name for p in (project / "notebooks").iterdir()] == [path.name], "results go to results/"
     written = sorted(p.name for p in project.iterdir())
     assert written in (["notebooks", "scenarios"], ["notebooks", "results", "scenarios"])

@@ -44,6 +44,8 @@ def test_sliders_start_at_the_scenario_values(baseline):
         slider = sliders[knob.keyword]
         assert slider["value"] == present[knob.path]
         assert slider["min"] <= slider["value"] <= slider["max"]
+        positions = (slider["value"] - slider["min"]) / slider["step"]  # the slider snaps to whole ones:
+        assert positions == pytest.approx(round(positions)), knob.keyword  # 0.96 at steps of 0.05 showed 0.95
 
 
 def test_sliders_only_for_what_the_scenario_has(baseline):

@@ -71,3 +71,10 @@ def test_posterior_figure_says_which_parameters_the_data_do_not_identify():
     assert "temperature" in titles[1] and "NOT identified" in titles[1]
     assert fig.axes[1].get_xscale() == "log"
     plt.close(fig)
+
+
+def test_figures_stay_outside_pyplot():
+    """A figure pyplot holds shows twice in a notebook (the inline backend's and the cell's value)."""
+    before = plt.get_fignums()
+    predictive_figure(predictive_table())
+    assert plt.get_fignums() == before

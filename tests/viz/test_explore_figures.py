@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -62,3 +63,41 @@ def test_search_figures():
     )  # fmt: skip
     assert len(convergence_figure(search).axes[0].lines) == 2  # one line per seed
     png_bytes(pareto_figure(search))
+
+
+def test_figures_stay_outside_pyplot(found):
+    """A figure pyplot holds shows twice in a notebook (the inline backend's and the cell's value)."""
+    outcomes = pd.DataFrame({"a": [0.1, 0.6, 0.7], "b": [0.5, 0.5, 0.5]})
+    goal = Goal.parse(">= 0.5")
+    before = plt.get_fignums()
+    figures = [
+        tradeoff_figure(found),
+        box_limits_figure(found),
+        robustness_figure(Robustness("share", goal, outcomes, robustness_table(outcomes, goal))),
+    ]
+    assert plt.get_fignums() == before
+    assert all(png_bytes(fig).startswith(b"\x89PNG") for fig in figures)
+
+
+def test_robustness_axis_labels_do_not_overlap():
+    """The outcome's name under the left panel ran into the goal's under the right one."""
+    outcomes = pd.DataFrame({"baseline": [0.4, 0.6, 0.7], "hard": [0.3, 0.3, 0.35]})
+    goal = Goal.parse("<= 0.5")
+    outcome = "final_share_population:waico"
+    fig = robustness_figure(Robustness(outcome, goal, outcomes, robustness_table(outcomes, goal)))
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    left, right = (ax.xaxis.label for ax in fig.axes[:2])
+    assert left.get_text() == "WAICO share of world population at the end"
+    assert not left.get_window_extent(renderer).overlaps(right.get_window_extent(renderer))
+    assert "final_share_population:waico <= 0.5" in " ".join(text.get_text() for text in fig.texts)
+
+
+def test_tradeoff_colour_scale_counts_whole_parameters(found):
+    """The scale ran from -1 to the most restricted, in quarters, for a count of parameters."""
+    fig = tradeoff_figure(found)
+    bar = fig.axes[-1]
+    fig.canvas.draw()
+    ticks = [float(tick.get_text().replace("\N{MINUS SIGN}", "-")) for tick in bar.get_yticklabels()]
+    most = int(found.trajectory["res_dim"].max())
+    assert ticks == list(range(max(most, 1) + 1))

@@ -126,3 +126,11 @@ def test_membership_frequency_has_one_map_per_framework(reps):
     assert reps.final_membership_shares().loc["CHN", ["waico", "us_led"]].tolist() == [1.0, 0.0]
     assert _faces(maps[0])[china] == FIXED_COLOURS["waico"]  # committed founder: a member in every run
     assert _faces(maps[1])[china] == "#FFFFFF"  # never in the rival framework
+
+
+def test_figures_stay_outside_pyplot(reps):
+    """A figure pyplot holds shows twice in a notebook (the inline backend's and the cell's value)."""
+    before = plt.get_fignums()
+    final_map_figure(reps)
+    membership_frequency_figure(reps)
+    assert plt.get_fignums() == before

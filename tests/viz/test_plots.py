@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -318,3 +320,42 @@ def test_comparison_draws_a_split_outcome_as_two_dots_with_their_runs(split_reps
         f"{c.runs} of 10 runs" for c in summary.clusters
     )
     assert "Two dots on one row" in _caption(fig)
+
+
+def test_figures_stay_outside_pyplot(reps, variant, sweep):
+    """A figure pyplot holds shows twice in a notebook (the inline backend's and the cell's value)."""
+    before = plt.get_fignums()
+    membership_figure(reps)
+    transition_figure(reps)
+    comparison_figure([reps, variant], baseline=reps)
+    tipping_figure(sweep, "logit temperature", "final share of world GDP", percent=True)
+    assert plt.get_fignums() == before
+
+
+def test_percent_ticks_are_the_values_they_mark():
+    """Ticks 2.5 points apart were labelled in whole percents: 22.5% read "22%"."""
+    frame = pd.DataFrame(
+        {"param_value": np.repeat([0.0, 1.0, 2.0], 2), "outcome": [0.40, 0.39, 0.30, 0.29, 0.21, 0.20],
+         "replicate": [0, 1] * 3}
+    )  # fmt: skip
+    fig = tipping_figure(frame, "penalty", "WAICO's share of world population", percent=True)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)
+    for tick, label in ((tick, label.get_text()) for tick, label in ticks):
+        assert float(label.rstrip("%")) == pytest.approx(100 * tick), label
+
+
+def test_comparison_says_which_scenarios_have_one_run_and_no_interval(reps, runs):
+    """A scenario folder from ``coalsim run`` holds one run: its points are one seed's, not medians."""
+    one = Replications.from_runs(runs[:1], label="one")
+    fig = comparison_figure([reps, one], baseline=reps, measure="members")
+    caption = _caption(fig)
+    assert "No interval for one: one run each" in caption
+    assert "one (1 run)" in [text.get_text() for text in fig.legends[0].get_texts()]
+
+
+def test_transition_caption_counts_whole_countries_for_whole_means(runs):
+    """One run's count of countries that kept their portfolio read "0.0 of 193"."""
+    caption = _caption(transition_figure(Replications.from_runs(runs[:1])))
+    assert re.search(r"kept the same portfolio: \d+ of 193 countries", caption), caption

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 import yaml
-from coalsim_testing import SCENARIOS, assert_self_contained
+from coalsim_testing import SCENARIOS, assert_self_contained, chrome, needs_browser
 
 import sim
 import sim.cli
@@ -110,7 +110,7 @@ def test_report_has_a_section_per_kind_with_its_numbers(folders, page):
         f"<td>{table.loc['hard', 'satisficing']:.4g}</td>" in page
     )
     summary = json.loads((folders["cheapest"] / "summary.json").read_text(encoding="utf-8"))
-    assert "<th>frameworks.us_led.levers.market_access</th><th>cost</th><th>robust outcome</th>" in page
+    assert "<th>US/G7-led offer: market access</th><th>cost</th><th>robust outcome</th>" in page
     assert f"{summary['front_size']} packages on the Pareto front of {summary['evaluated']} evaluated" in page
     for folder, name in [("found", "tradeoff.png"), ("robust", "robustness.png"), ("cheapest", "pareto.png")]:
         data = base64.b64encode((folders[folder] / name).read_bytes()).decode("ascii")
@@ -156,3 +156,25 @@ def test_wrong_kind_or_damaged_output_exits_2(folders, tmp_path, capsys, which):
     assert str(broken[which]) in err and not out.exists()
     with pytest.raises(InputError, match=str(broken[which].name)):
         load_explore_output(broken[which])
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@needs_browser
+@pytest.mark.parametrize("width", [1280, 800])
+def test_no_table_is_wider_than_the_window(page, tmp_path, width):
+    """The Pareto front's headers, dotted lever paths without a break, pushed the table off the page."""
+    path = tmp_path / "report.html"
+    path.write_text(page, encoding="utf-8")
+    browser = chrome(tmp_path / "profile", window_size=f"{width},1000")
+    try:
+        browser.get(path.as_uri())
+        overflow = browser.execute_script(
+            "const body = document.body.getBoundingClientRect();"
+            "return [document.documentElement.scrollWidth - document.documentElement.clientWidth,"
+            " Array.from(document.querySelectorAll('table'))"
+            ".filter(t => t.getBoundingClientRect().right > body.right + 1).length];"
+        )
+    finally:
+        browser.quit()
+    assert overflow == [0, 0]

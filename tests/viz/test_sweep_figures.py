@@ -247,3 +247,11 @@ def test_a_range_with_few_values_gets_no_smoother_and_the_legend_says_only_what_
     assert all(not ax.get_lines() for ax in _panels(fig))
     assert [text.get_text() for text in fig.legends[0].get_texts()] == ["one run"]
     assert "fewer than 5 values gets no smoother" in " ".join(text.get_text() for text in fig.texts)
+
+
+def test_figures_stay_outside_pyplot(grid):
+    """A figure pyplot holds shows twice in a notebook (the inline backend's and the cell's value)."""
+    before = plt.get_fignums()
+    outcome_figure(grid, MEMBERS)
+    surface_figure(grid, MEMBERS)
+    assert plt.get_fignums() == before
