@@ -339,7 +339,8 @@ def test_report_shows_the_calibrations_check_against_what_happened(tmp_path):
 
 
 def test_report_without_a_posterior_says_how_to_see_the_check(tmp_path):
-    assert main(["run", BASELINE, "--seeds", "2", "--steps", "3", "--out", str(tmp_path / "run")]) == 0
+    arguments = ["run", BASELINE, "--point", "--seeds", "2", "--steps", "3"]
+    assert main([*arguments, "--out", str(tmp_path / "run")]) == 0
     assert main(["report", str(tmp_path / "run"), "--out", str(tmp_path / "report.html")]) == 0
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "No scenario here ran over a calibration's posterior" in page
@@ -348,7 +349,7 @@ def test_report_without_a_posterior_says_how_to_see_the_check(tmp_path):
 def test_report_of_run_folders_says_which_numbers_are_one_runs(tmp_path):
     """Key numbers, comparison and transitions come from the one run a folder saves: not 'medians'."""
     for name, seed in (("a", 1), ("b", 5)):
-        arguments = ["run", BASELINE, "--seeds", "3", "--seed", str(seed), "--steps", "12"]
+        arguments = ["run", BASELINE, "--point", "--seeds", "3", "--seed", str(seed), "--steps", "12"]
         assert main([*arguments, "--out", str(tmp_path / name)]) == 0
     page_file = tmp_path / "report.html"
     assert main(["report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(page_file)]) == 0

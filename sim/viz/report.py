@@ -920,7 +920,8 @@ def _fit_section(compared: Sequence[Replications]) -> str:
     parts = [
         f'<section id="fit"><h2>{FIT_HEADING}</h2><p>These numbers deserve belief only as far as the model '
         "reproduces what has already happened. A scenario run over a calibration's posterior "
-        "(<code>coalsim run ... --posterior</code>) comes with that calibration's check: each dated "
+        "(what <code>coalsim run</code> does for a scenario that names one, as the baseline does) comes with "
+        "that calibration's check: each dated "
         "observation it was calibrated to, beside the model's median and 90% interval over the posterior "
         "draws; an observation outside its interval is a pattern the model does not reproduce. How the model "
         "ranks who joins against naive forecasts, out of sample, is in <code>docs/model.md</code>, section "
@@ -950,9 +951,10 @@ def _fit_section(compared: Sequence[Replications]) -> str:
     if not shown:
         parts.append(
             '<p class="note">No scenario here ran over a calibration\'s posterior, so no check against what '
-            "happened is shown beyond the count of WAICO's founders in the summary. Run the scenario with "
-            "<code>--posterior scenarios/calibration/baseline_posterior</code> for its calibration's check "
-            "and intervals that hold what the calibration leaves uncertain.</p>"
+            "happened is shown beyond the count of WAICO's founders in the summary. Run the scenario "
+            "without <code>--point</code> (or with <code>--posterior "
+            "scenarios/calibration/baseline_posterior</code>) for its calibration's check and intervals "
+            "that hold what the calibration leaves uncertain.</p>"
         )
     return "".join(parts) + "</section>"
 

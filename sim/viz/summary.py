@@ -9,12 +9,12 @@ end, as a median with a 90% interval, or as a split when the runs fall into two 
 ``headlines.csv`` and ``headlines.json`` (one row per framework and headline) and
 ``membership.png`` (:func:`sim.viz.plots.membership_figure` over all seeds).
 
-Over a posterior (``coalsim run --posterior DIR --draws K``), the runs are the seeds times
-K parameter sets drawn from a calibration's posterior (:func:`sim.analysis.abc.load_draws`),
-run as one ensemble (:func:`sim.run_many`), and each headline is a median and 90% interval
-over seeds and draws together; ``headlines.json`` and the saved run's ``metadata.json``
-record the posterior's folder and every drawn parameter set. :func:`scenario_headlines`
-reads the headlines back for the report.
+Over a posterior (the one a scenario names, or ``coalsim run --posterior DIR``; ``--draws
+K``), the runs are the seeds times K parameter sets drawn from a calibration's posterior
+(:func:`sim.analysis.abc.load_draws`), run as one ensemble (:func:`sim.run_many`), and each
+headline is a median and 90% interval over seeds and draws together; ``headlines.json`` and
+the saved run's ``metadata.json`` record the posterior's folder and every drawn parameter
+set. :func:`scenario_headlines` reads the headlines back for the report.
 """
 
 from __future__ import annotations
