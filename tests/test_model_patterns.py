@@ -188,5 +188,11 @@ def test_the_documented_headlines_over_the_baselines_own_posterior(baseline):
 
     assert waico(over, 12) == pytest.approx([32, 24, 40], abs=0.5)
     assert waico(over, 100) == pytest.approx([50, 40, 123], abs=0.5)
+    # two long-run regimes, by the peer weight the counts do not identify
+    final = np.array([r.aggregates.query("step == 100 and framework == 'waico'")["members"].item()
+                      for r in over.runs])  # fmt: skip
+    assert [(final <= 63).sum(), ((final > 63) & (final < 111)).sum(), (final >= 111).sum()] == [147, 13, 40]
+    peer = np.array([draws[r.metadata["posterior_draw"]]["utility.peer"] for r in over.runs])
+    assert len(set(peer[peer > 2])) == 4 and final[peer > 2].min() >= 111 and final[peer < 1.3].max() <= 95
     assert waico(point, 12) == pytest.approx([32, 28, 36], abs=0.5)
     assert waico(point, 100) == pytest.approx([52, 46, 61], abs=0.5)
