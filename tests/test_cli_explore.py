@@ -113,7 +113,11 @@ def test_optimize_writes_its_folder_and_refuses_others(tmp_path, capsys):
     path = tmp_path / "opt.yaml"
     path.write_text(yaml.safe_dump(spec), encoding="utf-8")
     out = tmp_path / "answer"
+    capsys.readouterr()
     assert main(["optimize", str(path), "--out", str(out)]) == 0
+    # stderr is no terminal here: each progress update on a line of its own, no carriage returns
+    progress = capsys.readouterr().err
+    assert "\r" not in progress and "generations done, over all seeds: 2/2\n" in progress
     names = {p.name for p in out.iterdir()}
     assert {"front.csv", "evaluations.csv", "convergence.csv", "summary.json", "pareto.png",
             "convergence.png", "spec.yaml"} <= names  # fmt: skip

@@ -221,9 +221,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     checkpoint = out.parent / f".{out.name}.optimize-checkpoint.json"
     out.parent.mkdir(parents=True, exist_ok=True)
 
+    live = sys.stderr.isatty()  # a terminal redraws one line; a log gets one line per update
+
     def progress(done: int, total: int) -> None:
-        end = "" if done < total else "\n"
-        print(f"\rgenerations done, over all seeds: {done}/{total}", end=end, file=sys.stderr, flush=True)
+        start, end = ("\r", "" if done < total else "\n") if live else ("", "\n")
+        line = f"{start}generations done, over all seeds: {done}/{total}"
+        print(line, end=end, file=sys.stderr, flush=True)
 
     try:
         with writing_to(out):  # the checkpoint beside it is written after each batch

@@ -71,7 +71,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with writing_to(out):
         result.save(out, extras=headline_files(reps))
     print(summary_text(reps))
-    print(f"\nResults of seed {result.metadata['seed']} and headlines of all {len(reps.runs)} runs "
+    runs = "its headlines" if len(reps.runs) == 1 else f"headlines of all {len(reps.runs)} runs"
+    print(f"\nResults of seed {result.metadata['seed']} and {runs} "
           f"in {shown(out)}/ ({', '.join([*RESULT_FILES, *HEADLINE_FILES])})")  # fmt: skip
     return 0
 
