@@ -51,17 +51,30 @@ def interval(row: pd.Series) -> str:
     return f"{row['median']:g} [{row['q05']:g}, {row['q95']:g}] {covered}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def calibration_arguments(doc: str, draws: int) -> argparse.ArgumentParser:
+    """The options of the scripts that rerun a calibration: ``--spec``, ``--quick``, ``--draws``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--spec", type=Path, default=SPEC, help="calibration spec (default: the baseline's)")
     parser.add_argument("--quick", action="store_true", help="use the spec's quick budget")
-    parser.add_argument("--draws", type=int, default=100, help="predictive draws (default: %(default)s)")
+    parser.add_argument("--draws", type=int, default=draws, help="draws (default: %(default)s)")
+    return parser
+
+
+def load_spec(args: argparse.Namespace, script: str) -> abc.CalibrationSpec | None:
+    """The spec ``--spec`` names, or ``None`` after printing why it cannot be read."""
+    try:
+        return abc.load_calibration_spec(args.spec)
+    except InputError as exc:
+        print(f"{script}: {exc.message}", file=sys.stderr)
+        return None
+
+
+def main() -> int:
+    parser = calibration_arguments(__doc__, draws=100)
     parser.add_argument("--only", action="append", metavar="TARGET", help="leave out only these targets")
     args = parser.parse_args()
-    try:
-        spec = abc.load_calibration_spec(args.spec)
-    except InputError as exc:
-        print(f"leave_one_out: {exc.message}", file=sys.stderr)
+    spec = load_spec(args, "leave_one_out")
+    if spec is None:
         return 2
     budget = spec.quick_budget if args.quick else spec.budget
     world = World.load()

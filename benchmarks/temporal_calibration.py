@@ -20,7 +20,6 @@ Run from the repository root::
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from datetime import date
@@ -31,13 +30,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from leave_one_out import calibration_arguments, load_spec
+
 from sim.analysis import abc
 from sim.analysis.scoring import FOUNDING_STEP, SPLITS, known_at, score_temporal
-from sim.errors import InputError
 from sim.observations import load_observations, month_step
 from sim.world import World
-
-SPEC = Path(__file__).resolve().parent.parent / "scenarios" / "calibration" / "baseline.yaml"
 
 
 def observation_dates(spec_path: Path, spec: abc.CalibrationSpec, observations) -> dict[str, date]:
@@ -57,16 +55,11 @@ def prior_draws(priors: tuple[abc.Prior, ...], k: int, seed: int) -> list[dict[s
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--spec", type=Path, default=SPEC, help="calibration spec (default: the baseline's)")
-    parser.add_argument("--quick", action="store_true", help="use the spec's quick budget")
-    parser.add_argument("--draws", type=int, default=20, help="draws per split (default: %(default)s)")
+    parser = calibration_arguments(__doc__, draws=20)
     parser.add_argument("--seeds", type=int, default=10, help="seeds per draw (default: %(default)s)")
     args = parser.parse_args()
-    try:
-        spec = abc.load_calibration_spec(args.spec)
-    except InputError as exc:
-        print(f"temporal_calibration: {exc.message}", file=sys.stderr)
+    spec = load_spec(args, "temporal_calibration")
+    if spec is None:
         return 2
     observations = load_observations()
     dated = observation_dates(args.spec, spec, observations)
