@@ -53,6 +53,11 @@ MAX_ALIASES = 1_000
 #: Most values (scalars, lists and mappings) in one document once its aliases are expanded.
 MAX_NODES = 200_000
 
+#: Longest name of one file or folder, and longest path, the system takes (Linux's NAME_MAX and
+#: PATH_MAX, in bytes); a longer one fails every call that uses it with "File name too long".
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 4095
+
 #: The prefix of the tags PyYAML uses for Python objects.
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 
@@ -248,6 +253,37 @@ def parse_yaml(text: str, where: str) -> Any:
         loader.dispose()
     _check_text(data, where)
     return data
+
+
+def unusable_path(path: str | Path, reserve: int = 0) -> str:
+    """Why no system call could use ``path``, or ``""`` when it is a path the system can use.
+
+    Args:
+        path: A path as a user gave it.
+        reserve: Bytes its last part must leave free for names made from it (hidden
+            siblings such as an output's staging folder or lock file).
+
+    Returns:
+        What is wrong, for a message: empty, a NUL byte, a part or the whole too long.
+
+    """
+    encoded = os.fsencode(path)
+    if not encoded.strip():
+        return "an empty path"
+    if b"\0" in encoded:
+        return "a path holding a NUL byte"
+    if len(encoded) > MAX_PATH_BYTES:
+        return f"a path of {len(encoded):,} bytes (the system takes at most {MAX_PATH_BYTES:,})"
+    parts = encoded.rstrip(b"/").split(b"/")
+    longest = max(len(part) for part in parts)
+    if longest > MAX_NAME_BYTES:
+        return f"a name of {longest:,} bytes in the path (the system takes at most {MAX_NAME_BYTES})"
+    if len(parts[-1]) > MAX_NAME_BYTES - reserve:
+        return (
+            f"a name of {len(parts[-1]):,} bytes (at most {MAX_NAME_BYTES - reserve} here, to leave room "
+            f"for the hidden files coalsim writes beside it)"
+        )
+    return ""
 
 
 def read_text(path: Path, kind: str) -> str:

@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)"
     )
     app.add_argument(
-        "--scenarios", metavar="FOLDER",
+        "--scenarios", type="path", metavar="FOLDER",
         help="folder whose *.yaml files the scenario picker lists (default: the project's scenarios/, "
         "or $COALSIM_SCENARIOS, wherever coalsim runs)",
     )  # fmt: skip

@@ -49,7 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         + NOT_IDENTIFIED + ")",
     )
     calibrate.add_argument(
-        "spec", nargs="?", default=str(DEFAULT_SPEC), help="calibration spec (default: %(default)s)"
+        "spec", type="path", nargs="?", default=str(DEFAULT_SPEC),
+        help="calibration spec (default: %(default)s)"
     )
     calibrate.add_argument(
         "--method", choices=("abc", "logit"), default="abc", help="abc (default) or the old logit fit"
@@ -67,7 +68,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="posterior draws for the predictive check (default: %(default)s)",
     )  # fmt: skip
     calibrate.add_argument(
-        "--scenario", default=str(DEFAULT_SCENARIO), help="logit only: base scenario (default: %(default)s)"
+        "--scenario", type="path", default=str(DEFAULT_SCENARIO),
+        help="logit only: base scenario (default: %(default)s)"
     )
     calibrate.add_argument(
         "--folds", type=int, default=5, help="logit only: cross-validation folds (default: %(default)s)"
@@ -76,7 +78,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=0, help="logit only: seed of the fold assignment (default: %(default)s)"
     )
     calibrate.add_argument(
-        "--out",
+        "--out", type="path",
         help="abc: output folder (default: results/calibration/SPEC-NAME); "
         f"logit: scenario file to write (default: {DEFAULT_OUT})",
     )
@@ -224,7 +226,7 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         "fixes (members at step 0 or committed by an event) are not scored, nor the countries of an "
         "observation id whose support the scenario declares (its inputs).",
     )
-    score.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    score.add_argument("scenario", type="path", help="scenario YAML file, e.g. scenarios/baseline.yaml")
     score.add_argument(
         "--observed", required=True, metavar="FILE|ID|bloc:ID",
         help="a CSV file with an 'iso3' column of observed members (places that are not UN member "
