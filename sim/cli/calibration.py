@@ -91,6 +91,10 @@ def run_calibrate(args: argparse.Namespace) -> int:
     return run_abc(args) if args.method == "abc" else run_logit(args)
 
 
+#: The first bytes of every SQLite database (pyabc's working database is one).
+SQLITE_MARK = b"SQLite format 3\x00"
+
+
 def run_abc(args: argparse.Namespace) -> int:
     """Calibrate the simulation by ABC-SMC and write the calibration folder.
 
@@ -108,7 +112,7 @@ def run_abc(args: argparse.Namespace) -> int:
     import sys
 
     from sim.analysis import abc
-    from sim.atomic import check_output_folder, write_folder_atomically
+    from sim.atomic import check_output_file, check_output_folder, write_folder_atomically
     from sim.schema import MAX_RUNS_IN_MEMORY, MAX_WORKERS, check_whole
     from sim.viz.calibration import posterior_figure, predictive_figure
     from sim.viz.style import png_bytes
@@ -122,6 +126,8 @@ def run_abc(args: argparse.Namespace) -> int:
     budget = spec.budget if args.budget == "default" else spec.quick_budget
     database = out.parent / f".{out.name}.abc.db"
     signature = database.with_name(database.name + ".signature.json")
+    check_output_file(database, SQLITE_MARK)  # written through and removed: never a link or a user's file
+    check_output_file(signature, b"")  # any regular file of coalsim's name, but no link, folder or pipe
     if (database.exists() or database.is_symlink()) and not signature.is_file():
         # Only a working database coalsim wrote (it writes the signature with it) is replaced.
         raise InputError(str(database), "", "no file, or the working database of an earlier calibration "

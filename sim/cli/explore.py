@@ -213,8 +213,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         InputError: For a bad spec, executor option, checkpoint or output folder.
 
     """
-    from sim.analysis.optimize import load_problem, optimize, search_files
-    from sim.atomic import check_output_folder, write_folder_atomically
+    from sim.analysis.optimize import CHECKPOINT_FORMAT, load_problem, optimize, search_files
+    from sim.atomic import check_output_file, check_output_folder, write_folder_atomically
     from sim.viz.explore import convergence_figure, pareto_figure
     from sim.viz.style import png_bytes
 
@@ -222,6 +222,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else RESULTS_DIR / (problem.spec.name or Path(args.spec).stem)
     check_output_folder(out, OPTIMIZATION_KIND, sources=[args.spec], given_as="--out")
     checkpoint = out.parent / f".{out.name}.optimize-checkpoint.json"
+    check_output_file(checkpoint, CHECKPOINT_FORMAT.encode())  # replaced and removed: never a user's file
     out.parent.mkdir(parents=True, exist_ok=True)
 
     def progress(done: int, total: int) -> None:
