@@ -126,13 +126,13 @@ def run_abc(args: argparse.Namespace) -> int:
     budget = spec.budget if args.budget == "default" else spec.quick_budget
     database = out.parent / f".{out.name}.abc.db"
     signature = database.with_name(database.name + ".signature.json")
-    check_output_file(database, SQLITE_MARK)  # written through and removed: never a link or a user's file
-    check_output_file(signature, b"")  # any regular file of coalsim's name, but no link, folder or pipe
     if (database.exists() or database.is_symlink()) and not signature.is_file():
         # Only a working database coalsim wrote (it writes the signature with it) is replaced.
         raise InputError(str(database), "", "no file, or the working database of an earlier calibration "
                          "(with its .signature.json)", "a file coalsim did not write: move it, or choose "
                          "another --out")  # fmt: skip
+    check_output_file(database, SQLITE_MARK)  # written through and removed: never a link or a user's file
+    check_output_file(signature, b"")  # any regular file of coalsim's name, but no link, folder or pipe
     stored = out / "abc.db"
     if args.resume and not database.exists() and stored.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
