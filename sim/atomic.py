@@ -212,9 +212,14 @@ def _resolved(path: Path) -> Path:
 
 def _protected(folder: Path, sources: Iterable[str | Path]) -> str:
     """Why ``folder`` may never be replaced, or ``""``."""
+    try:
+        cwd = Path.cwd().resolve()
+    except FileNotFoundError:  # the working folder was removed: only an absolute path can be written
+        if not folder.is_absolute():
+            return "relative to a working folder that no longer exists"
+        cwd = None
     resolved = _resolved(folder)
-    cwd = Path.cwd().resolve()
-    if resolved == cwd or resolved in cwd.parents:
+    if cwd is not None and (resolved == cwd or resolved in cwd.parents):
         return "the current folder or one of its parents"
     try:
         home = Path.home().resolve()

@@ -412,3 +412,18 @@ def test_a_users_file_where_a_working_file_goes_is_kept(command, make, tmp_path,
         (tmp_path / companion.format("out")).write_text("{}\n")
     err = refused(argv(str(tmp_path / "out")), tmp_path, capsys, names=name.format("out"))
     assert "did not write" in err or "link" in err
+
+
+def test_a_removed_working_folder_still_takes_an_absolute_output_and_names_a_relative_one(
+    tmp_path, capsys, monkeypatch
+):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    out = tmp_path / "out"
+    assert main(["run", BASELINE, "--steps", "1", "--seeds", "1", "--out", str(out)]) == 0
+    assert (out / "metadata.json").is_file()
+    assert main(["run", BASELINE, "--steps", "1", "--seeds", "1", "--out", "relative"]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith("coalsim:") and "working folder that no longer exists" in err, err
