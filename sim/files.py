@@ -379,6 +379,35 @@ def read_bytes(path: Path, limit: int = MAX_OUTPUT_BYTES, *, dir_fd: int | None 
     return content
 
 
+def read_csv_table(path: Path, index: str | None = None) -> Any:
+    """A CSV table coalsim wrote, read back from a folder the user names (a ``pandas.DataFrame``).
+
+    Read like every such file (:func:`read_bytes`: a regular file, size-capped), so a pipe
+    there does not block; a table of another shape is a ``ValueError`` like any damage.
+
+    Args:
+        path: The CSV file.
+        index: The column to index the table by, if any.
+
+    Returns:
+        The table.
+
+    Raises:
+        OSError: If the file cannot be read, or is not a regular file.
+        ValueError: If it is larger than :data:`MAX_OUTPUT_BYTES`, empty or not such a table.
+
+    """
+    import io
+
+    import pandas as pd  # only readers of tables pay for pandas
+
+    content = read_bytes(path)
+    try:
+        return pd.read_csv(io.BytesIO(content), index_col=index)
+    except (TypeError, IndexError, KeyError) as exc:  # pandas' errors for a header of another shape
+        raise ValueError(f"not a table of the expected shape ({type(exc).__name__}: {exc})") from None
+
+
 def read_json(path: Path, limit: int = MAX_OUTPUT_BYTES) -> Any:
     """Read a JSON file through :func:`read_bytes`.
 
