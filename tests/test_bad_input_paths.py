@@ -20,7 +20,7 @@ from coalsim_testing import SCENARIOS
 from test_bad_input_corpus import MINIMAL_ARGV, check_command_line, subcommands
 
 from sim.atomic import SIBLING_RESERVE, check_output_file, check_output_folder
-from sim.cli import main
+from sim.cli import file_path, main
 from sim.errors import InputError
 from sim.files import MAX_NAME_BYTES, MAX_PATH_BYTES
 
@@ -36,11 +36,11 @@ UNUSABLE = {
 
 
 def path_cases() -> dict[str, tuple]:
-    """Every ``type="path"`` argument of every command, with each unusable path."""
+    """Every ``type=file_path`` argument of every command, with each unusable path."""
     cases = {}
     for name, sub in subcommands().items():
         for action in sub._actions:
-            if action.type != "path":
+            if action.type is not file_path:
                 continue
             shown = argparse._get_action_name(action)
             for label, bad in UNUSABLE.items():
@@ -70,7 +70,7 @@ def test_every_file_and_folder_argument_is_a_path():
         f"{name} {action.dest}"
         for name, sub in subcommands().items()
         for action in sub._actions
-        if action.dest in PATH_DESTS and action.type != "path"
+        if action.dest in PATH_DESTS and action.type is not file_path
     ]
     assert not untyped
     assert len(PATH_CASES) >= 4 * 30

@@ -96,8 +96,20 @@ def _seed(text: str) -> int:
     return value
 
 
-def _path(text: str) -> str:
-    """An argparse type: a file or folder path the system can use (not empty, no part too long)."""
+def file_path(text: str) -> str:
+    """An argparse type of every file or folder argument: a path the system can use.
+
+    Args:
+        text: The argument as typed.
+
+    Returns:
+        It, unchanged.
+
+    Raises:
+        argparse.ArgumentTypeError: If it is empty or blank, holds a NUL byte, or a name in
+            it or the whole is longer than the system takes.
+
+    """
     from sim.files import unusable_path
 
     problem = unusable_path(text)
@@ -113,7 +125,7 @@ class _Parser(argparse.ArgumentParser):
     a ``type=float`` option takes only finite numbers, a ``type=int`` one only a whole
     number of 64 bits (a count of 10**30 is refused here, not by an ``OverflowError`` deep
     in numpy), and every ``--seed`` only a seed that numpy accepts and the result tables
-    can store. A ``type="path"`` argument (every file or folder a command reads or writes)
+    can store. A ``type=file_path`` argument (every file or folder a command reads or writes)
     takes only a path the system can use, and every other text argument only a value, not
     ``''`` (which would silently mean the option's default). It is also the one place
     that keeps old option names working for a release: ``add_argument("--outcome",
@@ -126,7 +138,6 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self.register("type", float, _finite_float)
         self.register("type", int, _whole)
-        self.register("type", "path", _path)
 
     def add_argument(self, *names, deprecated_names: Sequence[str] = (), **kwargs) -> argparse.Action:  # type: ignore[override]
         if "--seed" in names:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.analysis.calibration import CALIBRATED_MARK, NOT_IDENTIFIED, write_scenario
-from sim.cli import shown
+from sim.cli import file_path, shown
 from sim.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         + NOT_IDENTIFIED + ")",
     )
     calibrate.add_argument(
-        "spec", type="path", nargs="?", default=str(DEFAULT_SPEC),
+        "spec", type=file_path, nargs="?", default=str(DEFAULT_SPEC),
         help="calibration spec (default: %(default)s)"
     )
     calibrate.add_argument(
@@ -68,7 +68,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="posterior draws for the predictive check (default: %(default)s)",
     )  # fmt: skip
     calibrate.add_argument(
-        "--scenario", type="path", default=str(DEFAULT_SCENARIO),
+        "--scenario", type=file_path, default=str(DEFAULT_SCENARIO),
         help="logit only: base scenario (default: %(default)s)"
     )
     calibrate.add_argument(
@@ -78,7 +78,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=0, help="logit only: seed of the fold assignment (default: %(default)s)"
     )
     calibrate.add_argument(
-        "--out", type="path",
+        "--out", type=file_path,
         help="abc: output folder (default: results/calibration/SPEC-NAME); "
         f"logit: scenario file to write (default: {DEFAULT_OUT})",
     )
@@ -232,7 +232,7 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         "fixes (members at step 0 or committed by an event) are not scored, nor the countries of an "
         "observation id whose support the scenario declares (its inputs).",
     )
-    score.add_argument("scenario", type="path", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    score.add_argument("scenario", type=file_path, help="scenario YAML file, e.g. scenarios/baseline.yaml")
     score.add_argument(
         "--observed", required=True, metavar="FILE|ID|bloc:ID",
         help="a CSV file with an 'iso3' column of observed members (places that are not UN member "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import shown, writing_to
+from sim.cli import file_path, shown, writing_to
 from sim.errors import InputError
 
 #: Where results go without ``--out``: results/<scenario stem>_<framework>_what_it_takes.
@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "across seeds), as a table and a figure.",
     )
     parser.add_argument(
-        "scenario", type="path",
+        "scenario", type=file_path,
         help="scenario YAML file, e.g. scenarios/courting_and_counter.yaml"
     )
     parser.add_argument("--framework", required=True, help="framework id, e.g. waico")
@@ -55,7 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="the country must hold the framework at each of the last N steps "
                         "(default: %(default)s)")  # fmt: skip
     parser.add_argument(
-        "--out", type="path",
+        "--out", type=file_path,
         help="output folder (default: results/<scenario>_<framework>_what_it_takes)"
     )
     parser.set_defaults(handler=run_what_it_takes, flags={"budgets": "--budget"})
