@@ -81,10 +81,27 @@ def test_a_path_the_system_cannot_use_is_refused_naming_the_argument(case, tmp_p
     check_command_line(PATH_CASES[case], tmp_path, capsys, monkeypatch)
 
 
-@pytest.mark.parametrize("value", ["", " "])
-def test_an_empty_text_option_is_refused_not_read_as_its_default(value, tmp_path, capsys, monkeypatch):
-    build = lambda t: [*MINIMAL_ARGV["discover"](t), "--policy", value]  # noqa: E731
-    check_command_line((build, "argument --policy:"), tmp_path, capsys, monkeypatch)
+def text_cases() -> dict[str, tuple]:
+    """Every other option that takes text (not a number, path or choice), given ``''`` and ``' '``."""
+    cases = {}
+    for name, sub in subcommands().items():
+        for action in sub._actions:
+            if action.type is not None or not action.option_strings or action.nargs == 0 or action.choices:
+                continue
+            flag = action.option_strings[-1]
+            for value in ("", " "):
+                build = lambda t, n=name, f=flag, v=value: [*MINIMAL_ARGV[n](t), f, v]  # noqa: E731
+                cases[f"{name}: {flag} {value!r}"] = (build, f"argument {flag}:")
+    return cases
+
+
+TEXT_CASES = text_cases()
+
+
+@pytest.mark.parametrize("case", sorted(TEXT_CASES))
+def test_an_empty_text_option_is_refused_not_read_as_its_default(case, tmp_path, capsys, monkeypatch):
+    """``score --framework ''`` silently meant waico, ``--policy ''`` every policy: a blank is refused."""
+    check_command_line(TEXT_CASES[case], tmp_path, capsys, monkeypatch)
 
 
 @pytest.mark.parametrize("check", [check_output_folder, check_output_file])
