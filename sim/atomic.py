@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sim.errors import InputError
-from sim.files import read_bytes, read_json
+from sim.files import read_bytes, read_json, unusable_path
 
 #: The marker file inside every output folder coalsim writes.
 MARKER = ".coalsim-output.json"
@@ -46,6 +46,10 @@ MARK_WINDOW = 65536
 
 #: Largest marker file read (a marker lists a few dozen file names).
 MAX_MARKER_BYTES = 1_000_000
+
+#: Bytes an output's name leaves free for the hidden siblings named after it: its staging
+#: (``.NAME.partial-HOST-PID-ID``), a sweep's lock, optimize's checkpoint and that file's staging.
+SIBLING_RESERVE = 64
 
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 _STAGING = re.compile(r"\.(?:partial|old|tmp)-(?:(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-)?[0-9a-f]+$")
@@ -208,9 +212,14 @@ def _resolved(path: Path) -> Path:
 
 def _protected(folder: Path, sources: Iterable[str | Path]) -> str:
     """Why ``folder`` may never be replaced, or ``""``."""
+    try:
+        cwd = Path.cwd().resolve()
+    except FileNotFoundError:  # the working folder was removed: only an absolute path can be written
+        if not folder.is_absolute():
+            return "relative to a working folder that no longer exists"
+        cwd = None
     resolved = _resolved(folder)
-    cwd = Path.cwd().resolve()
-    if resolved == cwd or resolved in cwd.parents:
+    if cwd is not None and (resolved == cwd or resolved in cwd.parents):
         return "the current folder or one of its parents"
     try:
         home = Path.home().resolve()
@@ -248,6 +257,16 @@ def check_output_folder(
     """
     folder = Path(folder)
     where = str(folder)
+    _check_usable(folder, given_as)
+    try:
+        _check_folder(folder, where, kind, sources, given_as)
+    except OSError as exc:  # a path the checks above let through that the system still refuses
+        raise _refusal(where, given_as, "a folder coalsim can read and write", exc.strerror or str(exc),
+                       _REFUSED_HINT) from None  # fmt: skip
+
+
+def _check_folder(folder: Path, where: str, kind: str, sources: Iterable[str | Path], given_as: str) -> None:
+    """The checks of :func:`check_output_folder`, which turns the system's refusals into errors."""
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise _refusal(where, given_as, "a folder for the output", "a file (or link)",
                          "Nothing was changed. Name a folder, e.g. results/NAME.")  # fmt: skip
@@ -300,6 +319,16 @@ def check_output_file(
     """
     path = Path(path)
     where = str(path)
+    _check_usable(path, given_as)
+    try:
+        _check_file(path, where, mark, sources, given_as)
+    except OSError as exc:  # a path the checks above let through that the system still refuses
+        raise _refusal(where, given_as, "a file coalsim can write", exc.strerror or str(exc),
+                       "Nothing was changed. Name a new file.") from None  # fmt: skip
+
+
+def _check_file(path: Path, where: str, mark: bytes, sources: Iterable[str | Path], given_as: str) -> None:
+    """The checks of :func:`check_output_file`, which turns the system's refusals into errors."""
     if path.is_dir():
         raise _refusal(where, given_as, "a file name for the output", "a folder")
     resolved = _resolved(path)
@@ -322,6 +351,14 @@ def check_output_file(
     if not (path.parent if str(path.parent) else Path(".")).is_dir():
         raise _refusal(where, given_as, "a file in an existing folder", "in a folder that does not exist")
     _check_writable(path, given_as)
+
+
+def _check_usable(path: Path, given_as: str) -> None:
+    """Refuse a path no system call could use, or whose name leaves no room for staging beside it."""
+    problem = unusable_path(path, reserve=SIBLING_RESERVE)
+    if problem:
+        raise _refusal(path, given_as, "a path the system can use", problem,
+                       "Nothing was changed. Choose a shorter name.")  # fmt: skip
 
 
 def _refusal(path: str | Path, given_as: str, expected: str, found: str, hint: str = "") -> InputError:

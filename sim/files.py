@@ -54,6 +54,11 @@ MAX_ALIASES = 1_000
 #: Most values (scalars, lists and mappings) in one document once its aliases are expanded.
 MAX_NODES = 200_000
 
+#: Longest name of one file or folder, and longest path, the system takes (Linux's NAME_MAX and
+#: PATH_MAX, in bytes); a longer one fails every call that uses it with "File name too long".
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 4095
+
 #: The prefix of the tags PyYAML uses for Python objects.
 _PYTHON_TAG = "tag:yaml.org,2002:python/"
 
@@ -251,6 +256,37 @@ def parse_yaml(text: str, where: str) -> Any:
     return data
 
 
+def unusable_path(path: str | Path, reserve: int = 0) -> str:
+    """Why no system call could use ``path``, or ``""`` when it is a path the system can use.
+
+    Args:
+        path: A path as a user gave it.
+        reserve: Bytes its last part must leave free for names made from it (hidden
+            siblings such as an output's staging folder or lock file).
+
+    Returns:
+        What is wrong, for a message: empty, a NUL byte, a part or the whole too long.
+
+    """
+    encoded = os.fsencode(path)
+    if not encoded.strip():
+        return "an empty path"
+    if b"\0" in encoded:
+        return "a path holding a NUL byte"
+    if len(encoded) > MAX_PATH_BYTES:
+        return f"a path of {len(encoded):,} bytes (the system takes at most {MAX_PATH_BYTES:,})"
+    parts = encoded.rstrip(b"/").split(b"/")
+    longest = max(len(part) for part in parts)
+    if longest > MAX_NAME_BYTES:
+        return f"a name of {longest:,} bytes in the path (the system takes at most {MAX_NAME_BYTES})"
+    if len(parts[-1]) > MAX_NAME_BYTES - reserve:
+        return (
+            f"a name of {len(parts[-1]):,} bytes (at most {MAX_NAME_BYTES - reserve} here, to leave room "
+            f"for the hidden files coalsim writes beside it)"
+        )
+    return ""
+
+
 def read_text(path: Path, kind: str) -> str:
     """Read a user's text file with a size cap, as UTF-8, or UTF-16 when a byte-order mark says so.
 
@@ -345,6 +381,35 @@ def read_bytes(path: Path, limit: int = MAX_OUTPUT_BYTES, *, dir_fd: int | None 
     if len(content) > limit:
         raise ValueError(f"larger than {limit:,} bytes")
     return content
+
+
+def read_csv_table(path: Path, index: str | None = None) -> Any:
+    """A CSV table coalsim wrote, read back from a folder the user names (a ``pandas.DataFrame``).
+
+    Read like every such file (:func:`read_bytes`: a regular file, size-capped), so a pipe
+    there does not block; a table of another shape is a ``ValueError`` like any damage.
+
+    Args:
+        path: The CSV file.
+        index: The column to index the table by, if any.
+
+    Returns:
+        The table.
+
+    Raises:
+        OSError: If the file cannot be read, or is not a regular file.
+        ValueError: If it is larger than :data:`MAX_OUTPUT_BYTES`, empty or not such a table.
+
+    """
+    import io
+
+    import pandas as pd  # only readers of tables pay for pandas
+
+    content = read_bytes(path)
+    try:
+        return pd.read_csv(io.BytesIO(content), index_col=index)
+    except (TypeError, IndexError, KeyError) as exc:  # pandas' errors for a header of another shape
+        raise ValueError(f"not a table of the expected shape ({type(exc).__name__}: {exc})") from None
 
 
 def read_json(path: Path, limit: int = MAX_OUTPUT_BYTES) -> Any:

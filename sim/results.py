@@ -162,7 +162,8 @@ class RunResult:
         Raises:
             FileNotFoundError: If a result file is missing.
             ValueError: If ``metadata.json`` is not JSON, or lacks a key of
-                :data:`METADATA_TYPES` or holds it with another type.
+                :data:`METADATA_TYPES` or holds it with another type, or a table lacks a
+                column of :data:`TABLE_COLUMNS`.
 
         """
         root = Path(folder)
@@ -171,22 +172,47 @@ class RunResult:
         except FileNotFoundError:
             missing = [name for name in RESULT_FILES if not (root / name).is_file()] or list(RESULT_FILES)
             raise FileNotFoundError(f"{root} is not a complete coalsim result: missing {missing}") from None
-        tables = {name: pd.read_parquet(io.BytesIO(files[f"{name}.parquet"])) for name in TABLES}
+        read = {name: pd.read_parquet(io.BytesIO(files[f"{name}.parquet"])) for name in TABLES}
+        tables = {name: _checked_table(name, table) for name, table in read.items()}
         return cls(**tables, metadata=_checked_metadata(parse_json(files["metadata.json"])))
+
+
+#: The columns every reader of a stored run's tables uses, with whether they hold whole numbers
+#: (a table of another kind, renamed or copied over one, is refused by name, not by a KeyError).
+TABLE_COLUMNS: dict[str, dict[str, bool]] = {
+    "aggregates": {"step": True, "framework": False, "members": True, "share_count": False},
+    "countries": {"step": True, "iso3": False, "portfolio": False},
+    "dynamics": {"step": True},
+    "offers": {"step": True},
+}
+
+
+def _checked_table(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """A stored run's table, or a ``ValueError`` naming the column that is missing or not whole numbers."""
+    for column, whole in TABLE_COLUMNS[name].items():
+        if column not in table.columns:
+            raise ValueError(f"{name}.parquet has no '{column}' column: not a coalsim {name} table")
+        if whole and not pd.api.types.is_integer_dtype(table[column]):
+            raise ValueError(f"{name}.parquet's '{column}' holds {table[column].dtype}, not whole numbers")
+    return table
 
 
 #: What a stored run's ``metadata.json`` must hold for its readers, and of which types.
 METADATA_TYPES: dict[str, tuple[type, ...]] = {
-    "seed": (int,), "steps": (int,), "frameworks": (list,), "scenario_hash": (str,),
+    "seed": (int,), "steps": (int,), "frameworks": (list,), "scenario_hash": (str,), "scenario": (str,),
     "converged_at": (int, type(None)),
 }  # fmt: skip
+
+#: Keys a stored run's ``metadata.json`` may lack, of which types when it has them.
+OPTIONAL_METADATA_TYPES: dict[str, tuple[type, ...]] = {"question": (str,), "framework_names": (dict,)}
 
 
 def _checked_metadata(metadata: Any) -> dict[str, Any]:
     """A stored run's metadata, or a ``ValueError`` naming what is missing or of the wrong type."""
     if not isinstance(metadata, dict):
         raise ValueError(f"metadata.json holds {type(metadata).__name__}, not a JSON object")
-    for key, types in METADATA_TYPES.items():
+    optional = {key: types for key, types in OPTIONAL_METADATA_TYPES.items() if key in metadata}
+    for key, types in {**METADATA_TYPES, **optional}.items():
         value = metadata.get(key)
         if key not in metadata or isinstance(value, bool) or not isinstance(value, types):
             expected = " or ".join(t.__name__ for t in types)

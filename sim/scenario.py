@@ -830,9 +830,12 @@ FROZEN_DURING_RUN = ("compatibility.exclusive", "steps", "seed", "events", "spon
 def _check_event_changes(scenario: Scenario, world: World | None = None) -> None:
     """Dry-run every ``set`` event in order, so a bad path fails at load, not mid-run.
 
-    With a ``world``, each changed scenario is also checked against it.
+    With a ``world``, each changed scenario is also checked against it. The scenarios in
+    between are checked without their events (no event may change ``events``), and the last
+    one with them, so the dry run grows with the number of events, not with its square.
     """
-    current = scenario
+    current = scenario.model_copy(update={"events": ()})
+    changed = False
     for i, event in enumerate(scenario.events):
         if event.set is None:
             continue
@@ -850,8 +853,12 @@ def _check_event_changes(scenario: Scenario, world: World | None = None) -> None
             raise InputError(
                 scenario.source, f"events.{i}.set.{exc.field}", exc.expected, exc.found, exc.hint
             ) from None
+        changed = True
         if world is not None:
-            check_against_world(current.model_copy(update={"events": ()}), world)
+            check_against_world(current, world)
+    if changed:  # the events themselves against the last changed scenario (their frameworks, steps)
+        events = [event.model_dump(mode="json") for event in scenario.events]
+        validate_scenario({**current.model_dump(mode="json"), "events": events}, scenario.source)
 
 
 def resolve(country_set: CountrySet, world: World, where: str, field: str) -> np.ndarray:

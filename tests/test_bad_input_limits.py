@@ -629,3 +629,30 @@ def test_a_set_override_gets_the_same_limits_as_a_file(tmp_path, capsys, monkeyp
     bomb = "[" + ", ".join(["&a [1, 2]"] + ["*a"] * (MAX_ALIASES + 1)) + "]"
     argv = ["run", str(BASELINE), "--set", f"sources={bomb}", "--out", str(tmp_path / "out")]
     contract(argv, "aliases", tmp_path, capsys)
+
+
+# --- Many events: the dry run at load grows with their number, not with its square ----------
+
+
+def test_the_dry_run_of_set_events_validates_each_event_a_bounded_number_of_times(baseline, monkeypatch):
+    """Each ``set`` event is tried at load; trying it once validated every event again.
+
+    5,000 small events (200 kB, well inside the file limit) took over 40 s to load; now the
+    scenarios in between are validated without their events and the last one with them.
+    """
+    import sim.scenario as scenario_module
+
+    validated: list[int] = []
+    original = scenario_module.validate_scenario
+
+    def counting(raw, where="scenario"):
+        validated.append(len(raw.get("events", ())))
+        return original(raw, where)
+
+    raw = baseline.model_dump(mode="json")
+    raw["events"] = [*raw["events"], *({"step": 1, "set": {"rule.temperature": 0.1}} for _ in range(80))]
+    scenario = original(raw, "many_events.yaml")
+    monkeypatch.setattr(scenario_module, "validate_scenario", counting)
+    scenario_module.check_against_world(scenario, sim.World.load())
+    assert len(validated) >= 80, "every set event is still tried"
+    assert sum(validated) <= 2 * len(raw["events"]), sum(validated)

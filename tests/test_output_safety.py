@@ -376,3 +376,54 @@ def test_an_input_that_is_a_symlink_loop_is_named_not_a_traceback(tmp_path, caps
                   names=str(loop))  # fmt: skip
     assert "expected" in err
     refused(["calibrate", "--method", "logit", "--scenario", BASELINE, "--out", str(loop)], tmp_path, capsys)
+
+
+# --- Working files kept beside an output: optimize's checkpoint, calibrate's database ---------
+
+CALIBRATION_SPEC = str(SCENARIOS / "calibration" / "baseline.yaml")
+
+#: Commands that keep a working file beside --out (replaced as they go, removed at the end):
+#: argv for an output folder, the working file's name, and files that make it look resumable.
+SIBLING_COMMANDS = {
+    "optimize": (lambda out: ["optimize", str(SCENARIOS / "optimize" / "us_offer.yaml"), "--out", out],
+                 ".{}.optimize-checkpoint.json", ()),
+    "calibrate": (lambda out: ["calibrate", CALIBRATION_SPEC, "--budget", "quick", "--out", out],
+                  ".{}.abc.db", (".{}.abc.db.signature.json",)),
+}  # fmt: skip
+
+
+def _a_users_file(path: Path) -> None:
+    path.write_bytes(USER_FILE[1])
+
+
+def _a_link_to_a_users_file(path: Path) -> None:
+    (path.parent / USER_FILE[0]).write_bytes(USER_FILE[1])
+    path.symlink_to(path.parent / USER_FILE[0])
+
+
+@pytest.mark.parametrize("command", sorted(SIBLING_COMMANDS))
+@pytest.mark.parametrize("make", [_a_users_file, _a_link_to_a_users_file])
+def test_a_users_file_where_a_working_file_goes_is_kept(command, make, tmp_path, capsys, monkeypatch):
+    """The checkpoint and the database are written through and removed: a user's file there is refused."""
+    monkeypatch.chdir(tmp_path)
+    argv, name, companions = SIBLING_COMMANDS[command]
+    make(tmp_path / name.format("out"))
+    for companion in companions:
+        (tmp_path / companion.format("out")).write_text("{}\n")
+    err = refused(argv(str(tmp_path / "out")), tmp_path, capsys, names=name.format("out"))
+    assert "did not write" in err or "link" in err
+
+
+def test_a_removed_working_folder_still_takes_an_absolute_output_and_names_a_relative_one(
+    tmp_path, capsys, monkeypatch
+):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    out = tmp_path / "out"
+    assert main(["run", BASELINE, "--steps", "1", "--seeds", "1", "--out", str(out)]) == 0
+    assert (out / "metadata.json").is_file()
+    assert main(["run", BASELINE, "--steps", "1", "--seeds", "1", "--out", "relative"]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith("coalsim:") and "working folder that no longer exists" in err, err

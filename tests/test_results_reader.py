@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -48,6 +49,8 @@ def test_a_result_reloads_whole_while_it_is_being_replaced(baseline, world, tmp_
         ({}, "'seed' is None"),
         ("SEED_AS_TEXT", "'seed' is '1'"),
         ("FRAMEWORKS_AS_IDS", "'frameworks' is not a list"),
+        ("SCENARIO_NULL", "'scenario' is None"),
+        ("QUESTION_AS_NUMBER", "'question' is 3"),
     ],
 )  # fmt: skip
 def test_damaged_run_metadata_is_one_message_naming_the_folder(metadata, found, baseline, tmp_path, capsys):
@@ -59,6 +62,10 @@ def test_damaged_run_metadata_is_one_message_naming_the_folder(metadata, found, 
         metadata = {**stored, "seed": "1"}
     elif metadata == "FRAMEWORKS_AS_IDS":
         metadata = {**stored, "frameworks": [1, 2]}
+    elif metadata == "SCENARIO_NULL":  # the label of every figure and report heading
+        metadata = {**stored, "scenario": None}
+    elif metadata == "QUESTION_AS_NUMBER":
+        metadata = {**stored, "question": 3}
     (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
     with pytest.raises(InputError, match=found):
         Replications.load(folder)
@@ -66,3 +73,34 @@ def test_damaged_run_metadata_is_one_message_naming_the_folder(metadata, found, 
     error = capsys.readouterr().err
     assert error.startswith(f"coalsim: {folder}: expected readable result files") and found in error
     assert not (tmp_path / "figures").exists()
+
+
+#: A stored table replaced by another: (table, what replaces it, text of the message).
+SWAPPED_TABLES = {
+    "aggregates holds the countries table": ("aggregates", "countries", "no 'framework' column"),
+    "countries holds the aggregates table": ("countries", "aggregates", "no 'iso3' column"),
+    "dynamics holds an empty table": ("dynamics", None, "no 'step' column"),
+    "aggregates' steps as text": ("aggregates", "STEPS_AS_TEXT", "'step' holds"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SWAPPED_TABLES))
+@pytest.mark.parametrize("command", ["plot", "compare", "report"])
+def test_a_table_of_another_kind_is_one_message_naming_the_folder(case, command, baseline, tmp_path, capsys):
+    """A copied-over or hand-edited table was a KeyError traceback deep in a figure."""
+    table, replacement, found = SWAPPED_TABLES[case]
+    folder = tmp_path / "run"
+    sim.run(baseline, seed=1, steps=2).save(folder)
+    if replacement is None:
+        frame = pd.DataFrame()
+    elif replacement == "STEPS_AS_TEXT":
+        frame = pd.read_parquet(folder / f"{table}.parquet")
+        frame["step"] = frame["step"].astype(str)
+    else:
+        frame = pd.read_parquet(folder / f"{replacement}.parquet")
+    frame.to_parquet(folder / f"{table}.parquet")
+    out = str(tmp_path / ("out.html" if command == "report" else "out"))
+    assert main([command, str(folder), "--out", out]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"coalsim: {folder}: expected readable result files") and found in error, error
+    assert error.count("\n") == 1 and not (tmp_path / Path(out).name).exists()

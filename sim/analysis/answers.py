@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.analysis.what_it_takes import MAX_OFFER, BudgetCurve, OfferThreshold
 from sim.errors import InputError
-from sim.files import read_json
+from sim.files import read_csv_table, read_json
 from sim.scenario import Scenario
 from sim.world import World
 
@@ -253,7 +253,7 @@ def load_answer(folder: str | Path) -> Answer:
     tables = {}
     for stem, index in ANSWER_TABLES[kind].items():
         try:
-            tables[stem] = pd.read_csv(root / f"{stem}.csv", index_col=index)
+            tables[stem] = read_csv_table(root / f"{stem}.csv", index)
         except (OSError, ValueError) as exc:
             raise InputError(
                 str(root), f"{stem}.csv", "the answer's table", f"{type(exc).__name__}: {exc}"

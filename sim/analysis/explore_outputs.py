@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.atomic import MARKER
 from sim.errors import InputError
-from sim.files import read_json
+from sim.files import read_csv_table, read_json
 
 #: Output kinds (what may replace what, see :func:`sim.atomic.check_output_folder`).
 DISCOVERY_KIND, ROBUSTNESS_KIND, OPTIMIZATION_KIND = "discovery", "robustness", "optimization"
@@ -154,7 +154,7 @@ def load_explore_output(folder: str | Path) -> ExploreOutput:
         if f"{stem}.csv" not in needed:
             continue
         try:
-            tables[stem] = pd.read_csv(root / f"{stem}.csv", index_col=index)
+            tables[stem] = read_csv_table(root / f"{stem}.csv", index)
         except (OSError, ValueError) as exc:
             raise InputError(
                 str(root), f"{stem}.csv", f"the {kind} output's table", f"{type(exc).__name__}: {exc}"

@@ -11,7 +11,9 @@ check, sensitivity, tipping), :mod:`sim.cli.explore` (discover, robustness, opti
 own parameters; :func:`as_typed` renames them to the options the user typed.
 
 Every mistake in a file or argument ends as one paragraph on stderr and exit status 2,
-never a traceback; nothing is written before all inputs have been checked. Ctrl-C ends
+never a traceback (a path the system refuses in a way no check foresaw, too: the
+``OSError`` is said in one paragraph naming the file); nothing is written before all
+inputs have been checked. Ctrl-C ends
 with ``coalsim: interrupted`` and status 130, SIGTERM (or SIGHUP) with ``coalsim:
 terminated`` and 128 + the signal number, after the cleanup of any half-written output;
 a closed standard output (``coalsim ... | head``) ends quietly with status 141.
@@ -94,6 +96,28 @@ def _seed(text: str) -> int:
     return value
 
 
+def file_path(text: str) -> str:
+    """An argparse type of every file or folder argument: a path the system can use.
+
+    Args:
+        text: The argument as typed.
+
+    Returns:
+        It, unchanged.
+
+    Raises:
+        argparse.ArgumentTypeError: If it is empty or blank, holds a NUL byte, or a name in
+            it or the whole is longer than the system takes.
+
+    """
+    from sim.files import unusable_path
+
+    problem = unusable_path(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"expected a file or folder path, found {problem}")
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors exit with status 2 and one paragraph.
 
@@ -101,7 +125,9 @@ class _Parser(argparse.ArgumentParser):
     a ``type=float`` option takes only finite numbers, a ``type=int`` one only a whole
     number of 64 bits (a count of 10**30 is refused here, not by an ``OverflowError`` deep
     in numpy), and every ``--seed`` only a seed that numpy accepts and the result tables
-    can store. It is also the one place
+    can store. A ``type=file_path`` argument (every file or folder a command reads or writes)
+    takes only a path the system can use, and every other text argument only a value, not
+    ``''`` (which would silently mean the option's default). It is also the one place
     that keeps old option names working for a release: ``add_argument("--outcome",
     deprecated_names=["--output"])`` reads ``--output`` as ``--outcome``, says once on
     stderr that it is deprecated, and marks it in ``--help``.
@@ -146,6 +172,12 @@ class _Parser(argparse.ArgumentParser):
                 _say(f"{name} is deprecated, use {new}")
             current.append(new + sep + value)
         return current
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> object:
+        blank = not arg_string.strip()  # every text value (a command's own name is checked by _check_value)
+        if blank and action.type is None and not isinstance(action, argparse._SubParsersAction):
+            raise argparse.ArgumentError(action, f"expected a value, found {arg_string!r}")
+        return super()._get_value(action, arg_string)
 
     def _check_value(self, action: argparse.Action, value: object) -> None:
         if isinstance(action, argparse._SubParsersAction) and value not in action.choices:
@@ -386,6 +418,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:  # the system refused a path no check foresaw: still one paragraph naming it
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        _say(f"{where}expected a file or folder the system lets coalsim use, found: {exc.strerror or exc}")
+        return EXIT_BAD_INPUT
 
 
 def _quiet_stdout() -> None:
@@ -395,4 +431,3 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):
         pass
-

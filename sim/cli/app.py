@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sim.cli import file_path
 from sim.errors import InputError
 
 #: The app module that ``solara run`` serves.
@@ -47,7 +48,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)"
     )
     app.add_argument(
-        "--scenarios", metavar="FOLDER",
+        "--scenarios", type=file_path, metavar="FOLDER",
         help="folder whose *.yaml files the scenario picker lists (default: the project's scenarios/, "
         "or $COALSIM_SCENARIOS, wherever coalsim runs)",
     )  # fmt: skip

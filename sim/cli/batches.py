@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli import shown, write_output
+from sim.cli import file_path, shown, write_output
 from sim.errors import InputError
 from sim.experiment.executors import BACKENDS
 
@@ -70,12 +70,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Run every run of a sweep spec (design points x replications) and store "
         "them as they finish; --resume continues a stopped sweep.",
     )
-    sweep.add_argument("spec", help="sweep spec YAML, e.g. scenarios/sweeps/baseline_sobol.yaml")
+    sweep.add_argument(
+        "spec", type=file_path, help="sweep spec YAML, e.g. scenarios/sweeps/baseline_sobol.yaml"
+    )
     _add_executor_options(sweep, ensembles=True)
     sweep.add_argument(
         "--resume", action="store_true", help="continue the sweep in --out, skipping runs that succeeded"
     )
-    sweep.add_argument("--out", help="result store folder (default: results/<spec name>)")
+    sweep.add_argument("--out", type=file_path, help="result store folder (default: results/<spec name>)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -86,7 +88,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "and report it OK, or name each missing or unreadable file; --resume of the sweep reruns "
         "the runs whose part files are damaged.",
     )
-    check.add_argument("store", help="result store folder (a sweep's --out)")
+    check.add_argument("store", type=file_path, help="result store folder (a sweep's --out)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(handler=cmd_check)
 
@@ -97,7 +99,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "swept parameters, from a sobol or morris sweep store; printed, and with --out written as tables "
         "(CSV and Parquet), a summary (JSON) and one figure per outcome (PNG).",
     )
-    sensitivity.add_argument("store", help="result store folder of a sobol or morris sweep")
+    sensitivity.add_argument("store", type=file_path, help="result store folder of a sobol or morris sweep")
     sensitivity.add_argument(
         "--outcome",
         action="append",
@@ -108,7 +110,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     sensitivity.add_argument("--conf-level", type=float, default=0.95, help="confidence level (default 0.95)")
     sensitivity.add_argument(
-        "--out", metavar="DIR", help="folder for the tables and figures (default: print only)"
+        "--out", type=file_path, metavar="DIR", help="folder for the tables and figures (default: print only)"
     )
     sensitivity.set_defaults(handler=cmd_sensitivity)
 
@@ -119,7 +121,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "seeds at every value) crosses --level; print the bracket and every probe, and write them (CSV "
         "and Parquet), a summary (JSON) and the tipping curve (PNG) to --out.",
     )
-    tipping.add_argument("scenario", help="scenario YAML file")
+    tipping.add_argument("scenario", type=file_path, help="scenario YAML file")
     tipping.add_argument("--param", required=True, help="dotted parameter path (see `coalsim params`)")
     tipping.add_argument("--outcome", required=True, help="e.g. final_share_population:waico")
     tipping.add_argument("--level", type=float, required=True, help="the level to cross, e.g. 0.5")
@@ -136,7 +138,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     tipping.add_argument("--steps", type=int, help="steps per run (default: the scenario's)")
     _add_executor_options(tipping)
     tipping.add_argument(
-        "--out", metavar="DIR", help="output folder (default: results/<scenario>_<param>_tipping)"
+        "--out", type=file_path, metavar="DIR",
+        help="output folder (default: results/<scenario>_<param>_tipping)"
     )
     tipping.set_defaults(handler=cmd_tipping, flags={"parameter": "--param", "replications": "--seeds"})
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.analysis.calibration import CALIBRATED_MARK, NOT_IDENTIFIED, write_scenario
-from sim.cli import shown
+from sim.cli import file_path, shown
 from sim.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         + NOT_IDENTIFIED + ")",
     )
     calibrate.add_argument(
-        "spec", nargs="?", default=str(DEFAULT_SPEC), help="calibration spec (default: %(default)s)"
+        "spec", type=file_path, nargs="?", default=str(DEFAULT_SPEC),
+        help="calibration spec (default: %(default)s)"
     )
     calibrate.add_argument(
         "--method", choices=("abc", "logit"), default="abc", help="abc (default) or the old logit fit"
@@ -67,7 +68,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="posterior draws for the predictive check (default: %(default)s)",
     )  # fmt: skip
     calibrate.add_argument(
-        "--scenario", default=str(DEFAULT_SCENARIO), help="logit only: base scenario (default: %(default)s)"
+        "--scenario", type=file_path, default=str(DEFAULT_SCENARIO),
+        help="logit only: base scenario (default: %(default)s)"
     )
     calibrate.add_argument(
         "--folds", type=int, default=5, help="logit only: cross-validation folds (default: %(default)s)"
@@ -76,7 +78,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--seed", type=int, default=0, help="logit only: seed of the fold assignment (default: %(default)s)"
     )
     calibrate.add_argument(
-        "--out",
+        "--out", type=file_path,
         help="abc: output folder (default: results/calibration/SPEC-NAME); "
         f"logit: scenario file to write (default: {DEFAULT_OUT})",
     )
@@ -87,6 +89,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_calibrate(args: argparse.Namespace) -> int:
     """Handle ``coalsim calibrate``: ABC-SMC by default, the reduced-form logit on request."""
     return run_abc(args) if args.method == "abc" else run_logit(args)
+
+
+#: The first bytes of every SQLite database (pyabc's working database is one).
+SQLITE_MARK = b"SQLite format 3\x00"
 
 
 def run_abc(args: argparse.Namespace) -> int:
@@ -106,7 +112,7 @@ def run_abc(args: argparse.Namespace) -> int:
     import sys
 
     from sim.analysis import abc
-    from sim.atomic import check_output_folder, write_folder_atomically
+    from sim.atomic import check_output_file, check_output_folder, write_folder_atomically
     from sim.schema import MAX_RUNS_IN_MEMORY, MAX_WORKERS, check_whole
     from sim.viz.calibration import posterior_figure, predictive_figure
     from sim.viz.style import png_bytes
@@ -125,6 +131,8 @@ def run_abc(args: argparse.Namespace) -> int:
         raise InputError(str(database), "", "no file, or the working database of an earlier calibration "
                          "(with its .signature.json)", "a file coalsim did not write: move it, or choose "
                          "another --out")  # fmt: skip
+    check_output_file(database, SQLITE_MARK)  # written through and removed: never a link or a user's file
+    check_output_file(signature, b"")  # any regular file of coalsim's name, but no link, folder or pipe
     stored = out / "abc.db"
     if args.resume and not database.exists() and stored.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -224,7 +232,7 @@ def register_score(commands: argparse._SubParsersAction) -> None:
         "fixes (members at step 0 or committed by an event) are not scored, nor the countries of an "
         "observation id whose support the scenario declares (its inputs).",
     )
-    score.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    score.add_argument("scenario", type=file_path, help="scenario YAML file, e.g. scenarios/baseline.yaml")
     score.add_argument(
         "--observed", required=True, metavar="FILE|ID|bloc:ID",
         help="a CSV file with an 'iso3' column of observed members (or the codes alone, one per line; "

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from sim.analysis.explore_outputs import DISCOVERY_KIND, OPTIMIZATION_KIND, ROBUSTNESS_KIND
-from sim.cli import write_output, writing_to
+from sim.cli import file_path, write_output, writing_to
 from sim.cli.batches import _add_executor_options
 
 #: Where ``optimize`` writes without ``--out``: results/<spec name>.
@@ -41,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "of a sweep store whose outcome is above (or below) a level: PRIM with its peeling trajectory "
         "(coverage against density) and each limit's quasi-p value, or CART's leaves.",
     )
-    discover.add_argument("store", help="a sweep's result store folder")
+    discover.add_argument("store", type=file_path, help="a sweep's result store folder")
     discover.add_argument("--outcome", required=True, help="e.g. final_share_population:waico")
     level = discover.add_mutually_exclusive_group(required=True)
     level.add_argument("--above", type=float, metavar="LEVEL", help="runs of interest: outcome above LEVEL")
@@ -53,7 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="PRIM keeps the densest box with at least this coverage (default: %(default)s)",
     )  # fmt: skip
     discover.add_argument("--json", action="store_true", help='print {"boxes": [...]} as JSON')
-    discover.add_argument("--out", help="folder for the boxes, trajectory and figures")
+    discover.add_argument("--out", type=file_path, help="folder for the boxes, trajectory and figures")
     discover.set_defaults(handler=cmd_discover)
 
     robust = commands.add_parser(
@@ -63,11 +63,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "goal, the maximum and 90th-percentile regret against the best policy in each scenario, and the "
         "outcome's percentiles (each scenario's outcome is the mean over its replications).",
     )
-    robust.add_argument("store", help="a sweep's result store folder (a spec with policies)")
+    robust.add_argument("store", type=file_path, help="a sweep's result store folder (a spec with policies)")
     robust.add_argument("--outcome", required=True, help="e.g. final_share_population:waico")
     robust.add_argument("--goal", required=True, help="e.g. '>= 0.5' or '< 0.3'")
     robust.add_argument("--json", action="store_true", help="print the table as JSON")
-    robust.add_argument("--out", help="folder for the tables and the figure")
+    robust.add_argument("--out", type=file_path, help="folder for the tables and the figure")
     robust.set_defaults(handler=cmd_robustness)
 
     optimize = commands.add_parser(
@@ -78,10 +78,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "the convergence and their figures. Evaluations are kept in a checkpoint beside --out, so "
         "--resume continues a stopped search.",
     )
-    optimize.add_argument("spec", help="optimisation spec YAML, e.g. scenarios/optimize/us_offer.yaml")
+    optimize.add_argument(
+        "spec", type=file_path,
+        help="optimisation spec YAML, e.g. scenarios/optimize/us_offer.yaml"
+    )
     _add_executor_options(optimize)
     optimize.add_argument("--resume", action="store_true", help="continue from the checkpoint of --out")
-    optimize.add_argument("--out", help="output folder (default: results/<spec name>)")
+    optimize.add_argument("--out", type=file_path, help="output folder (default: results/<spec name>)")
     optimize.set_defaults(handler=cmd_optimize)
 
 
@@ -210,8 +213,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         InputError: For a bad spec, executor option, checkpoint or output folder.
 
     """
-    from sim.analysis.optimize import load_problem, optimize, search_files
-    from sim.atomic import check_output_folder, write_folder_atomically
+    from sim.analysis.optimize import CHECKPOINT_FORMAT, load_problem, optimize, search_files
+    from sim.atomic import check_output_file, check_output_folder, write_folder_atomically
     from sim.viz.explore import convergence_figure, pareto_figure
     from sim.viz.style import png_bytes
 
@@ -219,6 +222,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else RESULTS_DIR / (problem.spec.name or Path(args.spec).stem)
     check_output_folder(out, OPTIMIZATION_KIND, sources=[args.spec], given_as="--out")
     checkpoint = out.parent / f".{out.name}.optimize-checkpoint.json"
+    check_output_file(checkpoint, CHECKPOINT_FORMAT.encode())  # replaced and removed: never a user's file
     out.parent.mkdir(parents=True, exist_ok=True)
 
     live = sys.stderr.isatty()  # a terminal redraws one line; a log gets one line per update

@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.cli import file_path
 from sim.errors import InputError
 
 
@@ -51,7 +52,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "plot",
         help="draw a scenario's figures into DIR/figures, or a sweep's outcomes against its parameters",
     )
-    plot.add_argument("folder", metavar="DIR", help=f"scenario folder: {layout}; {store}")
+    plot.add_argument("folder", type=file_path, metavar="DIR", help=f"scenario folder: {layout}; {store}")
     plot.add_argument(
         "--why",
         action="append",
@@ -61,7 +62,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     plot.add_argument("--outcome", action="append", metavar="NAME", help=outcome_help)
     plot.add_argument(
-        "--out",
+        "--out", type=file_path,
         metavar="OUTDIR",
         help="folder for the figures (default: DIR/figures for a scenario folder, "
         "STORE-figures beside a sweep store)",
@@ -71,21 +72,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare", help="compare scenarios' final shares, with intervals across seeds"
     )
-    compare.add_argument("folders", nargs="+", metavar="DIR", help=f"scenario folders: {layout}")
     compare.add_argument(
-        "--baseline", metavar="DIR", help="reference scenario folder (default: the first DIR)"
+        "folders", type=file_path, nargs="+", metavar="DIR", help=f"scenario folders: {layout}"
     )
-    compare.add_argument("--out", required=True, metavar="OUTDIR", help="folder for the PNG files")
+    compare.add_argument(
+        "--baseline", type=file_path, metavar="DIR", help="reference scenario folder (default: the first DIR)"
+    )
+    compare.add_argument(
+        "--out", type=file_path, required=True, metavar="OUTDIR",
+        help="folder for the PNG files"
+    )
     compare.set_defaults(handler=cmd_compare)
 
     report = commands.add_parser(
         "report", help="write one self-contained HTML report of scenarios, or of a sweep store"
     )
     report.add_argument(
-        "folders", nargs="+", metavar="DIR", help=f"scenario folders: {layout}; {store}, alone"
+        "folders", type=file_path, nargs="+", metavar="DIR",
+        help=f"scenario folders: {layout}; {store}, alone"
     )
     report.add_argument(
-        "--baseline", metavar="DIR", help="reference scenario folder (default: the first DIR)"
+        "--baseline", type=file_path, metavar="DIR", help="reference scenario folder (default: the first DIR)"
     )
     report.add_argument(
         "--why",
@@ -95,14 +102,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="add a chart of why this country chose as it did (repeatable)",
     )
     report.add_argument(
-        "--answers",
+        "--answers", type=file_path,
         nargs="+",
         default=[],
         metavar="ANSWER_DIR",
         help="add these coalsim what-it-takes answer folders as 'What would it take?' entries",
     )
     report.add_argument(
-        "--explore",
+        "--explore", type=file_path,
         nargs="+",
         default=[],
         metavar="DIR",
@@ -110,7 +117,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     report.add_argument("--outcome", action="append", metavar="NAME", help=outcome_help)
     report.add_argument(
-        "--out", required=True, metavar="FILE", deprecated_names=["-o"], help="the HTML file to write"
+        "--out", type=file_path, required=True, metavar="FILE", deprecated_names=["-o"],
+        help="the HTML file to write"
     )
     report.set_defaults(handler=cmd_report, flags=flags)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli import shown, writing_to
+from sim.cli import file_path, shown, writing_to
 from sim.errors import InputError, did_you_mean
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def posterior_draws(args: argparse.Namespace, scenario: Scenario, seed: int) -> 
 
 def add_posterior_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--posterior DIR``, ``--draws K`` and ``--point`` to a command that runs seeds."""
-    parser.add_argument("--posterior", metavar="DIR",
+    parser.add_argument("--posterior", type=file_path, metavar="DIR",
                         help="also vary the calibrated parameters: run the seeds under K parameter sets "
                              "drawn by weight (reproducibly, seeded) from this coalsim calibrate folder "
                              "(default: the folder the scenario names in its 'posterior' field, e.g. "
@@ -276,7 +276,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     """
     run = commands.add_parser("run", help="run one scenario and write its results and a plot")
-    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
+    run.add_argument("scenario", type=file_path, help="scenario YAML file, e.g. scenarios/baseline.yaml")
     run.add_argument("--seed", type=int, help="first random seed (default: the scenario's seed)")
     run.add_argument("--seeds", type=int, default=10, metavar="N",
                      help="run N seeds (seed, seed+1, ...) for the headline intervals; "
@@ -284,7 +284,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--steps", type=int, help="number of steps (default: the scenario's steps)")
     run.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                      help="override a parameter, e.g. --set rule.temperature=0.2 (repeatable)")  # fmt: skip
-    run.add_argument("--out", help="output folder (default: results/<scenario name>)")
+    run.add_argument("--out", type=file_path, help="output folder (default: results/<scenario name>)")
     add_posterior_options(run)
     run.set_defaults(handler=_cmd_run)
 
@@ -295,17 +295,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         "an optimisation spec (coalsim optimize) or a calibration spec (coalsim calibrate), with the "
         "scenario it names.",
     )
-    validate.add_argument("files", nargs="+", help="scenario or spec YAML files")
+    validate.add_argument("files", type=file_path, nargs="+", help="scenario or spec YAML files")
     validate.set_defaults(handler=_cmd_validate)
 
     listing = commands.add_parser("list", help="list the scenarios and the question each asks")
-    listing.add_argument("--scenarios", metavar="FOLDER", deprecated_names=["--folder"],
+    listing.add_argument("--scenarios", type=file_path, metavar="FOLDER", deprecated_names=["--folder"],
                          help="folder of scenario files (default: the project's scenarios/, "
                               "or $COALSIM_SCENARIOS)")  # fmt: skip
     listing.set_defaults(handler=_cmd_list)
 
     params = commands.add_parser("params", help="print every tunable parameter as path = value")
-    params.add_argument("scenario", help="scenario YAML file")
+    params.add_argument("scenario", type=file_path, help="scenario YAML file")
     params.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                         help="override a parameter first (repeatable)")  # fmt: skip
     params.add_argument("--grep", metavar="TEXT",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import shown, writing_to
+from sim.cli import file_path, shown, writing_to
 from sim.errors import InputError
 
 #: Where results go without ``--out``: results/<scenario stem>_<framework>_what_it_takes.
@@ -38,7 +38,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "the greedy strategy at each budget and report the members and shares it reaches (median and 5-95% "
         "across seeds), as a table and a figure.",
     )
-    parser.add_argument("scenario", help="scenario YAML file, e.g. scenarios/courting_and_counter.yaml")
+    parser.add_argument(
+        "scenario", type=file_path,
+        help="scenario YAML file, e.g. scenarios/courting_and_counter.yaml"
+    )
     parser.add_argument("--framework", required=True, help="framework id, e.g. waico")
     parser.add_argument("--country", help="ISO3 code (required without --budget), e.g. IND")
     parser.add_argument("--budget", type=float, nargs="+", metavar="B",
@@ -51,7 +54,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--stay", type=int, default=12,
                         help="the country must hold the framework at each of the last N steps "
                         "(default: %(default)s)")  # fmt: skip
-    parser.add_argument("--out", help="output folder (default: results/<scenario>_<framework>_what_it_takes)")
+    parser.add_argument(
+        "--out", type=file_path,
+        help="output folder (default: results/<scenario>_<framework>_what_it_takes)"
+    )
     parser.set_defaults(handler=run_what_it_takes, flags={"budgets": "--budget"})
 
 

@@ -34,6 +34,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -898,6 +899,35 @@ def _holder(path: Path) -> str:
     return f"pid {pid}" if pid.isdigit() else "pid unknown"
 
 
+#: What a lock file holds: nothing yet, or the pid of the sweep that held it (one killed left it).
+_LOCK_CONTENT = re.compile(rb"\d{0,20}\n?")
+
+
+def _open_lock(folder: Path, path: Path) -> int:
+    """Open (or create) the lock file, never through a link and never a pipe, device or folder.
+
+    The lock file is written and removed, so a symlink there to a user's file (or a file
+    that is not a lock) must not be followed: it is refused instead.
+    """
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        handle = os.open(path, flags, 0o644)
+    except OSError as exc:  # ELOOP for a symlink, EISDIR for a folder
+        found = "a link" if path.is_symlink() else exc.strerror or str(exc)
+        raise _not_a_lock(folder, path, found) from None
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise _not_a_lock(folder, path, "a pipe or device")
+    return handle
+
+
+def _not_a_lock(folder: Path, path: Path, found: str) -> InputError:
+    return InputError(
+        str(path), "", f"the lock file of the store '{folder}' (a file coalsim writes beside it) or nothing",
+        found, "Nothing was changed. Move it away, or write the store to another folder.",
+    )  # fmt: skip
+
+
 @contextmanager
 def store_lock(folder: str | Path) -> Iterator[None]:
     """Hold a store's write lock: an OS-level exclusive lock on a file beside the store.
@@ -921,7 +951,7 @@ def store_lock(folder: str | Path) -> Iterator[None]:
     path = lock_path(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        handle = _open_lock(folder, path)
         if not _try_lock(handle):
             os.close(handle)
             raise InputError(
@@ -938,6 +968,9 @@ def store_lock(folder: str | Path) -> Iterator[None]:
         if same:
             break
         os.close(handle)
+    if not _LOCK_CONTENT.fullmatch(os.pread(handle, 64, 0)):  # a user's file of that name: keep it
+        os.close(handle)
+        raise _not_a_lock(folder, path, "a file coalsim did not write")
     try:
         os.ftruncate(handle, 0)
         os.write(handle, f"{os.getpid()}\n".encode("ascii"))

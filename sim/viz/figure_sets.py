@@ -8,6 +8,7 @@ sweep store's set is :func:`sim.viz.sweep.sweep_figures`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def load_scenarios(
     """
     paths = [Path(folder) for folder in folders]
     base_path = Path(baseline) if baseline else paths[0]
-    if base_path.resolve() not in {path.resolve() for path in paths}:
+    base = os.path.realpath(base_path)  # not Path.resolve, which raises on a symlink loop
+    if base not in {os.path.realpath(path) for path in paths}:
         paths.insert(0, base_path)
     loaded = [Replications.load(path) for path in paths]
     names = [reps.label for reps in loaded]
@@ -61,9 +63,7 @@ def load_scenarios(
         )
         for reps, path in zip(loaded, paths, strict=True)
     ]
-    chosen = next(
-        reps for reps, path in zip(scenarios, paths, strict=True) if path.resolve() == base_path.resolve()
-    )
+    chosen = next(reps for reps, path in zip(scenarios, paths, strict=True) if os.path.realpath(path) == base)
     return scenarios, chosen
 
 

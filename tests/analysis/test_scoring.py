@@ -404,7 +404,6 @@ def test_bad_observed_file_exits_2_with_one_paragraph(content, expected, tmp_pat
         (["--observed", "brics_rio_ai_2025"], "--step"),
         (["--observed", "brics_rio_ai_2025", "--framework", "us_led"], "'waico', the framework"),
         (["--observed", "brics_rio_ai_2025", "--seeds", "0"], "--seeds"),
-        (["--observed", "bloc:iomed", "--framework", ""], "--framework"),
     ],
 )
 def test_bad_score_arguments_exit_2(arguments, expected, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -149,6 +150,17 @@ def _missing_table(folder: Path, scenario, world) -> None:
     (folder / "budget_runs.csv").unlink()
 
 
+def _table_of_another_shape(folder: Path, scenario, world) -> None:
+    save_answer(budget_curve(scenario, "b", [0.0], seeds=1, steps=2, world=world), scenario, folder, world)
+    (folder / "budget_curve.csv").write_text("x\n", encoding="utf-8")  # pandas raised TypeError on it
+
+
+def _table_a_named_pipe(folder: Path, scenario, world) -> None:
+    save_answer(budget_curve(scenario, "b", [0.0], seeds=1, steps=2, world=world), scenario, folder, world)
+    (folder / "budget_curve.csv").unlink()
+    os.mkfifo(folder / "budget_curve.csv")  # read by path, it blocked for ever
+
+
 def _broken_json(folder: Path, scenario, world) -> None:
     folder.mkdir()
     (folder / "answer.json").write_text("{", encoding="utf-8")
@@ -161,6 +173,8 @@ def _broken_json(folder: Path, scenario, world) -> None:
         (_run_folder, "answer.json"),
         (_bad_kind, "kind"),
         (_missing_table, "budget_runs.csv"),
+        (_table_of_another_shape, "budget_curve.csv"),
+        (_table_a_named_pipe, "budget_curve.csv"),
         (_broken_json, ""),
     ],
 )

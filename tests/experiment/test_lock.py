@@ -74,6 +74,36 @@ def test_a_lock_file_left_by_a_killed_sweep_does_not_block(write_spec, tmp_path)
     assert not lock_path(out).exists()
 
 
+def _link_to_a_users_file(lock: Path) -> None:
+    (lock.parent / "precious.txt").write_text("my notes\n")
+    lock.symlink_to(lock.parent / "precious.txt")
+
+
+#: What a user may have at the lock file's path: the lock is written and removed, so none may be used.
+NOT_A_LOCK = {
+    "a link to a user's file": (_link_to_a_users_file, "a link"),
+    "a dangling link": (lambda lock: lock.symlink_to(lock.parent / "elsewhere.txt"), "a link"),
+    "a user's file of that name": (lambda lock: lock.write_text("my notes\n"), "coalsim did not write"),
+    "a named pipe": (lambda lock: os.mkfifo(lock), "a pipe or device"),
+    "a folder": (lambda lock: lock.mkdir(), "Is a directory"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_A_LOCK))
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_lock_path_that_is_not_a_lock_is_refused_and_kept(case, resume, write_spec, tmp_path, capsys):
+    make, found = NOT_A_LOCK[case]
+    out, spec = tmp_path / "out", write_spec()
+    make(lock_path(out))
+    before = {path: (path.is_symlink(), path.is_file() and path.read_bytes()) for path in tmp_path.iterdir()}
+    argv = ["sweep", str(spec), "--out", str(out), "--quiet", *(["--resume"] if resume else [])]
+    assert sim.cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"coalsim: {lock_path(out)}: ") and found in err and err.count("\n") == 1, err
+    after = {path: (path.is_symlink(), path.is_file() and path.read_bytes()) for path in tmp_path.iterdir()}
+    assert after == before and not (tmp_path / "elsewhere.txt").exists()
+
+
 def _layouts(path: Path) -> tuple[bytes, bytes]:
     """The file's table written twice, compressed and not: same content, other byte offsets."""
     table = pq.read_table(path)
