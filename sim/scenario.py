@@ -468,9 +468,13 @@ class Scenario(StrictModel):
         if self.posterior is None:
             return None
         source = Path(self.source)
-        base = source.resolve().parent if source.suffix in (".yaml", ".yml") else Path.cwd()
+        try:
+            here = Path.cwd()
+        except OSError:  # the working folder was removed: absolute paths still hold
+            here = None
+        base = source.resolve().parent if source.suffix in (".yaml", ".yml") else here or Path()
         folder = Path(os.path.normpath(base / self.posterior))
-        return folder.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else folder
+        return folder.relative_to(here) if here is not None and folder.is_relative_to(here) else folder
 
     @property
     def active_frameworks(self) -> list[str]:
