@@ -656,3 +656,34 @@ def test_the_dry_run_of_set_events_validates_each_event_a_bounded_number_of_time
     scenario_module.check_against_world(scenario, sim.World.load())
     assert len(validated) >= 80, "every set event is still tried"
     assert sum(validated) <= 2 * len(raw["events"]), sum(validated)
+
+
+def test_a_run_applies_a_steps_set_events_as_one_override(baseline, world, monkeypatch):
+    """Applying each set event by itself validated the whole scenario per event: 5,000 set
+    events at one step ran for minutes. The step's sets are one override, and give what
+    applying them one by one gives, also when a path or the mapping around it is set again."""
+    sets = [
+        {"frameworks.waico.levers.open_models": 0.5, "rule.temperature": 0.2},
+        {"frameworks.waico.levers": {"open_models": 0.1, "capacity_building": 0.3}},
+        {"frameworks.waico.levers.open_models": 0.7},
+        {"rule.temperature": 0.25},
+        *({"utility.peer": 0.1 * (i % 7)} for i in range(40)),
+    ]
+    raw = baseline.model_dump(mode="json")
+    raw["events"] = [*raw["events"], *({"step": 1, "set": one} for one in sets)]
+    scenario = sim.load_scenario(BASELINE, overrides={"events": raw["events"]})
+    expected = scenario
+    for one in sets:  # one by one, as the events are listed
+        expected = expected.with_overrides(one)
+    calls: list[int] = []
+    original = type(scenario).with_overrides
+
+    def counting(self, overrides):
+        calls.append(len(overrides))
+        return original(self, overrides)
+
+    model = sim.CoalitionModel(scenario, world, rng=1)  # loading tries each event (linear, tested above)
+    monkeypatch.setattr(type(scenario), "with_overrides", counting)
+    model.apply_events(1)
+    assert len(calls) == 1
+    assert model.spec.model_dump(exclude={"events"}) == expected.model_dump(exclude={"events"})
