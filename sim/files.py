@@ -98,6 +98,40 @@ class _GuardedLoader(yaml.SafeLoader):
 
 
 _GuardedLoader.add_constructor("tag:yaml.org,2002:map", _GuardedLoader.construct_yaml_map)
+# YAML 1.1 (PyYAML) reads 1:30 as 90 (base 60), 010 as 8 (octal) and 0b101 as 5; YAML 1.2,
+# which the docs describe, reads 1:30 and 0b101 as text and 010 as ten. Numbers are read as
+# YAML 1.2 reads them, so a clock-like value meets the schema's type check ("expected a
+# number, found '1:30'") instead of silently becoming another number.
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_GuardedLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in _NUMBER_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_GuardedLoader.add_implicit_resolver(
+    _NUMBER_TAGS[0], re.compile(r"^[-+]?[0-9][0-9_]*$|^[-+]?0x[0-9a-fA-F_]+$"), list("-+0123456789")
+)
+
+
+def _construct_int(loader: _GuardedLoader, node: Node) -> int:
+    """A whole number as YAML 1.2 reads it: decimal (leading zeros too) or ``0x`` hexadecimal."""
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    digits = text.lstrip("+-")
+    try:
+        value = int(digits[2:], 16) if digits[:2].lower() == "0x" else int(digits, 10)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read {text!r} as a whole number", node.start_mark
+        ) from None
+    return -value if text.startswith("-") else value
+
+
+_GuardedLoader.add_constructor(_NUMBER_TAGS[0], _construct_int)
+_GuardedLoader.add_implicit_resolver(
+    _NUMBER_TAGS[1],
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?$|^[-+]?\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?$"
+               r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
+    list("-+0123456789."),
+)
 # YAML 1.1 (PyYAML) reads 1e-3 and 1e308 as text; read them as numbers, as YAML 1.2 does, so
 # that they meet the schema's number checks instead of being refused as text.
 _GuardedLoader.add_implicit_resolver(

@@ -266,6 +266,24 @@ def test_exponent_numbers_are_numbers_so_their_range_is_checked():
         validate_scenario(scenario_raw(rule={"temperature": parse_yaml("1e308", "f")}), "f")
 
 
+
+@pytest.mark.parametrize("text", ["1:30", "1:30.5", "190:20:30", "0b101"])
+def test_numbers_that_yaml_1_1_reads_as_other_numbers_are_text(text, tmp_path, capsys, monkeypatch):
+    """Base-60 and binary spellings, which YAML 1.1 reads as 90, 90.5, 685230 and 5, are text
+    in YAML 1.2: refused by the schema naming the field, not run as another number."""
+    assert parse_yaml(f"a: {text}", "f") == {"a": text}
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "s.yaml", f"extends: {BASELINE}\nsteps: {text}\n")
+    contract(["run", str(path), "--out", str(tmp_path / "out")], "'steps'", tmp_path, capsys)
+
+
+def test_numbers_are_read_as_yaml_1_2_reads_them():
+    # a leading zero is decimal (YAML 1.1: octal, 010 was 8); hexadecimal, signs and specials stay
+    assert parse_yaml("[010, 007, -012, 0x10, -.5, 1_000, .inf, 1e-3]", "f") == [
+        10, 7, -12, 16, -0.5, 1000, math.inf, 0.001,
+    ]
+
+
 # --- extends: loops, cycles, long chains ------------------------------------------------------
 
 
