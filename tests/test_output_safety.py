@@ -427,3 +427,13 @@ def test_a_removed_working_folder_still_takes_an_absolute_output_and_names_a_rel
     assert main(["run", BASELINE, "--steps", "1", "--seeds", "1", "--out", "relative"]) == 2
     err = capsys.readouterr().err.splitlines()[-1]
     assert err.startswith("coalsim:") and "working folder that no longer exists" in err, err
+
+
+def test_a_users_file_where_calibrates_signature_goes_is_kept(tmp_path, capsys, monkeypatch):
+    """With no working database beside it, a file named like its signature was overwritten."""
+    monkeypatch.chdir(tmp_path)
+    signature = tmp_path / ".out.abc.db.signature.json"
+    signature.write_bytes(USER_FILE[1])
+    argv = ["calibrate", CALIBRATION_SPEC, "--budget", "quick", "--out", str(tmp_path / "out")]
+    err = refused(argv, tmp_path, capsys, names=signature.name)
+    assert "did not write" in err and signature.read_bytes() == USER_FILE[1]

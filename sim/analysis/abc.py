@@ -774,6 +774,11 @@ def _shrinking_median(pyabc: Any) -> Any:
     return ShrinkingMedianEpsilon(alpha=0.5)
 
 
+#: How every signature file :func:`calibrate` writes begins (its keys are sorted): the mark
+#: by which a file of that name is known to be coalsim's, and may be replaced.
+SIGNATURE_MARK = b'{"population": '
+
+
 def _signature(
     scenario: Scenario, priors: Sequence[Prior], targets: Sequence[Target], budget: Budget, seed: int
 ) -> str:

@@ -132,7 +132,7 @@ def run_abc(args: argparse.Namespace) -> int:
                          "(with its .signature.json)", "a file coalsim did not write: move it, or choose "
                          "another --out")  # fmt: skip
     check_output_file(database, SQLITE_MARK)  # written through and removed: never a link or a user's file
-    check_output_file(signature, b"")  # any regular file of coalsim's name, but no link, folder or pipe
+    check_output_file(signature, abc.SIGNATURE_MARK)  # a signature coalsim wrote, no user's file of its name
     stored = out / "abc.db"
     if args.resume and not database.exists() and stored.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
