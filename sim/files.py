@@ -126,18 +126,13 @@ def _construct_int(loader: _GuardedLoader, node: Node) -> int:
 
 
 _GuardedLoader.add_constructor(_NUMBER_TAGS[0], _construct_int)
+# Decimals as YAML 1.2 reads them, with an exponent too: YAML 1.1 read 1e-3 and 1e308 as text,
+# which the schema's number checks then refused as text.
 _GuardedLoader.add_implicit_resolver(
     _NUMBER_TAGS[1],
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?$|^[-+]?\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?$"
-               r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?$"
+               r"|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"),
     list("-+0123456789."),
-)
-# YAML 1.1 (PyYAML) reads 1e-3 and 1e308 as text; read them as numbers, as YAML 1.2 does, so
-# that they meet the schema's number checks instead of being refused as text.
-_GuardedLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
 )
 
 

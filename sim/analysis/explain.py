@@ -94,9 +94,6 @@ def explain_final_state(reps: Replications, iso3: str) -> pd.DataFrame:
     return country.explain()
 
 
-__all__ = ["explain_final_state"]
-
-
 def _posterior_draw(meta: dict, where: str) -> dict:
     """The parameter set a run over a posterior ran with (its metadata's ``posterior_draw``)."""
     try:
@@ -107,3 +104,7 @@ def _posterior_draw(meta: dict, where: str) -> dict:
         raise InputError(where, "metadata.posterior", "the parameter set of the run's posterior draw",
                          "none it can be read from", "re-run the scenario to explain it")  # fmt: skip
     return draw
+
+
+__all__ = ["explain_final_state"]
+
