@@ -199,6 +199,9 @@ SPLIT_GAP = 0.25
 #: Each side of a split must hold at least this share of the runs (and at least one run).
 SPLIT_MIN_SHARE = 0.1
 
+#: The valley between the two groups of a split may hold at most this share of the runs.
+SPLIT_VALLEY_SHARE = 0.1
+
 
 @dataclass(frozen=True)
 class Cluster:
@@ -225,8 +228,9 @@ class OutcomeSummary:
         high: 95th percentile.
         runs: Number of runs.
         clusters: The lower and the upper group when the outcome splits, else empty.
-        threshold: The middle of the empty gap that separates the groups (``None``
-            unless split): runs below it are in the lower group.
+        threshold: The middle of the valley that separates the groups (``None``
+            unless split): runs below it are counted with the lower group.
+        between: How many runs lie in the valley, in neither group (0 unless split).
     """
 
     median: float
@@ -235,6 +239,7 @@ class OutcomeSummary:
     runs: int
     clusters: tuple[Cluster, ...] = ()
     threshold: float | None = None
+    between: int = 0
 
     @property
     def split(self) -> bool:
@@ -250,12 +255,13 @@ class OutcomeSummary:
 
         Returns:
             ``"median 31 (90% interval 24-38) over 10 runs"``, ``"31 (one run)"``, or
-            ``"split: 4 of 10 runs ~0-5, 6 of 10 runs ~184-193"``.
+            ``"split: 4 of 10 runs ~0-5, 6 of 10 runs ~184-193"`` (``", 2 between"`` when
+            runs lie in the valley).
         """
         span = self._span(number)
         if self.split:
             groups = ", ".join(f"{c.runs} of {self.runs} runs ~{span(c.low, c.high)}" for c in self.clusters)
-            return f"split: {groups}"
+            return f"split: {groups}{self._between()}"
         if self.runs == 1:
             return f"{number.format(self.median)} (one run)"
         return (
@@ -271,14 +277,18 @@ class OutcomeSummary:
 
         Returns:
             The median with the 90% interval in brackets (the median alone for one run),
-            or each group's number of runs and range.
+            or each group's number of runs and range (and the runs between them).
         """
         span = self._span(number)
         if self.split:
-            return "split: " + ", ".join(f"{c.runs} ~{span(c.low, c.high)}" for c in self.clusters)
+            groups = ", ".join(f"{c.runs} ~{span(c.low, c.high)}" for c in self.clusters)
+            return f"split: {groups}{self._between()}"
         if self.runs == 1:
             return number.format(self.median)
         return f"{number.format(self.median)} [{span(self.low, self.high)}]"
+
+    def _between(self) -> str:
+        return f", {self.between} between" if self.between else ""
 
     @staticmethod
     def _span(number: str) -> Callable[[float, float], str]:
@@ -292,14 +302,17 @@ class OutcomeSummary:
 def summarise_outcome(values: Sequence[float] | np.ndarray, scale: float) -> OutcomeSummary:
     """Median, 90% interval and split detection of one outcome across runs.
 
-    **Split rule.** Sort the values and find the widest empty gap between neighbours.
-    The outcome *splits* when that gap is at least :data:`SPLIT_GAP` (a quarter) of
-    ``scale`` (the outcome's possible range) and at least half of the observed range,
-    and each side holds at least :data:`SPLIT_MIN_SHARE` of the runs (and at least one).
-    Two groups separated by more empty space than they themselves span, and far apart
-    on the outcome's own scale, are two different outcomes; their median lies in the
-    gap, where no run is, so it is reported as the two groups instead. Spreads that are
-    wide but filled (no wide empty gap) are not splits; their interval is wide.
+    **Split rule.** Sort the values and look for a *valley* between two groups of runs:
+    an interval between two runs that is at least :data:`SPLIT_GAP` (a quarter) of
+    ``scale`` (the outcome's possible range) wide and at least half of the observed
+    range, with at least :data:`SPLIT_MIN_SHARE` of the runs (and at least one) on each
+    side. The valley is empty, or holds a few runs: the rule takes the valleys with the
+    fewest runs inside, up to :data:`SPLIT_VALLEY_SHARE` of them, and among those the
+    widest. Two groups separated by more (nearly) empty space than they themselves span,
+    and far apart on the outcome's own scale, are two different outcomes; their median
+    says little about either, so it is reported as the two groups (and the runs between
+    them) instead. A few runs in transit between two regimes do not hide them; spreads
+    that are wide but filled (no wide sparse valley) are not splits: their interval is wide.
 
     Args:
         values: The outcome in each run (e.g. members at the last step).
@@ -324,19 +337,26 @@ def summarise_outcome(values: Sequence[float] | np.ndarray, scale: float) -> Out
     summary = OutcomeSummary(float(median), float(low), float(high), int(data.size))
     if data.size < 2:
         return summary
-    gaps = np.diff(data)
-    widest = int(np.argmax(gaps))
-    gap = float(gaps[widest])
-    below = widest + 1
     least = max(1, math.ceil(SPLIT_MIN_SHARE * data.size))
-    observed = float(data[-1] - data[0])
-    if gap >= SPLIT_GAP * scale and gap >= 0.5 * observed and min(below, data.size - below) >= least:
+    wide_enough = max(SPLIT_GAP * scale, 0.5 * float(data[-1] - data[0]))
+    for inside in range(int(SPLIT_VALLEY_SHARE * data.size) + 1):
+        # Valleys from data[i] to data[i + inside + 1], with `inside` runs between the ends.
+        ends = np.arange(least - 1, data.size - least - inside)
+        if ends.size == 0:
+            break
+        widths = data[ends + inside + 1] - data[ends]
+        if widths.max() < wide_enough:
+            continue
+        last_below = int(ends[np.argmax(widths)])  # the widest of the sparsest valleys
+        first_above = last_below + inside + 1
         clusters = (
-            Cluster(below, float(data[0]), float(data[widest])),
-            Cluster(int(data.size - below), float(data[below]), float(data[-1])),
+            Cluster(last_below + 1, float(data[0]), float(data[last_below])),
+            Cluster(int(data.size - first_above), float(data[first_above]), float(data[-1])),
         )
-        threshold = float(data[widest] + gap / 2)
-        return OutcomeSummary(summary.median, summary.low, summary.high, summary.runs, clusters, threshold)
+        threshold = float((data[last_below] + data[first_above]) / 2)
+        return OutcomeSummary(
+            summary.median, summary.low, summary.high, summary.runs, clusters, threshold, between=inside
+        )
     return summary
 
 

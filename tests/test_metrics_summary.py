@@ -42,6 +42,37 @@ def test_two_distant_groups_are_reported_as_a_split(case, shuffle_seed):
 
 
 @settings(max_examples=200, deadline=None)
+@given(case=mixtures(), valley=st.integers(2, 6), seed=st.integers(0, 2**32 - 1))
+def test_a_few_runs_between_two_groups_do_not_hide_the_split(case, valley, seed):
+    """Runs in transit between two regimes (at most 10% of the runs) still leave a split,
+    whose threshold parts the two groups."""
+    groups, n_low = case
+    n = len(groups) + valley
+    if valley > 0.1 * n:
+        return
+    between = np.linspace(0.3 * SCALE, 0.7 * SCALE, valley)  # no empty gap is wide enough
+    values = np.random.default_rng(seed).permutation(np.concatenate([groups, between]))
+    summary = summarise_outcome(values, scale=SCALE)
+    assert summary.split
+    lower, upper = summary.clusters
+    assert lower.runs >= n_low and upper.runs >= len(groups) - n_low
+    assert lower.runs + upper.runs + summary.between == n
+    assert groups[:n_low].max() < summary.threshold < groups[n_low:].min()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    n=st.integers(50, 300),
+    centre=st.floats(0.3, 0.7),
+    sd=st.floats(0.02, 0.2),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_one_bell_shaped_spread_is_never_a_split(n, centre, sd, seed):
+    values = np.random.default_rng(seed).normal(centre * SCALE, sd * SCALE, n)
+    assert not summarise_outcome(values, scale=SCALE).split
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     n=st.integers(1, 60),
     centre=st.floats(0, 1),
@@ -76,6 +107,9 @@ def test_descriptions_read_as_the_headline():
     split = summarise_outcome([0, 1, 5, 5, 184, 190, 193, 186, 188, 191], scale=SCALE)
     assert split.describe() == "split: 4 of 10 runs ~0-5, 6 of 10 runs ~184-193"
     assert split.short() == "split: 4 ~0-5, 6 ~184-193"
+    transit = summarise_outcome([*[40] * 16, 80, *[120] * 3], scale=SCALE)
+    assert transit.describe() == "split: 16 of 20 runs ~40, 3 of 20 runs ~120, 1 between"
+    assert transit.short() == "split: 16 ~40, 3 ~120, 1 between"
     spread = summarise_outcome(np.arange(20, 41), scale=SCALE)
     assert spread.describe() == "median 30 (90% interval 21-39) over 21 runs"
     assert spread.short() == "30 [21-39]"

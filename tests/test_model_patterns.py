@@ -21,6 +21,7 @@ from scipy.stats import mannwhitneyu
 
 import sim
 from sim.analysis.scoring import PRECEDENT, hold_outs, simulate
+from sim.metrics import summarise_outcome
 from sim.model import CoalitionModel
 from sim.observations import load_observations
 
@@ -171,7 +172,7 @@ def test_no_partner_of_a_lead_is_one_only_after_the_start(baseline, world):
         assert not set(later["iso3"]) & set(partners), fid
 
 
-def test_the_documented_headlines_over_the_baselines_own_posterior(baseline):
+def test_the_documented_headlines_over_the_baselines_own_posterior(baseline, world):
     """docs/model.md 8.4: `coalsim run scenarios/baseline.yaml`, over its posterior by default."""
     from sim.analysis.abc import load_draws
     from sim.viz.summary import run_replications
@@ -192,6 +193,8 @@ def test_the_documented_headlines_over_the_baselines_own_posterior(baseline):
     final = np.array([r.aggregates.query("step == 100 and framework == 'waico'")["members"].item()
                       for r in over.runs])  # fmt: skip
     assert [(final <= 63).sum(), ((final > 63) & (final < 111)).sum(), (final >= 111).sum()] == [147, 13, 40]
+    regimes = summarise_outcome(final, scale=world.n)
+    assert regimes.short() == "split: 147 ~35-63, 39 ~113-125, 14 between"
     peer = np.array([draws[r.metadata["posterior_draw"]]["utility.peer"] for r in over.runs])
     assert len(set(peer[peer > 2])) == 4 and final[peer > 2].min() >= 111 and final[peer < 1.3].max() <= 95
     assert waico(point, 12) == pytest.approx([32, 28, 36], abs=0.5)

@@ -209,7 +209,7 @@ def membership_figure(
     fig.suptitle(f"Who joins what over time: {reps.label}")
     split_note = (
         f" Split across runs (two groups of runs far apart at the end, drawn separately with their "
-        f"number of runs): {', '.join(splits.values())}."
+        f"number of runs; a run between them is drawn with the nearer group): {', '.join(splits.values())}."
         if splits
         else ""
     )
@@ -388,8 +388,12 @@ def comparison_table(
 
 
 def groups_text(summary: OutcomeSummary) -> str:
-    """A split's groups for a table: ``"3 runs 1-4; 7 runs 184-193"`` (empty when not split)."""
-    return "; ".join(f"{c.runs} runs {c.low:.4g}-{c.high:.4g}" for c in summary.clusters)
+    """A split's groups for a table: ``"3 runs 1-4; 7 runs 184-193"`` (empty when not split).
+
+    Runs in the valley between the groups are added as ``"; 2 runs between"``.
+    """
+    groups = [f"{c.runs} runs {c.low:.4g}-{c.high:.4g}" for c in summary.clusters]
+    return "; ".join(groups + ([f"{summary.between} runs between"] if summary.between else []))
 
 
 @styled

@@ -1059,8 +1059,9 @@ def _summary_section(compared: Sequence[Replications], reference: Replications) 
         '<p class="note">Each cell: median across runs with the 90% interval (5th to 95th percentile) '
         f"in brackets, over {html.escape(' or '.join(overs))} per scenario "
         "(with one run there is no interval). Where the runs fall into two "
-        'groups far apart ("split: 4 ~0-5, 6 ~184-193": 4 runs between 0 and 5, 6 between 184 and 193), '
-        "the groups are given instead of a median, which would lie where no run is.</p>",
+        'groups far apart ("split: 4 ~0-5, 6 ~184-193": 4 runs between 0 and 5, 6 between 184 and 193; '
+        '"2 between": two more runs in the sparse valley between the groups), the groups are given '
+        "instead of a median, which would say little about either.</p>",
     ]
     for reps, head in zip(compared, heads, strict=True):
         question = html.escape(reps.metadata.get("question", ""))

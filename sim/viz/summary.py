@@ -29,7 +29,7 @@ import pandas as pd
 from sim.ensemble import run_many
 from sim.errors import InputError
 from sim.files import read_json
-from sim.metrics import HEADLINE_QUANTILES, SPLIT_GAP, SPLIT_MIN_SHARE
+from sim.metrics import HEADLINE_QUANTILES, SPLIT_GAP, SPLIT_MIN_SHARE, SPLIT_VALLEY_SHARE
 from sim.replications import Replications, over_text
 from sim.results import run
 from sim.scenario import Scenario
@@ -126,7 +126,8 @@ def headlines(reps: Replications) -> pd.DataFrame:
     Returns:
         One row per framework and headline: framework, name, measure, step, median, low
         (5th percentile), high (95th), runs, split, groups (``"4 runs 0-5; 6 runs
-        184-193"`` when split, else empty) and text (the headline in words).
+        184-193"`` when split, with ``"; 2 runs between"`` when runs lie between the
+        groups, else empty) and text (the headline in words).
     """
     last = int(reps.metadata["steps"])
     rows = []
@@ -190,7 +191,8 @@ def summary_text(reps: Replications) -> str:
         f"Cells: median [90% interval] over {over}."
         + (
             " A cell 'split: a ~x-y, b ~z-w' means the runs fall into two groups far apart (a runs "
-            "between x and y, b between z and w); no median is given, as it would lie where no run is."
+            "between x and y, b between z and w; 'c between': c runs in the sparse valley between "
+            "them); no median is given, as it would say little about either group."
             if split.any()
             else ""
         )
@@ -227,6 +229,7 @@ def headline_files(reps: Replications) -> dict[str, bytes]:
         "split_rule": {
             "gap_share_of_range": SPLIT_GAP,
             "min_share_of_runs_per_group": SPLIT_MIN_SHARE,
+            "max_share_of_runs_between": SPLIT_VALLEY_SHARE,
             "doc": "sim.metrics.summarise_outcome",
         },
         "headlines": json.loads(table.to_json(orient="records")),
