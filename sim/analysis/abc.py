@@ -598,9 +598,11 @@ def _check_draws(draws: pd.DataFrame, paths: Sequence[str], where: Path) -> None
             found = f"{draws[column].iat[row]!r} in row {row + 1}"
             raise InputError(str(where), column, "finite numbers", found)
     weights = draws["weight"].to_numpy(float)
-    if (weights < 0).any() or weights.sum() <= 0:
-        found = f"weights from {weights.min():g} to {weights.max():g}, sum {weights.sum():g}"
-        raise InputError(str(where), "weight", "non-negative weights with a positive sum", found)
+    with np.errstate(over="ignore"):  # a sum that overflows leaves no probabilities: refused below
+        total = weights.sum()
+    if (weights < 0).any() or not 0 < total < np.inf:
+        found = f"weights from {weights.min():g} to {weights.max():g}, sum {total:g}"
+        raise InputError(str(where), "weight", "non-negative weights with a positive, finite sum", found)
 
 
 def load_draws(
