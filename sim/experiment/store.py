@@ -1331,11 +1331,18 @@ class SweepResults:
             Values indexed by run_id, in sample then replication order.
 
         Raises:
-            InputError: If the outcome name is invalid.
+            InputError: If the outcome name is invalid, or no run succeeded (a sweep whose
+                runs all failed, or stopped before one finished, has no outcome to read).
 
         """
         if isinstance(outcome, str):
             outcome = Outcome.parse(outcome, self.frameworks)
+        if self.succeeded.empty:
+            raise InputError(
+                str(self.folder), "runs.parquet", "at least one succeeded run",
+                f"{len(self.runs)} runs, none succeeded",
+                "Finish the sweep with 'coalsim sweep SPEC --resume'.",
+            )  # fmt: skip
         rows = self.read(
             "aggregates",
             columns=["step", "framework", outcome.measure],
