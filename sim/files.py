@@ -285,6 +285,22 @@ def parse_yaml(text: str, where: str) -> Any:
     return data
 
 
+def is_digits(text: str) -> bool:
+    """Whether ``text`` is a whole number written in ASCII digits, as ``int`` reads it.
+
+    ``str.isdigit`` also takes characters such as ``'²'`` that ``int`` refuses with a
+    ``ValueError``; every list index, step or count typed as text is checked here instead.
+
+    Args:
+        text: The text.
+
+    Returns:
+        True for one or more of ``0``-``9`` and nothing else.
+
+    """
+    return text.isascii() and text.isdigit()
+
+
 def unusable_path(path: str | Path, reserve: int = 0) -> str:
     """Why no system call could use ``path``, or ``""`` when it is a path the system can use.
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError, did_you_mean
-from sim.files import read_text
+from sim.files import is_digits, read_text
 from sim.world import place_name
 
 #: Columns of the observations file, in order.
@@ -153,7 +153,7 @@ def _check_row(row: dict[str, str], where: str, number: int) -> dict[str, object
         day = date.fromisoformat(row["date"])
     except ValueError:
         raise fail("date", "an ISO date YYYY-MM-DD") from None
-    if not row["step"].isdigit() or int(row["step"]) != month_step(day):
+    if not is_digits(row["step"]) or int(row["step"]) != month_step(day):
         raise fail("step", f"{month_step(day)}, the month of {day} counted from July 2025 (step 0)")
     count = row["kind"] == "member_count"
     numbers = {}
@@ -308,7 +308,7 @@ def _read_row(
         raise fail(name, "an ISO 3166-1 alpha-3 code, e.g. KAZ", code)
     step = None
     if cell("step"):
-        if not cell("step").isdigit():
+        if not is_digits(cell("step")):
             raise fail("step", "a whole number of months from July 2025 (step 0)", cell("step"))
         step = int(cell("step"))
     elif cell("date"):

@@ -31,7 +31,7 @@ from sim.files import parse_json
 from sim.model import CoalitionModel, Engine
 from sim.scenario import Scenario
 from sim.schema import check_seed, check_steps
-from sim.sponsors import offers_frame
+from sim.sponsors import OFFER_COLUMNS, offers_frame
 from sim.world import World
 
 #: The tables a saved result holds, one Parquet file each.
@@ -174,7 +174,9 @@ class RunResult:
             raise FileNotFoundError(f"{root} is not a complete coalsim result: missing {missing}") from None
         read = {name: pd.read_parquet(io.BytesIO(files[f"{name}.parquet"])) for name in TABLES}
         tables = {name: _checked_table(name, table) for name, table in read.items()}
-        return cls(**tables, metadata=_checked_metadata(parse_json(files["metadata.json"])))
+        metadata = _checked_metadata(parse_json(files["metadata.json"]))
+        _check_agreement(tables, metadata)
+        return cls(**tables, metadata=metadata)
 
 
 #: The columns every reader of a stored run's tables uses, with whether they hold whole numbers
@@ -183,7 +185,7 @@ TABLE_COLUMNS: dict[str, dict[str, bool]] = {
     "aggregates": {"step": True, "framework": False, "members": True, "share_count": False},
     "countries": {"step": True, "iso3": False, "portfolio": False},
     "dynamics": {"step": True},
-    "offers": {"step": True},
+    "offers": {column: column == "step" for column in OFFER_COLUMNS},
 }
 
 
@@ -220,6 +222,21 @@ def _checked_metadata(metadata: Any) -> dict[str, Any]:
     if not all(isinstance(fid, str) for fid in metadata["frameworks"]):
         raise ValueError("metadata.json's 'frameworks' is not a list of framework ids")
     return metadata
+
+
+def _check_agreement(tables: dict[str, pd.DataFrame], metadata: dict[str, Any]) -> None:
+    """Raise a ``ValueError`` unless the tables hold the run ``metadata.json`` describes.
+
+    The countries table has a column per framework, and the aggregates end at the recorded
+    step count: a report asked why a country chose replays the run for that many steps (a
+    count edited to 10**12 never ended), and reads each framework's column by name.
+    """
+    absent = [fid for fid in metadata["frameworks"] if fid not in tables["countries"].columns]
+    if absent:
+        raise ValueError(f"countries.parquet has no '{absent[0]}' column, a framework metadata.json names")
+    last = tables["aggregates"]["step"].max()
+    if len(tables["aggregates"]) and last != metadata["steps"]:
+        raise ValueError(f"metadata.json's 'steps' is {metadata['steps']}, the tables' last step {last}")
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:

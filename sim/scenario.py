@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, Strict, field_validator, model_validator
 
 from sim.errors import ARGUMENTS, InputError, describe, did_you_mean
-from sim.files import MAX_DEPTH, parse_yaml, read_yaml_mapping
+from sim.files import MAX_DEPTH, is_digits, parse_yaml, read_yaml_mapping
 from sim.schema import (
     MAX_MAGNITUDE,
     Flag,
@@ -576,7 +576,7 @@ def get_dotted(raw: dict[str, Any], path: str, where: str) -> Any:
     """
     node: Any = raw
     for part in _path_parts(raw, path, where):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        if isinstance(node, list) and is_digits(part) and int(part) < len(node):
             node = node[int(part)]
         elif isinstance(node, dict) and part in node:
             node = node[part]
@@ -612,7 +612,7 @@ def _check_event_sets(raw: dict[str, Any], parts: list[str], where: str) -> None
 
 
 def _list_item(items: list[Any], part: str, here: str, where: str) -> Any:
-    if not part.isdigit() or int(part) >= len(items):
+    if not is_digits(part) or int(part) >= len(items):
         raise InputError(where, here, f"a list index from 0 to {len(items) - 1}", repr(part))
     return items[int(part)]
 

@@ -42,6 +42,9 @@ BAD_SPECS = {
     "range without high": (SPEC_HEAD + "design: lhs\nsamples: 4\nparameters:\n"
                            "  rule.temperature: {low: 0.1}\n", "rule.temperature"),
     "name with a path": ("name: ../out\n" + SPEC_HEAD + "design: grid\nparameters: {}\n", "name"),
+    # '²' is a digit to str.isdigit but not to int(): read as a list index, it was a ValueError
+    "a superscript list index": (SPEC_HEAD + "design: grid\nparameters:\n  events.².step: {values: [1]}\n",
+                                 "events.²"),
 }
 
 
@@ -138,6 +141,7 @@ BAD_SETS = {
     "no '='": "rule.temperature",
     "no path": "=0.2",
     "into a scalar": "steps.x=1",
+    "a superscript list index": "events.².step=3",
 }
 for _command in ("run", "params"):
     for _case, _text in BAD_SETS.items():

@@ -149,7 +149,9 @@ def _with_value(row: int, column: str, value: object):
         (_edit_table(_with_value(2, "rule.temperature", "n/a")), "posterior.csv", "rule.temperature",
          "finite numbers"),
         (_edit_table(lambda t: t.assign(weight=-t["weight"])), "posterior.csv", "weight",
-         "non-negative weights with a positive sum"),
+         "non-negative weights with a positive, finite sum"),
+        # finite weights whose sum overflows: numpy's choice met NaN probabilities (a traceback)
+        (_edit_table(lambda t: t.assign(weight=1e308)), "posterior.csv", "weight", "sum inf"),
         (_edit_table(_with_value(0, "rule.temperature", -1.0)), "posterior.csv", "rule.temperature", ""),
     ],
 )  # fmt: skip

@@ -51,6 +51,8 @@ def test_a_result_reloads_whole_while_it_is_being_replaced(baseline, world, tmp_
         ("FRAMEWORKS_AS_IDS", "'frameworks' is not a list"),
         ("SCENARIO_NULL", "'scenario' is None"),
         ("QUESTION_AS_NUMBER", "'question' is 3"),
+        # report --why replayed the run for the recorded steps: 10**12 never ended
+        ("STEPS_EDITED", "'steps' is 1000000000000, the tables' last step 2"),
     ],
 )  # fmt: skip
 def test_damaged_run_metadata_is_one_message_naming_the_folder(metadata, found, baseline, tmp_path, capsys):
@@ -66,6 +68,8 @@ def test_damaged_run_metadata_is_one_message_naming_the_folder(metadata, found, 
         metadata = {**stored, "scenario": None}
     elif metadata == "QUESTION_AS_NUMBER":
         metadata = {**stored, "question": 3}
+    elif metadata == "STEPS_EDITED":
+        metadata = {**stored, "steps": 10**12}
     (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
     with pytest.raises(InputError, match=found):
         Replications.load(folder)
@@ -81,6 +85,8 @@ SWAPPED_TABLES = {
     "countries holds the aggregates table": ("countries", "aggregates", "no 'iso3' column"),
     "dynamics holds an empty table": ("dynamics", None, "no 'step' column"),
     "aggregates' steps as text": ("aggregates", "STEPS_AS_TEXT", "'step' holds"),
+    "offers holds the aggregates table": ("offers", "aggregates", "no 'sponsor' column"),
+    "countries without framework columns": ("countries", "NO_FRAMEWORKS", "no 'waico' column"),
 }
 
 
@@ -93,6 +99,8 @@ def test_a_table_of_another_kind_is_one_message_naming_the_folder(case, command,
     sim.run(baseline, seed=1, steps=2).save(folder)
     if replacement is None:
         frame = pd.DataFrame()
+    elif replacement == "NO_FRAMEWORKS":
+        frame = pd.read_parquet(folder / f"{table}.parquet")[["step", "iso3", "portfolio"]]
     elif replacement == "STEPS_AS_TEXT":
         frame = pd.read_parquet(folder / f"{table}.parquet")
         frame["step"] = frame["step"].astype(str)

@@ -598,9 +598,11 @@ def _check_draws(draws: pd.DataFrame, paths: Sequence[str], where: Path) -> None
             found = f"{draws[column].iat[row]!r} in row {row + 1}"
             raise InputError(str(where), column, "finite numbers", found)
     weights = draws["weight"].to_numpy(float)
-    if (weights < 0).any() or weights.sum() <= 0:
-        found = f"weights from {weights.min():g} to {weights.max():g}, sum {weights.sum():g}"
-        raise InputError(str(where), "weight", "non-negative weights with a positive sum", found)
+    with np.errstate(over="ignore"):  # a sum that overflows leaves no probabilities: refused below
+        total = weights.sum()
+    if (weights < 0).any() or not 0 < total < np.inf:
+        found = f"weights from {weights.min():g} to {weights.max():g}, sum {total:g}"
+        raise InputError(str(where), "weight", "non-negative weights with a positive, finite sum", found)
 
 
 def load_draws(
@@ -804,8 +806,8 @@ def _resumable(database: Path, signature_file: Path, signature: str) -> bool:
     if not database.is_file():
         return False
     try:
-        stored = signature_file.read_text(encoding="utf-8").strip()
-    except OSError:
+        stored = read_bytes(signature_file, len(signature) + 2).decode("utf-8").strip()
+    except (OSError, ValueError):  # missing, a folder or pipe, longer than a signature, not text
         stored = None
     if stored != signature:
         raise InputError(
@@ -814,7 +816,48 @@ def _resumable(database: Path, signature_file: Path, signature: str) -> bool:
             "a calibration of something else (or one without its signature file)",
             "Start anew without resuming, or write into another folder.",
         )  # fmt: skip
+    problem = database_problem(database)
+    if problem is not None:
+        raise InputError(str(database), "", "a calibration database pyabc can resume", problem,
+                         "Start anew without resuming, or write into another folder.")  # fmt: skip
     return True
+
+
+def database_problem(database: Path) -> str | None:
+    """Why a calibration's database cannot be resumed (damaged, cut short, not pyabc's), or None.
+
+    Opened read-only and checked before pyabc opens it: a file of other bytes, one cut short
+    or an SQLite database of another program ended in pyabc's and SQLAlchemy's own errors.
+
+    Args:
+        database: The SQLite file (``abc.db``).
+
+    Returns:
+        What is wrong, for a message; ``None`` for a database pyabc can resume.
+
+    """
+    import sqlite3
+    from contextlib import closing
+
+    from pyabc.storage.version import __db_version__
+
+    try:
+        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            if connection.execute("PRAGMA quick_check").fetchone() != ("ok",):
+                return "a damaged SQLite database"
+            listed = connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            tables = {row[0] for row in listed}
+            if not {"version", "abc_smc", "populations"} <= tables:
+                return "an SQLite database without pyabc's tables"
+            version = connection.execute("SELECT version_num FROM version").fetchone()
+            started = connection.execute("SELECT COUNT(*) FROM abc_smc WHERE id = 1").fetchone()
+    except sqlite3.Error as exc:
+        return f"no readable SQLite database ({exc})"
+    if version is None or version[0] != str(__db_version__):
+        return f"a pyabc database of format {version[0] if version else 'unknown'}, not {__db_version__}"
+    if started == (0,):
+        return "a pyabc database without a calibration"
+    return None
 
 
 def posterior_predictive(

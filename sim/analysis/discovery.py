@@ -418,8 +418,6 @@ def discover_store(
             )  # fmt: skip
         results = results.select({"policy": policy})
     runs = results.succeeded.sort_values(["sample", "replication"]).set_index("run_id")
-    if runs.empty:
-        raise InputError(str(results.folder), "runs", "at least one succeeded run", "none")
     runs.index = runs.index.astype(str)
     values = results.outcome(outcome).reindex(runs.index)
     varied = [name for name in results.parameters if runs[name].nunique() > 1]

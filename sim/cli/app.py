@@ -3,9 +3,9 @@
 It runs ``solara run sim/viz/app.py`` in a child process, so the app is the same whether
 it is started by ``coalsim app`` or by ``solara run`` directly. The app module (and so
 Solara) is imported only when the command runs, keeping every other ``coalsim`` command
-quick to start. Inputs are checked first:
-a bad port or a folder without scenario files ends as one ``coalsim: ...`` line and exit
-status 2, before any server starts.
+quick to start. Inputs are checked first: a bad port, an address this machine cannot listen
+on, or a folder without scenario files ends as one ``coalsim: ...`` line and exit status 2,
+before any server starts.
 """
 
 from __future__ import annotations
@@ -77,21 +77,34 @@ def solara_command(host: str, port: int, open_browser: bool = False) -> list[str
     ]  # fmt: skip
 
 
-def check_app_options(port: int, scenarios: Path) -> None:
+def check_app_options(port: int, scenarios: Path, host: str = "localhost") -> None:
     """Check the options before a server starts.
 
     Args:
         port: The requested port.
         scenarios: The scenario folder.
+        host: The address to listen on.
 
     Raises:
-        InputError: If the port is not in 0..65535 or the folder has no ``*.yaml`` file.
+        InputError: If the port is not in 0..65535, this machine cannot listen on the host
+            (a name that does not resolve, another machine's address: the server's own
+            error was a log line and exit status 3), or the folder has no ``*.yaml`` file.
 
     """
+    import socket
+
     from sim.viz.app import scenario_files  # the app imports Solara: only when it is served
 
     if not 0 <= port <= 65535:
         raise InputError("command line", "--port", "a port number from 0 to 65535", str(port))
+    try:  # on a free port (0), so only the address is tested
+        family, kind, protocol, _, address = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.bind(address)
+    except (OSError, UnicodeError) as exc:  # a name that does not resolve, too long, not this machine's
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError("command line", "--host", "an address of this machine to listen on, e.g. localhost "
+                         "or 0.0.0.0", f"{host!r} ({reason})") from None  # fmt: skip
     if not scenarios.is_dir():
         raise InputError("command line", "--scenarios", "a folder of scenario files (*.yaml)",
                          f"'{scenarios}', which is not a folder")  # fmt: skip
@@ -117,7 +130,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     from sim.viz.app import SCENARIO_DIR_VARIABLE
 
     scenarios = Path(args.scenarios) if args.scenarios else scenarios_folder()
-    check_app_options(args.port, scenarios)
+    check_app_options(args.port, scenarios, args.host)
     environment = {**os.environ, SCENARIO_DIR_VARIABLE: str(scenarios.resolve())}
     try:
         return subprocess.run(solara_command(args.host, args.port, args.open), env=environment).returncode

@@ -135,17 +135,32 @@ def run_abc(args: argparse.Namespace) -> int:
     check_output_file(signature, abc.SIGNATURE_MARK)  # a signature coalsim wrote, no user's file of its name
     stored = out / "abc.db"
     if args.resume and not database.exists() and stored.is_file():
+        # Checked before the copy: a working database left beside --out would stop every later run.
+        problem = abc.database_problem(stored)
+        if not (out / "abc.db.signature.json").is_file():
+            problem = "no abc.db.signature.json beside it, which says what calibration it holds"
+        if problem is not None:
+            raise InputError(str(stored), "", "a calibration database pyabc can resume", problem,
+                             "Start anew without --resume, or write into another folder.")  # fmt: skip
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(stored, database)
         shutil.copyfile(out / "abc.db.signature.json", signature)
+        copied = True
+    else:
+        copied = False
     out.parent.mkdir(parents=True, exist_ok=True)
     print(f"Calibrating {spec.scenario.name} ({spec.scenario_path}) on {len(spec.targets)} targets, "
           f"{len(spec.priors)} parameters: up to {budget.generations} generations of {budget.population} "
           f"particles{' (resuming)' if args.resume else ''}.", flush=True)  # fmt: skip
-    posterior = abc.calibrate(
-        spec.scenario, spec.priors, spec.targets, database, budget=budget, seed=spec.seed,
-        resume=args.resume, workers=args.workers, progress=sys.stderr.isatty(),
-    )  # fmt: skip
+    try:
+        posterior = abc.calibrate(
+            spec.scenario, spec.priors, spec.targets, database, budget=budget, seed=spec.seed,
+            resume=args.resume, workers=args.workers, progress=sys.stderr.isatty(),
+        )  # fmt: skip
+    except InputError:
+        for path in (database, signature) if copied else ():
+            path.unlink(missing_ok=True)  # copies of --out's files, refused: they stay only there
+        raise
     predictive = abc.posterior_predictive(spec.scenario, posterior, draws=args.draws, seed=spec.seed)
     summary = abc.predictive_summary(predictive)
     point = abc.point_estimate(posterior)

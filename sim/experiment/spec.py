@@ -71,7 +71,7 @@ import pandas as pd
 from pydantic import Field, Strict, model_validator
 
 from sim.errors import InputError, describe, did_you_mean
-from sim.files import read_yaml_mapping
+from sim.files import is_digits, read_yaml_mapping
 from sim.scenario import Scenario, find_scenario, get_dotted, load_scenario, warn_overridden
 from sim.schema import Identifier, SafeName, Seed, StepCount, StrictModel, inconsistent, validate
 
@@ -294,7 +294,7 @@ class ExperimentSpec(StrictModel):
 
 def canonical_path(path: str) -> str:
     """A dotted path with list indices written plainly (``events.01.step`` -> ``events.1.step``)."""
-    return ".".join(str(int(part)) if part.isdigit() else part for part in path.strip().split("."))
+    return ".".join(str(int(part)) if is_digits(part) else part for part in path.strip().split("."))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ import re
 import shutil
 import stat
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +47,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -58,7 +59,7 @@ from sim.atomic import (
     replace_folder,
     staging_path,
 )
-from sim.errors import ARGUMENTS, InputError, did_you_mean
+from sim.errors import ARGUMENTS, InputError, describe, did_you_mean
 from sim.experiment.spec import POLICY_COLUMNS, Experiment, ExperimentSpec, validate_spec
 from sim.files import read_json, read_yaml_mapping
 from sim.results import package_version
@@ -101,6 +102,12 @@ HEADER_FILES = ("manifest.json", "design.parquet", "spec.yaml", "scenario.json")
 
 #: Names of the part files a sweep writes: the only files a resume deletes from a dataset folder.
 PART_NAME = re.compile(r"part-[0-9a-f]{32}\.parquet")
+
+#: The columns of each dataset's part files that readers use.
+PART_COLUMNS = {
+    "aggregates": ("run_id", "sample", "replication", "step", "framework"),
+    "countries": ("run_id", "sample", "replication", "step", "iso3", "portfolio"),
+}
 
 
 @dataclass(frozen=True)
@@ -639,16 +646,26 @@ class StoreHealth:
         return InputError(str(self.folder), "", "a complete sweep store", found, hint)
 
 
-def _parquet_problem(path: Path) -> str | None:
-    """Why a Parquet file cannot be read (its footer checked), or None if it can."""
+def _parquet_problem(path: Path, columns: Iterable[str] = ()) -> str | None:
+    """Why a Parquet file cannot be read (its footer checked) as a table with ``columns``, or None.
+
+    Of ``columns``, ``sample``, ``replication`` and ``step`` must hold whole numbers: a table
+    of another kind copied over this one is damage, not a ``KeyError`` in a reader.
+    """
     if not path.is_file():
         return "missing"
     try:
-        pq.read_metadata(path)
+        schema = pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
         size = path.stat().st_size
         reason = str(exc).split(". ")[0].strip(". ") or type(exc).__name__
         return f"not readable as Parquet, {size} bytes, truncated or overwritten: {reason}"
+    missing = [name for name in columns if name not in schema.names]
+    if missing:
+        return f"a table of another kind, without the columns {', '.join(missing)}"
+    for name in ("sample", "replication", "step"):
+        if name in columns and not pa.types.is_integer(schema.field(name).type):
+            return f"its '{name}' column holds {schema.field(name).type}"
     return None
 
 
@@ -658,7 +675,10 @@ def read_parquet_once(path: Path) -> pa.Table:
     Given a path, pyarrow opens the file twice (once for its footer, once for its
     pages), so a writer's ``os.replace`` between the two opens hands it the footer of
     one version and the pages of the next: a complete file read as a broken one. An
-    open handle keeps reading the version it opened, whatever replaces it.
+    open handle keeps reading the version it opened, whatever replaces it. It is read in
+    this thread: pyarrow's threads reading from a Python file, still alive when the process
+    ends soon after (a command stopping at a damaged store), aborted it (status 134, "terminate
+    called without an active exception") in most such exits.
 
     Args:
         path: The file (the run table or the design, which a sweep rewrites).
@@ -668,7 +688,35 @@ def read_parquet_once(path: Path) -> pa.Table:
 
     """
     with path.open("rb") as handle:
-        return pq.read_table(handle)
+        return pq.read_table(handle, use_threads=False)
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(name, str) for name in value)
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+#: The manifest's keys that readers use, each with a test of the value a sweep writes there: a
+#: hand-edited or copied-over value of another type is damage (which a resume rebuilds), not a
+#: ``TypeError`` in whichever reader meets it first. The last three may be absent.
+MANIFEST_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "spec": lambda value: isinstance(value, dict),
+    "parameters": _names,
+    "frameworks": lambda value: _names(value) and len(value) > 0,
+    "resume_key": _text,
+    "name": _text,
+    "spec_hash": _text,
+    "scenario_hash": _text,
+    "problem": lambda value: isinstance(value, dict),
+    "levels": lambda value: isinstance(value, int) and not isinstance(value, bool),
+    "uncertainties": _names,
+    "policies": _names,
+    "versions": lambda value: isinstance(value, dict),
+}
+OPTIONAL_MANIFEST_FIELDS = ("uncertainties", "policies", "versions")
 
 
 def _read_manifest(folder: Path, damage: list[Damage]) -> dict[str, Any] | None:
@@ -699,9 +747,13 @@ def _read_manifest(folder: Path, damage: list[Damage]) -> dict[str, Any] | None:
             f"{STORE_FORMAT} version {STORE_VERSION}",
             f"{manifest.get('format')} version {manifest.get('format_version')}",
         )
-    missing = [key for key in ("spec", "parameters", "frameworks", "resume_key") if key not in manifest]
+    missing = [key for key in MANIFEST_FIELDS if key not in manifest and key not in OPTIONAL_MANIFEST_FIELDS]
     if missing:
         damage.append(Damage("manifest.json", f"lacks {', '.join(missing)}"))
+        return None
+    wrong = [key for key, fits in MANIFEST_FIELDS.items() if key in manifest and not fits(manifest[key])]
+    if wrong:
+        damage.append(Damage("manifest.json", f"its '{wrong[0]}' is {describe(manifest[wrong[0]])}"))
         return None
     try:
         ExperimentSpec.model_validate(manifest["spec"])
@@ -731,6 +783,10 @@ def _read_run_table(folder: Path, parameters: list[str] | None, damage: list[Dam
     if missing:
         damage.append(Damage("runs.parquet", f"lacks the columns {', '.join(missing)}"))
         return None
+    problem = _column_problem(table, parameters or ())
+    if problem is not None:
+        damage.append(Damage("runs.parquet", problem))
+        return None
     runs = run_frame(table)
     succeeded = runs["status"] == "succeeded"
     if runs["run_id"].duplicated().any():
@@ -739,10 +795,36 @@ def _read_run_table(folder: Path, parameters: list[str] | None, damage: list[Dam
         problem = "holds a status other than pending, succeeded or failed"
     elif runs.loc[succeeded, "part"].isna().any():
         problem = "records a succeeded run without its part file"
+    elif not runs.loc[succeeded, "part"].str.fullmatch(PART_NAME.pattern).all():
+        problem = "names a part file that is not one a sweep writes (part-<32 hex digits>.parquet)"
     if problem is not None:
         damage.append(Damage("runs.parquet", problem))
         return None
     return runs
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _column_problem(table: pa.Table, parameters: Iterable[str]) -> str | None:
+    """Why the run table's columns are not of the kinds a sweep writes, or None.
+
+    Ids, statuses and part names are text, run numbers and seeds whole numbers, and a
+    numeric parameter is never missing (every run sets every swept parameter).
+    """
+    kinds = {"run_id": _is_text, "status": _is_text, "part": _is_text,
+             **dict.fromkeys(("sample", "replication", "seed"), pa.types.is_integer)}  # fmt: skip
+    for name, fits in kinds.items():
+        if not fits(table.schema.field(name).type):
+            return f"its '{name}' column holds {table.schema.field(name).type}"
+    for name in parameters:
+        column = table.column(name)
+        if not pa.types.is_floating(column.type):
+            continue
+        if column.null_count or not pc.all(pc.is_finite(column)).as_py():
+            return f"its '{name}' column holds a value that is not a finite number"
+    return None
 
 
 def _header_damage(folder: Path, manifest: dict[str, Any] | None) -> list[Damage]:
@@ -752,7 +834,8 @@ def _header_damage(folder: Path, manifest: dict[str, Any] | None) -> list[Damage
     values it records (a cut-short YAML file may still parse).
     """
     damage = []
-    problem = _parquet_problem(folder / "design.parquet")
+    parameters = manifest["parameters"] if manifest is not None else []
+    problem = _parquet_problem(folder / "design.parquet", ["sample", *parameters])
     if problem is not None:
         damage.append(Damage("design.parquet", problem))
     for name in ("spec.yaml", "scenario.json"):
@@ -840,7 +923,7 @@ def inspect_store(folder: str | Path) -> StoreHealth:
         named = set(runs.loc[runs["status"] == "succeeded", "part"])
         for part in sorted(named):
             for dataset in DATASETS:
-                problem = _parquet_problem(folder / dataset / part)
+                problem = _parquet_problem(folder / dataset / part, PART_COLUMNS[dataset])
                 if problem is not None:
                     damage.append(Damage(f"{dataset}/{part}", problem))
                     lost.add(part)
@@ -1248,11 +1331,18 @@ class SweepResults:
             Values indexed by run_id, in sample then replication order.
 
         Raises:
-            InputError: If the outcome name is invalid.
+            InputError: If the outcome name is invalid, or no run succeeded (a sweep whose
+                runs all failed, or stopped before one finished, has no outcome to read).
 
         """
         if isinstance(outcome, str):
             outcome = Outcome.parse(outcome, self.frameworks)
+        if self.succeeded.empty:
+            raise InputError(
+                str(self.folder), "runs.parquet", "at least one succeeded run",
+                f"{len(self.runs)} runs, none succeeded",
+                "Finish the sweep with 'coalsim sweep SPEC --resume'.",
+            )  # fmt: skip
         rows = self.read(
             "aggregates",
             columns=["step", "framework", outcome.measure],

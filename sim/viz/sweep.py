@@ -174,14 +174,6 @@ class SweepTable:
         """
         names = list(dict.fromkeys(default_outcomes(results) if outcomes is None else outcomes))
         parsed = tuple(Outcome.parse(name, results.frameworks, ARGUMENTS, "outcomes") for name in names)
-        if results.succeeded.empty:
-            raise InputError(
-                str(results.folder),
-                "runs.parquet",
-                "at least one succeeded run to draw",
-                f"{len(results.runs)} runs, none succeeded",
-                "Finish the sweep with 'coalsim sweep SPEC --resume'.",
-            )
         return cls(results, parsed, results.table([outcome.name for outcome in parsed]))
 
     @cached_property

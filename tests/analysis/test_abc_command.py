@@ -83,6 +83,48 @@ def test_resume_continues_from_the_folder_with_more_generations(calibrated, tmp_
     assert "(resuming)" in capsys.readouterr().out
 
 
+def _other_programs_database(path):
+    import sqlite3
+    from contextlib import closing
+
+    path.unlink()
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE notes (text)")
+        connection.commit()
+
+
+#: A calibration folder's database or signature damaged: (damage, text the message must hold).
+#: Each was a traceback from pyabc or SQLAlchemy, or left a working copy beside --out.
+DAMAGED_DATABASES = {
+    "other bytes": (lambda out: (out / "abc.db").write_bytes(b"not a database " * 100), "not a database"),
+    "empty": (lambda out: (out / "abc.db").write_bytes(b""), "without pyabc's tables"),
+    "cut short": (lambda out: (out / "abc.db").write_bytes((out / "abc.db").read_bytes()[:5000]),
+                  "malformed"),
+    "another program's": (lambda out: _other_programs_database(out / "abc.db"), "without pyabc's tables"),
+    "no signature": (lambda out: (out / "abc.db.signature.json").unlink(), "no abc.db.signature.json"),
+    "a signature of other bytes": (lambda out: (out / "abc.db.signature.json").write_bytes(b"\xff\xfe\x00"),
+                                   "a calibration of something else"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGED_DATABASES))
+def test_resume_from_a_damaged_database_is_one_message_and_leaves_nothing(case, calibrated, tmp_path, capsys):
+    import shutil
+
+    damage, expected = DAMAGED_DATABASES[case]
+    out = tmp_path / "c"
+    shutil.copytree(calibrated, out)
+    damage(out)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    argv = ["calibrate", str(SPEC), "--budget", "quick", "--draws", "10", "--out", str(out), "--resume"]
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coalsim:") and "abc.db" in err and expected in err and err.count("\n") == 1, err
+    assert [path.name for path in tmp_path.iterdir()] == ["c"], "no working copy is left beside --out"
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
 @pytest.mark.parametrize(
     ("extra", "flag"), [(["--workers", "0"], "--workers"), (["--draws", "3"], "--draws")],
 )  # fmt: skip

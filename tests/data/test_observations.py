@@ -67,6 +67,7 @@ def test_month_step(day, step):
     ("change", "message"),
     [
         ({"step": "5"}, "column 'step'"),
+        ({"step": "²"}, "column 'step'"),  # a digit to str.isdigit, not to int()
         ({"date": "12/01/2026"}, "column 'date'"),
         ({"kind": "membr"}, "Did you mean 'member'"),
         ({"confidence": "sure"}, "column 'confidence'"),
@@ -198,6 +199,7 @@ def test_member_list_dates_a_table_by_its_step_or_else_its_date(tmp_path):
         ("iso3,kind\nKHM,signatory\n", r"line 2, column 'kind'.*one of member_count"),
         ("iso3,kind\nKHM,participant\n", "at least one observed member"),
         ("iso3,step\nKHM,twelve\n", r"line 2, column 'step'"),
+        ("iso3,step\nKHM,²\n", r"line 2, column 'step'"),
         ("iso3,date\nKHM,16/07/2026\n", r"line 2, column 'date'.*YYYY-MM-DD"),
         ("Country\nCambodia\n", r"'header'.*an 'iso3' column, or ISO3 codes alone"),
         ("iso;name\nKH;Cambodia\n", r"line 2, column 'iso'"),

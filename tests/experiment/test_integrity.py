@@ -283,14 +283,113 @@ def test_resume_reruns_exactly_the_runs_of_any_damaged_parts(pristine, data):
             ),
             "a status other than",
         ),
+        # columns of another type were a KeyError or ValueError in plot, report and sensitivity
+        (lambda table: _set(table, "run_id", pa.array(range(table.num_rows))), "'run_id' column holds int64"),
+        (lambda table: _set(table, "seed", pa.array(["1"] * table.num_rows)), "'seed' column holds string"),
+        (lambda table: _set(table, "frameworks.waico.entry_cost", pa.array([float("nan")] * table.num_rows)),
+         "'frameworks.waico.entry_cost' column holds a value that is not a finite number"),
+        # a part named outside the dataset folder was read from wherever it pointed
+        (lambda table: _set(table, "part", pa.array(["../../runs.parquet"] * table.num_rows)),
+         "not one a sweep writes"),
     ],
-)
+)  # fmt: skip
 def test_a_readable_run_table_that_does_not_hold_runs_is_damage(pristine, tmp_path, change, problem):
     out = tmp_path / "store"
     shutil.copytree(pristine[1], out)
     pq.write_table(change(pq.read_table(out / "runs.parquet")), out / "runs.parquet")
     with pytest.raises(InputError, match=rf"runs\.parquet \([^)]*{problem}"):
         load_results(out)
+
+
+def _set(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(name), name, values)
+
+
+def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
+    def edit(out: Path) -> None:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        change(manifest)
+        (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    return edit
+
+
+def _other_table(name: str, table: pa.Table | None = None) -> Callable[[Path], None]:
+    """Write ``table`` (by default a countries part) over a store file (``*/part``: the first part)."""
+
+    def write(out: Path) -> None:
+        path = next((out / name.split("/")[0]).iterdir()) if name.endswith("/part") else out / name
+        other = next((out / "countries").iterdir()) if table is None else None
+        pq.write_table(table if table is not None else pq.read_table(other), path)
+
+    return write
+
+
+#: Files readable as what they are (valid JSON, valid Parquet) holding values of another kind:
+#: (damage, the file named, the problem). Each was a TypeError, KeyError or IndexError traceback
+#: in whichever of plot, report, sensitivity, discover and robustness met it first.
+WRONG_CONTENT = {
+    "parameters a number": (_edit_manifest(lambda m: m.update(parameters=5)), "manifest.json",
+                            "'parameters'"),
+    "parameters not names": (_edit_manifest(lambda m: m.update(parameters=[1, 2])), "manifest.json",
+                             "'parameters'"),
+    "no frameworks": (_edit_manifest(lambda m: m.update(frameworks=[])), "manifest.json", "'frameworks'"),
+    "no spec hash": (_edit_manifest(lambda m: m.pop("spec_hash")), "manifest.json", "lacks spec_hash"),
+    "scenario hash null": (_edit_manifest(lambda m: m.update(scenario_hash=None)), "manifest.json",
+                           "'scenario_hash'"),
+    "versions a list": (_edit_manifest(lambda m: m.update(versions=[1])), "manifest.json", "'versions'"),
+    "design of another table": (_other_table("design.parquet", pa.table({"x": [1]})), "design.parquet",
+                                "without the columns sample"),
+    "aggregates part holding countries": (_other_table("aggregates/part"), "aggregates/part-",
+                                          "without the columns framework"),
+    "countries part of another table": (_other_table("countries/part", pa.table({"x": [1]})),
+                                        "countries/part-", "without the columns run_id"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_CONTENT))
+def test_a_readable_file_of_wrong_content_is_damage_every_reader_names(case, pristine, tmp_path, capsys):
+    damage, name, problem = WRONG_CONTENT[case]
+    out = tmp_path / "store"
+    shutil.copytree(pristine[1], out)
+    damage(out)
+    with pytest.raises(InputError, match=problem) as caught:
+        load_results(out)
+    assert name in caught.value.message
+    for argv in (["check", str(out)], ["plot", str(out), "--out", str(tmp_path / "figures")],
+                 ["report", str(out), "--out", str(tmp_path / "report.html")],
+                 ["sensitivity", str(out), "--outcome", "final_share_gdp:waico"]):  # fmt: skip
+        assert sim.cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("coalsim: ") and name in err and err.count("\n") == 1, err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["store"]
+
+
+def test_resume_rebuilds_a_manifest_of_wrong_content(pristine, tmp_path):
+    spec, reference = pristine
+    out = tmp_path / "store"
+    shutil.copytree(reference, out)
+    WRONG_CONTENT["parameters a number"][0](out)
+    assert sweep(spec, out, resume=True).succeeded == 0
+    assert load_results(out).manifest["parameters"] == load_results(reference).manifest["parameters"]
+
+
+def test_a_command_stopping_at_a_damaged_store_exits_2_not_aborted(pristine, tmp_path):
+    """pyarrow's threads, reading the run table from a Python file and alive at exit, aborted the
+    process (status 134) in most exits just after reading it: here, a run table lacking a column."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "store"
+    shutil.copytree(pristine[1], out)
+    pq.write_table(pq.read_table(out / "runs.parquet").drop_columns(["seed"]), out / "runs.parquet")
+    script = "import sys; from sim.experiment.store import inspect_store; inspect_store(sys.argv[1])"
+    env = {**os.environ, "PYTHONPATH": str(BASELINE.parents[1])}
+    for _ in range(8):
+        command = [sys.executable, "-c", script, str(out)]
+        done = subprocess.run(command, capture_output=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")[-300:]
 
 
 def test_a_store_written_before_a_schema_added_a_field_is_intact(small_store, tmp_path, capsys):

@@ -275,6 +275,10 @@ def test_app_command_turns_off_solaras_update_check():
         (["--port", "70000"], "--port"),
         (["--port", "-1"], "--port"),
         (["--scenarios", "missing"], "--scenarios"),
+        # the server's own error was a log line and exit status 3, not one coalsim: line and 2
+        (["--host", "not a host!"], "--host"),
+        (["--host", "192.0.2.1"], "--host"),  # an address for documentation: never this machine's
+        (["--host", "h" * 300], "--host"),
     ],
 )
 def test_app_command_rejects_bad_options_before_serving(monkeypatch, tmp_path, argv, field):

@@ -134,6 +134,33 @@ def _fail_always(scenario, task, settings):
     raise ValueError("no luck")
 
 
+#: A Sobol sweep and a sweep of policies, each of whose runs fails: every reader of outcomes meets them.
+_POLICIES = {
+    **{key: SOBOL[key] for key in ("scenario", "seed")}, "design": "lhs", "samples": 2, "replications": 1,
+    "uncertainties": {"rule.temperature": {"low": 0.05, "high": 0.3}},
+    "levers": {"penalties.us_export_controls.amount": {"low": 0.0, "high": 2.0}},
+    "policies": {"none": {"penalties.us_export_controls.amount": 0.0}, "hard": {}},
+}  # fmt: skip
+_OUTCOME = ["--outcome", "final_share_gdp:waico"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "argv"),
+    [({**SOBOL, "samples": 2}, ["sensitivity", *_OUTCOME]),
+     ({**SOBOL, "samples": 2}, ["discover", *_OUTCOME, "--above", "0.5"]),
+     (_POLICIES, ["robustness", *_OUTCOME, "--goal", ">= 0.5"]), (_POLICIES, ["plot"])],
+    ids=["sensitivity", "discover", "robustness", "plot"],
+)  # fmt: skip
+def test_every_reader_of_outcomes_refuses_a_store_without_a_succeeded_run(spec, argv, tmp_path, capsys):
+    """sensitivity and robustness ended in a KeyError ('framework') on a sweep whose runs all failed."""
+    store = make_store(tmp_path, {**spec, "steps": 2}, run_callable=_fail_always)
+    with pytest.raises(InputError, match="none succeeded"):
+        sim.load_results(store).outcome("final_share_gdp:waico")
+    assert sim.cli.main([argv[0], str(store), *argv[1:]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"coalsim: {store}") and "none succeeded" in err and err.count("\n") == 1, err
+
+
 # -- coalsim report STORE ----------------------------------------------------------------
 
 
