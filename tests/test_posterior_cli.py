@@ -121,6 +121,15 @@ def _prior_without_bound(folder: Path) -> None:
     (folder / "calibration.json").write_text(json.dumps(meta))
 
 
+def _edit_meta(change):
+    def edit(folder: Path) -> None:
+        meta = json.loads((folder / "calibration.json").read_text())
+        change(meta)
+        (folder / "calibration.json").write_text(json.dumps(meta))
+
+    return edit
+
+
 def _edit_table(change):
     def edit(folder: Path) -> None:
         change(pd.read_csv(folder / "posterior.csv")).to_csv(folder / "posterior.csv", index=False)
@@ -153,6 +162,14 @@ def _with_value(row: int, column: str, value: object):
         # finite weights whose sum overflows: numpy's choice met NaN probabilities (a traceback)
         (_edit_table(lambda t: t.assign(weight=1e308)), "posterior.csv", "weight", "sum inf"),
         (_edit_table(_with_value(0, "rule.temperature", -1.0)), "posterior.csv", "rule.temperature", ""),
+        # a valid temperature outside the prior's 0.03-0.5: no particle of this calibration
+        (_edit_table(_with_value(0, "rule.temperature", 0.9)), "posterior.csv", "rule.temperature",
+         "within the prior's bounds, 0.03 to 0.5"),
+        (_edit_table(lambda t: t.assign(weight=True)), "posterior.csv", "weight", "finite numbers"),
+        (_edit_meta(lambda meta: meta["priors"].append(dict(meta["priors"][0]))), "calibration.json",
+         "priors", "each calibrated parameter once"),
+        (_edit_meta(lambda meta: meta.update(seed=2**80)), "calibration.json", "seed", "a whole number"),
+        (_edit_meta(lambda meta: meta.update(seed=-1)), "calibration.json", "seed", "a whole number"),
     ],
 )  # fmt: skip
 def test_a_damaged_posterior_is_one_message_naming_file_and_field(

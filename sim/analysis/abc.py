@@ -87,6 +87,13 @@ NOT_IDENTIFIED_WIDTH = 0.8
 #: copied into a file (four significant digits) stays well inside.
 POINT_TOLERANCE = 1e-3
 
+#: The largest calibration seed (a spec's ``seed``; pyabc's samplers take 32-bit seeds).
+MAX_CALIBRATION_SEED = 2**31 - 1
+
+#: How far outside its prior's bounds a stored draw may lie, as a share of the prior's
+#: range: a value's round trip through posterior.csv, not a draw from elsewhere.
+BOUNDS_TOLERANCE = 1e-9
+
 
 class PriorBounds(StrictModel):
     """A uniform prior's bounds, as a calibration spec gives them (``priors.<path>``).
@@ -489,12 +496,17 @@ class Posterior:
         if not isinstance(meta, dict):
             raise InputError(str(meta_file), "", "a JSON object", type(meta).__name__)
         priors = _load_items(meta, "priors", Prior, meta_file)
+        paths = [prior.path for prior in priors]
+        repeated = next((path for path in paths if paths.count(path) > 1), None)
+        if repeated is not None:
+            raise InputError(str(meta_file), "priors", "each calibrated parameter once",
+                             f"'{repeated}' {paths.count(repeated)} times")  # fmt: skip
         targets = _load_items(meta, "targets", Target, meta_file)
-        for key, kind in (("scenario", str), ("seed", int)):
-            if not isinstance(meta.get(key), kind) or isinstance(meta.get(key), bool):
-                raise InputError(str(meta_file), key, f"a {kind.__name__}", repr(meta.get(key)))
+        if not isinstance(meta.get("scenario"), str):
+            raise InputError(str(meta_file), "scenario", "a str", repr(meta.get("scenario")))
+        check_whole(meta.get("seed"), 0, MAX_CALIBRATION_SEED, str(meta_file), "seed")
         draws = _read_csv(root / "posterior.csv")
-        _check_draws(draws, [prior.path for prior in priors], root / "posterior.csv")
+        _check_draws(draws, priors, root / "posterior.csv")
         generations = _read_csv(root / "generations.csv")
         return cls(priors, targets, draws, generations, meta["scenario"], meta["seed"])
 
@@ -584,19 +596,33 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError(str(path), "", "a CSV table", f"{type(exc).__name__}: {exc}") from None
 
 
-def _check_draws(draws: pd.DataFrame, paths: Sequence[str], where: Path) -> None:
-    """Check a posterior table: a finite column per parameter, weights >= 0 summing above 0."""
+def _check_draws(draws: pd.DataFrame, priors: Sequence[Prior], where: Path) -> None:
+    """Check a posterior table: a finite column per parameter, weights >= 0 summing above 0.
+
+    Each parameter's values lie within its prior's bounds: every particle of the ABC does.
+    """
     if draws.empty:
         raise InputError(str(where), "", "one row per particle", "no rows")
-    for column in [*paths, "weight"]:
+    bounds = {prior.path: prior for prior in priors}
+    for column in [*bounds, "weight"]:
         if column not in draws.columns:
             raise InputError(str(where), column, "a column per calibrated parameter and 'weight'",
                              f"no such column (columns: {', '.join(map(str, draws.columns))})")  # fmt: skip
+        if pd.api.types.is_bool_dtype(draws[column]):
+            raise InputError(str(where), column, "finite numbers", "true/false values")
         values = pd.to_numeric(draws[column], errors="coerce").to_numpy(float)
         if not np.isfinite(values).all():
             row = int(np.flatnonzero(~np.isfinite(values))[0])
             found = f"{draws[column].iat[row]!r} in row {row + 1}"
             raise InputError(str(where), column, "finite numbers", found)
+        prior = bounds.get(column)
+        if prior is not None:
+            slack = BOUNDS_TOLERANCE * (prior.high - prior.low)
+            outside = (values < prior.low - slack) | (values > prior.high + slack)
+            if outside.any():
+                row = int(np.flatnonzero(outside)[0])
+                expected = f"values within the prior's bounds, {prior.low:g} to {prior.high:g}"
+                raise InputError(str(where), column, expected, f"{values[row]:g} in row {row + 1}")
     weights = draws["weight"].to_numpy(float)
     with np.errstate(over="ignore"):  # a sum that overflows leaves no probabilities: refused below
         total = weights.sum()
@@ -969,7 +995,7 @@ class _TargetSpec(StrictModel):
 class _CalibrationSpec(StrictModel):
     scenario: str
     observations: str | None = None
-    seed: int = Field(default=0, ge=0, le=2**31 - 1, strict=True)
+    seed: int = Field(default=0, ge=0, le=MAX_CALIBRATION_SEED, strict=True)
     priors: dict[str, PriorBounds] = Field(min_length=1)
     targets: list[_TargetSpec] = Field(min_length=1)
     budget: BudgetLimits = BudgetLimits()
@@ -1078,6 +1104,11 @@ def _target(item: _TargetSpec, observations: pd.DataFrame, where: str, field: st
                              "none")  # fmt: skip
         return Target(name, framework, step, "count", value, tolerance)
     members = rows[rows["kind"].isin(POSITIVE_KINDS)]["iso3"]
+    strangers = [code for code in item.exclude if code not in set(members)]
+    if strangers:
+        expected = f"codes of countries observation '{item.observation}' lists"
+        hint = did_you_mean(strangers[0], sorted(set(members)))
+        raise InputError(where, f"{field}.exclude", expected, f"'{strangers[0]}'", hint)
     countries = tuple(sorted(set(members) - set(item.exclude)))
     if item.observed is None or item.tolerance is None:
         raise InputError(

@@ -233,6 +233,9 @@ def test_a_spec_builds_count_and_coverage_targets_from_the_observations(tmp_path
         (("rule.temperature: {low: 0.02", "frameworks.un.universal: {low: 0, high: 1}\n"
           "  rule.temperature: {low: 0.02"), "priors.frameworks.un.universal"),
         (("    step: 12\n", "    step: 5000\n"), "targets.1"),  # beyond the scenario's steps
+        # a code the observation does not list excluded nothing, silently (a typo of CHN)
+        (("exclude: [CHN]", "exclude: [CHM]"), "targets.1.exclude"),
+        (("exclude: [CHN]", "exclude: [CHN, IND]"), "targets.1.exclude"),  # IND: listed as non-member
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, change, field):
