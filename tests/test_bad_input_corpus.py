@@ -115,6 +115,13 @@ BAD_ARGUMENTS = {
     "what-it-takes: negative budget": (lambda t: ["what-it-takes", str(SCENARIOS / "waico_courting.yaml"),
                                                   "--framework", "waico", "--budget", "-1",
                                                   "--out", str(t / "w")], "budget"),
+    # 1,001 budgets x 8 seeds ran for over five minutes: nothing bounded how many (audit round 4)
+    "what-it-takes: a thousand budgets": (
+        lambda t: ["what-it-takes", str(SCENARIOS / "waico_courting.yaml"), "--framework", "waico",
+                   "--budget", *map(str, range(1001)), "--out", str(t / "w")], "at most 100 different"),
+    "what-it-takes: budgets times seeds": (
+        lambda t: ["what-it-takes", str(SCENARIOS / "waico_courting.yaml"), "--framework", "waico", "--seeds",
+                   "5000", "--budget", "0", "1", "2", "--out", str(t / "w")], "at most 10,000 runs in all"),
     "calibrate: one fold": (lambda t: ["calibrate", "--method", "logit", "--scenario", BASELINE,
                                        "--folds", "1", "--out", str(t / "c.yaml")], "--folds"),
     "calibrate: no such scenario": (lambda t: ["calibrate", "--method", "logit", "--scenario",

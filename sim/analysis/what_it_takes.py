@@ -55,11 +55,15 @@ from sim.experiment.spec import replication_seeds
 from sim.model import CoalitionModel
 from sim.results import run
 from sim.scenario import OFFER_LEVERS, Scenario, load_scenario
-from sim.schema import check_runs
+from sim.schema import MAX_RUNS_IN_MEMORY, check_runs
 from sim.world import World
 
 #: Offers (utility units) beyond which a seed's threshold counts as infinite.
 MAX_OFFER = 64.0
+
+#: The most different budgets a budget curve tries (each runs every seed with a sponsor:
+#: 100 budgets x 8 seeds take about half a minute here; 1,001 took over five).
+MAX_BUDGETS = 100
 
 #: Quantiles that describe the spread of the per-seed thresholds and the budget curve.
 SPREAD = (0.05, 0.5, 0.95)
@@ -433,7 +437,9 @@ def budget_curve(
         Final members, shares and spending per budget and seed.
 
     Raises:
-        InputError: For an unknown framework or country, or a negative budget.
+        InputError: For an unknown framework or country, a negative budget, more than
+            :data:`MAX_BUDGETS` different budgets or more than
+            :data:`sim.schema.MAX_RUNS_IN_MEMORY` runs (budgets times seeds).
 
     """
     scenario, world, steps = _checked(scenario, framework, world, steps, seeds)
@@ -441,6 +447,13 @@ def budget_curve(
         _country_row(world, country)
     if not budgets or any(not (b >= 0 and math.isfinite(b)) for b in budgets):
         raise InputError(ARGUMENTS, "budgets", "one or more budgets >= 0", str(list(budgets)))
+    distinct = len(set(float(b) for b in budgets))
+    if distinct > MAX_BUDGETS:  # each budget runs every seed, a whole run with a sponsor
+        raise InputError(ARGUMENTS, "budgets", f"at most {MAX_BUDGETS} different budgets", f"{distinct:,}")
+    if distinct * seeds > MAX_RUNS_IN_MEMORY:
+        expected = f"at most {MAX_RUNS_IN_MEMORY:,} runs in all (budgets times seeds)"
+        found = f"{distinct:,} budgets x {seeds:,} seeds = {distinct * seeds:,} runs"
+        raise InputError(ARGUMENTS, "budgets", expected, found)
     base = scenario.sponsors.get(framework)
     spec = (
         base.model_dump(mode="json") if base is not None

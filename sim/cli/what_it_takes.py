@@ -45,7 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--framework", required=True, help="framework id, e.g. waico")
     parser.add_argument("--country", help="ISO3 code (required without --budget), e.g. IND")
     parser.add_argument("--budget", type=float, nargs="+", metavar="B",
-                        help="budgets to try (budget mode), e.g. --budget 0 1 2 4 8")  # fmt: skip
+                        help="budgets to try (budget mode; at most 100), e.g. --budget 0 1 2 4")  # fmt: skip
     parser.add_argument("--seeds", type=int, default=8, help="replications (default: %(default)s)")
     parser.add_argument("--seed", type=int, help="root seed of the replications (default: the scenario's)")
     parser.add_argument("--steps", type=int, help="steps per run (default: the scenario's)")
