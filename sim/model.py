@@ -403,6 +403,7 @@ class CoalitionModel(mesa.Model):
             self.spec = self.spec.with_overrides(pending)
             self._spec_digest = self.spec.digest()
             pending.clear()
+
     def fork(self) -> CoalitionModel:
         """A copy whose state can change without changing this model.
 

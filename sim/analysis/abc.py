@@ -43,7 +43,6 @@ pyabc's random stream to keep its populations) measured no faster (benchmarks/RE
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -58,7 +57,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.ensemble import run_many
 from sim.errors import ARGUMENTS, InputError, did_you_mean
-from sim.files import read_bytes, read_json, read_yaml_mapping
+from sim.files import read_bytes, read_csv_table, read_json, read_yaml_mapping
 from sim.model import CoalitionModel
 from sim.observations import POSITIVE_KINDS, load_observations
 from sim.scenario import Scenario, load_scenario
@@ -589,7 +588,7 @@ def _load_items(meta: Mapping[str, Any], key: str, kind: type, where: Path) -> t
 def _read_csv(path: Path) -> pd.DataFrame:
     """A CSV table of a calibration folder, or an InputError naming the file."""
     try:
-        return pd.read_csv(io.BytesIO(read_bytes(path)))
+        return read_csv_table(path)
     except FileNotFoundError:
         raise InputError(str(path), "", "a file of the calibration folder", "no such file") from None
     except (OSError, ValueError) as exc:

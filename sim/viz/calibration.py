@@ -30,7 +30,7 @@ def predictive_figure(predictive: pd.DataFrame) -> Figure:
     targets = list(dict.fromkeys(predictive["target"]))
     colours = framework_colours(list(dict.fromkeys(predictive["framework"])))
     fig, axes = subplots(
-        len(targets), 1, figsize=(7.6, 1.0 + 1.1 * len(targets)), layout="constrained", squeeze=False
+        len(targets), 1, figsize=(7.6, 1.0 + 1.1 * len(targets)), squeeze=False
     )
     rng = np.random.default_rng(0)  # vertical jitter of the dots only
     for ax, name in zip(axes[:, 0], targets, strict=True):
@@ -77,7 +77,7 @@ def posterior_figure(posterior: Posterior) -> Figure:
     table = posterior.identification().set_index("parameter")
     priors = posterior.priors
     fig, axes = subplots(
-        len(priors), 1, figsize=(7.6, 0.9 + 1.35 * len(priors)), layout="constrained", squeeze=False
+        len(priors), 1, figsize=(7.6, 0.9 + 1.35 * len(priors)), squeeze=False
     )
     weights = posterior.draws["weight"].to_numpy()
     for ax, prior in zip(axes[:, 0], priors, strict=True):

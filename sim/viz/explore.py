@@ -34,7 +34,7 @@ def tradeoff_figure(discovery: Discovery) -> Figure:
 
     """
     trajectory = discovery.trajectory
-    fig, ax = subplots(figsize=(6.4, 4.6), layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.6))
     dims = trajectory["res_dim"].to_numpy()
     most = max(int(dims.max()), 1)
     shades = ListedColormap(matplotlib.colormaps["Greys"](np.linspace(0.15, 1.0, most + 1)))
@@ -73,7 +73,7 @@ def box_limits_figure(discovery: Discovery, box: int = 0) -> Figure:
     """
     found = discovery.boxes[box]
     names = [*found.limits, *(n for n in discovery.ranges if n not in found.limits)]
-    fig, ax = subplots(figsize=(7.6, 0.9 + 0.45 * len(names)), layout="constrained")
+    fig, ax = subplots(figsize=(7.6, 0.9 + 0.45 * len(names)))
     for row, name in enumerate(names):
         full = discovery.ranges[name]
         limit = found.limits.get(name, full)
@@ -128,7 +128,6 @@ def robustness_figure(robust: Robustness) -> Figure:
         1,
         2,
         figsize=(9.0, 1.2 + 0.55 * len(policies)),
-        layout="constrained",
         width_ratios=(3, 2),
         sharey=True,
     )
@@ -179,7 +178,7 @@ def pareto_figure(search: Search) -> Figure:
 
     """
     every, front = search.evaluations, search.front
-    fig, ax = subplots(figsize=(6.8, 4.6), layout="constrained")
+    fig, ax = subplots(figsize=(6.8, 4.6))
     ax.scatter(every["cost"], every["robust_outcome"], s=12, color=LIGHT_GREY, edgecolor=MID_GREY, lw=0.3)
     ax.plot(
         front["cost"], front["robust_outcome"], color=INK, marker="o", ms=4, lw=1.2, drawstyle="steps-post"
@@ -211,7 +210,7 @@ def convergence_figure(search: Search) -> Figure:
         has converged.
 
     """
-    fig, ax = subplots(figsize=(6.4, 4.0), layout="constrained")
+    fig, ax = subplots(figsize=(6.4, 4.0))
     styles = ["-", "--", ":", "-."]
     for i, (seed, rows) in enumerate(search.convergence.groupby("seed")):
         ax.plot(rows["generation"], rows["hypervolume"], color=INK, ls=styles[i % len(styles)], marker="o",

@@ -313,7 +313,7 @@ def world_map_figure(
     _check_portfolios(portfolios, framework_ids)
     colours = framework_colours([*framework_ids, NON_ALIGNED_ID])
     if ax is None:
-        fig, ax = subplots(figsize=(11, 6.4), layout="constrained")
+        fig, ax = subplots(figsize=(11, 6.4))
     else:
         fig = ax.figure
     shapes = world_shapes()
@@ -415,7 +415,7 @@ def membership_frequency_figure(reps: Replications) -> Figure:
     colours = framework_colours([*ids, NON_ALIGNED_ID])
     columns = 2
     rows = -(-len(ids) // columns)
-    fig, axes = subplots(rows, columns, figsize=(11, 2.9 * rows + 0.6), squeeze=False, layout="constrained")
+    fig, axes = subplots(rows, columns, figsize=(11, 2.9 * rows + 0.6), squeeze=False)
     shapes = world_shapes()
     for ax, fid in zip(axes.ravel(), ids, strict=False):
         cmap = _white_to(colours[fid])

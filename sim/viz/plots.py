@@ -250,7 +250,7 @@ def transition_figure(reps: Replications, start: int = 0, end: int | None = None
     rows = [label for label in order if label in mean.index]
     columns = [label for label in order if label in mean.columns]
     matrix = mean.reindex(index=rows, columns=columns, fill_value=0.0).to_numpy()
-    fig, ax = subplots(figsize=(0.95 * len(columns) + 3.6, 0.5 * len(rows) + 2.4), layout="constrained")
+    fig, ax = subplots(figsize=(0.95 * len(columns) + 3.6, 0.5 * len(rows) + 2.4))
     image = ax.imshow(
         np.ma.masked_equal(matrix, 0.0), cmap="Greys", aspect="auto", vmin=0, vmax=max(matrix.max(), 1.0)
     )
@@ -431,7 +431,6 @@ def comparison_figure(
         figsize=(6.0 * panels, (0.22 * len(shown) + 0.3) * len(ids) + 2.0),
         sharey=True,
         squeeze=False,
-        layout="constrained",
     )
     spread = np.linspace(-0.28, 0.28, len(shown)) if len(shown) > 1 else np.zeros(1)
     n_countries = shown[0].n_countries
@@ -613,7 +612,7 @@ def tipping_figure(frame: pd.DataFrame, parameter: str, outcome: str, percent: b
     _require_columns(frame, ("param_value", "outcome", "replicate"), "tipping figure")
     groups = list(dict.fromkeys(frame["framework"])) if "framework" in frame.columns else [None]
     colours = framework_colours([g for g in groups if g is not None])
-    fig, ax = subplots(figsize=(8.4, 4.4), layout="constrained")
+    fig, ax = subplots(figsize=(8.4, 4.4))
     replicates = int(frame["replicate"].nunique())
     for group in groups:
         rows = frame if group is None else frame[frame["framework"] == group]
@@ -705,7 +704,7 @@ def sensitivity_figure(frame: pd.DataFrame, outcome: str, conf_level: float = 0.
     _require_columns(table, ("parameter",), "sensitivity figure")
     key = "ST" if sobol else "mu_star"
     table = table.sort_values(key, ascending=True)
-    fig, ax = subplots(figsize=(7.4, 0.42 * len(table) + 1.8), layout="constrained")
+    fig, ax = subplots(figsize=(7.4, 0.42 * len(table) + 1.8))
     y = np.arange(len(table))
     height = 0.38
     if sobol:
@@ -799,7 +798,6 @@ def why_figure(
         sharey=True,
         sharex=True,
         squeeze=False,
-        layout="constrained",
     )
     y = np.arange(len(labels))
     for ax, (label, row) in zip(axes[0], shown.iterrows(), strict=True):

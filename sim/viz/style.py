@@ -182,10 +182,9 @@ def subplots(
     ncols: int = 1,
     *,
     figsize: tuple[float, float],
-    layout: str = "constrained",
     **grid: object,
 ) -> tuple[Figure, Any]:
-    """Like ``plt.subplots``, but the figure stays outside pyplot.
+    """Like ``plt.subplots`` with the constrained layout, but the figure stays outside pyplot.
 
     A figure pyplot knows is drawn by Jupyter's inline backend at the end of the cell
     whenever pyplot is interactive (as ``%matplotlib inline`` makes it), on top of the
@@ -196,14 +195,13 @@ def subplots(
         nrows: Rows of axes.
         ncols: Columns of axes.
         figsize: Width and height in inches.
-        layout: The layout engine.
         **grid: Passed to :meth:`matplotlib.figure.Figure.subplots` (``sharey``,
             ``squeeze``, ``width_ratios``, ...).
 
     Returns:
         The figure and its axes, as ``plt.subplots`` returns them.
     """
-    fig = Figure(figsize=figsize, layout=layout)
+    fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.subplots(nrows, ncols, **grid)
 

@@ -310,7 +310,7 @@ def outcome_figure(data: SweepTable, outcome: Outcome) -> Figure:
     ncols = min(PANEL_COLUMNS, len(paths))
     nrows = -(-len(paths) // ncols)
     fig, axes = subplots(
-        nrows, ncols, figsize=(3.9 * ncols + 0.6, 3.2 * nrows + 0.9), sharey=True, layout="constrained",
+        nrows, ncols, figsize=(3.9 * ncols + 0.6, 3.2 * nrows + 0.9), sharey=True,
         squeeze=False,
     )  # fmt: skip
     colour = data.colour(outcome)
@@ -396,7 +396,7 @@ def surface_figure(data: SweepTable, outcome: Outcome) -> Figure:
     colour = data.colour(outcome)
     pale = 0.88 * np.ones(3) + 0.12 * np.asarray(to_rgb(colour))
     cmap = LinearSegmentedColormap.from_list("framework", [pale, colour])
-    fig, ax = subplots(figsize=(7.6, 5.6), layout="constrained")
+    fig, ax = subplots(figsize=(7.6, 5.6))
     share = _is_share(outcome)
     cells = grid.to_numpy(dtype=float)
     low, top = float(np.nanmin(cells)), float(np.nanmax(cells))
